@@ -1,0 +1,262 @@
+"""Errors of the Messages client, each with a one-line explanation fit to show a person.
+
+Every error may carry the partial message that had already arrived (`partial`), so a
+caller never loses an answer because the connection broke halfway.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .message import Message
+
+
+class ClaudeError(Exception):
+    """Base of everything the client raises."""
+
+    #: Whether the client may try the request again (before any content arrived).
+    retryable: bool = False
+
+    def __init__(self, message: str, *, partial: Message | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.partial = partial
+        self.request_id: str | None = None
+
+    @property
+    def human(self) -> str:
+        """One line a person can act on."""
+        return self.message
+
+
+class ConnectionFailedError(ClaudeError):
+    """The API could not be reached, or the connection broke."""
+
+    retryable = True
+
+    def __init__(self, message: str, *, host: str = "", partial: Message | None = None) -> None:
+        super().__init__(message, partial=partial)
+        self.host = host
+
+    @property
+    def human(self) -> str:
+        where = f" at {self.host}" if self.host else ""
+        return f"Could not reach the Anthropic API{where}. Check your internet connection."
+
+
+class StreamTimeoutError(ConnectionFailedError):
+    """Nothing arrived for longer than the read timeout: a silent, dead stream."""
+
+    def __init__(
+        self, seconds: float, *, host: str = "", partial: Message | None = None
+    ) -> None:
+        super().__init__(f"no data for {seconds:g} s", host=host, partial=partial)
+        self.seconds = seconds
+
+    @property
+    def human(self) -> str:
+        return f"The connection went silent for {self.seconds:g} s, so the answer was stopped."
+
+
+class StreamInterruptedError(ConnectionFailedError):
+    """The stream ended before `message_stop`: the connection was lost mid-answer."""
+
+    @property
+    def human(self) -> str:
+        return "The connection was lost before the answer finished."
+
+
+class ProtocolError(ClaudeError):
+    """The server sent something that is not the Messages API's wire format."""
+
+    @property
+    def human(self) -> str:
+        return f"The server sent a response this app cannot read ({self.message})."
+
+
+class APIStatusError(ClaudeError):
+    """An error the API reported: as an HTTP status, or as an `error` event mid-stream."""
+
+    status_code: int = 0
+    error_type: str = "api_error"
+    retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        error_type: str | None = None,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+        should_retry: bool | None = None,
+        partial: Message | None = None,
+    ) -> None:
+        super().__init__(message, partial=partial)
+        if status_code is not None:
+            self.status_code = status_code
+        if error_type is not None:
+            self.error_type = error_type
+        self.request_id = request_id
+        self.retry_after = retry_after
+        self.should_retry = should_retry
+
+    def __str__(self) -> str:
+        rid = f" (request {self.request_id})" if self.request_id else ""
+        return f"{self.status_code} {self.error_type}: {self.message}{rid}"
+
+    @property
+    def human(self) -> str:
+        return f"The API reported an error: {self.message}"
+
+
+class BadRequestError(APIStatusError):
+    status_code = 400
+    error_type = "invalid_request_error"
+
+    @property
+    def human(self) -> str:
+        return f"The API refused the request: {self.message}"
+
+
+class AuthenticationError(APIStatusError):
+    status_code = 401
+    error_type = "authentication_error"
+
+    @property
+    def human(self) -> str:
+        return "Your API key was rejected. Check it in Settings or set a new one."
+
+
+class BillingError(APIStatusError):
+    status_code = 402
+    error_type = "billing_error"
+
+    @property
+    def human(self) -> str:
+        return f"There is a billing problem with your Anthropic account: {self.message}"
+
+
+class PermissionDeniedError(APIStatusError):
+    status_code = 403
+    error_type = "permission_error"
+
+    @property
+    def human(self) -> str:
+        return f"Your API key is not allowed to do this: {self.message}"
+
+
+class NotFoundError(APIStatusError):
+    status_code = 404
+    error_type = "not_found_error"
+
+    @property
+    def human(self) -> str:
+        return f"Not found (is the model name right?): {self.message}"
+
+
+class RequestTooLargeError(APIStatusError):
+    status_code = 413
+    error_type = "request_too_large"
+
+    @property
+    def human(self) -> str:
+        return "The request is too large: the API takes at most 32 MB. Remove an attachment."
+
+
+class RateLimitError(APIStatusError):
+    status_code = 429
+    error_type = "rate_limit_error"
+    retryable = True
+
+    @property
+    def human(self) -> str:
+        return "You have hit your account's rate limit. Wait a moment, then try again."
+
+
+class InternalServerError(APIStatusError):
+    status_code = 500
+    error_type = "api_error"
+    retryable = True
+
+    @property
+    def human(self) -> str:
+        return "Anthropic's API had an internal error. Try again in a moment."
+
+
+class GatewayTimeoutError(APIStatusError):
+    status_code = 504
+    error_type = "timeout_error"
+    retryable = True
+
+    @property
+    def human(self) -> str:
+        return "The API took too long to answer. Try again in a moment."
+
+
+class OverloadedError(APIStatusError):
+    status_code = 529
+    error_type = "overloaded_error"
+    retryable = True
+
+    @property
+    def human(self) -> str:
+        return "Claude is overloaded right now. Try again in a moment."
+
+
+_BY_TYPE: dict[str, type[APIStatusError]] = {
+    cls.error_type: cls
+    for cls in (
+        BadRequestError,
+        AuthenticationError,
+        BillingError,
+        PermissionDeniedError,
+        NotFoundError,
+        RequestTooLargeError,
+        RateLimitError,
+        InternalServerError,
+        GatewayTimeoutError,
+        OverloadedError,
+    )
+}
+_BY_STATUS: dict[int, type[APIStatusError]] = {cls.status_code: cls for cls in _BY_TYPE.values()}
+_RETRYABLE_STATUS = frozenset({408, 409, 429})
+
+
+def make_status_error(
+    status_code: int,
+    error_type: str | None,
+    message: str,
+    **kwargs: Any,
+) -> APIStatusError:
+    """The most specific error class for an API error, by its type first, then its status."""
+    cls = _BY_TYPE.get(error_type or "") or _BY_STATUS.get(status_code)
+    if cls is None:
+        cls = InternalServerError if status_code >= 500 else APIStatusError
+    err = cls(message, status_code=status_code, error_type=error_type, **kwargs)
+    if cls is APIStatusError and status_code in _RETRYABLE_STATUS:
+        err.retryable = True
+    return err
+
+
+def error_from_body(status_code: int, body: bytes, **kwargs: Any) -> APIStatusError:
+    """Build the error for a non-2xx response from its (JSON, or anything else) body."""
+    error_type: str | None = None
+    message = ""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        err = data.get("error")
+        if isinstance(err, dict):
+            error_type = err.get("type") if isinstance(err.get("type"), str) else None
+            message = str(err.get("message") or "")
+        if not kwargs.get("request_id") and isinstance(data.get("request_id"), str):
+            kwargs["request_id"] = data["request_id"]
+    if not message:
+        text = body.decode("utf-8", "replace").strip()
+        message = text[:200] if text else f"HTTP {status_code}"
+    return make_status_error(status_code, error_type, message, **kwargs)

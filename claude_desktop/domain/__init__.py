@@ -1,0 +1,1 @@
+"""Conversations, attachments, settings and secrets: the app's state, without Qt."""
