@@ -49,9 +49,7 @@ class ConnectionFailedError(ClaudeError):
 class StreamTimeoutError(ConnectionFailedError):
     """Nothing arrived for longer than the read timeout: a silent, dead stream."""
 
-    def __init__(
-        self, seconds: float, *, host: str = "", partial: Message | None = None
-    ) -> None:
+    def __init__(self, seconds: float, *, host: str = "", partial: Message | None = None) -> None:
         super().__init__(f"no data for {seconds:g} s", host=host, partial=partial)
         self.seconds = seconds
 

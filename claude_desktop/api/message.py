@@ -58,7 +58,10 @@ class Usage:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens}
+        out: dict[str, Any] = {
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+        }
         for name in ("cache_creation_input_tokens", "cache_read_input_tokens"):
             value = getattr(self, name)
             if value is not None:

@@ -1,0 +1,326 @@
+"""The Messages API client: one long-lived httpx.AsyncClient, streaming with retries.
+
+client = MessagesClient(api_key)
+async with client.stream({"model": ..., "max_tokens": ..., "messages": [...]}) as stream:
+    async for event in stream:
+        ...
+answer = stream.message      # complete, or what arrived before an error
+await client.aclose()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import platform
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from claude_desktop import __version__
+
+from .accumulator import MessageAccumulator
+from .errors import (
+    APIStatusError,
+    ClaudeError,
+    ConnectionFailedError,
+    ProtocolError,
+    StreamInterruptedError,
+    StreamTimeoutError,
+    error_from_body,
+    make_status_error,
+)
+from .events import (
+    ErrorEvent,
+    MessageStop,
+    RetryScheduled,
+    StreamEvent,
+    parse_event,
+)
+from .message import Message
+from .models import ModelInfo, parse_model
+from .retry import (
+    DEFAULT_MAX_RETRIES,
+    parse_retry_after,
+    parse_should_retry,
+    retry_delay,
+    should_retry,
+)
+from .sse import SSEDecoder
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.anthropic.com"
+# The one place the API version lives; newer versions change behaviour, so move deliberately.
+ANTHROPIC_VERSION = "2023-06-01"
+DEFAULT_CONNECT_TIMEOUT = 10.0
+# The API sends `ping` events while it works, so a longer silence means a dead stream.
+DEFAULT_READ_TIMEOUT = 60.0
+
+
+def default_base_url() -> str:
+    return os.environ.get("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL
+
+
+def default_user_agent() -> str:
+    return (
+        f"claude-desktop/{__version__} (Python {platform.python_version()};"
+        f" httpx {httpx.__version__})"
+    )
+
+
+class MessagesClient:
+    """A client for one API key and base URL; share one per app, close it at exit."""
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
+        betas: Sequence[str] = (),
+        user_agent: str | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.api_key = api_key
+        self.base_url = (base_url or default_base_url()).rstrip("/")
+        self.max_retries = max_retries
+        self.read_timeout = read_timeout
+        self.betas = list(betas)
+        self._sleep = sleep
+        self._http = httpx.AsyncClient(
+            http2=True,
+            timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
+            headers={
+                "anthropic-version": ANTHROPIC_VERSION,
+                "user-agent": user_agent or default_user_agent(),
+                "accept": "application/json",
+            },
+            transport=transport,
+        )
+
+    @property
+    def host(self) -> str:
+        return httpx.URL(self.base_url).host
+
+    def _headers(self, betas: Sequence[str] = ()) -> dict[str, str]:
+        headers = {"x-api-key": self.api_key}
+        all_betas = [*self.betas, *(b for b in betas if b not in self.betas)]
+        if all_betas:
+            headers["anthropic-beta"] = ",".join(all_betas)
+        return headers
+
+    def stream(self, body: Mapping[str, Any], *, betas: Sequence[str] = ()) -> MessageStream:
+        """Start streaming a message; iterate the result to receive its events."""
+        return MessageStream(self, {**body, "stream": True}, self._headers(betas))
+
+    async def list_models(self) -> list[ModelInfo]:
+        """Every model the key can use, following the API's pagination."""
+        models: list[ModelInfo] = []
+        params: dict[str, str | int] = {"limit": 1000}
+        while True:
+            page = await self._get_json("/v1/models", params)
+            for item in page.get("data") or []:
+                if isinstance(item, dict) and item.get("id"):
+                    models.append(parse_model(item))
+            last_id = page.get("last_id")
+            if not page.get("has_more") or not last_id:
+                return models
+            params["after_id"] = str(last_id)
+
+    async def _get_json(self, path: str, params: Mapping[str, str | int]) -> dict[str, Any]:
+        attempt = 0
+        while True:
+            try:
+                response = await self._http.get(
+                    self.base_url + path, params=params, headers=self._headers()
+                )
+                if response.status_code >= 400:
+                    raise _status_error(response, response.content)
+                data = response.json()
+                if not isinstance(data, dict):
+                    raise ProtocolError(f"{path} did not return a JSON object")
+                return data
+            except ValueError as exc:
+                raise ProtocolError(f"{path} returned invalid JSON") from exc
+            except httpx.TimeoutException:
+                error: ClaudeError = StreamTimeoutError(self.read_timeout, host=self.host)
+            except httpx.TransportError as exc:
+                error = ConnectionFailedError(str(exc) or type(exc).__name__, host=self.host)
+            except ClaudeError as exc:
+                error = exc
+            if attempt >= self.max_retries or not should_retry(error):
+                _log_failure(error)
+                raise error
+            await self._sleep(retry_delay(attempt, error))
+            attempt += 1
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> MessagesClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+class MessageStream:
+    """The events of one streamed message, retried transparently until content arrives."""
+
+    def __init__(
+        self, client: MessagesClient, body: dict[str, Any], headers: dict[str, str]
+    ) -> None:
+        self._client = client
+        self._body = body
+        self._headers = headers
+        self._accumulator = MessageAccumulator()
+        self._events = self._run()
+        self.request_id: str | None = None
+
+    @property
+    def message(self) -> Message:
+        """The message so far: complete after the stream ends, partial after an error."""
+        return self._accumulator.message
+
+    @property
+    def done(self) -> bool:
+        return self._accumulator.done
+
+    def __aiter__(self) -> MessageStream:
+        return self
+
+    async def __anext__(self) -> StreamEvent:
+        return await self._events.__anext__()
+
+    async def __aenter__(self) -> MessageStream:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP response now (also what cancelling the consuming task does)."""
+        await self._events.aclose()
+
+    async def final_message(self) -> Message:
+        async for _event in self:
+            pass
+        return self.message
+
+    async def _run(self) -> AsyncGenerator[StreamEvent, None]:
+        client = self._client
+        attempt = 0
+        while True:
+            self._accumulator = MessageAccumulator()
+            try:
+                async for event in self._attempt():
+                    yield event
+                return
+            except ClaudeError as error:
+                accumulator = self._accumulator
+                if accumulator.started:
+                    error.partial = accumulator.message
+                error.request_id = error.request_id or self.request_id
+                retry = (
+                    not accumulator.has_content
+                    and attempt < client.max_retries
+                    and should_retry(error)
+                )
+                _log_failure(error, retrying=retry)
+                if not retry:
+                    raise
+                failure = error
+                delay = retry_delay(attempt, error)
+            attempt += 1
+            yield RetryScheduled(attempt, delay, failure)
+            await client._sleep(delay)
+
+    async def _attempt(self) -> AsyncGenerator[StreamEvent, None]:
+        client = self._client
+        accumulator = self._accumulator
+        url = client.base_url + "/v1/messages"
+        try:
+            async with client._http.stream(
+                "POST", url, json=self._body, headers=self._headers
+            ) as response:
+                self.request_id = response.headers.get("request-id")
+                if response.status_code >= 400:
+                    raise _status_error(response, await response.aread())
+                content_type = response.headers.get("content-type", "")
+                if not content_type.startswith("text/event-stream"):
+                    body = await response.aread()
+                    if response.status_code == 200 and b'"error"' not in body:
+                        raise ProtocolError(f"expected an event stream, got '{content_type}'")
+                    raise _status_error(response, body)
+                decoder = SSEDecoder()
+                chunks = response.aiter_bytes()
+                async for chunk in chunks:
+                    for sse in decoder.feed(chunk):
+                        event = parse_event(sse)
+                        if event is None:
+                            continue
+                        if isinstance(event, ErrorEvent):
+                            raise make_status_error(
+                                200, event.error_type, event.message, request_id=self.request_id
+                            )
+                        accumulator.feed(event)
+                        yield event
+                        if isinstance(event, MessageStop):
+                            await _drain(chunks)
+                            return
+                decoder.close()
+        except httpx.TimeoutException as exc:
+            if isinstance(exc, httpx.ReadTimeout):
+                raise StreamTimeoutError(client.read_timeout, host=client.host) from None
+            raise ConnectionFailedError(type(exc).__name__, host=client.host) from None
+        except httpx.TransportError as exc:
+            reason = str(exc) or type(exc).__name__
+            if accumulator.started:
+                raise StreamInterruptedError(reason, host=client.host) from None
+            raise ConnectionFailedError(reason, host=client.host) from None
+        if not accumulator.done:
+            raise StreamInterruptedError("the stream ended without message_stop", host=client.host)
+
+
+async def _drain(chunks: AsyncIterator[bytes]) -> None:
+    """Read the little that follows message_stop, so the connection can be reused."""
+    try:
+        async with asyncio.timeout(1.0):
+            async for _chunk in chunks:
+                pass
+    except (TimeoutError, httpx.HTTPError):
+        pass  # The message is complete; a slow or rude ending costs only the connection.
+
+
+def _status_error(response: httpx.Response, body: bytes) -> APIStatusError:
+    headers = response.headers
+    return error_from_body(
+        response.status_code,
+        body,
+        request_id=headers.get("request-id"),
+        retry_after=parse_retry_after(headers),
+        should_retry=parse_should_retry(headers),
+    )
+
+
+def _log_failure(error: ClaudeError, *, retrying: bool = False) -> None:
+    what = "retrying" if retrying else "failed"
+    log.warning(
+        "API request %s: %s: %s (request id %s)",
+        what,
+        type(error).__name__,
+        error,
+        error.request_id or "none",
+    )

@@ -1,0 +1,184 @@
+"""Typed events of a Messages stream, parsed from SSE events.
+
+Unknown event and delta types parse to None and are skipped by the client: the API
+adds new ones over time and an old app must keep working.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ClaudeError, ProtocolError
+from .sse import ServerSentEvent
+
+JSON = dict[str, Any]
+
+
+# Deltas -----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(slots=True)
+class ThinkingDelta:
+    thinking: str
+
+
+@dataclass(slots=True)
+class SignatureDelta:
+    signature: str
+
+
+@dataclass(slots=True)
+class InputJSONDelta:
+    partial_json: str
+
+
+@dataclass(slots=True)
+class CitationsDelta:
+    citation: JSON
+
+
+Delta = TextDelta | ThinkingDelta | SignatureDelta | InputJSONDelta | CitationsDelta
+
+
+# Events -----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class MessageStart:
+    message: JSON
+
+
+@dataclass(slots=True)
+class ContentBlockStart:
+    index: int
+    content_block: JSON
+
+
+@dataclass(slots=True)
+class ContentBlockDelta:
+    index: int
+    delta: Delta
+
+
+@dataclass(slots=True)
+class ContentBlockStop:
+    index: int
+
+
+@dataclass(slots=True)
+class MessageDelta:
+    delta: JSON
+    usage: JSON
+
+
+@dataclass(slots=True)
+class MessageStop:
+    pass
+
+
+@dataclass(slots=True)
+class Ping:
+    pass
+
+
+@dataclass(slots=True)
+class ErrorEvent:
+    error_type: str
+    message: str
+
+
+@dataclass(slots=True)
+class RetryScheduled:
+    """Not from the API: the client will try again after `delay` seconds."""
+
+    attempt: int
+    delay: float
+    error: ClaudeError
+
+    @property
+    def human(self) -> str:
+        reason = self.error.human.rstrip(".")
+        # Error lines that end in "try again…" would read oddly before "retrying".
+        reason = reason.split(". Try again")[0].split(". Wait")[0]
+        return f"{reason}, retrying in {max(1, round(self.delay))} s…"
+
+
+StreamEvent = (
+    MessageStart
+    | ContentBlockStart
+    | ContentBlockDelta
+    | ContentBlockStop
+    | MessageDelta
+    | MessageStop
+    | Ping
+    | ErrorEvent
+    | RetryScheduled
+)
+
+
+def _delta(data: JSON) -> Delta | None:
+    kind = data.get("type")
+    if kind == "text_delta":
+        return TextDelta(data["text"])
+    if kind == "thinking_delta":
+        return ThinkingDelta(data["thinking"])
+    if kind == "signature_delta":
+        return SignatureDelta(data["signature"])
+    if kind == "input_json_delta":
+        return InputJSONDelta(data["partial_json"])
+    if kind == "citations_delta":
+        return CitationsDelta(data["citation"])
+    return None
+
+
+def _content_block_delta(data: JSON) -> ContentBlockDelta | None:
+    delta = _delta(data["delta"])
+    return None if delta is None else ContentBlockDelta(int(data["index"]), delta)
+
+
+def _error(data: JSON) -> ErrorEvent:
+    error = data.get("error") or {}
+    return ErrorEvent(str(error.get("type") or "api_error"), str(error.get("message") or ""))
+
+
+_PARSERS: dict[str, Callable[[JSON], StreamEvent | None]] = {
+    "message_start": lambda d: MessageStart(d["message"]),
+    "content_block_start": lambda d: ContentBlockStart(int(d["index"]), d["content_block"]),
+    "content_block_delta": _content_block_delta,
+    "content_block_stop": lambda d: ContentBlockStop(int(d["index"])),
+    "message_delta": lambda d: MessageDelta(d.get("delta") or {}, d.get("usage") or {}),
+    "message_stop": lambda d: MessageStop(),
+    "ping": lambda d: Ping(),
+    "error": _error,
+}
+
+
+def parse_event(sse: ServerSentEvent) -> StreamEvent | None:
+    """The typed event for one SSE event, or None for a type this client does not know."""
+    # The SSE event name equals the JSON "type"; the name lets unknown events be skipped
+    # without parsing their JSON at all.
+    parser = _PARSERS.get(sse.event)
+    if parser is None and sse.event != "message":
+        return None
+    try:
+        data = json.loads(sse.data)
+    except ValueError as exc:
+        raise ProtocolError(f"invalid JSON in '{sse.event}' event: {exc}") from None
+    if not isinstance(data, dict):
+        raise ProtocolError(f"'{sse.event}' event is not a JSON object")
+    if parser is None:
+        parser = _PARSERS.get(str(data.get("type")))
+        if parser is None:
+            return None
+    try:
+        return parser(data)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise ProtocolError(f"malformed '{sse.event}' event ({exc!r})") from None

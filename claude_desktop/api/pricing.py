@@ -1,0 +1,74 @@
+"""What a message cost, from its usage and the price table in data/prices.json.
+
+A model the table does not know gets no price at all rather than a wrong one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+
+from .message import Usage
+
+_MILLION = Decimal(1_000_000)
+_DATE_SUFFIX = re.compile(r"-\d{8}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Price:
+    input: Decimal
+    output: Decimal
+    cache_write: Decimal
+    cache_read: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    total: Decimal
+    #: What the cache reads saved against paying the full input price for them.
+    cache_savings: Decimal
+
+
+@cache
+def _table() -> dict[str, Price]:
+    raw = json.loads(resources.files(__package__).joinpath("data/prices.json").read_text("utf-8"))
+    write = Decimal(str(raw["cache_write_multiplier"]))
+    read = Decimal(str(raw["cache_read_multiplier"]))
+    table = {}
+    for model, p in raw["models"].items():
+        inp = Decimal(str(p["input"]))
+        table[model] = Price(inp, Decimal(str(p["output"])), inp * write, inp * read)
+    return table
+
+
+def price_for(model: str) -> Price | None:
+    table = _table()
+    return table.get(model) or table.get(_DATE_SUFFIX.sub("", model))
+
+
+def cost_of(model: str, usage: Usage) -> Cost | None:
+    price = price_for(model)
+    if price is None:
+        return None
+    cache_write = usage.cache_creation_input_tokens or 0
+    cache_read = usage.cache_read_input_tokens or 0
+    total = (
+        usage.input_tokens * price.input
+        + usage.output_tokens * price.output
+        + cache_write * price.cache_write
+        + cache_read * price.cache_read
+    ) / _MILLION
+    savings = cache_read * (price.input - price.cache_read) / _MILLION
+    return Cost(total, savings)
+
+
+def format_usd(amount: Decimal) -> str:
+    if amount == 0:
+        return "$0"
+    if amount < Decimal("0.01"):
+        return f"${amount:.4f}"
+    return f"${amount:.2f}"
