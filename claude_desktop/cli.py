@@ -1,0 +1,104 @@
+"""The terminal form: `python -m claude_desktop ask PROMPT` streams an answer to stdout.
+
+It is the Messages client's first user and how a person checks a key from a terminal.
+Exit codes: 0 done, 1 the request failed (the reason on stderr), 2 usage, 130 Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import TextIO
+
+from claude_desktop import __version__
+from claude_desktop.api.client import MessagesClient
+from claude_desktop.api.errors import ClaudeError
+from claude_desktop.api.events import ContentBlockDelta, RetryScheduled, TextDelta
+from claude_desktop.api.models import DEFAULT_MODEL
+from claude_desktop.domain.secrets import KeyStore
+
+COMMANDS = ("ask",)
+DEFAULT_MAX_TOKENS = 4096
+NO_KEY = (
+    "No API key found. Set the ANTHROPIC_API_KEY environment variable, or open the app "
+    "and enter your key once: it is kept in your system keyring."
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m claude_desktop")
+    parser.add_argument("--version", action="version", version=f"claude-desktop {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    ask = commands.add_parser("ask", help="ask Claude and stream the answer to stdout")
+    ask.add_argument("prompt", metavar="PROMPT", help="the question (use - to read stdin)")
+    ask.add_argument("--model", default=DEFAULT_MODEL, help=f"model id (default {DEFAULT_MODEL})")
+    ask.add_argument(
+        "--max-tokens",
+        type=_positive_int,
+        default=DEFAULT_MAX_TOKENS,
+        metavar="N",
+        help=f"longest answer in tokens (default {DEFAULT_MAX_TOKENS})",
+    )
+    ask.add_argument("--system", metavar="TEXT", help="a system prompt")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+async def ask(args: argparse.Namespace, api_key: str, out: TextIO, err: TextIO) -> int:
+    prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
+    body: dict[str, object] = {
+        "model": args.model,
+        "max_tokens": args.max_tokens,
+        "messages": [{"role": "user", "content": prompt}],
+    }
+    if args.system:
+        body["system"] = args.system
+    async with MessagesClient(api_key) as client:
+        stream = client.stream(body)
+        wrote = False
+        try:
+            async with stream:
+                async for event in stream:
+                    if isinstance(event, ContentBlockDelta) and isinstance(event.delta, TextDelta):
+                        out.write(event.delta.text)
+                        out.flush()
+                        wrote = True
+                    elif isinstance(event, RetryScheduled):
+                        print(event.human, file=err, flush=True)
+        except ClaudeError as exc:
+            if wrote:
+                out.write("\n")
+                out.flush()
+            print(exc.human, file=err, flush=True)
+            return 1
+        if wrote:
+            out.write("\n")
+            out.flush()
+        note = stream.message.stop_note
+        if note:
+            print(note, file=err, flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    api_key, _source = KeyStore().get()
+    if not api_key:
+        print(NO_KEY, file=sys.stderr)
+        return 1
+    try:
+        # asyncio.run cancels the task on Ctrl-C, which closes the HTTP response at once.
+        return asyncio.run(ask(args, api_key, sys.stdout, sys.stderr))
+    except KeyboardInterrupt:
+        print("\nStopped.", file=sys.stderr, flush=True)
+        return 130
