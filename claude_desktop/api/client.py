@@ -273,7 +273,7 @@ class MessageStream:
                             continue
                         if isinstance(event, ErrorEvent):
                             raise make_status_error(
-                                200, event.error_type, event.message, request_id=self.request_id
+                                None, event.error_type, event.message, request_id=self.request_id
                             )
                         accumulator.feed(event)
                         yield event
@@ -290,6 +290,8 @@ class MessageStream:
             if accumulator.started:
                 raise StreamInterruptedError(reason, host=client.host) from None
             raise ConnectionFailedError(reason, host=client.host) from None
+        if not accumulator.started:
+            raise ProtocolError("the stream ended before a message started")
         if not accumulator.done:
             raise StreamInterruptedError("the stream ended without message_stop", host=client.host)
 

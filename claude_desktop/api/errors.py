@@ -100,10 +100,11 @@ class APIStatusError(ClaudeError):
         self.request_id = request_id
         self.retry_after = retry_after
         self.should_retry = should_retry
+        #: True when the API reported it as an `error` event inside a 200 stream.
+        self.mid_stream = False
 
     def __str__(self) -> str:
-        rid = f" (request {self.request_id})" if self.request_id else ""
-        return f"{self.status_code} {self.error_type}: {self.message}{rid}"
+        return f"{self.status_code} {self.error_type}: {self.message}"
 
     @property
     def human(self) -> str:
@@ -224,16 +225,21 @@ _RETRYABLE_STATUS = frozenset({408, 409, 429})
 
 
 def make_status_error(
-    status_code: int,
+    status_code: int | None,
     error_type: str | None,
     message: str,
     **kwargs: Any,
 ) -> APIStatusError:
-    """The most specific error class for an API error, by its type first, then its status."""
-    cls = _BY_TYPE.get(error_type or "") or _BY_STATUS.get(status_code)
+    """The most specific error class for an API error, by its type first, then its status.
+
+    `status_code` None means an `error` event mid-stream: the error type's usual status
+    stands in for the 200 the HTTP response had.
+    """
+    cls = _BY_TYPE.get(error_type or "") or _BY_STATUS.get(status_code or 0)
     if cls is None:
-        cls = InternalServerError if status_code >= 500 else APIStatusError
+        cls = InternalServerError if (status_code or 500) >= 500 else APIStatusError
     err = cls(message, status_code=status_code, error_type=error_type, **kwargs)
+    err.mid_stream = status_code is None
     if cls is APIStatusError and status_code in _RETRYABLE_STATUS:
         err.retryable = True
     return err

@@ -127,20 +127,27 @@ StreamEvent = (
 def _delta(data: JSON) -> Delta | None:
     kind = data.get("type")
     if kind == "text_delta":
-        return TextDelta(data["text"])
+        return TextDelta(_str(data, "text"))
     if kind == "thinking_delta":
-        return ThinkingDelta(data["thinking"])
+        return ThinkingDelta(_str(data, "thinking"))
     if kind == "signature_delta":
-        return SignatureDelta(data["signature"])
+        return SignatureDelta(_str(data, "signature"))
     if kind == "input_json_delta":
-        return InputJSONDelta(data["partial_json"])
+        return InputJSONDelta(_str(data, "partial_json"))
     if kind == "citations_delta":
-        return CitationsDelta(data["citation"])
+        return CitationsDelta(_obj(data, "citation"))
     return None
 
 
+def _str(data: JSON, key: str) -> str:
+    value = data[key]
+    if not isinstance(value, str):
+        raise TypeError(f"'{key}' is not a string")
+    return value
+
+
 def _content_block_delta(data: JSON) -> ContentBlockDelta | None:
-    delta = _delta(data["delta"])
+    delta = _delta(_obj(data, "delta"))
     return None if delta is None else ContentBlockDelta(int(data["index"]), delta)
 
 
@@ -149,12 +156,29 @@ def _error(data: JSON) -> ErrorEvent:
     return ErrorEvent(str(error.get("type") or "api_error"), str(error.get("message") or ""))
 
 
+def _obj(data: JSON, key: str, *, optional: bool = False) -> JSON:
+    value = data.get(key) if optional else data[key]
+    if value is None and optional:
+        return {}
+    if not isinstance(value, dict):
+        raise TypeError(f"'{key}' is not an object")
+    return value
+
+
+def _message_start(data: JSON) -> MessageStart:
+    message = _obj(data, "message")
+    _obj(message, "usage", optional=True)
+    return MessageStart(message)
+
+
 _PARSERS: dict[str, Callable[[JSON], StreamEvent | None]] = {
-    "message_start": lambda d: MessageStart(d["message"]),
-    "content_block_start": lambda d: ContentBlockStart(int(d["index"]), d["content_block"]),
+    "message_start": _message_start,
+    "content_block_start": lambda d: ContentBlockStart(int(d["index"]), _obj(d, "content_block")),
     "content_block_delta": _content_block_delta,
     "content_block_stop": lambda d: ContentBlockStop(int(d["index"])),
-    "message_delta": lambda d: MessageDelta(d.get("delta") or {}, d.get("usage") or {}),
+    "message_delta": lambda d: MessageDelta(
+        _obj(d, "delta", optional=True), _obj(d, "usage", optional=True)
+    ),
     "message_stop": lambda d: MessageStop(),
     "ping": lambda d: Ping(),
     "error": _error,

@@ -159,3 +159,15 @@ def test_malformed_known_events_are_protocol_errors() -> None:
 def test_message_round_trips_as_a_request_param() -> None:
     msg = accumulate(START, block_start(0, {"type": "text", "text": "hi"}), stop(0))
     assert msg.to_param() == {"role": "assistant", "content": [{"type": "text", "text": "hi"}]}
+
+
+def test_wrongly_shaped_fields_are_protocol_errors() -> None:
+    for event, data in [
+        ("message_start", {"type": "message_start", "message": 5}),
+        ("message_start", {"type": "message_start", "message": {"usage": []}}),
+        ("content_block_start", {"type": "content_block_start", "index": 0, "content_block": 1}),
+        ("content_block_delta", delta(0, {"type": "text_delta", "text": 7})),
+        ("message_delta", {"type": "message_delta", "delta": "x"}),
+    ]:
+        with pytest.raises(ProtocolError):
+            parse_event(ServerSentEvent(event, json.dumps(data)))

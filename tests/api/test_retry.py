@@ -35,10 +35,12 @@ from claude_desktop.api.retry import (
         (502, None, True),
         (504, "timeout_error", True),
         (529, "overloaded_error", True),
-        (200, "overloaded_error", True),  # an error event mid-stream, classified by type
+        (None, "overloaded_error", True),  # an error event mid-stream, classified by type
     ],
 )
-def test_which_errors_are_retried(status: int, error_type: str | None, expected: bool) -> None:
+def test_which_errors_are_retried(
+    status: int | None, error_type: str | None, expected: bool
+) -> None:
     assert should_retry(make_status_error(status, error_type, "x")) is expected
 
 

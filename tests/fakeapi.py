@@ -1,0 +1,556 @@
+"""A loopback fake of the Anthropic API that speaks real HTTP/1.1 over real sockets.
+
+Tests queue scripted responses (SSE streams cut into arbitrary chunks, JSON errors, dropped or
+stalled connections); the server records every request and notices when the client hangs up
+mid-response. It runs its own asyncio loop in a daemon thread, so it works under any loop the
+test uses (none, asyncio, or qasync). Loaded as a pytest plugin: the `fake_api` fixture lives here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import secrets
+import socket
+import string
+import struct
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+__all__ = [
+    "DropConnection",
+    "FakeAnthropicAPI",
+    "Headers",
+    "JSONResponse",
+    "RecordedRequest",
+    "Response",
+    "SSEResponse",
+    "api_error",
+    "new_request_id",
+]
+
+_ALPHABET = string.ascii_letters + string.digits
+_REASONS = {529: "Overloaded"}  # not in http.HTTPStatus
+
+
+def new_request_id() -> str:
+    """A fresh id shaped like the API's (`req_011C...`, 28 characters)."""
+    return "req_011C" + "".join(secrets.choice(_ALPHABET) for _ in range(20))
+
+
+class Headers(Mapping[str, str]):
+    """Case-insensitive, read-only header map; repeated headers are joined with ", "."""
+
+    def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
+        self.raw: list[tuple[str, str]] = list(items)
+        self._map: dict[str, str] = {}
+        for name, value in self.raw:
+            key = name.lower()
+            self._map[key] = f"{self._map[key]}, {value}" if key in self._map else value
+
+    def __getitem__(self, name: str) -> str:
+        return self._map[name.lower()]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._map
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._map)
+
+    def __len__(self) -> int:
+        return len(self._map)
+
+    def __repr__(self) -> str:
+        return f"Headers({self._map!r})"
+
+
+@dataclass
+class RecordedRequest:
+    """One request as the server read it off the socket."""
+
+    method: str
+    path: str  # including the query string
+    query: dict[str, str]  # last value wins for repeated keys
+    headers: Headers
+    body: bytes
+    request_id: str | None = None  # the `request-id` the server answered with, if it answered
+
+    @property
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+
+@dataclass
+class SSEResponse:
+    """A `text/event-stream` answer sent with chunked transfer encoding.
+
+    `body` goes out as the given list of chunks, or as `chunk_size`-byte pieces of the joined bytes
+    (which cut UTF-8 characters and lines anywhere, on purpose). `then` says how it ends: "end"
+    sends the terminating 0-chunk, "drop" closes the socket without it (FIN), "reset" aborts with
+    a TCP RST, "stall" keeps the socket open, sending nothing, until the client leaves.
+    """
+
+    body: bytes | list[bytes]
+    chunk_size: int | None = None
+    delay: float = 0.0  # seconds between chunks
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    then: Literal["end", "drop", "reset", "stall"] = "end"
+    headers_delay: float = 0.0  # seconds before the status line, for first-byte timeouts
+
+    def chunks(self) -> list[bytes]:
+        data = b"".join(self.body) if isinstance(self.body, list) else self.body
+        if self.chunk_size:
+            n = self.chunk_size
+            return [data[i : i + n] for i in range(0, len(data), n)]
+        return list(self.body) if isinstance(self.body, list) else [data]
+
+
+@dataclass
+class JSONResponse:
+    """A complete JSON answer with Content-Length; `body` may be raw bytes for malformed JSON."""
+
+    status: int
+    body: dict[str, Any] | list[Any] | bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    headers_delay: float = 0.0  # seconds before answering, for timeout tests
+
+
+@dataclass
+class DropConnection:
+    """Read the request, then close the socket without answering."""
+
+
+Response = SSEResponse | JSONResponse | DropConnection
+Handler = Callable[[RecordedRequest], Response]
+
+
+def api_error(status: int, type: str, message: str, **headers: str) -> JSONResponse:
+    """The API's error answer, e.g. `api_error(429, "rate_limit_error", "wait", retry_after="3")`.
+
+    Keyword names become headers with `_` turned into `-`. The same fresh id goes into the body's
+    `request_id` and the `request-id` header, as the real API does.
+    """
+    request_id = new_request_id()
+    body = {"type": "error", "error": {"type": type, "message": message}, "request_id": request_id}
+    hdrs = {"request-id": request_id}
+    hdrs.update({k.replace("_", "-"): v for k, v in headers.items()})
+    return JSONResponse(status, body, hdrs)
+
+
+class _ClientGone(Exception):
+    """The client closed or reset the connection while we were answering."""
+
+
+class _BadRequest(Exception):
+    pass
+
+
+class _Conn:
+    """A client connection with our own read buffer.
+
+    While a response is being written, a watcher keeps reading so that EOF is seen at once even
+    while the response sleeps; bytes it reads early (a pipelined request) stay in `buf`.
+    """
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+        self.buf = bytearray()
+        self.eof_at: float | None = None
+
+    async def _fill(self) -> bool:
+        try:
+            data = await self.reader.read(65536)
+        except OSError:
+            data = b""
+        if not data:
+            if self.eof_at is None:
+                self.eof_at = time.monotonic()
+            return False
+        self.buf += data
+        return True
+
+    async def watch(self) -> None:
+        while await self._fill():
+            pass
+
+    async def read_until(self, sep: bytes, limit: int = 1 << 16) -> bytes | None:
+        """Bytes up to and including `sep`; None on EOF before it."""
+        while (i := self.buf.find(sep)) < 0:
+            if len(self.buf) > limit:
+                raise _BadRequest("header section too long")
+            if not await self._fill():
+                return None
+        out = bytes(self.buf[: i + len(sep)])
+        del self.buf[: i + len(sep)]
+        return out
+
+    async def read_exact(self, n: int) -> bytes | None:
+        while len(self.buf) < n:
+            if not await self._fill():
+                return None
+        out = bytes(self.buf[:n])
+        del self.buf[:n]
+        return out
+
+    async def write(self, data: bytes) -> None:
+        if self.eof_at is not None or self.writer.is_closing():
+            raise _ClientGone
+        self.writer.write(data)
+        try:
+            await self.writer.drain()
+        except OSError as exc:
+            if self.eof_at is None:
+                self.eof_at = time.monotonic()
+            raise _ClientGone from exc
+
+
+class FakeAnthropicAPI:
+    """The fake server. Construct it, point the client at `base_url`, `close()` it at the end."""
+
+    def __init__(self) -> None:
+        self.requests: list[RecordedRequest] = []
+        # A client hung up while a response was still going out (not an idle keep-alive close).
+        self.client_disconnected = threading.Event()
+        self.disconnect_times: list[float] = []  # time.monotonic() when each was noticed
+        # Scenario mistakes (nothing queued, a handler raised): the fixture fails the test on them.
+        self.errors: list[str] = []
+        self.connections = 0  # TCP connections accepted, to check that clients reuse them
+        self._queue: deque[Response | Handler] = deque()
+        self._routes: dict[tuple[str, str], Response | Handler] = {}
+        self._lock = threading.Lock()
+        self._request_seen = threading.Condition(self._lock)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._port = 0
+        self._closed = False
+        self._ready = threading.Event()
+        self._startup_error: BaseException | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=self._run, name="fake-anthropic-api", daemon=True)
+        self._thread.start()
+        self._ready.wait(10)
+        if self._startup_error is not None:
+            raise RuntimeError("fake API failed to start") from self._startup_error
+        if not self._port:
+            raise RuntimeError("fake API did not start within 10 s")
+
+    # ---- test-facing API -------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._port}"
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    def enqueue(self, *responses: Response | Handler) -> None:
+        """Answer the next unrouted requests with these, in order (callables get the request)."""
+        with self._lock:
+            self._queue.extend(responses)
+
+    def route(self, method: str, path: str, response: Response | Handler) -> None:
+        """Answer every `method path` (query string ignored) with `response`, leaving the queue."""
+        with self._lock:
+            self._routes[(method.upper(), path)] = response
+
+    @property
+    def pending(self) -> int:
+        """How many queued responses have not been served yet."""
+        with self._lock:
+            return len(self._queue)
+
+    def wait_for_requests(self, n: int, timeout: float = 5.0) -> bool:
+        """Block until at least `n` requests have arrived in total."""
+        with self._request_seen:
+            return self._request_seen.wait_for(lambda: len(self.requests) >= n, timeout)
+
+    def wait_for_disconnect(self, timeout: float = 5.0) -> float | None:
+        """Block until a client hangs up mid-response; when it was noticed (monotonic) or None."""
+        if not self.client_disconnected.wait(timeout):
+            return None
+        return self.disconnect_times[0]
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        loop, stop = self._loop, self._stop
+        if loop is not None and stop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop may already have finished
+                loop.call_soon_threadsafe(stop.set)
+        self._thread.join(10)
+        if self._thread.is_alive():
+            raise RuntimeError("fake API thread did not stop")
+
+    def __enter__(self) -> FakeAnthropicAPI:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- server thread ---------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except BaseException as exc:  # surfaced to the constructor if startup failed
+            self._startup_error = exc
+            self._ready.set()
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self._port = server.sockets[0].getsockname()[1]
+        self._ready.set()
+        try:
+            await self._stop.wait()
+        finally:
+            server.close()
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        self.connections += 1
+        conn = _Conn(reader, writer)
+        try:
+            if not self._stop or not self._stop.is_set():
+                while await self._serve_one(conn):
+                    pass
+        except (_ClientGone, OSError, asyncio.CancelledError):
+            pass
+        except _BadRequest as exc:
+            self._note_error(f"malformed request: {exc}")
+        except Exception as exc:  # a bug here must not kill the server or print a traceback
+            self._note_error(f"fake API crashed on a connection: {exc!r}")
+        finally:
+            self._tasks.discard(task)
+            if conn.eof_at is not None:
+                writer.transport.abort()
+            else:
+                writer.close()
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await writer.wait_closed()
+
+    async def _serve_one(self, conn: _Conn) -> bool:
+        """Read and answer one request; False when the connection should close."""
+        request = await self._read_request(conn)
+        if request is None:
+            return False
+        with self._request_seen:
+            self.requests.append(request)
+            self._request_seen.notify_all()
+        response = self._pick(request)
+        if isinstance(response, DropConnection):
+            return False
+        keep_alive = request.headers.get("connection", "").lower() != "close"
+        watcher = asyncio.create_task(conn.watch())
+        try:
+            if isinstance(response, JSONResponse):
+                return await self._send_json(conn, request, response, watcher) and keep_alive
+            return await self._send_sse(conn, request, response, watcher) and keep_alive
+        except _ClientGone:
+            self._note_disconnect(conn)
+            return False
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+
+    async def _read_request(self, conn: _Conn) -> RecordedRequest | None:
+        head = await conn.read_until(b"\r\n\r\n")
+        if head is None:
+            return None
+        lines = head.decode("latin-1").split("\r\n")
+        try:
+            method, target, _version = lines[0].split(" ", 2)
+        except ValueError:
+            raise _BadRequest(f"bad request line {lines[0]!r}") from None
+        items: list[tuple[str, str]] = []
+        for line in lines[1:]:
+            if line:
+                name, _, value = line.partition(":")
+                items.append((name.strip(), value.strip()))
+        headers = Headers(items)
+        if headers.get("expect", "").lower() == "100-continue":
+            await conn.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            body = await self._read_chunked(conn)
+        else:
+            body = await conn.read_exact(int(headers.get("content-length", "0")))
+        if body is None:
+            return None  # the client left halfway through its own request
+        return RecordedRequest(
+            method=method.upper(),
+            path=target,
+            query=dict(parse_qsl(urlsplit(target).query, keep_blank_values=True)),
+            headers=headers,
+            body=body,
+        )
+
+    async def _read_chunked(self, conn: _Conn) -> bytes | None:
+        body = bytearray()
+        while True:
+            size_line = await conn.read_until(b"\r\n")
+            if size_line is None:
+                return None
+            size = int(size_line.split(b";", 1)[0].strip() or b"0", 16)
+            if size == 0:
+                while True:  # skip trailers up to the blank line
+                    line = await conn.read_until(b"\r\n")
+                    if line is None:
+                        return None
+                    if line == b"\r\n":
+                        return bytes(body)
+            chunk = await conn.read_exact(size + 2)
+            if chunk is None:
+                return None
+            body += chunk[:-2]
+
+    def _pick(self, request: RecordedRequest) -> Response:
+        path = urlsplit(request.path).path
+        with self._lock:
+            handler = self._routes.get((request.method, path))
+            if handler is None and self._queue:
+                handler = self._queue.popleft()
+        if handler is None:
+            message = f"fake API: no scenario queued for {request.method} {request.path}"
+            self._note_error(message)
+            # x-should-retry: false so a retrying client fails at once instead of backing off.
+            return api_error(500, "api_error", message, x_should_retry="false")
+        if callable(handler):
+            try:
+                return handler(request)
+            except Exception as exc:
+                message = f"fake API: handler for {request.method} {request.path} raised {exc!r}"
+                self._note_error(message)
+                return api_error(500, "api_error", message, x_should_retry="false")
+        return handler
+
+    def _note_error(self, message: str) -> None:
+        with self._lock:
+            self.errors.append(message)
+
+    def _note_disconnect(self, conn: _Conn) -> None:
+        self.disconnect_times.append(conn.eof_at if conn.eof_at is not None else time.monotonic())
+        self.client_disconnected.set()
+
+    @staticmethod
+    async def _pause(seconds: float, watcher: asyncio.Future[None]) -> None:
+        """Sleep, but wake at once and raise if the client hangs up meanwhile."""
+        if seconds > 0:
+            await asyncio.wait({watcher}, timeout=seconds)
+        if watcher.done():
+            raise _ClientGone
+
+    @staticmethod
+    def _head(status: int, defaults: dict[str, str], extra: Mapping[str, str]) -> bytes:
+        headers = dict(defaults)
+        for name, value in extra.items():
+            headers[name.lower()] = str(value)
+        try:
+            reason = HTTPStatus(status).phrase
+        except ValueError:
+            reason = _REASONS.get(status, "Unknown")
+        lines = [f"HTTP/1.1 {status} {reason}"]
+        lines += [f"{name}: {value}" for name, value in headers.items()]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+    async def _send_json(
+        self,
+        conn: _Conn,
+        request: RecordedRequest,
+        response: JSONResponse,
+        watcher: asyncio.Future[None],
+    ) -> bool:
+        await self._pause(response.headers_delay, watcher)
+        body = response.body
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        request.request_id = _header(response.headers, "request-id") or new_request_id()
+        defaults = {
+            "content-type": "application/json",
+            "content-length": str(len(data)),
+            "connection": "keep-alive",
+            "request-id": request.request_id,
+        }
+        await conn.write(self._head(response.status, defaults, response.headers) + data)
+        return True
+
+    async def _send_sse(
+        self,
+        conn: _Conn,
+        request: RecordedRequest,
+        response: SSEResponse,
+        watcher: asyncio.Future[None],
+    ) -> bool:
+        await self._pause(response.headers_delay, watcher)
+        request.request_id = _header(response.headers, "request-id") or new_request_id()
+        defaults = {
+            "content-type": "text/event-stream; charset=utf-8",
+            "transfer-encoding": "chunked",
+            "connection": "keep-alive",
+            "cache-control": "no-cache",
+            "request-id": request.request_id,
+        }
+        await conn.write(self._head(response.status, defaults, response.headers))
+        first = True
+        for piece in response.chunks():
+            if not piece:
+                continue  # an empty chunk would end the body
+            if not first:
+                await self._pause(response.delay, watcher)
+            first = False
+            await conn.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+        if response.then == "end":
+            await conn.write(b"0\r\n\r\n")
+            return True
+        if response.then == "stall":
+            await watcher  # until the client leaves (or the server shuts down)
+            raise _ClientGone
+        if response.then == "reset":
+            # SO_LINGER with a zero timeout turns close() into an RST.
+            sock = conn.writer.get_extra_info("socket")
+            if sock is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.writer.transport.abort()
+        return False  # "drop": the caller closes the socket without the final chunk
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+@pytest.fixture
+def fake_api() -> Iterator[FakeAnthropicAPI]:
+    """A running FakeAnthropicAPI; fails the test if a request found no scenario or a handler
+    raised. Tests point the client at it themselves (ANTHROPIC_BASE_URL)."""
+    api = FakeAnthropicAPI()
+    try:
+        yield api
+    finally:
+        api.close()
+    if api.errors:
+        pytest.fail("fake API problems:\n" + "\n".join(api.errors), pytrace=False)
