@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from typing import TextIO
 
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"longest answer in tokens (default {DEFAULT_MAX_TOKENS})",
     )
     ask.add_argument("--system", metavar="TEXT", help="a system prompt")
+    ask.add_argument("--debug", action="store_true", help="log requests and failures to stderr")
     return parser
 
 
@@ -92,6 +94,11 @@ async def ask(args: argparse.Namespace, api_key: str, out: TextIO, err: TextIO) 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.debug:
+        logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+    else:
+        # stderr carries the one human line; without this, Python would print warnings too.
+        logging.getLogger().addHandler(logging.NullHandler())
     api_key, _source = KeyStore().get()
     if not api_key:
         print(NO_KEY, file=sys.stderr)

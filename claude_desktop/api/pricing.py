@@ -69,6 +69,7 @@ def cost_of(model: str, usage: Usage) -> Cost | None:
 def format_usd(amount: Decimal) -> str:
     if amount == 0:
         return "$0"
-    if amount < Decimal("0.01"):
+    if amount < 1:
+        # Single answers mostly cost fractions of a cent: two decimals would hide them.
         return f"${amount:.4f}"
     return f"${amount:.2f}"

@@ -1,0 +1,134 @@
+"""Running one turn of a conversation against the API, and checking keys.
+
+The window calls these; they report progress to a `TurnSink` and never lose what
+arrived: a stopped or failed turn still keeps its partial answer in the conversation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+from claude_desktop.api.client import MessagesClient
+from claude_desktop.api.errors import ClaudeError
+from claude_desktop.api.events import (
+    ContentBlockDelta,
+    MessageStart,
+    RetryScheduled,
+    TextDelta,
+    ThinkingDelta,
+)
+from claude_desktop.api.message import Message
+from claude_desktop.api.models import ModelInfo, pickable_models
+from claude_desktop.api.pricing import cost_of, format_usd
+
+from .conversation import Conversation
+
+
+class TurnSink(Protocol):
+    """What the view of a turn is told as the answer streams in."""
+
+    def on_text(self, text: str) -> None: ...
+    def on_thinking(self, text: str) -> None: ...
+    def on_status(self, text: str | None) -> None: ...
+    def on_restart(self) -> None: ...
+
+
+@dataclass
+class TurnResult:
+    message: Message | None
+    error: ClaudeError | None = None
+    stopped: bool = False
+    time_to_first_token: float | None = None
+    total_time: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.stopped
+
+
+async def run_turn(
+    client: MessagesClient, conversation: Conversation, sink: TurnSink
+) -> TurnResult:
+    """Stream the answer to the conversation's last question into `sink`.
+
+    Cancelling the task stops the stream; the partial answer is kept and the
+    cancellation propagates once the conversation is up to date.
+    """
+    started = time.monotonic()
+    first: float | None = None
+    stream = client.stream(conversation.request_body())
+    result = TurnResult(message=None)
+    try:
+        async with stream:
+            async for event in stream:
+                if isinstance(event, ContentBlockDelta):
+                    delta = event.delta
+                    if isinstance(delta, TextDelta):
+                        if first is None:
+                            first = time.monotonic() - started
+                        sink.on_text(delta.text)
+                    elif isinstance(delta, ThinkingDelta):
+                        if first is None:
+                            first = time.monotonic() - started
+                        sink.on_thinking(delta.thinking)
+                elif isinstance(event, RetryScheduled):
+                    sink.on_status(event.human)
+                elif isinstance(event, MessageStart):
+                    sink.on_status(None)
+        result.message = stream.message
+    except ClaudeError as exc:
+        result.error = exc
+        result.message = exc.partial
+    except asyncio.CancelledError:
+        result.stopped = True
+        result.message = stream.message
+        _finish(conversation, result, started, first)
+        raise
+    return _finish(conversation, result, started, first)
+
+
+def _finish(
+    conversation: Conversation, result: TurnResult, started: float, first: float | None
+) -> TurnResult:
+    result.time_to_first_token = first
+    result.total_time = time.monotonic() - started
+    if result.message is not None:
+        conversation.add_assistant(result.message)
+    return result
+
+
+def footer_text(result: TurnResult, display_name: str) -> str:
+    """The line under an answer: model, timings, tokens and cost."""
+    parts = [display_name]
+    if result.time_to_first_token is not None:
+        parts.append(f"{result.time_to_first_token:.1f} s to first token")
+    parts.append(f"{result.total_time:.1f} s")
+    message = result.message
+    if message is not None and message.id:
+        usage = message.usage
+        parts.append(f"{usage.total_input_tokens:,} in / {usage.output_tokens:,} out")
+        if usage.cache_read_input_tokens:
+            parts.append(f"{usage.cache_read_input_tokens:,} from cache")
+        if usage.cache_creation_input_tokens:
+            parts.append(f"{usage.cache_creation_input_tokens:,} cached")
+        cost = cost_of(message.model, usage)
+        if cost is not None:
+            price = format_usd(cost.total)
+            if cost.cache_savings > 0:
+                price += f" (cache saved {format_usd(cost.cache_savings)})"
+            parts.append(price)
+    return " · ".join(parts)
+
+
+async def fetch_models(client: MessagesClient) -> list[ModelInfo]:
+    """The models the picker offers, from the API (raises ClaudeError when it can't)."""
+    return pickable_models(await client.list_models())
+
+
+async def check_key(key: str, *, base_url: str | None = None) -> list[ModelInfo]:
+    """Prove a key works with one real request; raises ClaudeError (e.g. 401) if not."""
+    async with MessagesClient(key, base_url=base_url, max_retries=1) as client:
+        return await fetch_models(client)

@@ -1,0 +1,164 @@
+"""Running turns: the conversation stays valid API input and no answer is lost."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from claude_desktop.api.client import MessagesClient
+from claude_desktop.api.errors import AuthenticationError, StreamInterruptedError
+from claude_desktop.api.message import Message, Usage
+from claude_desktop.domain.chat import TurnResult, footer_text, run_turn
+from claude_desktop.domain.conversation import Conversation
+from tests import sse
+from tests.fakeapi import FakeAnthropicAPI, SSEResponse, api_error
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.three_deltas = asyncio.Event()
+        self.text: list[str] = []
+        self.thinking: list[str] = []
+        self.statuses: list[str | None] = []
+
+    def on_text(self, text: str) -> None:
+        self.text.append(text)
+        if len(self.text) >= 3:
+            self.three_deltas.set()
+
+    def on_thinking(self, text: str) -> None:
+        self.thinking.append(text)
+
+    def on_status(self, text: str | None) -> None:
+        self.statuses.append(text)
+
+    def on_restart(self) -> None:
+        pass
+
+
+async def _no_sleep(delay: float) -> None:
+    pass
+
+
+def turn(api: FakeAnthropicAPI, conversation: Conversation) -> tuple[TurnResult, Sink]:
+    sink = Sink()
+
+    async def go() -> TurnResult:
+        async with MessagesClient("k", base_url=api.base_url, sleep=_no_sleep) as client:
+            return await run_turn(client, conversation, sink)
+
+    return asyncio.run(go()), sink
+
+
+def test_a_turn_streams_and_lands_in_the_conversation(fake_api: FakeAnthropicAPI) -> None:
+    fake_api.enqueue(SSEResponse(sse.thinking_stream(["Hm"], "sig", ["Hi ", "there"])))
+    conversation = Conversation("claude-sonnet-4-6", max_tokens=100, system="Be kind.")
+    conversation.add_user_text("Hello")
+    result, sink = turn(fake_api, conversation)
+    assert result.ok and "".join(sink.text) == "Hi there" and sink.thinking == ["Hm"]
+    assert result.time_to_first_token is not None
+    assert result.time_to_first_token <= result.total_time
+    assert fake_api.requests[0].json["system"] == "Be kind."
+    assert conversation.messages[-1]["role"] == "assistant"
+    # Thinking goes back unchanged, signature and all.
+    assert conversation.messages[-1]["content"][0] == {
+        "type": "thinking",
+        "thinking": "Hm",
+        "signature": "sig",
+    }
+
+
+def test_multi_turn_requests_carry_the_whole_conversation(fake_api: FakeAnthropicAPI) -> None:
+    fake_api.enqueue(SSEResponse(sse.text_stream(["One"])))
+    fake_api.enqueue(SSEResponse(sse.text_stream(["Two"])))
+    conversation = Conversation("m")
+    conversation.add_user_text("first")
+    turn(fake_api, conversation)
+    conversation.add_user_text("second")
+    turn(fake_api, conversation)
+    assert [m["role"] for m in fake_api.requests[1].json["messages"]] == [
+        "user",
+        "assistant",
+        "user",
+    ]
+
+
+def test_a_failed_turn_keeps_the_partial_answer(fake_api: FakeAnthropicAPI) -> None:
+    body = sse.message_stream([sse.text_block(["Par", "tial"])], finish=False)
+    fake_api.enqueue(SSEResponse(body, then="drop"))
+    conversation = Conversation("m")
+    conversation.add_user_text("q")
+    result, _ = turn(fake_api, conversation)
+    assert isinstance(result.error, StreamInterruptedError)
+    assert result.message is not None and result.message.text == "Partial"
+    assert conversation.messages[-1]["content"] == [{"type": "text", "text": "Partial"}]
+
+
+def test_a_question_after_a_failure_joins_the_unanswered_one(fake_api: FakeAnthropicAPI) -> None:
+    fake_api.enqueue(api_error(401, "authentication_error", "bad"))
+    conversation = Conversation("m")
+    conversation.add_user_text("first")
+    result, _ = turn(fake_api, conversation)
+    assert isinstance(result.error, AuthenticationError) and conversation.awaiting_answer
+    conversation.add_user_text("second")
+    assert conversation.messages == [
+        {
+            "role": "user",
+            "content": [{"type": "text", "text": "first"}, {"type": "text", "text": "second"}],
+        }
+    ]
+
+
+def test_retry_is_reported_to_the_sink(fake_api: FakeAnthropicAPI) -> None:
+    fake_api.enqueue(api_error(529, "overloaded_error", "Overloaded"))
+    fake_api.enqueue(SSEResponse(sse.text_stream(["ok"])))
+    conversation = Conversation("m")
+    conversation.add_user_text("q")
+    result, sink = turn(fake_api, conversation)
+    assert result.ok
+    assert sink.statuses[0] is not None and sink.statuses[0].startswith("Claude is overloaded")
+    assert "retrying in" in sink.statuses[0]
+    assert sink.statuses[-1] is None  # cleared once the answer starts
+
+
+def test_cancelling_keeps_the_partial_and_propagates(fake_api: FakeAnthropicAPI) -> None:
+    deltas = [f"w{i} " for i in range(100)]
+    fake_api.enqueue(SSEResponse(sse.events(sse.text_stream(deltas)), delay=0.02))
+    conversation = Conversation("m")
+    conversation.add_user_text("q")
+    sink = Sink()
+
+    async def go() -> None:
+        async with MessagesClient("k", base_url=fake_api.base_url) as client:
+            task = asyncio.create_task(run_turn(client, conversation, sink))
+            await asyncio.wait_for(sink.three_deltas.wait(), 5)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+    asyncio.run(go())
+    kept = conversation.messages[-1]
+    assert kept["role"] == "assistant"
+    assert kept["content"][0]["text"].startswith("w0 w1 w2 ")
+    assert fake_api.wait_for_disconnect(timeout=2) is not None
+
+
+def test_footer_names_model_time_tokens_and_cost() -> None:
+    message = Message(
+        id="msg_1",
+        model="claude-sonnet-4-6",
+        usage=Usage(input_tokens=1000, output_tokens=500, cache_read_input_tokens=10000),
+    )
+    result = TurnResult(message, time_to_first_token=0.42, total_time=3.2)
+    text = footer_text(result, "Claude Sonnet 4.6")
+    assert text.startswith("Claude Sonnet 4.6 · 0.4 s to first token · 3.2 s")
+    assert "11,000 in / 500 out" in text and "10,000 from cache" in text
+    # 1000*3 + 500*15 + 10000*0.3 = 13,500 per million; cache saved 10000*2.7 = 27,000
+    assert "$0.0135 (cache saved $0.0270)" in text
+
+
+def test_unknown_model_shows_tokens_without_price() -> None:
+    message = Message(id="m", model="claude-next", usage=Usage(input_tokens=5, output_tokens=6))
+    text = footer_text(TurnResult(message, total_time=1), "claude-next")
+    assert "5 in / 6 out" in text and "$" not in text
