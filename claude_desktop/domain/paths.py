@@ -57,6 +57,4 @@ def log_dir(*, create: bool = False) -> Path:
 
 def cache_dir(*, create: bool = False) -> Path:
     """Files that can be rebuilt at any time (safe to delete) live here."""
-    return _resolve(
-        "cache", platformdirs.user_cache_path(APP_NAME, appauthor=False), create=create
-    )
+    return _resolve("cache", platformdirs.user_cache_path(APP_NAME, appauthor=False), create=create)

@@ -1,0 +1,195 @@
+"""The user's settings: every setting declared once, with its type and default.
+
+Settings are kept as JSON in ``settings.json`` in the config directory (see
+:mod:`claude_desktop.domain.paths`). Loading never fails: a missing file gives the
+defaults, a corrupt one is kept aside as ``settings.json.bak`` and a value of the wrong
+type falls back to its default. Keys this version does not know are kept and written back,
+so an older version of the app does not erase a newer one's settings.
+
+The API key is not a setting: it lives in the OS keyring (:mod:`.secrets`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import logging
+import os
+import tempfile
+import typing
+from pathlib import Path
+from typing import Any, Literal
+
+from . import paths
+
+log = logging.getLogger(__name__)
+
+FILENAME = "settings.json"
+BACKUP_SUFFIX = ".bak"
+
+Theme = Literal["system", "light", "dark"]
+
+
+@dataclasses.dataclass(eq=False)
+class Settings:
+    """All settings of the app. To add one, add one line below: name, type and default.
+
+    Assigning a value of the wrong type raises TypeError (or ValueError for a value outside
+    a ``Literal``), so a bad value is caught where it is made rather than when read back.
+    """
+
+    model: str = "claude-sonnet-4-6"
+    max_tokens: int = 8192
+    system_prompt: str = ""
+    #: Base64 of Qt's saveGeometry(); opaque here so the domain needs no Qt.
+    window_geometry: str = ""
+    theme: Theme = "system"
+    #: Point size of the conversation text; 0 means the platform's default.
+    font_size: int = 0
+    #: Empty means ANTHROPIC_BASE_URL if set, else the public API.
+    base_url: str = ""
+    #: Keep the view scrolled to the newest text while an answer streams in.
+    follow_output: bool = True
+
+    # Not settings (init=False): where the file is, and what it held that we don't know.
+    _path: Path | None = dataclasses.field(default=None, init=False, repr=False)
+    _unknown: dict[str, Any] = dataclasses.field(default_factory=dict, init=False, repr=False)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        expected = _SETTING_TYPES.get(name)
+        if expected is not None:
+            problem = _type_problem(value, expected)
+            if problem is not None:
+                raise (ValueError if _is_literal(expected) else TypeError)(
+                    f"setting {name!r}: {problem}"
+                )
+        super().__setattr__(name, value)
+
+    @classmethod
+    def default_path(cls) -> Path:
+        """Where settings are kept unless another path is given."""
+        return paths.config_dir() / FILENAME
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Settings:
+        """Read the settings file, falling back to defaults wherever it is missing or bad."""
+        path = cls.default_path() if path is None else Path(path)
+        settings = cls()
+        settings._path = path
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return settings
+        except OSError as exc:
+            # Unreadable (permissions, I/O error): leave the file alone, it may be fine.
+            log.warning("Could not read settings from %s (%s); using defaults", path, exc)
+            return settings
+        try:
+            data = json.loads(raw.decode("utf-8"))
+            if not isinstance(data, dict):
+                raise ValueError(f"expected a JSON object, found {type(data).__name__}")
+        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            _keep_aside(path, exc)
+            return settings
+
+        known = _SETTING_TYPES
+        for key, value in data.items():
+            expected = known.get(key)
+            if expected is None:
+                settings._unknown[key] = value
+                continue
+            problem = _type_problem(value, expected)
+            if problem is not None:
+                log.warning("Setting %r in %s: %s; using the default", key, path, problem)
+                continue
+            setattr(settings, key, value)
+        return settings
+
+    @property
+    def path(self) -> Path:
+        """The file these settings are saved to."""
+        return self.default_path() if self._path is None else self._path
+
+    def as_dict(self) -> dict[str, Any]:
+        """The declared settings and their current values."""
+        return {name: getattr(self, name) for name in _SETTING_TYPES}
+
+    def save(self) -> None:
+        """Write the settings atomically; raises OSError if the file cannot be written."""
+        path = self.path
+        # Unknown keys first, then ours: a declared setting always wins a name clash.
+        data = {**self._unknown, **self.as_dict()}
+        text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+        _write_atomically(path, text)
+
+
+def _is_literal(expected: Any) -> bool:
+    return typing.get_origin(expected) is Literal
+
+
+def _type_problem(value: Any, expected: Any) -> str | None:
+    """Why `value` cannot be a value of type `expected`, or None when it can."""
+    if _is_literal(expected):
+        allowed = typing.get_args(expected)
+        if value in allowed and type(value) in {type(a) for a in allowed}:
+            return None
+        return f"{value!r} is not one of {', '.join(map(repr, allowed))}"
+    if expected is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    elif expected is int:
+        # bool is an int in Python, but `true` is no font size.
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(expected, type):
+        ok = isinstance(value, expected)
+    else:  # pragma: no cover - only reachable by declaring a setting of a new kind of type
+        raise TypeError(f"settings of type {expected!r} are not supported yet")
+    if ok:
+        return None
+    return f"expected {expected.__name__}, found {type(value).__name__} {value!r}"
+
+
+def _keep_aside(path: Path, reason: Exception) -> None:
+    backup = path.with_name(path.name + BACKUP_SUFFIX)
+    try:
+        os.replace(path, backup)
+    except OSError as exc:
+        log.warning(
+            "Settings file %s is corrupt (%s) and could not be kept aside (%s); using defaults",
+            path,
+            reason,
+            exc,
+        )
+    else:
+        log.warning(
+            "Settings file %s is corrupt (%s); kept it as %s and using defaults",
+            path,
+            reason,
+            backup,
+        )
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # The temporary file sits next to the target so os.replace stays on one filesystem,
+    # which is what makes it atomic: a crash leaves the old file or the new, never half.
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as tmp:
+            tmp.write(text)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        # Clean up on any failure, including KeyboardInterrupt, so no temp file is left.
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+
+
+#: Name -> type of every declared setting: the dataclass fields that __init__ takes.
+_SETTING_TYPES: dict[str, Any] = {
+    field.name: typing.get_type_hints(Settings)[field.name]
+    for field in dataclasses.fields(Settings)
+    if field.init
+}

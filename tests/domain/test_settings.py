@@ -1,0 +1,259 @@
+"""Tests of the settings file: defaults, round trips, forward compatibility, bad files."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from claude_desktop.domain import paths
+from claude_desktop.domain.settings import Settings
+
+DEFAULTS: dict[str, Any] = {
+    "model": "claude-sonnet-4-6",
+    "max_tokens": 8192,
+    "system_prompt": "",
+    "window_geometry": "",
+    "theme": "system",
+    "font_size": 0,
+    "base_url": "",
+    "follow_output": True,
+}
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "settings.json"
+
+
+def _write(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def _read(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_defaults() -> None:
+    assert Settings().as_dict() == DEFAULTS
+
+
+def test_missing_file_gives_defaults_and_creates_nothing(path: Path) -> None:
+    settings = Settings.load(path)
+    assert settings.as_dict() == DEFAULTS
+    assert not path.exists()
+
+
+def test_default_location_is_the_config_dir() -> None:
+    # The autouse fixture points CLAUDE_DESKTOP_DATA_DIR at a temporary directory.
+    assert Settings.load().path == paths.config_dir() / "settings.json"
+    assert paths.override_dir() is not None
+    assert Settings.load().path.is_relative_to(paths.override_dir())
+
+
+def test_save_to_the_default_location_creates_the_directory() -> None:
+    settings = Settings.load()
+    settings.theme = "dark"
+    settings.save()
+    assert _read(paths.config_dir() / "settings.json")["theme"] == "dark"
+    assert Settings.load().theme == "dark"
+
+
+def test_round_trip(path: Path) -> None:
+    settings = Settings.load(path)
+    settings.model = "claude-opus-4-1"
+    settings.max_tokens = 1024
+    settings.system_prompt = "Réponds en français.\nLine two: « quotes » and 😀"
+    settings.window_geometry = "AdnQywADAAAAAAAAAAAAAA=="
+    settings.theme = "light"
+    settings.font_size = 13
+    settings.base_url = "http://127.0.0.1:8080"
+    settings.follow_output = False
+    settings.save()
+
+    again = Settings.load(path)
+    assert again.as_dict() == settings.as_dict()
+    assert again.as_dict() != DEFAULTS
+
+
+@given(
+    model=st.text(),
+    max_tokens=st.integers(min_value=-(2**63), max_value=2**63),
+    prompt=st.text(),
+    follow=st.booleans(),
+    theme=st.sampled_from(["system", "light", "dark"]),
+)
+def test_round_trip_any_values(
+    tmp_path_factory: pytest.TempPathFactory,
+    model: str,
+    max_tokens: int,
+    prompt: str,
+    follow: bool,
+    theme: Any,
+) -> None:
+    path = tmp_path_factory.mktemp("settings") / "settings.json"
+    settings = Settings.load(path)
+    settings.model = model
+    settings.max_tokens = max_tokens
+    settings.system_prompt = prompt
+    settings.follow_output = follow
+    settings.theme = theme
+    settings.save()
+    assert Settings.load(path).as_dict() == settings.as_dict()
+
+
+def test_file_is_readable_json(path: Path) -> None:
+    settings = Settings.load(path)
+    settings.font_size = 11
+    settings.save()
+    assert _read(path) == {**DEFAULTS, "font_size": 11}
+    assert path.read_text(encoding="utf-8").endswith("\n")
+
+
+def test_unknown_keys_are_preserved(path: Path) -> None:
+    _write(path, {"theme": "dark", "from_a_newer_version": {"nested": [1, 2]}, "zz": None})
+    settings = Settings.load(path)
+    assert settings.theme == "dark"
+    assert not hasattr(settings, "from_a_newer_version")
+    settings.font_size = 15
+    settings.save()
+    data = _read(path)
+    assert data["from_a_newer_version"] == {"nested": [1, 2]}
+    assert data["zz"] is None
+    assert data["font_size"] == 15
+    assert data["theme"] == "dark"
+
+
+@pytest.mark.parametrize(
+    ("key", "bad"),
+    [
+        ("model", 42),
+        ("model", None),
+        ("max_tokens", "8192"),
+        ("max_tokens", 8192.5),
+        ("max_tokens", True),  # a bool is an int to Python, not to us
+        ("font_size", [12]),
+        ("follow_output", 1),
+        ("follow_output", "yes"),
+        ("theme", "solarized"),
+        ("theme", 0),
+        ("window_geometry", {"x": 1}),
+    ],
+)
+def test_wrong_typed_value_falls_back_to_its_default(
+    path: Path, key: str, bad: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    _write(path, {key: bad, "base_url": "http://localhost:1"})
+    settings = Settings.load(path)
+    assert getattr(settings, key) == DEFAULTS[key]
+    assert type(getattr(settings, key)) is type(DEFAULTS[key])
+    assert settings.base_url == "http://localhost:1"  # the good value next to it survives
+    assert key in caplog.text
+    assert any(r.levelno == logging.WARNING for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"{not json",
+        b"",
+        b"\xff\xfe\x00garbage",
+        b"[1, 2, 3]",
+        b'"a string"',
+        b"null",
+        b'{"theme": "dark"',
+    ],
+)
+def test_corrupt_file_gives_defaults_and_is_kept_aside(
+    path: Path, content: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    path.write_bytes(content)
+    settings = Settings.load(path)
+    assert settings.as_dict() == DEFAULTS
+    backup = path.with_name("settings.json.bak")
+    assert backup.read_bytes() == content
+    assert not path.exists()
+    assert "corrupt" in caplog.text
+    # Saving afterwards writes a good file and leaves the backup alone.
+    settings.theme = "dark"
+    settings.save()
+    assert _read(path)["theme"] == "dark"
+    assert backup.read_bytes() == content
+
+
+def test_corrupt_file_replaces_an_older_backup(path: Path) -> None:
+    path.with_name("settings.json.bak").write_text("old backup")
+    path.write_text("{broken")
+    Settings.load(path)
+    assert path.with_name("settings.json.bak").read_text() == "{broken"
+
+
+def test_unreadable_file_gives_defaults(path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path.mkdir()  # reading a directory fails with an OSError other than "not found"
+    assert Settings.load(path).as_dict() == DEFAULTS
+    assert "Could not read settings" in caplog.text
+
+
+def test_save_is_atomic_and_leaves_no_temporary_files(path: Path) -> None:
+    settings = Settings.load(path)
+    for size in range(1, 30):
+        settings.font_size = size
+        settings.save()
+    assert sorted(p.name for p in path.parent.iterdir()) == ["settings.json"]
+    assert _read(path)["font_size"] == 29
+
+
+def test_failed_save_keeps_the_old_file_and_leaves_no_temporary_files(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings.load(path)
+    settings.theme = "dark"
+    settings.save()
+    before = path.read_bytes()
+
+    def replace_fails(src: Any, dst: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", replace_fails)
+    settings.theme = "light"
+    with pytest.raises(OSError, match="No space"):
+        settings.save()
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in path.parent.iterdir()) == ["settings.json"]
+
+
+@pytest.mark.parametrize(
+    ("key", "bad"),
+    [("max_tokens", "10"), ("max_tokens", False), ("follow_output", 0), ("model", None)],
+)
+def test_assigning_a_wrong_type_raises(key: str, bad: Any) -> None:
+    settings = Settings()
+    with pytest.raises(TypeError, match=key):
+        setattr(settings, key, bad)
+    assert getattr(settings, key) == DEFAULTS[key]
+
+
+def test_assigning_an_unknown_theme_raises() -> None:
+    settings = Settings()
+    with pytest.raises(ValueError, match="theme"):
+        settings.theme = "solarized"  # type: ignore[assignment]
+
+
+def test_every_setting_has_a_default_of_its_type() -> None:
+    fields = [f for f in dataclasses.fields(Settings) if f.init]
+    assert {f.name for f in fields} == set(DEFAULTS)
+    Settings(**DEFAULTS)  # the constructor type-checks each value
+
+
+def test_the_api_key_is_not_a_setting(path: Path) -> None:
+    assert not any("key" in name for name in Settings().as_dict())
+    settings = Settings.load(path)
+    settings.save()
+    assert "sk-ant" not in path.read_text(encoding="utf-8")
