@@ -1,0 +1,131 @@
+"""Start-up and shutdown: the QApplication, the qasync loop, the main window.
+
+Shutdown is driven here rather than by Qt closing the last window: streams are
+cancelled and awaited, the HTTP client closed and settings saved before the loop
+stops, and the window is destroyed before the QApplication.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Coroutine, Sequence
+from typing import Any, TypeVar
+
+from claude_desktop import APP_ID, __version__
+
+log = logging.getLogger("claude_desktop")
+T = TypeVar("T")
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="claude-desktop", description="Chat with Claude.")
+    parser.add_argument("--version", action="version", version=f"claude-desktop {__version__}")
+    parser.add_argument("--debug", action="store_true", help="log more detail")
+    # Qt takes its own options (-platform, -style...) from the same command line.
+    args, _qt_args = parser.parse_known_args(argv)
+    return args
+
+
+def setup_logging(debug: bool) -> None:
+    handlers: list[logging.Handler] = []
+    # A windowed frozen app has no stderr at all.
+    if sys.stderr is not None:
+        handlers.append(logging.StreamHandler())
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        handlers=handlers,
+    )
+    if not debug:
+        # httpx logs every request at INFO: too chatty for a user's log.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+async def run(app: Any) -> int:
+    """Run the app until the person quits; returns the exit code."""
+    from claude_desktop.domain.secrets import KeyStore
+    from claude_desktop.domain.session import Session
+    from claude_desktop.domain.settings import Settings
+    from claude_desktop.domain.tasks import TaskRegistry
+    from claude_desktop.ui.main_window import MainWindow
+
+    loop = asyncio.get_running_loop()
+    session = Session(Settings.load(), KeyStore())
+    tasks = TaskRegistry()
+    window = MainWindow(session, tasks)
+
+    def on_loop_error(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        log.error("Unhandled error in the event loop: %s", context.get("message"), exc_info=exc)
+        if isinstance(exc, Exception):
+            window.show_unexpected_error(exc)
+
+    def on_uncaught(kind: type[BaseException], exc: BaseException, tb: Any) -> None:
+        log.error("Unhandled error", exc_info=(kind, exc, tb))
+        if isinstance(exc, Exception):
+            window.show_unexpected_error(exc)
+
+    loop.set_exception_handler(on_loop_error)
+    sys.excepthook = on_uncaught
+    quit_event = asyncio.Event()
+    window.quit_requested.connect(quit_event.set)
+    app.aboutToQuit.connect(quit_event.set)  # the session is ending (log-out)
+    window.show()
+    await window.start()
+    await quit_event.wait()
+
+    log.info("Shutting down")
+    window.save_state()
+    window.hide()
+    await tasks.cancel_all()
+    await session.aclose()
+    session.settings.save()
+    # From here on errors can only be logged: the window is about to go.
+    tasks.on_error = None
+    loop.set_exception_handler(None)
+    sys.excepthook = sys.__excepthook__
+    # Nothing refers to the window once this returns, so it is freed here, inside the
+    # loop and with the QApplication still alive.
+    return 0
+
+
+def run_on_qt_loop(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, T]) -> T:
+    """Run `coro` to completion on a qasync loop.
+
+    Unlike qasync's own run_until_complete, nothing runs after the loop stops: qasync
+    0.28 then pumps Qt events once more with no running asyncio loop, so any task
+    step queued at that moment fails inside httpx/anyio with "no running event loop".
+    """
+    future = asyncio.ensure_future(coro, loop=loop)
+    future.add_done_callback(lambda _: loop.stop())
+    loop.run_forever()
+    return future.result()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv if argv is None else argv)
+    args = parse_args(argv[1:])
+    setup_logging(args.debug)
+    # qasync picks its Qt binding from QT_API, before anything imports Qt.
+    os.environ.setdefault("QT_API", "pyside6")
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(argv)
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Claude Desktop")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_ID)
+    app.setQuitOnLastWindowClosed(False)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        code = run_on_qt_loop(loop, run(app))
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+    return code
