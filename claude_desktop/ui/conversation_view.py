@@ -1,0 +1,126 @@
+"""The scrolling list of a conversation's messages, following the newest text as it streams.
+
+While an answer streams the view stays at the bottom, unless the user scrolls up: then it
+stays put and a floating "Jump to latest" button brings it back and resumes following.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QFrame, QPushButton, QScrollArea, QVBoxLayout, QWidget
+
+from .message_widget import AssistantMessageWidget, MessageWidget, UserMessageWidget
+
+__all__ = ["AssistantMessageWidget", "ConversationView", "MessageWidget", "UserMessageWidget"]
+
+# How close to the end still counts as "at the bottom", in pixels.
+_BOTTOM_SLACK = 4
+
+
+class ConversationView(QScrollArea):
+    """Messages top to bottom; the view scrolls, the messages grow to fit their text."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Conversation")
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._messages: list[MessageWidget] = []
+        self._following = True
+
+        self._content = QWidget(self)
+        self._content.setObjectName("conversationContent")
+        self._layout = QVBoxLayout(self._content)
+        self._layout.setContentsMargins(16, 16, 16, 16)
+        self._layout.setSpacing(12)
+        self._layout.addStretch(1)
+        self.setWidget(self._content)
+
+        self.jump_button = QPushButton("Jump to latest ↓", self)
+        self.jump_button.setAccessibleName("Jump to latest")
+        self.jump_button.setAccessibleDescription("Scroll to the newest text and follow it")
+        self.jump_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.jump_button.clicked.connect(self.scroll_to_bottom)
+        self.jump_button.hide()
+
+        bar = self.verticalScrollBar()
+        bar.rangeChanged.connect(self._on_range_changed)
+        bar.valueChanged.connect(self._on_value_changed)
+
+    # -- messages ----------------------------------------------------------------------------
+
+    def add_user_message(self, text: str, attachments: Sequence[str] = ()) -> UserMessageWidget:
+        widget = UserMessageWidget(text, attachments)
+        self._add(widget)
+        return widget
+
+    def begin_assistant_message(self, model: str) -> AssistantMessageWidget:
+        widget = AssistantMessageWidget(model)
+        self._add(widget)
+        return widget
+
+    def message_widgets(self) -> list[MessageWidget]:
+        return list(self._messages)
+
+    def clear(self) -> None:
+        for widget in self._messages:
+            self._layout.removeWidget(widget)
+            widget.hide()
+            widget.deleteLater()
+        self._messages.clear()
+        self.scroll_to_bottom()
+
+    def _add(self, widget: MessageWidget) -> None:
+        self._messages.append(widget)
+        # Before the stretch that keeps a short conversation at the top.
+        self._layout.insertWidget(self._layout.count() - 1, widget)
+        # Now, not on the next loop turn as the layout would: callers use it at once.
+        widget.show()
+
+    # -- following the newest text -----------------------------------------------------------
+
+    @property
+    def is_following(self) -> bool:
+        return self._following
+
+    def scroll_to_bottom(self) -> None:
+        """Go to the end and keep following new text."""
+        self._set_following(True)
+        bar = self.verticalScrollBar()
+        bar.setValue(bar.maximum())
+
+    def _set_following(self, following: bool) -> None:
+        self._following = following
+        self.jump_button.setVisible(not following)
+        if not following:
+            self._place_jump_button()
+            self.jump_button.raise_()
+
+    def _on_range_changed(self, _minimum: int, maximum: int) -> None:
+        if self._following:
+            self.verticalScrollBar().setValue(maximum)
+
+    def _on_value_changed(self, value: int) -> None:
+        # Content growing moves the maximum, never the value, so a value short of the end
+        # means the user scrolled away; reaching the end again resumes following.
+        at_bottom = value >= self.verticalScrollBar().maximum() - _BOTTOM_SLACK
+        if at_bottom != self._following:
+            self._set_following(at_bottom)
+
+    def _place_jump_button(self) -> None:
+        hint = self.jump_button.sizeHint()
+        viewport = self.viewport().geometry()
+        self.jump_button.setGeometry(
+            viewport.x() + (viewport.width() - hint.width()) // 2,
+            viewport.bottom() - hint.height() - 12,
+            hint.width(),
+            hint.height(),
+        )
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_jump_button()

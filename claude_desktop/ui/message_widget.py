@@ -1,0 +1,652 @@
+"""The widgets of one message: the user's text in a tinted box, or Claude's streamed answer.
+
+An answer is one read-only QTextBrowser, as tall as its document, so text can be selected
+across the whole message. Streaming appends to a buffer and renders at most ~30 times a
+second; each render turns only newly finished Markdown blocks into HTML, appends them to the
+document once, and replaces the one growing block at the end: the work per render follows
+the new text, not the length of the answer.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QByteArray, QEvent, QRectF, QSize, Qt, QTimer, QUrl
+from PySide6.QtGui import (
+    QColor,
+    QDesktopServices,
+    QFontDatabase,
+    QGuiApplication,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QResizeEvent,
+    QTextBlockFormat,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+    QTextDocumentFragment,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from claude_desktop.api.message import Message
+
+from . import theme
+from .render import (
+    ALLOWED_LINK_SCHEMES,
+    RenderedBlock,
+    copy_code_index,
+    render_block,
+    render_blocks,
+    split_blocks,
+)
+
+__all__ = [
+    "RENDER_BUDGET_MS",
+    "RENDER_INTERVAL_MS",
+    "AssistantMessageWidget",
+    "MessageWidget",
+    "RenderStats",
+    "TextView",
+    "UserMessageWidget",
+]
+
+#: Shortest time between two renders of a streaming answer (~30 renders a second).
+RENDER_INTERVAL_MS = 33
+#: Markdown work one render may do before it leaves the rest to the next event loop turn.
+RENDER_BUDGET_MS = 8
+
+
+def _small(widget: QWidget, factor: float = 0.9) -> None:
+    font = widget.font()
+    if font.pointSizeF() > 0:
+        font.setPointSizeF(font.pointSizeF() * factor)
+    widget.setFont(font)
+
+
+def _set_text_color(widget: QWidget, color: str) -> None:
+    palette = widget.palette()
+    palette.setColor(QPalette.ColorRole.WindowText, QColor(color))
+    palette.setColor(QPalette.ColorRole.Text, QColor(color))
+    widget.setPalette(palette)
+
+
+class TextView(QTextBrowser):
+    """A read-only rich-text view exactly as tall as its document; the conversation scrolls.
+
+    It never loads anything: no file, no network, no search path.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        # Transparent, so the message's own background shows through.
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.Base, QColor(Qt.GlobalColor.transparent))
+        self.setPalette(palette)
+        doc = self.document()
+        # An undo stack would keep every replaced tail of a streaming answer.
+        doc.setUndoRedoEnabled(False)
+        doc.setDocumentMargin(2)
+        # Qt indents each list level by 40 px, which eats a narrow window.
+        doc.setIndentWidth(24)
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).family()
+        doc.setDefaultStyleSheet(f"pre, code {{ font-family: '{mono}'; }}")
+        doc.documentLayout().documentSizeChanged.connect(self.sync_height)
+        self.sync_height()
+
+    def loadResource(self, _type: int, _name: QUrl | str) -> QByteArray:
+        # An empty byte array, not None: returning None from this virtual corrupts None's
+        # reference count under PySide6 6.12 on Python 3.11.
+        return QByteArray()
+
+    def sync_height(self) -> None:
+        """Make the view as tall as its laid-out document (lays it out if needed)."""
+        margins = self.contentsMargins()
+        height = math.ceil(self.document().size().height()) + margins.top() + margins.bottom()
+        if height != self.maximumHeight() or height != self.minimumHeight():
+            self.setFixedHeight(height)
+
+    def sizeHint(self) -> QSize:
+        return QSize(super().sizeHint().width(), self.maximumHeight())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.sync_height()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        # Nothing to scroll in here: let the conversation have it.
+        event.ignore()
+
+
+class _BlockWriter:
+    """Appends HTML to a QTextDocument in chunks and keeps one replaceable tail at its end.
+
+    `QTextCursor.insertHtml` merges the first block of what it inserts into the block at the
+    cursor and drops that block's format (margins, heading level, list), so appending chunk
+    by chunk would not give what `setHtml` of the whole gives. Each chunk is parsed into a
+    scratch document whose first block is an empty stand-in; the stand-in is what merges,
+    and the real blocks keep their formats. Chunks that start with a table already begin
+    with such an empty block. The result equals `setHtml` of the concatenated HTML (tested).
+    """
+
+    def __init__(self, doc: QTextDocument) -> None:
+        self._doc = doc
+        self._tail_start = 0
+        self._has_committed = False
+        self._has_tail = False
+        # The formats of the block the tail starts in, from before the tail went in.
+        self._tail_block_format = QTextBlockFormat()
+        self._tail_char_format = QTextCharFormat()
+
+    def clear(self) -> None:
+        self._doc.clear()
+        self._tail_start = 0
+        self._has_committed = self._has_tail = False
+
+    def update(self, finished_html: str, tail_html: str) -> None:
+        """Append `finished_html` for good and make `tail_html` the new tail."""
+        cursor = QTextCursor(self._doc)
+        cursor.beginEditBlock()
+        try:
+            if self._has_tail:
+                cursor.setPosition(self._tail_start)
+                cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
+                cursor.removeSelectedText()
+                # Removing the tail's blocks leaves the block where it started with the format
+                # of the tail's first block: put back what it had.
+                cursor.setBlockFormat(self._tail_block_format)
+                cursor.setBlockCharFormat(self._tail_char_format)
+                self._has_tail = False
+            if finished_html:
+                self._insert(cursor, finished_html)
+                self._has_committed = True
+                self._tail_start = self._doc.characterCount() - 1
+            if tail_html:
+                cursor.setPosition(self._tail_start)
+                self._tail_block_format = cursor.blockFormat()
+                self._tail_char_format = cursor.blockCharFormat()
+                self._insert(cursor, tail_html)
+                self._has_tail = True
+        finally:
+            cursor.endEditBlock()
+
+    def _insert(self, cursor: QTextCursor, html: str) -> None:
+        src = QTextDocument()
+        src.setUndoRedoEnabled(False)
+        src.setDefaultStyleSheet(self._doc.defaultStyleSheet())
+        src.setHtml(html)
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        if self._has_committed:
+            frames = src.rootFrame().childFrames()
+            first = src.begin()
+            starts_with_table = (
+                bool(frames)
+                and frames[0].firstPosition() == 1
+                and first.blockFormat() == QTextBlockFormat()  # not, say, an <hr> before it
+            )
+            if not starts_with_table:
+                QTextCursor(src).insertBlock()
+        elif src.characterCount() <= 1:
+            # Nothing to copy (a lone <hr>): only the first block's format carries it.
+            cursor.setBlockFormat(src.begin().blockFormat())
+        # At position 0 Qt copies the first block's format itself.
+        cursor.insertFragment(QTextDocumentFragment(src))
+
+
+class MessageWidget(QFrame):
+    """What every message has: its Markdown text and a button that copies it."""
+
+    role = ""
+    _built = False  # set once a subclass has made the widgets _apply_palette colours
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.copy_button = QToolButton(self)
+        self.copy_button.setText("Copy")
+        self.copy_button.setAutoRaise(True)
+        self.copy_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.copy_button.setAccessibleName("Copy message")
+        self.copy_button.setAccessibleDescription("Copy this message as Markdown")
+        self.copy_button.setToolTip("Copy this message as Markdown")
+        self.copy_button.clicked.connect(self.copy_to_clipboard)
+        self._copied_timer = QTimer(self)
+        self._copied_timer.setSingleShot(True)
+        self._copied_timer.setInterval(1500)
+        self._copied_timer.timeout.connect(lambda: self.copy_button.setText("Copy"))
+        _small(self.copy_button)
+
+    def markdown_text(self) -> str:
+        raise NotImplementedError
+
+    def copy_to_clipboard(self) -> None:
+        QGuiApplication.clipboard().setText(self.markdown_text())
+        self.copy_button.setText("Copied")
+        self._copied_timer.start()
+
+    def _apply_palette(self) -> None:
+        """Recolour what the palette does not colour by itself."""
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self._built:
+            self._apply_palette()
+
+
+class _ChipRow(QWidget):
+    """Attachment names as small rounded labels, wrapped onto as many rows as needed."""
+
+    _GAP = 6
+
+    def __init__(self, names: Sequence[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.chips: list[QLabel] = []
+        for name in names:
+            chip = QLabel(self)
+            chip.setTextFormat(Qt.TextFormat.PlainText)
+            chip.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            chip.setToolTip(name)
+            chip.setAccessibleName(f"Attachment {name}")
+            _small(chip)
+            chip.setText(chip.fontMetrics().elidedText(name, Qt.TextElideMode.ElideMiddle, 260))
+            self.chips.append(chip)
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+
+    def set_colors(self, background: str, text: str) -> None:
+        for chip in self.chips:
+            chip.setStyleSheet(
+                f"QLabel {{ background: {background}; color: {text}; border-radius: 9px;"
+                " padding: 2px 8px; }"
+            )
+        self.updateGeometry()
+
+    def _place(self, width: int, apply: bool) -> int:
+        x = y = row = 0
+        for chip in self.chips:
+            hint = chip.sizeHint()
+            w = min(hint.width(), max(width, 1))
+            if x and x + w > width:
+                x, y, row = 0, y + row + self._GAP, 0
+            if apply:
+                chip.setGeometry(x, y, w, hint.height())
+            x += w + self._GAP
+            row = max(row, hint.height())
+        return y + row
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return self._place(width, apply=False)
+
+    def sizeHint(self) -> QSize:
+        width = sum(c.sizeHint().width() + self._GAP for c in self.chips)
+        return QSize(width, self._place(width, apply=False))
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, self._place(10_000, apply=False))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place(self.width(), apply=True)
+
+
+class UserMessageWidget(MessageWidget):
+    """The user's message: plain text (never interpreted) in a tinted, rounded box."""
+
+    role = "user"
+
+    def __init__(
+        self, text: str, attachments: Sequence[str] = (), parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._text = text
+        self.setAccessibleName("Your message")
+        self.setAccessibleDescription(text)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 10, 10, 8)
+        layout.setSpacing(6)
+        self.chips: _ChipRow | None = None
+        if attachments:
+            self.chips = _ChipRow(attachments, self)
+            layout.addWidget(self.chips)
+        self.text_view = TextView(self)
+        self.text_view.setAccessibleName("Your message")
+        self.text_view.setPlainText(text)
+        row = QHBoxLayout()
+        row.addWidget(self.text_view, 1)
+        row.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignBottom)
+        layout.addLayout(row)
+        self._built = True
+        self._apply_palette()
+
+    def markdown_text(self) -> str:
+        return self._text
+
+    def _apply_palette(self) -> None:
+        palette = self.palette()
+        if self.chips is not None:
+            self.chips.set_colors(theme.chip_color(palette), palette.windowText().color().name())
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = self.palette()
+        painter.setPen(QColor(theme.bubble_border_color(palette)))
+        painter.setBrush(QColor(theme.user_bubble_color(palette)))
+        painter.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 10, 10)
+        painter.end()
+
+
+@dataclass(slots=True)
+class RenderStats:
+    """How streaming went: for tests and the render probe."""
+
+    deltas: int = 0
+    renders: int = 0
+    total_ms: float = 0.0
+    max_ms: float = 0.0
+
+
+class AssistantMessageWidget(MessageWidget):
+    """Claude's answer: streamed Markdown, a status line, and a footer when it is done."""
+
+    role = "assistant"
+
+    def __init__(self, model: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.stats = RenderStats()
+        self._text = ""
+        self._pending: list[str] = []
+        self._committed_chars = 0  # text[:this] is rendered for good
+        self._tail = ""  # the text of the block rendered as the replaceable tail
+        self._code: list[str] = []  # raw code of committed code blocks, by copy-code index
+        self._tail_code: tuple[str, ...] = ()
+        self._last_render = -math.inf
+        self._ended = False
+        self._retry: Callable[[], None] | None = None
+
+        self.setAccessibleName("Claude's answer")
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._render)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 4, 14, 4)
+        layout.setSpacing(4)
+
+        self.model_label = QLabel(model, self)
+        self.model_label.setTextFormat(Qt.TextFormat.PlainText)
+        _small(self.model_label)
+        layout.addWidget(self.model_label)
+
+        self.text_view = TextView(self)
+        self.text_view.setAccessibleName("Claude's answer")
+        self.text_view.anchorClicked.connect(self.open_link)
+        self._dark = theme.is_dark(self.palette())
+        self._writer = _BlockWriter(self.text_view.document())
+        layout.addWidget(self.text_view)
+
+        self.status_label = self._make_label()
+        self.status_label.setAccessibleName("Status")
+        layout.addWidget(self.status_label)
+
+        self.stopped_label = self._make_label("Stopped")
+        font = self.stopped_label.font()
+        font.setItalic(True)
+        self.stopped_label.setFont(font)
+        layout.addWidget(self.stopped_label)
+
+        self.note_label = self._make_label()
+        layout.addWidget(self.note_label)
+
+        error_row = QHBoxLayout()
+        error_row.setSpacing(8)
+        self.error_label = self._make_label()
+        self.error_label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.retry_button = QPushButton("Retry", self)
+        self.retry_button.setAccessibleName("Retry")
+        self.retry_button.setAccessibleDescription("Send the request again")
+        self.retry_button.clicked.connect(self.retry)
+        self.retry_button.hide()
+        error_row.addWidget(self.error_label, 1)
+        error_row.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(error_row)
+
+        bottom = QHBoxLayout()
+        self.footer_label = self._make_label()
+        self.footer_label.setAccessibleName("Answer details")
+        bottom.addWidget(self.footer_label, 1)
+        bottom.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(bottom)
+        self._built = True
+        self._apply_palette()
+
+    def _make_label(self, text: str = "") -> QLabel:
+        label = QLabel(text, self)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        label.setWordWrap(True)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        _small(label)
+        label.hide()
+        return label
+
+    # -- streaming ---------------------------------------------------------------------------
+
+    def append_text(self, delta: str) -> None:
+        """Add a streamed text delta; cheap: the render happens later, coalesced.
+
+        Once the answer has ended (finish, mark_stopped, show_error) deltas are ignored.
+        """
+        if not delta or self._ended:
+            return
+        self._pending.append(delta)
+        self.stats.deltas += 1
+        if not self._timer.isActive():
+            since_ms = (time.perf_counter() - self._last_render) * 1000
+            # Show the first text at once; after that at most one render per interval.
+            wait = 0 if since_ms >= RENDER_INTERVAL_MS else RENDER_INTERVAL_MS - since_ms
+            self._timer.start(math.ceil(wait))
+
+    def markdown_text(self) -> str:
+        """The raw Markdown received so far."""
+        if self._pending:
+            self._text += "".join(self._pending)
+            self._pending.clear()
+        return self._text
+
+    @property
+    def is_streaming(self) -> bool:
+        return not self._ended
+
+    def flush(self) -> None:
+        """Render everything received so far, now, whatever it costs (tests, screenshots)."""
+        self._timer.stop()
+        self._render(budget=False)
+
+    @property
+    def is_rendered(self) -> bool:
+        """Whether the document shows all the text received (the tail included)."""
+        text = self.markdown_text()
+        if self._ended:
+            return self._committed_chars == len(text)
+        return self._committed_chars + len(self._tail) == len(text)
+
+    def _render(self, budget: bool = True) -> None:
+        started = time.perf_counter()
+        text = self.markdown_text()
+        blocks = split_blocks(text[self._committed_chars :])
+        if self._ended:
+            finished, tail = blocks, ""
+        else:
+            finished, tail = blocks[:-1], blocks[-1] if blocks else ""
+        if not finished and tail == self._tail:
+            return
+        # A burst of text (a stall, then everything at once; a long answer from history) is
+        # rendered over several event loop turns, a time budget each, so that no render
+        # blocks the window for long. At least one block per render, so it always advances.
+        deadline = started + RENDER_BUDGET_MS / 1000 if budget else math.inf
+        html: list[str] = []
+        taken = 0
+        for block in finished:
+            if html and time.perf_counter() > deadline:
+                break
+            rendered = render_block(block, dark=self._dark, code_index=len(self._code))
+            html.append(rendered.html)
+            self._code.extend(rendered.code)
+            self._committed_chars += len(block)
+            taken += 1
+        if taken < len(finished):
+            # The tail waits until the blocks before it are in: text never shows out of order.
+            tail, growing = "", RenderedBlock("")
+            self._timer.start(0)
+        else:
+            growing = render_block(tail, dark=self._dark, code_index=len(self._code))
+        self._tail, self._tail_code = tail, growing.code
+        self._writer.update("".join(html), growing.html)
+        self.text_view.sync_height()
+        now = time.perf_counter()
+        self._last_render = now
+        elapsed = (now - started) * 1000
+        self.stats.renders += 1
+        self.stats.total_ms += elapsed
+        self.stats.max_ms = max(self.stats.max_ms, elapsed)
+
+    def _end(self) -> None:
+        """No more text will come: render the rest as finished blocks; ignore later deltas."""
+        if not self._ended:
+            self._ended = True
+            self._timer.stop()
+            self._render()
+        self.set_status(None)
+        self.setAccessibleDescription(self.markdown_text())
+
+    def _rebuild(self) -> None:
+        """Render everything again (the palette went from light to dark or back)."""
+        self._writer.clear()
+        self._code.clear()
+        committed = self.markdown_text()[: self._committed_chars]
+        done = render_blocks(split_blocks(committed), dark=self._dark)
+        self._code.extend(done.code)
+        growing = render_block(self._tail, dark=self._dark, code_index=len(self._code))
+        self._tail_code = growing.code
+        self._writer.update(done.html, growing.html)
+        self.text_view.sync_height()
+
+    # -- the end of an answer ----------------------------------------------------------------
+
+    def finish(self, message: Message | None, *, footer: str) -> None:
+        """The answer is complete: show all of it, the footer and any stop note.
+
+        A message whose text never streamed (one loaded from history) is shown from
+        `message.text`.
+        """
+        if message is not None and not self.markdown_text() and message.text:
+            self._pending.append(message.text)
+        self._end()
+        self.footer_label.setText(footer)
+        self.footer_label.setVisible(bool(footer))
+        note = message.stop_note if message is not None else None
+        self.note_label.setText(note or "")
+        self.note_label.setVisible(note is not None)
+
+    def mark_stopped(self) -> None:
+        """The user pressed Stop: keep the partial answer and say it was stopped."""
+        self._end()
+        self.stopped_label.show()
+
+    def show_error(self, text: str, on_retry: Callable[[], None] | None) -> None:
+        """An error ended the answer: show it below the partial text, with Retry if given."""
+        self._end()
+        self.error_label.setText(text)
+        self.error_label.show()
+        self._retry = on_retry
+        self.retry_button.setEnabled(True)
+        self.retry_button.setVisible(on_retry is not None)
+
+    def retry(self) -> None:
+        """What the Retry button does: call the retry callback, once."""
+        retry, self._retry = self._retry, None
+        self.retry_button.setEnabled(False)
+        if retry is not None:
+            retry()
+
+    def error_text(self) -> str | None:
+        """The error shown below the answer, if any."""
+        return self.error_label.text() if self.error_label.isVisibleTo(self) else None
+
+    def set_status(self, text: str | None) -> None:
+        """A small line such as "Retrying in 4 s…"; None hides it."""
+        self.status_label.setText(text or "")
+        self.status_label.setVisible(bool(text))
+
+    def status_text(self) -> str | None:
+        return self.status_label.text() or None
+
+    # -- links and code ----------------------------------------------------------------------
+
+    def code_block(self, index: int) -> str | None:
+        """The raw text of the answer's code block `index` (0-based), if there is one."""
+        if 0 <= index < len(self._code):
+            return self._code[index]
+        index -= len(self._code)
+        if 0 <= index < len(self._tail_code):
+            return self._tail_code[index]
+        return None
+
+    def code_blocks(self) -> list[str]:
+        return [*self._code, *self._tail_code]
+
+    def open_link(self, url: QUrl) -> None:
+        """Copy a code block, or open a web or mail link; ignore anything else."""
+        index = copy_code_index(url.toString())
+        if index is not None:
+            code = self.code_block(index)
+            if code is not None:
+                QGuiApplication.clipboard().setText(code)
+            return
+        if url.isValid() and url.scheme().lower() in ALLOWED_LINK_SCHEMES:
+            QDesktopServices.openUrl(url)
+
+    # -- look --------------------------------------------------------------------------------
+
+    def _apply_palette(self) -> None:
+        palette = self.palette()
+        muted = theme.muted_text_color(palette)
+        for label in (
+            self.model_label,
+            self.status_label,
+            self.stopped_label,
+            self.note_label,
+            self.footer_label,
+        ):
+            _set_text_color(label, muted)
+        _set_text_color(self.error_label, theme.error_color(palette))
+        dark = theme.is_dark(palette)
+        if dark != self._dark:
+            self._dark = dark
+            self._rebuild()

@@ -1,0 +1,377 @@
+"""Markdown from the model to safe HTML for Qt's rich-text engine (pure Python, no Qt).
+
+The model's Markdown is untrusted: raw HTML is shown as text, images never load (they become
+links), and only http, https and mailto links stay links. Fenced code is highlighted with
+Pygments (inline styles: Qt ignores CSS classes) and gets a `copy-code:N` link.
+
+Streaming renders block by block: `split_blocks` cuts the text into top-level blocks so that
+finished blocks are rendered once and only the growing last block is rendered again. The
+split is prefix-stable: growing the text only ever changes the last block, so rendering the
+blocks of a stream one by one gives exactly `render_markdown` of the whole text.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+import markdown
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+from markdown.util import AMP_SUBSTITUTE
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
+from pygments.lexers import TextLexer, get_lexer_by_name
+from pygments.util import ClassNotFound
+
+from .theme import MarkdownColors, markdown_colors
+
+__all__ = [
+    "ALLOWED_LINK_SCHEMES",
+    "COPY_CODE_SCHEME",
+    "RenderedBlock",
+    "copy_code_index",
+    "render_block",
+    "render_blocks",
+    "render_markdown",
+    "split_blocks",
+    "warm_up",
+]
+
+ALLOWED_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+COPY_CODE_SCHEME = "copy-code"
+
+# An opening code fence: 3+ backticks or tildes. Indented fences count too, because the model
+# often puts code inside list items, which python-markdown's own fences do not handle.
+_FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedBlock:
+    """The HTML of some Markdown and the raw text of its code blocks, in `copy-code` order."""
+
+    html: str
+    code: tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------------------------------------
+# Splitting
+
+
+def _closes_fence(line: str, char: str, length: int) -> bool:
+    stripped = line.strip()
+    return len(stripped) >= length and stripped == char * len(stripped)
+
+
+def split_blocks(text: str) -> list[str]:
+    """Cut Markdown into top-level blocks; `"".join(split_blocks(t)) == t`.
+
+    A block ends at a blank line followed by an unindented line (an indented one continues a
+    list item or code block), and a fenced code block is a block of its own even where it
+    interrupts a paragraph. Blank lines belong to the block before them; nothing inside a
+    fence ever splits. Every decision depends only on text before a boundary and the first
+    character after it, so more text can change the last block but never the ones before it.
+    """
+    blocks: list[str] = []
+    start = 0  # offset where the current block begins
+    pos = 0
+    # "empty": nothing but blank lines yet; "md": Markdown; "md_blank": Markdown then blank
+    # lines; "fence": inside an open fence; "fenced": after a closing fence.
+    state = "empty"
+    fence_char, fence_len = "", 0
+    n = len(text)
+    while pos < n:
+        end = text.find("\n", pos)
+        complete = end != -1
+        line_end = end + 1 if complete else n
+        line = text[pos : end if complete else n]
+        if state == "fence":
+            if complete and _closes_fence(line, fence_char, fence_len):
+                state = "fenced"
+        elif line.strip():
+            opener = _FENCE_OPEN.match(line)
+            new_block = False
+            if opener:
+                new_block = state != "empty"
+                fence = opener.group("fence")
+                fence_char, fence_len = fence[0], len(fence)
+                state = "fence"
+            elif state == "fenced":
+                new_block, state = True, "md"
+            elif state == "md_blank":
+                new_block = line[0] not in " \t"
+                state = "md"
+            elif state == "empty":
+                state = "md"
+            if new_block:
+                blocks.append(text[start:pos])
+                start = pos
+        elif state == "md":
+            state = "md_blank"
+        pos = line_end
+    if start < n:
+        blocks.append(text[start:])
+    return blocks
+
+
+# ---------------------------------------------------------------------------------------------
+# Links and the safety pass over python-markdown's tree
+
+
+def _scheme(url: str) -> str:
+    try:
+        return urlsplit(url.strip()).scheme.lower()
+    except ValueError:
+        return ""
+
+
+def _link_allowed(href: str) -> bool:
+    # Automatic mail links arrive entity-obfuscated, with python-markdown's `&` placeholder.
+    plain = html.unescape(href.replace(AMP_SUBSTITUTE, "&"))
+    return _scheme(plain) in ALLOWED_LINK_SCHEMES
+
+
+def copy_code_index(url: str) -> int | None:
+    """N for a `copy-code:N` link, else None."""
+    scheme, _, rest = url.partition(":")
+    if scheme != COPY_CODE_SCHEME or not rest.isdigit():
+        return None
+    return int(rest)
+
+
+class _SafeTree(Treeprocessor):
+    """Unsafe links become text, images become links, and tables and code get inline styles."""
+
+    def __init__(self, md: markdown.Markdown, colors: MarkdownColors) -> None:
+        super().__init__(md)
+        self.colors = colors
+
+    def run(self, root: etree.Element) -> None:
+        c = self.colors
+        for el in root.iter():
+            tag = el.tag
+            if tag == "a":
+                href = el.get("href", "")
+                el.attrib.pop("title", None)
+                if not _link_allowed(href):
+                    el.tag = "span"
+                    el.attrib.clear()
+            elif tag == "img":
+                src = el.get("src", "")
+                label = el.get("alt") or src
+                el.attrib.clear()
+                if _link_allowed(src) and _scheme(src) != "mailto":
+                    el.tag = "a"
+                    el.set("href", src)
+                    el.text = f"[image: {label}]"
+                else:
+                    el.tag = "span"
+                    el.text = f"[image: {label}]" if label else "[image]"
+            elif tag == "table":
+                el.set("border", "1")
+                el.set("cellspacing", "0")
+                el.set("cellpadding", "5")
+                el.set(
+                    "style",
+                    f"border-collapse: collapse; border-style: solid; "
+                    f"border-color: {c.table_border}; margin-top: 6px; margin-bottom: 6px;",
+                )
+            elif tag in ("th", "td"):
+                if not el.text and not len(el):
+                    # Qt's importer treats an empty cell differently when more HTML follows in
+                    # the same parse; streaming parses blocks apart, so never leave one empty.
+                    el.text = "\u00a0"
+                # Qt honours the align attribute on cells, not text-align in a style.
+                style = el.attrib.pop("style", "")
+                m = re.search(r"text-align:\s*(left|right|center)", style)
+                if m:
+                    el.set("align", m.group(1))
+                if tag == "th":
+                    el.set("bgcolor", c.table_header_background)
+            elif tag == "code":
+                el.set("style", f"background-color: {c.inline_code_background};")
+            elif tag == "pre":
+                el.set("style", f"background-color: {c.code_background}; white-space: pre-wrap;")
+                for child in el:
+                    child.attrib.pop("style", None)
+            elif tag == "blockquote":
+                el.set("style", f"color: {c.quote_text};")
+
+
+class _SafeMarkdown(Extension):
+    def __init__(self, colors: MarkdownColors) -> None:
+        super().__init__()
+        self.colors = colors
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        # Raw HTML in the model's text is shown as text: the serializer escapes what these
+        # two would have passed through.
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+        # After inline patterns (20), before prettify (10).
+        md.treeprocessors.register(_SafeTree(md, self.colors), "claude_safe", 15)
+
+
+@lru_cache(maxsize=2)
+def _markdown(dark: bool) -> markdown.Markdown:
+    # tab_length=2: the model indents nested lists by 2 or 3 spaces, which the default of 4
+    # would flatten into text.
+    return markdown.Markdown(
+        extensions=["tables", "sane_lists", _SafeMarkdown(markdown_colors(dark))],
+        tab_length=2,
+        output_format="html",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Code blocks
+
+
+@lru_cache(maxsize=64)
+def _lexer(lang: str) -> Lexer:
+    if lang:
+        try:
+            return get_lexer_by_name(lang, stripnl=False, ensurenl=False)
+        except ClassNotFound:
+            pass
+    return TextLexer(stripnl=False, ensurenl=False)
+
+
+@lru_cache(maxsize=2)
+def _formatter(dark: bool) -> HtmlFormatter[str]:
+    return HtmlFormatter(nowrap=True, noclasses=True, style=markdown_colors(dark).pygments_style)
+
+
+def _dedent(line: str, indent: int) -> str:
+    i = 0
+    while i < indent and i < len(line) and line[i] in " \t":
+        i += 1
+    return line[i:]
+
+
+def _parse_fence(block: str) -> tuple[str, str]:
+    """(language, raw code) of a block that starts with a fence, closed or not."""
+    lines = block.split("\n")
+    first = 0
+    while not lines[first].strip():
+        first += 1
+    opener = _FENCE_OPEN.match(lines[first])
+    assert opener is not None
+    indent = len(opener.group("indent"))
+    char = opener.group("fence")[0]
+    length = len(opener.group("fence"))
+    info = opener.group("info").strip()
+    lang = info.split()[0].strip("{}.") if info else ""
+    code: list[str] = []
+    body = lines[first + 1 :]
+    for i, line in enumerate(body):
+        last = i == len(body) - 1
+        # A partial last line made of fence characters is a closing fence still arriving:
+        # hide it rather than flash backticks in the code.
+        if _closes_fence(line, char, length) or (
+            last and line.strip() and set(line.strip()) == {char}
+        ):
+            break
+        code.append(_dedent(line, indent))
+    else:
+        # Unclosed: a newline the model has not followed with anything yet is no code line.
+        if code and code[-1] == "" and len(body) >= 1:
+            code.pop()
+    return lang, "\n".join(code)
+
+
+def _render_fence(block: str, dark: bool, index: int) -> RenderedBlock:
+    lang, code = _parse_fence(block)
+    c = markdown_colors(dark)
+    body = highlight(code, _lexer(lang.lower()), _formatter(dark))
+    # Trailing newlines would show as empty last lines; and an empty last line in the last
+    # cell is parsed differently when HTML follows (see _SafeTree), so there is never one.
+    body = body.rstrip("\n") or "&nbsp;"
+    label = html.escape(lang) if lang else "&nbsp;"
+    # Qt draws no border around a lone cell and ignores a table's own background in places,
+    # so the box is a borderless table whose cells carry the background.
+    cell = f'bgcolor="{c.code_background}" style="border-style: none; padding: {{}};"'
+    out = (
+        '<table width="100%" cellspacing="0" cellpadding="0" border="0" '
+        'style="margin-top: 6px; margin-bottom: 6px;">'
+        f"<tr><td {cell.format('6px 10px 0px 10px')}>"
+        f'<span style="color: {c.code_label}; font-size: small;">{label}</span></td>'
+        f'<td align="right" {cell.format("6px 10px 0px 10px")}>'
+        f'<a href="{COPY_CODE_SCHEME}:{index}" style="font-size: small;">Copy</a></td></tr>'
+        f'<tr><td colspan="2" {cell.format("4px 10px 10px 10px")}>'
+        f'<pre style="margin: 0px; white-space: pre-wrap;">{body}</pre></td></tr></table>'
+    )
+    return RenderedBlock(out, (code,))
+
+
+# ---------------------------------------------------------------------------------------------
+# Public entry points
+
+
+def _is_fence_block(block: str) -> bool:
+    for line in block.split("\n"):
+        if line.strip():
+            return _FENCE_OPEN.match(line) is not None
+    return False
+
+
+def render_block(block: str, *, dark: bool = False, code_index: int = 0) -> RenderedBlock:
+    """HTML for one block of `split_blocks`; its code block, if any, is `copy-code:code_index`."""
+    if not block.strip():
+        return RenderedBlock("")
+    if _is_fence_block(block):
+        return _render_fence(block, dark, code_index)
+    first = block.lstrip("\n")
+    if first[:1] in (" ", "\t"):
+        # Only text right after a fence starts indented: the rest of a list item whose code
+        # was split off. Unindented it reads as text, not as an indented code block.
+        lines = first.split("\n")
+        indent = len(lines[0]) - len(lines[0].lstrip(" \t"))
+        block = "\n".join(_dedent(line, indent) for line in lines)
+    md = _markdown(dark)
+    md.reset()
+    return RenderedBlock(md.convert(block))
+
+
+def render_blocks(blocks: list[str], *, dark: bool = False, code_index: int = 0) -> RenderedBlock:
+    """The blocks rendered one after another; code numbered on from `code_index`."""
+    parts: list[str] = []
+    code: list[str] = []
+    for block in blocks:
+        rendered = render_block(block, dark=dark, code_index=code_index + len(code))
+        parts.append(rendered.html)
+        code.extend(rendered.code)
+    return RenderedBlock("".join(parts), tuple(code))
+
+
+def render_markdown(text: str, *, dark: bool = False) -> str:
+    """Safe HTML for a whole Markdown text, exactly as streaming it block by block gives."""
+    return render_blocks(split_blocks(text), dark=dark).html
+
+
+#: Languages the model writes most; their lexers load in `warm_up`.
+COMMON_LANGUAGES = (
+    "python", "bash", "sh", "javascript", "typescript", "json", "yaml", "toml", "html", "css",
+    "sql", "rust", "go", "java", "c", "cpp", "csharp", "diff",
+)  # fmt: skip
+
+
+def warm_up(languages: tuple[str, ...] = COMMON_LANGUAGES) -> None:
+    """Load what the first render would otherwise load (Markdown, lexers, styles: ~150 ms).
+
+    Safe to call from a worker thread at start-up: it only imports modules and fills caches;
+    the Markdown instances the GUI thread renders with are not used here.
+    """
+    for dark in (False, True):
+        _formatter(dark)
+        markdown.Markdown(
+            extensions=["tables", "sane_lists", _SafeMarkdown(markdown_colors(dark))],
+            tab_length=2,
+        ).convert("# a\n\n*b* `c` [d](https://e)\n\n- f\n\n| g |\n|---|\n| h |\n")
+    for language in languages:
+        _lexer(language)

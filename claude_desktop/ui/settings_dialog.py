@@ -1,0 +1,131 @@
+"""Settings: the API key (replace, test, remove) and where it is kept."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from claude_desktop.api.errors import ClaudeError
+from claude_desktop.domain.chat import check_key
+from claude_desktop.domain.secrets import KeySource, SecretStoreError, mask
+from claude_desktop.domain.session import Session
+from claude_desktop.domain.tasks import TaskRegistry
+
+SOURCE_TEXT = {
+    KeySource.ENVIRONMENT: "from the ANTHROPIC_API_KEY environment variable (it wins over "
+    "the keyring; unset it to use a saved key)",
+    KeySource.KEYRING: "saved in the system keyring",
+    KeySource.SESSION: "for this session only; it is not saved",
+    KeySource.NONE: "none",
+}
+
+
+class SettingsDialog(QDialog):
+    key_changed = Signal()
+    key_removed = Signal()
+
+    def __init__(self, session: Session, tasks: TaskRegistry, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.session = session
+        self.tasks = tasks
+        self.key_label = QLabel(self)
+        self.key_label.setWordWrap(True)
+        self.backend_label = QLabel(self)
+        self.new_key = QLineEdit(self)
+        self.new_key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.new_key.setPlaceholderText("Paste a new key to replace the current one")
+        self.new_key.setAccessibleName("New API key")
+        self.replace_button = QPushButton("Check and save", self)
+        self.test_button = QPushButton("Test current key", self)
+        self.remove_button = QPushButton("Remove key", self)
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
+        self.status.setAccessibleName("Settings status")
+        self.replace_button.clicked.connect(lambda: self._run(self._replace()))
+        self.test_button.clicked.connect(lambda: self._run(self._test()))
+        self.remove_button.clicked.connect(lambda: self._run(self._remove()))
+
+        form = QFormLayout()
+        form.addRow("API key:", self.key_label)
+        form.addRow("Keyring:", self.backend_label)
+        replace = QHBoxLayout()
+        replace.addWidget(self.new_key, 1)
+        replace.addWidget(self.replace_button)
+        form.addRow("Replace:", replace)
+        actions = QHBoxLayout()
+        actions.addWidget(self.test_button)
+        actions.addWidget(self.remove_button)
+        actions.addStretch(1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(actions)
+        layout.addWidget(self.status)
+        layout.addWidget(buttons)
+        self.resize(560, self.sizeHint().height())
+        self._refresh()
+
+    def _refresh(self) -> None:
+        key = self.session.key
+        source = SOURCE_TEXT[self.session.key_source]
+        self.key_label.setText(f"{mask(key)}, {source}" if key else "No key set")
+        self.backend_label.setText(self.session.keys.backend_name())
+        self.test_button.setEnabled(key is not None)
+        self.remove_button.setEnabled(
+            key is not None and self.session.key_source is not KeySource.ENVIRONMENT
+        )
+
+    def _run(self, coro: object) -> None:
+        self.tasks.spawn(coro, "settings")  # type: ignore[arg-type]
+
+    def _say(self, text: str) -> None:
+        self.status.setText(text)
+
+    async def _replace(self) -> None:
+        key = self.new_key.text().strip()
+        if not key:
+            self._say("Paste the new key first.")
+            return
+        self._say("Checking the key…")
+        try:
+            await self.session.use_key(key, remember=True)
+        except (ClaudeError, SecretStoreError) as exc:
+            self._say(exc.human)
+            return
+        self.new_key.clear()
+        self._say("The new key works and is saved.")
+        self._refresh()
+        self.key_changed.emit()
+
+    async def _test(self) -> None:
+        if not self.session.key:
+            return
+        self._say("Testing the key…")
+        try:
+            models = await check_key(self.session.key, base_url=self.session.base_url)
+        except ClaudeError as exc:
+            self._say(exc.human)
+            return
+        self._say(f"The key works: {len(models)} models available.")
+
+    async def _remove(self) -> None:
+        try:
+            await self.session.forget_key()
+        except SecretStoreError as exc:
+            self._say(exc.human)
+            return
+        self._say("The key was removed.")
+        self._refresh()
+        self.key_removed.emit()

@@ -1,0 +1,104 @@
+"""Colours of the conversation, derived from the widget's palette so light and dark both read well.
+
+The Markdown colours (code background, Pygments style, table borders) depend only on whether
+the palette is dark, so `render.py` can use them without Qt. The palette helpers only call
+methods on the palette they are given, so this module imports no Qt at run time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QColor, QPalette
+
+
+@dataclass(frozen=True, slots=True)
+class MarkdownColors:
+    """Colours baked into rendered Markdown HTML (inline styles: Qt applies no stylesheet)."""
+
+    dark: bool
+    pygments_style: str
+    code_background: str
+    code_border: str
+    code_label: str
+    inline_code_background: str
+    table_border: str
+    table_header_background: str
+    quote_text: str
+
+
+LIGHT = MarkdownColors(
+    dark=False,
+    pygments_style="default",
+    code_background="#f6f8fa",
+    code_border="#d8dee4",
+    code_label="#59636e",
+    inline_code_background="#eff1f3",
+    table_border="#d1d9e0",
+    table_header_background="#f6f8fa",
+    quote_text="#59636e",
+)
+
+DARK = MarkdownColors(
+    dark=True,
+    pygments_style="github-dark",
+    code_background="#0d1117",
+    code_border="#3d444d",
+    code_label="#9198a1",
+    inline_code_background="#343941",
+    table_border="#3d444d",
+    table_header_background="#262c36",
+    quote_text="#9198a1",
+)
+
+
+def markdown_colors(dark: bool) -> MarkdownColors:
+    return DARK if dark else LIGHT
+
+
+def pygments_style(dark: bool) -> str:
+    return markdown_colors(dark).pygments_style
+
+
+def _rgb(color: QColor) -> tuple[int, int, int]:
+    return color.red(), color.green(), color.blue()
+
+
+def _mix(a: QColor, b: QColor, t: float) -> str:
+    """`a` moved a fraction `t` towards `b`, as #rrggbb."""
+    (r1, g1, b1), (r2, g2, b2) = _rgb(a), _rgb(b)
+    r, g, bl = (round(x + (y - x) * t) for x, y in ((r1, r2), (g1, g2), (b1, b2)))
+    return f"#{r:02x}{g:02x}{bl:02x}"
+
+
+def is_dark(palette: QPalette) -> bool:
+    """Whether text is lighter than its background: a dark theme, whatever the platform."""
+    return palette.window().color().lightness() < palette.windowText().color().lightness()
+
+
+def user_bubble_color(palette: QPalette) -> str:
+    """A faint tint of the highlight colour over the window: the user's own messages."""
+    return _mix(
+        palette.window().color(), palette.highlight().color(), 0.22 if is_dark(palette) else 0.10
+    )
+
+
+def bubble_border_color(palette: QPalette) -> str:
+    return _mix(
+        palette.window().color(), palette.highlight().color(), 0.35 if is_dark(palette) else 0.22
+    )
+
+
+def muted_text_color(palette: QPalette) -> str:
+    """Secondary text (model name, footer, status): readable, but quieter than the answer."""
+    return _mix(palette.windowText().color(), palette.window().color(), 0.38)
+
+
+def chip_color(palette: QPalette) -> str:
+    return _mix(palette.window().color(), palette.windowText().color(), 0.10)
+
+
+def error_color(palette: QPalette) -> str:
+    return "#ff7b72" if is_dark(palette) else "#cf222e"

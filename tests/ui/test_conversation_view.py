@@ -1,0 +1,492 @@
+"""The conversation view and its messages: streaming, following, copying, links, errors."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PySide6.QtCore import QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import (
+    QColor,
+    QDesktopServices,
+    QGuiApplication,
+    QPalette,
+    QTextCursor,
+    QTextDocument,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QApplication
+
+from claude_desktop.api.message import Message
+from claude_desktop.ui.message_widget import (
+    RENDER_INTERVAL_MS,
+    AssistantMessageWidget,
+    TextView,
+    UserMessageWidget,
+)
+from claude_desktop.ui.render import render_markdown
+
+from .conftest import (
+    answer_of_deltas,
+    cut_into_deltas,
+    feed,
+    full_render_plain_text,
+    realistic_answer,
+)
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def structure(doc: QTextDocument) -> list[tuple]:
+    """Each block's text and the formats that shape how it looks.
+
+    Lists are looked up by object index: QTextBlock.textList() returns None for most blocks,
+    which PySide6 6.12 on Python 3.11 pays for with a reference to None.
+    """
+    out = []
+    block = doc.begin()
+    while block.isValid():
+        fmt = block.blockFormat()
+        index = fmt.objectIndex()
+        listfmt = doc.object(index).format().toListFormat() if index != -1 else None
+        out.append(
+            (
+                block.text(),
+                fmt.headingLevel(),
+                listfmt.style() if listfmt else None,
+                listfmt.start() if listfmt else None,
+                fmt.topMargin(),
+                fmt.bottomMargin(),
+                fmt.leftMargin(),
+                fmt.indent(),
+                fmt.background().color().name(),
+                doc.frameAt(block.position()).firstPosition(),
+                block.charFormat().fontFixedPitch(),
+            )
+        )
+        block = block.next()
+    return out
+
+
+def reference_document(html: str, like: QTextDocument) -> QTextDocument:
+    doc = QTextDocument()
+    doc.setDefaultStyleSheet(like.defaultStyleSheet())
+    doc.setHtml(html)
+    return doc
+
+
+def anchor_point(view: TextView, href: str) -> QPoint:
+    """Where, in the view's viewport, the link to href is drawn."""
+    doc = view.document()
+    block = doc.begin()
+    while block.isValid():
+        for it in block:
+            fragment = it.fragment()
+            if fragment.isValid() and fragment.charFormat().anchorHref() == href:
+                cursor = QTextCursor(doc)
+                cursor.setPosition(fragment.position() + fragment.length() // 2)
+                rect = view.cursorRect(cursor)
+                return QPoint(rect.center().x(), rect.center().y())
+        block = block.next()
+    raise AssertionError(f"no link to {href}")
+
+
+def finish_and_wait(qtbot, widget: AssistantMessageWidget, message: Message | None = None) -> None:
+    widget.finish(message, footer="Claude · done")
+    qtbot.waitUntil(lambda: widget.is_rendered)
+
+
+@pytest.fixture
+def opened(monkeypatch) -> list[QUrl]:
+    calls: list[QUrl] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: calls.append(url)))
+    return calls
+
+
+# -- streaming ---------------------------------------------------------------------------------
+
+
+def test_streaming_3000_deltas_matches_a_full_render_and_coalesces(qtbot, view):
+    text, deltas = answer_of_deltas(3000)
+    assert len(deltas) == 3000
+    widget = view.begin_assistant_message("claude-sonnet-4-6")
+    feed(qtbot, widget, deltas, per_tick=3)
+    finish_and_wait(qtbot, widget)
+
+    doc = widget.text_view.document()
+    html = render_markdown(text)
+    # (a) the document built block by block is the document of the whole answer at once.
+    assert widget.markdown_text() == text
+    assert doc.toPlainText() == full_render_plain_text(html, doc)
+    assert structure(doc) == structure(reference_document(html, doc))
+    # (b) renders are coalesced: far fewer than deltas.
+    stats = widget.stats
+    assert stats.deltas == 3000
+    assert 1 < stats.renders < 3000 / 10
+    # (c) no render blocked the window for long.
+    assert stats.max_ms < 50, stats
+    # (d) the view followed the answer to its end.
+    bar = view.verticalScrollBar()
+    assert bar.maximum() > 0
+    qtbot.waitUntil(lambda: bar.value() == bar.maximum())
+    assert view.is_following
+    assert not view.jump_button.isVisible()
+
+
+def test_a_burst_is_rendered_over_several_short_renders(qtbot, view):
+    text = realistic_answer(40_000)
+    widget = view.begin_assistant_message("m")
+    widget.append_text(text)  # everything at once, like a long answer from history
+    finish_and_wait(qtbot, widget)
+    assert widget.stats.renders > 1
+    assert widget.stats.max_ms < 50, widget.stats
+    doc = widget.text_view.document()
+    assert doc.toPlainText() == full_render_plain_text(render_markdown(text), doc)
+
+
+def test_first_delta_is_rendered_on_the_next_loop_turn(qtbot, view):
+    widget = view.begin_assistant_message("m")
+    widget.append_text("Hello")
+    assert widget.text_view.document().toPlainText() == ""  # nothing happens inside append
+    QApplication.processEvents()  # one turn of the event loop, not an interval's wait
+    assert widget.stats.renders == 1
+    assert widget.text_view.document().toPlainText() == "Hello"
+    widget.append_text(", world")
+    qtbot.waitUntil(lambda: widget.stats.renders == 2)
+    assert widget.text_view.document().toPlainText() == "Hello, world"
+
+
+def test_renders_are_at_most_about_one_per_interval(qtbot, view):
+    widget = view.begin_assistant_message("m")
+    deltas = cut_into_deltas(realistic_answer(6000), seed=3)
+    started = time.perf_counter()
+    feed(qtbot, widget, deltas, per_tick=2)
+    qtbot.waitUntil(lambda: widget.is_rendered)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    # One render at once, then at most one per interval (plus one for the end of the feed).
+    assert widget.stats.renders <= elapsed_ms / RENDER_INTERVAL_MS + 3
+
+
+MARKDOWN_PIECES = st.lists(
+    st.sampled_from(
+        [
+            "Some *text* ",
+            "**bold** `code` ",
+            "\n",
+            "\n\n",
+            "# Head\n",
+            "- item\n",
+            "  - nested\n",
+            "1. one\n",
+            "3. three\n",
+            "```python\nx = 1\n",
+            "```\n",
+            "~~~\n",
+            "| a | b |\n|---|---|\n| 1 | 2 |\n",
+            "> quote\n",
+            "---\n",
+            "[link](https://example.com) ",
+            "<b>raw</b> ",
+            "    indented\n",
+            "* * *\n",
+            "Setext\n===\n",
+            "\n- a\n\n- b\n",
+            "   ```sh\n   ls\n   ```\n",
+            "| a |  |\n|--|--|\n|  |  |\n",
+            "```\n```\n",
+            "```py\nx\n\n\n```\n",
+        ]
+    ),
+    max_size=25,
+).map("".join)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=MARKDOWN_PIECES, cuts=st.lists(st.integers(min_value=0, max_value=400), max_size=8))
+def test_any_stream_builds_the_same_document_as_the_whole(qtbot, text, cuts):
+    """Renders at arbitrary points, each replacing the tail, end at the full render."""
+    widget = AssistantMessageWidget("m")
+    qtbot.addWidget(widget)
+    done = 0
+    for cut in sorted(c for c in cuts if c <= len(text)):
+        widget.append_text(text[done:cut])
+        done = cut
+        widget.flush()
+    widget.append_text(text[done:])
+    widget.finish(None, footer="")
+    widget.flush()
+    doc = widget.text_view.document()
+    html = render_markdown(text)
+    assert structure(doc) == structure(reference_document(html, doc))
+    assert doc.toPlainText() == full_render_plain_text(html, doc)
+
+
+# -- following the newest text ---------------------------------------------------------------
+
+
+def test_scrolling_up_stops_following_and_the_jump_button_resumes_it(qtbot, view):
+    bar = view.verticalScrollBar()
+    _, deltas = answer_of_deltas(1500, seed=1)
+    first = view.begin_assistant_message("m")
+    feed(qtbot, first, deltas)
+    finish_and_wait(qtbot, first)
+    qtbot.waitUntil(lambda: bar.maximum() > 0 and bar.value() == bar.maximum())
+
+    bar.setValue(0)  # the user scrolls up
+    assert not view.is_following
+    assert view.jump_button.isVisible()
+    assert view.jump_button.geometry().bottom() <= view.viewport().geometry().bottom()
+
+    second = view.begin_assistant_message("m")
+    old_maximum = bar.maximum()
+    feed(qtbot, second, deltas[:600])
+    qtbot.waitUntil(lambda: second.is_rendered and bar.maximum() > old_maximum)
+    assert bar.value() == 0  # stayed where the user put it
+    assert view.jump_button.isVisible()
+
+    qtbot.mouseClick(view.jump_button, Qt.MouseButton.LeftButton)
+    assert bar.value() == bar.maximum()
+    assert view.is_following
+    assert not view.jump_button.isVisible()
+
+    old_maximum = bar.maximum()
+    feed(qtbot, second, deltas[600:])
+    finish_and_wait(qtbot, second)
+    qtbot.waitUntil(lambda: bar.maximum() > old_maximum and bar.value() == bar.maximum())
+
+
+def test_wheel_over_a_message_is_left_to_the_conversation(qtbot, view):
+    """The text view ignores the wheel, so Qt hands a real wheel event on to the scroll area.
+
+    (Qt does not propagate synthesized wheel events, so this checks the hand-off itself.)
+    """
+    widget = view.begin_assistant_message("m")
+    widget.append_text(realistic_answer(4000))
+    finish_and_wait(qtbot, widget)
+    target = widget.text_view.viewport()
+    pos = QPointF(10, 10)
+    event = QWheelEvent(
+        pos,
+        target.mapToGlobal(pos),
+        QPoint(0, 0),
+        QPoint(0, -120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(target, event)
+    assert not event.isAccepted()
+    assert widget.text_view.verticalScrollBar().value() == 0
+
+
+def test_clear_removes_every_message(qtbot, view):
+    view.add_user_message("hi")
+    view.begin_assistant_message("m")
+    assert [type(w) for w in view.message_widgets()] == [UserMessageWidget, AssistantMessageWidget]
+    view.clear()
+    assert view.message_widgets() == []
+    assert view.is_following
+
+
+# -- copying -----------------------------------------------------------------------------------
+
+
+def test_code_copy_link_puts_the_exact_code_on_the_clipboard(qtbot, view):
+    code0 = "def f(x):\n\n    return x < 1  # <tag> & stuff"
+    code1 = "echo 'two'"
+    text = f"Intro\n\n```python\n{code0}\n```\n\nMiddle\n\n```sh\n{code1}\n```\n\nEnd."
+    widget = view.begin_assistant_message("m")
+    widget.append_text(text)
+    finish_and_wait(qtbot, widget)
+    tv = widget.text_view
+    for index, code in ((1, code1), (0, code0)):
+        point = anchor_point(tv, f"copy-code:{index}")
+        assert tv.anchorAt(point) == f"copy-code:{index}"
+        with qtbot.waitSignal(tv.anchorClicked):
+            qtbot.mouseClick(tv.viewport(), Qt.MouseButton.LeftButton, pos=point)
+        assert QGuiApplication.clipboard().text() == code
+
+
+def test_code_copy_works_while_the_block_is_still_streaming(qtbot, view):
+    widget = view.begin_assistant_message("m")
+    widget.append_text("```python\nprint(1)\nprint(2)\n")
+    widget.flush()
+    widget.open_link(QUrl("copy-code:0"))
+    assert QGuiApplication.clipboard().text() == "print(1)\nprint(2)"
+    widget.open_link(QUrl("copy-code:7"))  # no such block: nothing happens
+    assert QGuiApplication.clipboard().text() == "print(1)\nprint(2)"
+
+
+def test_copy_button_copies_the_message_as_markdown(qtbot, view):
+    text = "# Title\n\nSome **bold** text and `code`.\n"
+    widget = view.begin_assistant_message("m")
+    widget.append_text(text[:10])
+    widget.append_text(text[10:])
+    finish_and_wait(qtbot, widget)
+    qtbot.mouseClick(widget.copy_button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == text
+
+    user = view.add_user_message("my <b>question</b>\n  indented")
+    qtbot.mouseClick(user.copy_button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == "my <b>question</b>\n  indented"
+
+
+# -- links -------------------------------------------------------------------------------------
+
+
+def test_web_link_opens_in_the_browser(qtbot, view, opened):
+    widget = view.begin_assistant_message("m")
+    widget.append_text("See [the docs](https://docs.python.org/3/) for more.")
+    finish_and_wait(qtbot, widget)
+    tv = widget.text_view
+    point = anchor_point(tv, "https://docs.python.org/3/")
+    qtbot.mouseClick(tv.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert [u.toString() for u in opened] == ["https://docs.python.org/3/"]
+
+
+def test_unsafe_links_never_reach_the_desktop(qtbot, view, opened):
+    widget = view.begin_assistant_message("m")
+    widget.append_text("[x](javascript:alert(1)) [y](file:///etc/passwd) <a href='file:///z'>z</a>")
+    finish_and_wait(qtbot, widget)
+    doc = widget.text_view.document()
+    assert "javascript" not in doc.toHtml().replace("javascript:alert(1)", "")
+    for url in ("javascript:alert(1)", "file:///etc/passwd", "data:text/html,x", "relative"):
+        widget.text_view.anchorClicked.emit(QUrl(url))
+    assert opened == []
+    widget.text_view.anchorClicked.emit(QUrl("mailto:someone@example.com"))
+    assert [u.toString() for u in opened] == ["mailto:someone@example.com"]
+
+
+def test_the_view_loads_no_resources(qtbot):
+    view = TextView()
+    qtbot.addWidget(view)
+    assert view.loadResource(2, QUrl("file:///etc/passwd")).isEmpty()
+    assert view.loadResource(2, QUrl("http://example.com/x.png")).isEmpty()
+    assert view.searchPaths() == []
+
+
+# -- end of an answer --------------------------------------------------------------------------
+
+
+def test_finish_shows_footer_and_stop_note(qtbot, view):
+    widget = view.begin_assistant_message("claude-sonnet-4-6")
+    widget.append_text("Partial answer")
+    widget.set_status("Retrying in 4 s…")
+    assert widget.status_label.isVisible()
+    assert widget.status_text() == "Retrying in 4 s…"
+    assert widget.error_text() is None
+    message = Message(stop_reason="max_tokens")
+    footer = "Claude Sonnet 4.6 · 0.4 s to first token · 3.2 s · 1,234 in / 567 out · $0.0123"
+    widget.finish(message, footer=footer)
+    assert widget.status_text() is None
+    assert widget.footer_label.text() == footer
+    assert widget.footer_label.isVisible()
+    assert widget.note_label.text() == "The answer was cut off at the token limit."
+    assert not widget.status_label.isVisible()
+    assert widget.text_view.document().toPlainText() == "Partial answer"
+    assert widget.accessibleDescription() == "Partial answer"
+    widget.append_text(" more")  # after the end: ignored
+    assert widget.markdown_text() == "Partial answer"
+
+
+def test_finish_shows_a_message_that_never_streamed(qtbot, view):
+    widget = view.begin_assistant_message("m")
+    message = Message(
+        content=[{"type": "text", "text": "From **history**."}], stop_reason="end_turn"
+    )
+    finish_and_wait(qtbot, widget, message)
+    assert widget.text_view.document().toPlainText() == "From history."
+    assert not widget.note_label.isVisible()
+
+
+def test_stop_keeps_the_partial_answer(qtbot, view):
+    widget = view.begin_assistant_message("m")
+    widget.append_text("Half an ans")
+    widget.mark_stopped()
+    assert widget.stopped_label.isVisible()
+    assert widget.stopped_label.text() == "Stopped"
+    assert widget.text_view.document().toPlainText() == "Half an ans"
+
+
+def test_error_shows_with_retry_below_the_partial_answer(qtbot, view):
+    widget = view.begin_assistant_message("m")
+    widget.append_text("Some text")
+    retried: list[bool] = []
+    widget.show_error(
+        "The connection was lost before the answer finished.", lambda: retried.append(True)
+    )
+    assert widget.error_label.isVisible()
+    assert widget.error_text() == "The connection was lost before the answer finished."
+    assert widget.retry_button.isVisible()
+    assert widget.retry_button.accessibleName() == "Retry"
+    qtbot.mouseClick(widget.retry_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(widget.retry_button, Qt.MouseButton.LeftButton)  # disabled now
+    assert retried == [True]
+    assert widget.text_view.document().toPlainText() == "Some text"
+    assert widget.error_label.y() > widget.text_view.y()
+
+
+def test_error_without_retry_has_no_button(qtbot, view):
+    widget = view.begin_assistant_message("m")
+    widget.show_error("Your API key was rejected.", None)
+    assert widget.error_label.isVisible()
+    assert not widget.retry_button.isVisible()
+
+
+# -- user messages, look and accessibility -----------------------------------------------------
+
+
+def test_user_message_is_plain_text_with_attachment_chips(qtbot, view):
+    text = "Is <b>this</b> & [that](javascript:x) **bold**?\n    keep   spaces"
+    widget = view.add_user_message(text, ["data.csv", "a-very-long-file-name" * 8 + ".pdf"])
+    doc = widget.text_view.document()
+    assert doc.toPlainText() == text
+    assert "<b>this</b>" in doc.toPlainText()
+    assert widget.chips is not None
+    assert [c.toolTip() for c in widget.chips.chips] == [
+        "data.csv",
+        "a-very-long-file-name" * 8 + ".pdf",
+    ]
+    assert widget.accessibleName() == "Your message"
+    assert widget.accessibleDescription() == text
+    qtbot.waitUntil(lambda: widget.chips.height() > 0)
+    assert widget.chips.geometry().right() <= widget.width()
+
+
+def test_message_grows_to_fit_its_text_without_inner_scrolling(qtbot, view):
+    widget = view.begin_assistant_message("m")
+    widget.append_text(realistic_answer(3000))
+    finish_and_wait(qtbot, widget)
+    tv = widget.text_view
+    qtbot.waitUntil(lambda: tv.height() >= tv.document().size().height())
+    assert tv.verticalScrollBar().maximum() == 0
+
+
+def test_buttons_and_messages_have_accessible_names(view):
+    user = view.add_user_message("hi")
+    answer = view.begin_assistant_message("m")
+    assert answer.accessibleName() == "Claude's answer"
+    assert user.copy_button.accessibleName() == "Copy message"
+    assert answer.copy_button.accessibleName() == "Copy message"
+    assert view.jump_button.accessibleName() == "Jump to latest"
+
+
+def test_a_dark_palette_renders_code_in_dark_colours(qtbot, view):
+    text = "Text\n\n```python\nx = 1\n```\n"
+    widget = view.begin_assistant_message("m")
+    widget.append_text(text)
+    finish_and_wait(qtbot, widget)
+    before = widget.text_view.document().toPlainText()
+    palette = QPalette(view.palette())
+    palette.setColor(QPalette.ColorRole.Window, QColor("#202124"))
+    palette.setColor(QPalette.ColorRole.WindowText, QColor("#e8eaed"))
+    view.setPalette(palette)
+    qtbot.waitUntil(lambda: widget._dark)
+    assert "#0d1117" in widget.text_view.document().toHtml()
+    assert widget.text_view.document().toPlainText() == before
+    assert widget.code_blocks() == ["x = 1"]

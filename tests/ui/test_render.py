@@ -1,0 +1,266 @@
+"""Markdown rendering: structure, highlighting, safety with untrusted text, block splitting."""
+
+from __future__ import annotations
+
+import html
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from claude_desktop.ui.render import (
+    copy_code_index,
+    render_block,
+    render_blocks,
+    render_markdown,
+    split_blocks,
+)
+
+from .conftest import realistic_answer
+
+
+def visible_text(markup: str) -> str:
+    """The text a reader sees: tags dropped, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]*>", "", markup))
+
+
+def tags(markup: str) -> set[str]:
+    return {t.lower() for t in re.findall(r"<\s*([a-zA-Z][a-zA-Z0-9]*)", markup)}
+
+
+# -- structure ---------------------------------------------------------------------------------
+
+
+def test_headings_lists_tables_and_code_render():
+    out = render_markdown(
+        "# Title\n\nSome **bold** and *em* and `code`.\n\n"
+        "- one\n- two\n  - nested\n\n"
+        "1. first\n2. second\n\n"
+        "| a | b |\n|:--|--:|\n| 1 | 2 |\n\n"
+        "```python\nprint('hi')\n```\n"
+    )
+    assert {"h1", "strong", "em", "code", "ul", "ol", "li", "table", "th", "td", "pre"} <= tags(out)
+    # A nested list stays nested (the model indents sub-items by 2 or 3 spaces).
+    assert re.search(r"<li>two<ul>\s*<li>nested</li>", out)
+    # Qt shows cell alignment from the align attribute, and tables need explicit borders.
+    assert 'align="right"' in out
+    assert 'border="1"' in out
+
+
+def test_ordered_list_keeps_its_start_number():
+    assert '<ol start="3">' in render_markdown("3. third\n4. fourth\n")
+
+
+def test_code_is_highlighted_with_inline_colours_light_and_dark():
+    light = render_markdown("```python\ndef f():\n    return 1\n```\n")
+    dark = render_markdown("```python\ndef f():\n    return 1\n```\n", dark=True)
+    for out in (light, dark):
+        assert 'style="color: #' in out
+        assert "class=" not in out
+        assert 'href="copy-code:0"' in out
+    assert light != dark
+
+
+def test_unknown_language_and_no_language_still_render_code():
+    for fence in ("```nosuchlanguage\n", "```\n"):
+        out = render_markdown(fence + "a < b && c\n```\n")
+        assert "a &lt; b &amp;&amp; c" in out
+        assert "<pre" in out
+
+
+def test_fenced_code_keeps_blank_lines_and_raw_text():
+    code = "x = 1\n\n\ny = '<tag>'  # two blank lines above"
+    rendered = render_blocks(split_blocks(f"Intro\n\n```python\n{code}\n```\n\nAfter\n"))
+    assert rendered.code == (code,)
+    assert "After" in visible_text(rendered.html)
+
+
+def test_code_block_indices_count_up_within_a_message():
+    text = "```\na\n```\n\ntext\n\n```sh\nb\n```\n\n~~~\nc\n~~~\n"
+    rendered = render_blocks(split_blocks(text))
+    assert rendered.code == ("a", "b", "c")
+    for i in range(3):
+        assert f'href="copy-code:{i}"' in rendered.html
+
+
+def test_copy_code_index_parses_only_its_own_scheme():
+    assert copy_code_index("copy-code:12") == 12
+    assert copy_code_index("copy-code:x") is None
+    assert copy_code_index("https://copy-code:1") is None
+    assert copy_code_index("copy-code:-1") is None
+
+
+def test_fence_inside_a_list_item_becomes_a_code_block():
+    text = "1. Install:\n   ```bash\n   pip install x\n   ```\n2. Run it\n"
+    rendered = render_blocks(split_blocks(text))
+    assert rendered.code == ("pip install x",)
+    assert '<ol start="2">' in rendered.html
+
+
+def test_unclosed_fence_renders_what_arrived_and_hides_a_closing_fence_in_progress():
+    assert render_block("```python\nprint(1)\n``").code == ("print(1)",)
+    assert render_block("```python\nprint(1)\n").code == ("print(1)",)
+    assert render_block("```python\nprint(1)\npri").code == ("print(1)\npri",)
+
+
+# -- safety ------------------------------------------------------------------------------------
+
+DANGEROUS = [
+    "<img src=http://x>",
+    "<script>alert(1)</script>",
+    '<a href="file:///etc/passwd">x</a>',
+    "<b>bold?</b>",
+    '<iframe src="http://evil"></iframe>',
+    '<div style="background-image: url(http://x/y.png)">z</div>',
+    "<style>p { color: red }</style>",
+]
+
+
+@pytest.mark.parametrize("raw", DANGEROUS)
+def test_raw_html_is_shown_as_text(raw):
+    for text in (raw, f"Before {raw} after", f"{raw}\n\nnext", f"- item {raw}"):
+        out = render_markdown(text)
+        assert raw in visible_text(out)
+        assert not tags(out) & {"a", "img", "script", "b", "iframe", "div", "style"}
+
+
+def test_raw_html_link_does_not_become_a_link():
+    out = render_markdown('<a href="file:///etc/passwd">x</a>')
+    assert "<a " not in out
+
+
+@pytest.mark.parametrize(
+    "href",
+    [
+        "javascript:alert(1)",
+        "JavaScript:alert(1)",
+        "file:///etc/passwd",
+        "data:text/html,<script>alert(1)</script>",
+        "/relative/path",
+        "relative.html",
+        "//evil.example/x",
+        "ftp://example.com/x",
+        "vbscript:msgbox",
+    ],
+)
+def test_disallowed_link_schemes_render_as_plain_text(href):
+    out = render_markdown(f"[click me]({href})")
+    assert "<a " not in out
+    assert "click me" in visible_text(out)
+
+
+@pytest.mark.parametrize(
+    "href", ["http://example.com", "https://example.com/a?b=c", "mailto:someone@example.com"]
+)
+def test_web_and_mail_links_stay_links(href):
+    out = render_markdown(f"[ok]({href})")
+    assert f'<a href="{html.escape(href)}">ok</a>' in out
+
+
+def test_autolinks_keep_allowed_schemes():
+    out = render_markdown("<https://example.com> and <me@example.com>")
+    assert '<a href="https://example.com">' in out
+    assert html.unescape(out).count("mailto:me@example.com") == 1
+
+
+def test_images_never_load_anything():
+    out = render_markdown("![a cat](http://example.com/cat.png) ![local](file:///etc/x.png)")
+    assert "<img" not in out
+    assert '<a href="http://example.com/cat.png">[image: a cat]</a>' in out
+    assert "[image: local]" in visible_text(out)
+    assert "file:" not in out
+
+
+def test_image_reference_and_raw_img_do_not_load():
+    out = render_markdown("![x][r]\n\n[r]: http://example.com/x.png\n\n<img src='http://x'>")
+    assert "<img" not in out
+
+
+# -- splitting ---------------------------------------------------------------------------------
+
+
+def test_split_keeps_fenced_code_with_blank_lines_together():
+    code_block = "```python\na = 1\n\n\nb = 2\n\n```\n"
+    blocks = split_blocks(f"Para one\n\n{code_block}\nPara two\n")
+    assert blocks == ["Para one\n\n", code_block + "\n", "Para two\n"]
+
+
+def test_split_keeps_indented_continuations_together():
+    text = "- item\n\n  continued paragraph\n- next\n\nAfter\n"
+    assert split_blocks(text) == ["- item\n\n  continued paragraph\n- next\n\n", "After\n"]
+
+
+def test_split_of_empty_and_blank_text():
+    assert split_blocks("") == []
+    assert split_blocks("\n\n  \n") == ["\n\n  \n"]
+    assert render_markdown("\n\n  \n") == ""
+
+
+def test_realistic_answer_splits_into_many_blocks():
+    text = realistic_answer(5000)
+    blocks = split_blocks(text)
+    assert "".join(blocks) == text
+    assert len(blocks) > 20
+
+
+# Markdown-ish text: the pieces whose combinations the splitter has to get right.
+MARKDOWNISH = st.lists(
+    st.sampled_from(
+        [*"ab `~-*#|>1.:\t", "\n", "\n", "\n", "  ", "```", "~~~", "```py", "- ", "1. ", "| a |"]
+    ),
+    max_size=80,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(MARKDOWNISH)
+def test_split_round_trips(text):
+    assert "".join(split_blocks(text)) == text
+
+
+@settings(max_examples=300, deadline=None)
+@given(MARKDOWNISH, st.data())
+def test_split_is_prefix_stable(text, data):
+    """More text only ever changes the last block: what streaming relies on."""
+    whole = split_blocks(text)
+    cut = data.draw(st.integers(min_value=0, max_value=len(text)))
+    finished = split_blocks(text[:cut])[:-1]
+    assert whole[: len(finished)] == finished
+    # Splitting again from a block boundary gives the same remaining blocks.
+    start = sum(map(len, finished))
+    assert split_blocks(text[start:]) == whole[len(finished) :]
+
+
+@settings(max_examples=150, deadline=None)
+@given(MARKDOWNISH, st.lists(st.integers(min_value=0, max_value=200), max_size=12))
+def test_rendering_a_stream_block_by_block_equals_rendering_the_whole(text, cuts):
+    """What the answer widget does: at each cut, render the finished blocks once, for good."""
+    committed = 0
+    pieces: list[str] = []
+    code: list[str] = []
+    for cut in [*sorted(c for c in cuts if c <= len(text)), None]:
+        blocks = split_blocks(text[committed:cut])
+        if cut is not None:
+            blocks = blocks[:-1]  # the growing last block is not final yet
+        for block in blocks:
+            rendered = render_block(block, code_index=len(code))
+            pieces.append(rendered.html)
+            code.extend(rendered.code)
+            committed += len(block)
+    whole = render_blocks(split_blocks(text))
+    assert "".join(pieces) == whole.html == render_markdown(text)
+    assert tuple(code) == whole.code
+
+
+def test_render_and_theme_import_no_qt():
+    """Rendering stays pure Python: usable by any layer, testable without a display."""
+    code = (
+        "import sys, claude_desktop.ui.render, claude_desktop.ui.theme;"
+        "sys.exit(any(m.startswith('PySide6') for m in sys.modules))"
+    )
+    root = Path(__file__).resolve().parents[2]
+    assert subprocess.run([sys.executable, "-c", code], cwd=root, check=False).returncode == 0
