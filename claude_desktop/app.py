@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine, Iterator, Sequence
 from typing import Any, TypeVar
 
 from claude_desktop import APP_ID, __version__
@@ -75,6 +76,8 @@ async def run(app: Any) -> int:
     window.quit_requested.connect(quit_event.set)
     app.aboutToQuit.connect(quit_event.set)  # the session is ending (log-out)
     window.show()
+    window.raise_()
+    window.activateWindow()
     await window.start()
     await quit_event.wait()
 
@@ -83,6 +86,7 @@ async def run(app: Any) -> int:
     window.hide()
     await tasks.cancel_all()
     await session.aclose()
+    await loop.shutdown_asyncgens()
     session.settings.save()
     # From here on errors can only be logged: the window is about to go.
     tasks.on_error = None
@@ -99,11 +103,32 @@ def run_on_qt_loop(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, T]
     Unlike qasync's own run_until_complete, nothing runs after the loop stops: qasync
     0.28 then pumps Qt events once more with no running asyncio loop, so any task
     step queued at that moment fails inside httpx/anyio with "no running event loop".
+    And unlike qasync, this installs asyncio's async-generator hooks while it runs.
     """
     future = asyncio.ensure_future(coro, loop=loop)
     future.add_done_callback(lambda _: loop.stop())
-    loop.run_forever()
+    with asyncgen_hooks(loop):
+        loop.run_forever()
     return future.result()
+
+
+@contextlib.contextmanager
+def asyncgen_hooks(loop: asyncio.AbstractEventLoop) -> Iterator[None]:
+    """Install `loop`'s async-generator hooks, as asyncio.run does and qasync does not.
+
+    Without them an async generator left suspended (httpx's byte streams, when a stream
+    ends in an error) is finalized by the garbage collector outside the loop, and its
+    clean-up fails.
+    """
+    previous = sys.get_asyncgen_hooks()
+    sys.set_asyncgen_hooks(
+        firstiter=getattr(loop, "_asyncgen_firstiter_hook", None),
+        finalizer=getattr(loop, "_asyncgen_finalizer_hook", None),
+    )
+    try:
+        yield
+    finally:
+        sys.set_asyncgen_hooks(*previous)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

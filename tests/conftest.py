@@ -9,11 +9,11 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
 
-import keyring  # noqa: E402  (after the Qt environment is settled)
-import keyring.core  # noqa: E402
-import pytest  # noqa: E402
+import keyring
+import keyring.core
+import pytest
 
-from tests.keyring_memory import MemoryKeyring  # noqa: E402
+from tests.keyring_memory import MemoryKeyring
 
 pytest_plugins = ["tests.fakeapi"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -14,7 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from claude_desktop.app import run_on_qt_loop
+from claude_desktop.app import asyncgen_hooks
 from claude_desktop.domain.secrets import KEYRING_SERVICE, KEYRING_USERNAME, KeyStore
 from claude_desktop.domain.session import Session
 from claude_desktop.domain.settings import Settings
@@ -37,41 +38,45 @@ MODELS = {
 
 @pytest.fixture
 def loop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
-    loop = qasync.QEventLoop(qapp)
+    """An asyncio loop driven by Qt's, as in the app: Qt events are only ever processed
+    with this loop marked running (pytest-qt pumps events between setup, call and
+    teardown, and a task step run then must still find its loop)."""
+    loop = qasync.QEventLoop(qapp, already_running=True)
     asyncio.set_event_loop(loop)
-    yield loop
-    asyncio.set_event_loop(None)
+    with asyncgen_hooks(loop):
+        yield loop
+        drain = asyncio.ensure_future(loop.shutdown_asyncgens(), loop=loop)
+        deadline = time.monotonic() + 5
+        while not drain.done() and time.monotonic() < deadline:
+            qapp.processEvents()
+    asyncio.events._set_running_loop(None)
+    # already_running mode has no public way back to "stopped", which close() requires.
+    loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
     loop.close()
-
-
-async def until(condition: Callable[[], object], limit: float = 5.0) -> None:
-    """Let the loop run (Qt events included) until `condition()` holds."""
-    async with asyncio.timeout(limit):
-        while not condition():  # noqa: ASYNC110 (polls widget state, which has no event)
-            await asyncio.sleep(0.01)
+    asyncio.set_event_loop(None)
 
 
 class App:
-    """A started main window, and a way to run coroutines on its loop."""
+    """A started main window, and ways to wait on it as a person would."""
 
-    def __init__(self, loop: qasync.QEventLoop, window: MainWindow, api: FakeAnthropicAPI):
+    def __init__(
+        self, qtbot: QtBot, loop: qasync.QEventLoop, window: MainWindow, api: FakeAnthropicAPI
+    ):
+        self.qtbot = qtbot
         self.loop = loop
         self.window = window
         self.api = api
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return run_on_qt_loop(self.loop, coro)
+        task = asyncio.ensure_future(coro, loop=self.loop)
+        self.qtbot.waitUntil(task.done, timeout=10_000)
+        return task.result()
 
     def wait(self, condition: Callable[[], object], limit: float = 5.0) -> None:
-        self.run(until(condition, limit))
+        self.qtbot.waitUntil(lambda: bool(condition()), timeout=int(limit * 1000))
 
     def do(self, action: Callable[[], object]) -> None:
-        """Act as a person would: inside the running loop, as every real slot runs."""
-
-        async def act() -> None:
-            action()
-
-        self.run(act())
+        action()
 
     def last_answer(self) -> AssistantMessageWidget:
         widgets = [
@@ -81,8 +86,8 @@ class App:
 
     def type_and_send(self, qtbot: QtBot, text: str) -> None:
         editor = self.window.composer.editor
-        self.do(lambda: qtbot.keyClicks(editor, text))
-        self.do(lambda: qtbot.keyClick(editor, Qt.Key.Key_Return))
+        qtbot.keyClicks(editor, text)
+        qtbot.keyClick(editor, Qt.Key.Key_Return)
 
 
 @contextmanager
@@ -96,7 +101,11 @@ def make_app(
     window = MainWindow(session)
     qtbot.addWidget(window)
     window.show()
-    app = App(loop, window, api)
+    window.raise_()
+    window.activateWindow()
+    app = App(qtbot, loop, window, api)
+    # On a real X server focus only exists once the window is active, as for a person.
+    app.wait(window.isActiveWindow)
     app.run(window.start())
     yield app
     app.run(window.tasks.cancel_all())
