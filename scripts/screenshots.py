@@ -43,7 +43,7 @@ Some tips:
 2. Use **`chunksize`** with pandas when you need vectorised maths.
 """
 FOLLOW_UP = "And if the file is gzipped?"
-STREAMING = "Open it with `gzip.open(path, \"rt\", newline=\"\")` and pass that file to"
+STREAMING = 'Open it with `gzip.open(path, "rt", newline="")` and pass that file to'
 
 
 def dark_palette():  # type: ignore[no-untyped-def]

@@ -21,6 +21,7 @@ from claude_desktop.domain.session import Session
 from claude_desktop.domain.settings import Settings
 from claude_desktop.ui.main_window import MainWindow
 from claude_desktop.ui.message_widget import AssistantMessageWidget
+from claude_desktop.ui.settings_dialog import SettingsDialog
 from tests import sse
 from tests.fakeapi import FakeAnthropicAPI, JSONResponse, SSEResponse, api_error
 from tests.keyring_memory import FailingKeyring, MemoryKeyring
@@ -74,9 +75,6 @@ class App:
 
     def wait(self, condition: Callable[[], object], limit: float = 5.0) -> None:
         self.qtbot.waitUntil(lambda: bool(condition()), timeout=int(limit * 1000))
-
-    def do(self, action: Callable[[], object]) -> None:
-        action()
 
     def last_answer(self) -> AssistantMessageWidget:
         widgets = [
@@ -170,7 +168,7 @@ def test_stop_mid_stream_keeps_the_partial_answer(app: App, qtbot: QtBot) -> Non
             window.composer.button.text() == "Stop" and "word2" in app.last_answer().markdown_text()
         )
     )
-    app.do(lambda: qtbot.mouseClick(window.composer.button, Qt.MouseButton.LeftButton))
+    qtbot.mouseClick(window.composer.button, Qt.MouseButton.LeftButton)
     app.wait(lambda: not window.streaming)
     assert app.api.wait_for_disconnect(timeout=2) is not None
     partial = app.last_answer().markdown_text()
@@ -186,7 +184,7 @@ def test_escape_stops_too(app: App, qtbot: QtBot) -> None:
     app.api.enqueue(SSEResponse(sse.events(sse.text_stream(deltas)), delay=0.03))
     app.type_and_send(qtbot, "Go")
     app.wait(lambda: "w1" in app.last_answer().markdown_text())
-    app.do(lambda: qtbot.keyClick(app.window.composer.editor, Qt.Key.Key_Escape))
+    qtbot.keyClick(app.window.composer.editor, Qt.Key.Key_Escape)
     app.wait(lambda: not app.window.streaming)
     assert app.api.wait_for_disconnect(timeout=2) is not None
 
@@ -200,7 +198,7 @@ def test_error_mid_stream_is_shown_inline_with_retry(app: App, qtbot: QtBot) -> 
     assert failed.markdown_text() == "Partial answer"
     assert failed.error_text() == "Claude is overloaded right now. Try again in a moment."
     app.api.enqueue(SSEResponse(sse.text_stream(["Whole answer"])))
-    app.do(failed.retry)
+    failed.retry()
     app.wait(lambda: not app.window.streaming and app.last_answer() is not failed)
     app.wait(lambda: not app.window.streaming)
     assert app.last_answer().markdown_text() == "Whole answer"
@@ -232,7 +230,7 @@ def test_model_change_reaches_the_request_and_persists(app: App, qtbot: QtBot) -
     app.wait(lambda: picker.count() == 3)
     index = picker.findData("claude-haiku-4-5")
     picker.setCurrentIndex(index)
-    app.do(lambda: picker.activated.emit(index))
+    picker.activated.emit(index)
     app.api.enqueue(SSEResponse(sse.text_stream(["ok"])))
     app.type_and_send(qtbot, "Hi")
     app.wait(lambda: not app.window.streaming)
@@ -245,7 +243,7 @@ def test_a_typed_custom_model_id_is_used(app: App, qtbot: QtBot) -> None:
     line = picker.lineEdit()
     assert line is not None
     line.setText("claude-future-9")
-    app.do(line.editingFinished.emit)
+    line.editingFinished.emit()
     app.api.enqueue(SSEResponse(sse.text_stream(["ok"])))
     app.type_and_send(qtbot, "Hi")
     app.wait(lambda: not app.window.streaming)
@@ -279,13 +277,13 @@ def test_first_run_asks_for_a_key_checks_it_and_saves_it(
             else api_error(401, "authentication_error", "invalid x-api-key")
         ),
     )
-    first_run.do(lambda: qtbot.keyClicks(window.key_view.field, "sk-ant-bad"))
-    first_run.do(lambda: qtbot.keyClick(window.key_view.field, Qt.Key.Key_Return))
+    qtbot.keyClicks(window.key_view.field, "sk-ant-bad")
+    qtbot.keyClick(window.key_view.field, Qt.Key.Key_Return)
     first_run.wait(lambda: "rejected" in window.key_view.message.text())
     assert memory_keyring.get_password(KEYRING_SERVICE, KEYRING_USERNAME) is None
     window.key_view.field.clear()
-    first_run.do(lambda: qtbot.keyClicks(window.key_view.field, "sk-ant-good"))
-    first_run.do(lambda: qtbot.mouseClick(window.key_view.save_button, Qt.MouseButton.LeftButton))
+    qtbot.keyClicks(window.key_view.field, "sk-ant-good")
+    qtbot.mouseClick(window.key_view.save_button, Qt.MouseButton.LeftButton)
     first_run.wait(lambda: window.pages.currentWidget() is window.chat_page)
     assert memory_keyring.get_password(KEYRING_SERVICE, KEYRING_USERNAME) == "sk-ant-good"
     assert window.composer.editor.hasFocus()
@@ -302,11 +300,11 @@ def test_without_a_keyring_the_key_can_be_used_for_this_session(
     failing = FailingKeyring()
     with make_app(qtbot, loop, fake_api, KeyStore(failing)) as app:
         view = app.window.key_view
-        app.do(lambda: qtbot.keyClicks(view.field, "sk-ant-session"))
-        app.do(lambda: qtbot.keyClick(view.field, Qt.Key.Key_Return))
+        qtbot.keyClicks(view.field, "sk-ant-session")
+        qtbot.keyClick(view.field, Qt.Key.Key_Return)
         app.wait(lambda: view.session_button.isVisible())
         assert "session only" in view.message.text()
-        app.do(lambda: qtbot.mouseClick(view.session_button, Qt.MouseButton.LeftButton))
+        qtbot.mouseClick(view.session_button, Qt.MouseButton.LeftButton)
         app.wait(lambda: app.window.pages.currentWidget() is app.window.chat_page)
         assert "session only" in app.window.statusBar().currentMessage()
         fake_api.enqueue(SSEResponse(sse.text_stream(["ok"])))
@@ -335,6 +333,55 @@ def test_an_unexpected_exception_in_a_task_is_shown_and_the_app_goes_on(app: App
     async def broken() -> None:
         raise RuntimeError("kaboom")
 
-    app.do(lambda: app.window.spawn(broken(), "broken"))
+    app.window.spawn(broken(), "broken")
     app.wait(lambda: app.window.banner.isVisible())
     assert "kaboom" in app.window.banner.text()
+
+
+def test_settings_replace_test_and_remove_the_key(
+    app: App, qtbot: QtBot, memory_keyring: MemoryKeyring
+) -> None:
+    window, api = app.window, app.api
+    api.route(
+        "GET",
+        "/v1/models",
+        lambda req: (
+            api_error(401, "authentication_error", "invalid x-api-key")
+            if req.headers["x-api-key"] == "sk-ant-wrong"
+            else JSONResponse(200, MODELS)
+        ),
+    )
+    window.open_settings()
+    dialog = window.findChild(SettingsDialog)
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    # The saved key is shown masked, never in full.
+    assert "sk-ant-stored-key-0000" not in dialog.key_label.text()
+    assert "0000" in dialog.key_label.text()
+
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    app.wait(lambda: "The key works: 3 models" in dialog.status.text())
+
+    qtbot.keyClicks(dialog.new_key, "sk-ant-wrong")
+    qtbot.mouseClick(dialog.replace_button, Qt.MouseButton.LeftButton)
+    app.wait(lambda: "rejected" in dialog.status.text())
+    assert memory_keyring.get_password(KEYRING_SERVICE, KEYRING_USERNAME) == (
+        "sk-ant-stored-key-0000"
+    )
+
+    dialog.new_key.clear()
+    qtbot.keyClicks(dialog.new_key, "sk-ant-replacement-1111")
+    qtbot.mouseClick(dialog.replace_button, Qt.MouseButton.LeftButton)
+    app.wait(lambda: "works and is saved" in dialog.status.text())
+    assert memory_keyring.get_password(KEYRING_SERVICE, KEYRING_USERNAME) == (
+        "sk-ant-replacement-1111"
+    )
+    api.enqueue(SSEResponse(sse.text_stream(["ok"])))
+    app.type_and_send(qtbot, "Hi")
+    app.wait(lambda: not window.streaming)
+    assert api.requests[-1].headers["x-api-key"] == "sk-ant-replacement-1111"
+
+    qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
+    app.wait(lambda: window.pages.currentWidget() is window.key_view)
+    assert memory_keyring.get_password(KEYRING_SERVICE, KEYRING_USERNAME) is None
+    dialog.close()
