@@ -441,7 +441,10 @@ class AssistantMessageWidget(MessageWidget):
         self.footer_label = self._make_label()
         self.footer_label.setAccessibleName("Answer details")
         bottom.addWidget(self.footer_label, 1)
-        bottom.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignTop)
+        # Right-aligned even while the footer is hidden (streaming, stopped).
+        bottom.addWidget(
+            self.copy_button, 0, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight
+        )
         layout.addLayout(bottom)
         self._built = True
         self._apply_palette()

@@ -37,6 +37,9 @@ MODELS = {
 }
 
 
+_CLOSED_LOOPS: list[qasync.QEventLoop] = []
+
+
 @pytest.fixture
 def loop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
     """An asyncio loop driven by Qt's, as in the app: Qt events are only ever processed
@@ -55,6 +58,15 @@ def loop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
     loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
     loop.close()
     asyncio.set_event_loop(None)
+    # qasync's close() leaves its timer object's Qt timers registered. Kill them here, on
+    # the main thread, and keep the loop alive: a closed loop sits in reference cycles,
+    # and if the garbage collector frees it on one of qasync's worker threads, its timers
+    # cannot be unregistered from there and one later fires on freed memory (segfault).
+    timer = loop._timer  # type: ignore[attr-defined]
+    for timer_id in list(timer._SimpleTimer__callbacks):
+        timer.killTimer(timer_id)
+    timer._SimpleTimer__callbacks.clear()
+    _CLOSED_LOOPS.append(loop)
 
 
 class App:
