@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -49,11 +50,19 @@ class TurnResult:
         return self.error is None and not self.stopped
 
 
+FLUSH_INTERVAL = 1.0
+
+
 async def run_turn(
-    client: MessagesClient, conversation: Conversation, sink: TurnSink
+    client: MessagesClient,
+    conversation: Conversation,
+    sink: TurnSink,
+    *,
+    on_flush: Callable[[Message], None] | None = None,
 ) -> TurnResult:
     """Stream the answer to the conversation's last question into `sink`.
 
+    `on_flush` gets the partial answer about once a second (to save it as it grows).
     Cancelling the task stops the stream; the partial answer is kept and the
     cancellation propagates once the conversation is up to date.
     """
@@ -61,9 +70,15 @@ async def run_turn(
     first: float | None = None
     stream = client.stream(conversation.request_body())
     result = TurnResult(message=None)
+    last_flush = started
     try:
         async with stream:
             async for event in stream:
+                if on_flush is not None and first is not None:
+                    now = time.monotonic()
+                    if now - last_flush >= FLUSH_INTERVAL:
+                        last_flush = now
+                        on_flush(stream.message)
                 if isinstance(event, ContentBlockDelta):
                     delta = event.delta
                     if isinstance(delta, TextDelta):
@@ -86,6 +101,8 @@ async def run_turn(
         result.stopped = True
         result.message = stream.message
         _finish(conversation, result, started, first)
+        if on_flush is not None:
+            on_flush(result.message)
         raise
     return _finish(conversation, result, started, first)
 

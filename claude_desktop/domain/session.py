@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import tempfile
+from pathlib import Path
 
 from claude_desktop.api.client import MessagesClient
 from claude_desktop.api.models import FALLBACK_MODELS, ModelInfo
 
 from .chat import check_key, fetch_models
-from .conversation import Conversation
+from .history import History, OpenConversation
 from .secrets import KeySource, KeyStore
 from .settings import Settings
 
@@ -20,15 +22,23 @@ log = logging.getLogger(__name__)
 
 
 class Session:
-    def __init__(self, settings: Settings, keys: KeyStore) -> None:
+    def __init__(self, settings: Settings, keys: KeyStore, history: History | None = None) -> None:
         self.settings = settings
         self.keys = keys
         self.key: str | None = None
         self.key_source = KeySource.NONE
         self.models: list[ModelInfo] = list(FALLBACK_MODELS)
-        self.conversation = self.new_conversation()
+        self._history = history
+        self.open = OpenConversation(None)
         self._client: MessagesClient | None = None
         self._retired_clients: list[MessagesClient] = []
+
+    @property
+    def history(self) -> History:
+        """The conversation store, opened on first use (raises StorageError if it can't)."""
+        if self._history is None:
+            self._history = History.open()
+        return self._history
 
     @property
     def base_url(self) -> str | None:
@@ -84,14 +94,30 @@ class Session:
             self.models = models
         return self.models
 
-    def new_conversation(self) -> Conversation:
-        s = self.settings
-        self.conversation = Conversation(s.model, max_tokens=s.max_tokens, system=s.system_prompt)
-        return self.conversation
+    def new_conversation(self) -> OpenConversation:
+        self.open = OpenConversation(None)
+        self.settings.last_conversation_id = 0
+        return self.open
+
+    def open_conversation(self, conversation_id: int) -> OpenConversation | None:
+        conv = self.history.load(conversation_id)
+        if conv is not None:
+            self.open = conv
+            self.settings.last_conversation_id = conversation_id
+        return conv
+
+    @property
+    def model(self) -> str:
+        """The model of the open conversation (a new chat takes the last one picked)."""
+        record = self.open.record
+        return record.model if record is not None else self.settings.model
 
     def set_model(self, model_id: str) -> None:
         self.settings.model = model_id
-        self.conversation.model = model_id
+        record = self.open.record
+        if record is not None:
+            self.history.store.update_conversation(record.id, model=model_id)
+            self.open = self.history.reload(self.open)
 
     def display_name(self, model_id: str) -> str:
         for model in self.models:
@@ -99,7 +125,18 @@ class Session:
                 return model.display_name
         return model_id
 
+    def use_temporary_history(self) -> None:
+        """Keep working when the real history can't be opened (it is left untouched)."""
+        folder = Path(tempfile.mkdtemp(prefix="claude-desktop-unsaved-"))
+        self._history = History.open(folder / "unsaved.sqlite3")
+
+    def close_history(self) -> None:
+        if self._history is not None:
+            self._history.close()
+            self._history = None
+
     async def aclose(self) -> None:
+        self.close_history()
         clients = [*self._retired_clients, *([self._client] if self._client else [])]
         self._client = None
         self._retired_clients = []

@@ -51,6 +51,8 @@ class Settings:
     base_url: str = ""
     #: Keep the view scrolled to the newest text while an answer streams in.
     follow_output: bool = True
+    #: The conversation open at the last quit (0: a new chat), reopened at start-up.
+    last_conversation_id: int = 0
 
     # Not settings (init=False): where the file is, and what it held that we don't know.
     _path: Path | None = dataclasses.field(default=None, init=False, repr=False)

@@ -37,6 +37,11 @@ class ConversationView(QScrollArea):
         self._layout = QVBoxLayout(self._content)
         self._layout.setContentsMargins(16, 16, 16, 16)
         self._layout.setSpacing(12)
+        self.earlier_button = QPushButton("Show earlier messages", self._content)
+        self.earlier_button.setAccessibleName("Show earlier messages")
+        self.earlier_button.setFlat(True)
+        self.earlier_button.hide()
+        self._layout.addWidget(self.earlier_button, 0, Qt.AlignmentFlag.AlignHCenter)
         self._layout.addStretch(1)
         self.setWidget(self._content)
 
@@ -53,15 +58,24 @@ class ConversationView(QScrollArea):
 
     # -- messages ----------------------------------------------------------------------------
 
-    def add_user_message(self, text: str, attachments: Sequence[str] = ()) -> UserMessageWidget:
+    def add_user_message(
+        self, text: str, attachments: Sequence[str] = (), *, at_top: bool = False
+    ) -> UserMessageWidget:
         widget = UserMessageWidget(text, attachments)
-        self._add(widget)
+        self._add(widget, at_top=at_top)
         return widget
 
-    def begin_assistant_message(self, model: str) -> AssistantMessageWidget:
+    def begin_assistant_message(
+        self, model: str, *, at_top: bool = False
+    ) -> AssistantMessageWidget:
         widget = AssistantMessageWidget(model)
-        self._add(widget)
+        self._add(widget, at_top=at_top)
         return widget
+
+    def set_more_above(self, count: int) -> None:
+        """Offer to show `count` earlier messages that are not rendered (0 hides the offer)."""
+        self.earlier_button.setText(f"Show {count} earlier messages")
+        self.earlier_button.setVisible(count > 0)
 
     def message_widgets(self) -> list[MessageWidget]:
         return list(self._messages)
@@ -72,12 +86,20 @@ class ConversationView(QScrollArea):
             widget.hide()
             widget.deleteLater()
         self._messages.clear()
+        self.earlier_button.hide()
         self.scroll_to_bottom()
 
-    def _add(self, widget: MessageWidget) -> None:
-        self._messages.append(widget)
-        # Before the stretch that keeps a short conversation at the top.
-        self._layout.insertWidget(self._layout.count() - 1, widget)
+    def _add(self, widget: MessageWidget, *, at_top: bool = False) -> None:
+        if at_top:
+            # Earlier messages go below the "Show earlier" button, keeping what is on
+            # screen where it is.
+            self._messages.insert(0, widget)
+            self._layout.insertWidget(1, widget)
+            self._set_following(False)
+        else:
+            self._messages.append(widget)
+            # Before the stretch that keeps a short conversation at the top.
+            self._layout.insertWidget(self._layout.count() - 1, widget)
         # Now, not on the next loop turn as the layout would: callers use it at once.
         widget.show()
 

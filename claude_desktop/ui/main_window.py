@@ -7,11 +7,14 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
     QMainWindow,
+    QPushButton,
+    QSplitter,
     QStackedWidget,
     QToolBar,
     QVBoxLayout,
@@ -19,16 +22,27 @@ from PySide6.QtWidgets import (
 )
 
 from claude_desktop.api.errors import AuthenticationError, ClaudeError
+from claude_desktop.api.message import Message, Usage
 from claude_desktop.domain.chat import TurnResult, footer_text, run_turn
+from claude_desktop.domain.conversation import Conversation
+from claude_desktop.domain.history import group_by_recency, text_of
 from claude_desktop.domain.secrets import KeySource, SecretStoreError
 from claude_desktop.domain.session import Session
 from claude_desktop.domain.tasks import TaskRegistry
+from claude_desktop.storage.store import MessageRecord, StorageError
 
 from .composer import Composer
-from .conversation_view import AssistantMessageWidget, ConversationView
+from .conversation_view import AssistantMessageWidget, ConversationView, MessageWidget
 from .key_view import KeyView
 from .model_picker import ModelPicker
 from .settings_dialog import SettingsDialog
+from .sidebar import ConversationSidebar
+
+#: Messages rendered when a conversation opens; earlier ones come on request.
+RENDER_WINDOW = 40
+DRAFT_SAVE_MS = 500
+UNDO_SECONDS = 10
+INTERRUPTED = "The answer was interrupted (the app closed before it finished)."
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +82,15 @@ class MainWindow(QMainWindow):
         self.tasks = tasks if tasks is not None else TaskRegistry()
         self.tasks.on_error = self.show_unexpected_error
         self._turn: asyncio.Task[None] | None = None
+        self._records: dict[MessageWidget, MessageRecord] = {}
+        self._hidden_above = 0  # messages of the branch not rendered yet (above the view)
+        self._editing: MessageRecord | None = None
+        self._deleted: int | None = None
         self.setWindowTitle("Claude")
-        self.resize(980, 760)
+        self.resize(1100, 780)
 
         self.view = ConversationView(self)
+        self.view.earlier_button.clicked.connect(self._show_earlier)
         self.composer = Composer(self)
         self.composer.send_requested.connect(self.send)
         self.composer.stop_requested.connect(self.stop)
@@ -80,14 +99,52 @@ class MainWindow(QMainWindow):
         self.banner.setAccessibleName("Error message")
         self.banner.setStyleSheet("background: #fdecea; color: #8a1c12; padding: 6px 12px;")
         self.banner.hide()
+        self.edit_bar = QLabel(
+            "Editing a message: Enter sends it as a new version; Esc cancels.", self
+        )
+        self.edit_bar.setStyleSheet("padding: 4px 12px;")
+        self.edit_bar.hide()
+        self.undo_bar = QWidget(self)
+        self.undo_label = QLabel(self.undo_bar)
+        self.undo_button = QPushButton("Undo", self.undo_bar)
+        self.undo_button.setAccessibleName("Undo delete")
+        self.undo_button.clicked.connect(self.undo_delete)
+        undo_row = QHBoxLayout(self.undo_bar)
+        undo_row.setContentsMargins(12, 2, 12, 2)
+        undo_row.addWidget(self.undo_label, 1)
+        undo_row.addWidget(self.undo_button)
+        self.undo_bar.hide()
+        self._undo_timer = QTimer(self)
+        self._undo_timer.setSingleShot(True)
+        self._undo_timer.setInterval(UNDO_SECONDS * 1000)
+        self._undo_timer.timeout.connect(self.undo_bar.hide)
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(DRAFT_SAVE_MS)
+        self._draft_timer.timeout.connect(self.save_draft)
+        self.composer.editor.textChanged.connect(self._draft_timer.start)
+
         chat = QWidget(self)
         layout = QVBoxLayout(chat)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.banner)
+        for widget in (self.banner, self.undo_bar):
+            layout.addWidget(widget)
         layout.addWidget(self.view, 1)
+        layout.addWidget(self.edit_bar)
         layout.addWidget(self.composer)
-        self.chat_page = chat
+        self.sidebar = ConversationSidebar(self)
+        self.sidebar.conversation_chosen.connect(self.open_conversation)
+        self.sidebar.hit_chosen.connect(self.open_hit)
+        self.sidebar.new_chat_requested.connect(self.new_chat)
+        self.sidebar.rename_requested.connect(self.rename_conversation)
+        self.sidebar.delete_requested.connect(self.delete_conversation)
+        self.sidebar.search_requested.connect(self._search)
+        self.chat_page = QSplitter(Qt.Orientation.Horizontal, self)
+        self.chat_page.addWidget(self.sidebar)
+        self.chat_page.addWidget(chat)
+        self.chat_page.setStretchFactor(1, 1)
+        self.chat_page.setSizes([260, 840])
 
         self.key_view = KeyView(self)
         self.key_view.key_submitted.connect(self._on_key_submitted)
@@ -97,7 +154,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.pages)
 
         self.picker = ModelPicker(self)
-        self.picker.set_models(session.models, session.settings.model)
+        self.picker.set_models(session.models, session.model)
         self.picker.model_chosen.connect(self._on_model_chosen)
         self._build_actions()
         self._restore_geometry()
@@ -114,6 +171,7 @@ class MainWindow(QMainWindow):
             return act
 
         self.new_action = action("New chat", QKeySequence.StandardKey.New, self.new_chat)
+        self.search_action = action("Search", "Ctrl+K", self.sidebar.focus_search)
         self.settings_action = action("Settings…", "Ctrl+,", self.open_settings)
         self.quit_action = action("Quit", QKeySequence.StandardKey.Quit, self.quit_requested.emit)
         self.stop_action = action("Stop", "Esc", self.stop)
@@ -138,6 +196,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(QByteArray.fromBase64(saved.encode("ascii")))
 
     def save_state(self) -> None:
+        self.save_draft()
         geometry = self.saveGeometry().toBase64().data().decode("ascii")
         self.session.settings.window_geometry = geometry
         self.session.settings.save()
@@ -147,12 +206,27 @@ class MainWindow(QMainWindow):
 
     async def start(self) -> None:
         """Find the key and show the right page; called once the loop runs."""
+        self._open_initial()
         key = await self.session.load_key()
         if key:
             self._show_chat()
             self.spawn(self._refresh_models(), "refresh-models")
         else:
             self._show_key_page()
+
+    def _open_initial(self) -> None:
+        """Reopen the conversation of the last session (after a crash too), with its draft."""
+        try:
+            self.session.history  # noqa: B018 (opens it)
+        except StorageError as exc:
+            log.error("History unavailable: %s", exc)
+            self.session.use_temporary_history()
+            self.banner.setText(f"{exc.human} Conversations in this session will not be saved.")
+            self.banner.show()
+        last = self.session.settings.last_conversation_id
+        if not (last and self.open_conversation(last, save_draft=False)):
+            self._enter_new_chat()
+        self._refresh_sidebar()
 
     # -- pages -----------------------------------------------------------------------------
 
@@ -183,7 +257,7 @@ class MainWindow(QMainWindow):
             self.key_view.show_message(exc.human, error=True)
             return
         self.key_view.set_busy(False)
-        self.picker.set_models(self.session.models, self.session.settings.model)
+        self.picker.set_models(self.session.models, self.session.model)
         self._show_chat()
 
     async def _refresh_models(self) -> None:
@@ -192,9 +266,219 @@ class MainWindow(QMainWindow):
         except ClaudeError as exc:
             log.info("Using the pinned model list: %s", exc)
             return
-        self.picker.set_models(models, self.session.settings.model)
+        self.picker.set_models(models, self.session.model)
 
-    # -- conversation ----------------------------------------------------------------------
+    # -- conversations ---------------------------------------------------------------------
+
+    @property
+    def history(self) -> Any:
+        return self.session.history
+
+    def _refresh_sidebar(self) -> None:
+        if self.sidebar.query():
+            self._search(self.sidebar.query())
+            return
+        groups = group_by_recency(self.history.conversations())
+        self.sidebar.set_conversations(groups, self.session.open.id)
+
+    def _search(self, query: str) -> None:
+        if query:
+            self.sidebar.set_search_results(self.history.store.search(query))
+        else:
+            groups = group_by_recency(self.history.conversations())
+            self.sidebar.set_conversations(groups, self.session.open.id)
+
+    def new_chat(self) -> None:
+        self.stop()
+        self.save_draft()
+        self._enter_new_chat()
+
+    def _enter_new_chat(self) -> None:
+        self._cancel_edit()
+        self.session.new_conversation()
+        self._remember_open()
+        self._show_conversation()
+        self._load_draft()
+        self.picker.set_current(self.session.model)
+        self.banner.hide()
+        self._refresh_sidebar()
+        self.composer.focus()
+
+    def open_conversation(
+        self, conversation_id: int, scroll_to: int | None = None, *, save_draft: bool = True
+    ) -> bool:
+        if self.session.open.id == conversation_id and scroll_to is None:
+            return True
+        self.stop()
+        if save_draft:
+            self.save_draft()
+        self._cancel_edit()
+        if self.session.open_conversation(conversation_id) is None:
+            return False
+        self._remember_open()
+        self._show_conversation(scroll_to)
+        self._load_draft()
+        self.picker.set_current(self.session.model)
+        self.banner.hide()
+        self.composer.focus()
+        return True
+
+    def open_hit(self, conversation_id: int, message_id: int) -> None:
+        if not message_id:
+            self.open_conversation(conversation_id)
+            return
+        if self.session.open.id != conversation_id:
+            self.stop()
+            self.save_draft()
+            if self.session.open_conversation(conversation_id) is None:
+                return
+        if message_id not in [m.id for m in self.session.open.branch]:
+            self.history.switch_to(self.session.open, message_id)
+        self.open_conversation(conversation_id, scroll_to=message_id)
+
+    def rename_conversation(self, conversation_id: int, title: str) -> None:
+        self.history.store.rename(conversation_id, title)
+        if self.session.open.id == conversation_id:
+            self.session.open = self.history.reload(self.session.open)
+        self._refresh_sidebar()
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        record = self.history.store.conversation(conversation_id)
+        if record is None:
+            return
+        if self.session.open.id == conversation_id:
+            self.new_chat()
+        self.history.store.delete_conversation(conversation_id)
+        self._deleted = conversation_id
+        self.undo_label.setText(f"Deleted “{record.title}”.")
+        self.undo_bar.show()
+        self._undo_timer.start()
+        self._refresh_sidebar()
+
+    def undo_delete(self) -> None:
+        if self._deleted is None:
+            return
+        self.history.store.restore_conversation(self._deleted)
+        restored, self._deleted = self._deleted, None
+        self.undo_bar.hide()
+        self.open_conversation(restored)
+        self._refresh_sidebar()
+
+    def _remember_open(self) -> None:
+        """Save which conversation is open now, so even a crash reopens it."""
+        try:
+            self.session.settings.save()
+        except OSError as exc:
+            log.warning("Could not save settings: %s", exc)
+
+    # -- drafts ----------------------------------------------------------------------------
+
+    def save_draft(self) -> None:
+        self._draft_timer.stop()
+        if self._editing is not None:
+            return  # the composer holds an old message being edited, not a draft
+        text = self.composer.text()
+        store = self.history.store
+        if text.strip():
+            store.save_draft(self.session.open.id, text)
+        else:
+            store.clear_draft(self.session.open.id)
+
+    def _load_draft(self) -> None:
+        draft = self.history.store.draft(self.session.open.id)
+        self.composer.editor.blockSignals(True)
+        self.composer.set_text(draft.text if draft else "")
+        self.composer.editor.blockSignals(False)
+        self.composer.editor.moveCursor(self.composer.editor.textCursor().MoveOperation.End)
+
+    # -- showing a conversation ------------------------------------------------------------
+
+    def _show_conversation(self, scroll_to: int | None = None) -> None:
+        """Render the open branch: its newest messages now, earlier ones on request."""
+        self.view.clear()
+        self._records.clear()
+        branch = self.session.open.branch
+        start = max(0, len(branch) - RENDER_WINDOW)
+        ids = [m.id for m in branch]
+        if scroll_to in ids:
+            start = min(start, ids.index(scroll_to))
+        for record in branch[start:]:
+            self._render(record)
+        self._hidden_above = start
+        self.view.set_more_above(start)
+        target = self._widget_for(scroll_to) if scroll_to is not None else None
+        if target is not None:
+            QTimer.singleShot(0, lambda: self.view.ensureWidgetVisible(target))
+        else:
+            self.view.scroll_to_bottom()
+
+    def _show_earlier(self) -> None:
+        branch = self.session.open.branch
+        start = max(0, self._hidden_above - RENDER_WINDOW)
+        for record in reversed(branch[start : self._hidden_above]):
+            self._render(record, at_top=True)
+        self._hidden_above = start
+        self.view.set_more_above(start)
+
+    def _widget_for(self, message_id: int) -> MessageWidget | None:
+        for widget, record in self._records.items():
+            if record.id == message_id:
+                return widget
+        return None
+
+    def _render(self, record: MessageRecord, *, at_top: bool = False) -> MessageWidget:
+        widget: MessageWidget
+        if record.role == "user":
+            widget = self.view.add_user_message(
+                text_of(record.content), _attachment_names(record.content), at_top=at_top
+            )
+            widget.set_action("Edit", "Edit this message and send it as a new version")
+            widget.action_requested.connect(lambda: self.edit_message(record))
+        else:
+            answer = self.view.begin_assistant_message(
+                self.session.display_name(record.model or ""), at_top=at_top
+            )
+            self._fill_answer(answer, record)
+            widget = answer
+        self._records[widget] = record
+        self._show_versions(widget, record)
+        return widget
+
+    def _fill_answer(self, widget: AssistantMessageWidget, record: MessageRecord) -> None:
+        message = Message(
+            id=str(record.meta.get("message_id", "")),
+            model=record.model or "",
+            content=record.content,
+            stop_reason=record.meta.get("stop_reason"),
+            usage=Usage.from_dict(record.usage or {}),
+        )
+        widget.finish(message, footer=str(record.meta.get("footer", "")))
+        if record.status == "stopped":
+            widget.mark_stopped()
+        elif record.status in ("error", "interrupted", "streaming"):
+            error = record.meta.get("error") or INTERRUPTED
+            widget.show_error(str(error), lambda: self.regenerate(record))
+        widget.set_action("Regenerate", "Ask for a new answer (kept as another version)")
+        widget.action_requested.connect(lambda: self.regenerate(record))
+
+    def _show_versions(self, widget: MessageWidget, record: MessageRecord) -> None:
+        siblings = self.history.siblings(record)
+        ids = [m.id for m in siblings]
+        if record.id in ids:
+            widget.set_versions(ids.index(record.id), len(ids))
+        widget.version_requested.connect(lambda step: self.switch_version(record, step))
+
+    def switch_version(self, record: MessageRecord, step: int) -> None:
+        if self.streaming:
+            return
+        siblings = self.history.siblings(record)
+        ids = [m.id for m in siblings]
+        index = ids.index(record.id) + step
+        if 0 <= index < len(ids):
+            self.history.switch_to(self.session.open, ids[index])
+            self._show_conversation(scroll_to=ids[index])
+
+    # -- asking ----------------------------------------------------------------------------
 
     @property
     def streaming(self) -> bool:
@@ -204,64 +488,138 @@ class MainWindow(QMainWindow):
         if self.streaming or not text.strip():
             return
         self.banner.hide()
-        self.session.conversation.add_user_text(text)
-        self.view.add_user_message(text)
-        self._start_turn()
+        conv = self.session.open
+        settings = self.session.settings
+        editing, self._editing = self._editing, None
+        self.edit_bar.hide()
+        question = self.history.add_question(
+            conv,
+            text,
+            model=self.session.model,
+            system=settings.system_prompt,
+            max_tokens=settings.max_tokens,
+            parent_id=editing.parent_id if editing else None,
+            replace_leaf=editing is not None,
+        )
+        settings.last_conversation_id = question.conversation_id
+        self._remember_open()
+        self.history.store.clear_draft(None)
+        self.history.store.clear_draft(question.conversation_id)
+        if editing is not None:
+            self._show_conversation()
+        else:
+            self._render(question)
+        self._start_answer(question.id)
+        self._refresh_sidebar()
 
-    def retry(self) -> None:
+    def regenerate(self, record: MessageRecord) -> None:
+        """A new answer to the same question, kept beside the old one as a version."""
+        if self.streaming or record.parent_id is None:
+            return
+        conv = self.session.open
+        self.history.store.set_current_leaf(record.conversation_id, record.parent_id)
+        self.session.open = self.history.reload(conv)
+        self._show_conversation()
+        self._start_answer(record.parent_id)
+
+    def edit_message(self, record: MessageRecord) -> None:
+        """Put a question back in the composer; sending makes it a new version."""
         if self.streaming:
             return
-        conversation = self.session.conversation
-        if not conversation.awaiting_answer and conversation.messages:
-            # The failed answer's partial text stays on screen; the request asks afresh.
-            conversation.messages.pop()
-        if conversation.awaiting_answer:
-            self._start_turn()
-
-    def _start_turn(self) -> None:
-        model = self.session.conversation.model
-        widget = self.view.begin_assistant_message(self.session.display_name(model))
-        self.composer.set_streaming(True)
-        self._turn = self.spawn(self._run_turn(widget), "turn")
+        self.save_draft()
+        self._editing = record
+        self.composer.set_text(text_of(record.content))
+        self.edit_bar.show()
         self.composer.focus()
 
-    async def _run_turn(self, widget: AssistantMessageWidget) -> None:
+    def _cancel_edit(self) -> None:
+        if self._editing is not None:
+            self._editing = None
+            self.edit_bar.hide()
+            self._load_draft()
+
+    def retry(self) -> None:
+        """Ask again for the last answer of the branch (used by Retry after an error)."""
+        branch = self.session.open.branch
+        if branch and branch[-1].role == "assistant":
+            self.regenerate(branch[-1])
+
+    def _start_answer(self, parent_id: int) -> None:
+        conv = self.session.open
+        model = self.session.model
+        request = self.history.conversation_for_request(conv, upto=parent_id)
+        record = self.history.begin_answer(conv, parent_id, model)
+        widget = self.view.begin_assistant_message(self.session.display_name(model))
+        self._records[widget] = record
+        self._show_versions(widget, record)
+        self.composer.set_streaming(True)
+        self._turn = self.spawn(self._run_turn(widget, record, request), "turn")
+        self.view.scroll_to_bottom()
+        self.composer.focus()
+
+    async def _run_turn(
+        self, widget: AssistantMessageWidget, record: MessageRecord, request: Conversation
+    ) -> None:
         session = self.session
-        model = session.display_name(session.conversation.model)
+        history = self.history
+        model = session.display_name(record.model or "")
+
+        def flush(message: Message) -> None:
+            history.flush_answer(record.id, message)
+
         try:
-            result = await run_turn(session.client, session.conversation, _WidgetSink(widget))
+            result = await run_turn(session.client, request, _WidgetSink(widget), on_flush=flush)
         except asyncio.CancelledError:
             widget.mark_stopped()
             widget.finish(None, footer="")
+            history.finish_answer(record.id, None, status="stopped", meta={})
+            self._stored(widget, record)
             self.composer.set_streaming(False)
             raise
         finally:
             widget.set_status(None)
         self.composer.set_streaming(False)
-        self._show_result(widget, result, model)
+        self._show_result(widget, record, result, model)
 
-    def _show_result(self, widget: AssistantMessageWidget, result: TurnResult, model: str) -> None:
+    def _show_result(
+        self, widget: AssistantMessageWidget, record: MessageRecord, result: TurnResult, model: str
+    ) -> None:
         footer = footer_text(result, model) if result.message is not None else ""
+        meta: dict[str, Any] = {"footer": footer, "total_time": result.total_time}
+        if result.message is not None:
+            meta.update(message_id=result.message.id, stop_reason=result.message.stop_reason)
+        if result.error is not None:
+            meta["error"] = result.error.human
+        self.history.finish_answer(
+            record.id, result.message, status="complete" if result.ok else "error", meta=meta
+        )
+        final = self._stored(widget, record)
         widget.finish(result.message, footer=footer)
         if result.error is not None:
-            widget.show_error(result.error.human, self.retry)
+            widget.show_error(result.error.human, lambda: self.regenerate(final))
             if isinstance(result.error, AuthenticationError) and (
                 self.session.key_source is not KeySource.ENVIRONMENT
             ):
                 self._show_key_page(result.error.human)
+        self._refresh_sidebar()
         self.composer.focus()
+
+    def _stored(self, widget: AssistantMessageWidget, record: MessageRecord) -> MessageRecord:
+        """The answer is saved for good: refresh the branch, offer Regenerate on it."""
+        self.session.open = self.history.reload(self.session.open)
+        # Regenerate and Retry must see the final content and status, not the placeholder.
+        final = self.history.store.message(record.id) or record
+        self._records[widget] = final
+        widget.action_requested.connect(lambda: self.regenerate(final))
+        widget.set_action("Regenerate", "Ask for a new answer (kept as another version)")
+        return final
 
     def stop(self) -> None:
         if self.streaming:
             assert self._turn is not None
             self._turn.cancel()
-
-    def new_chat(self) -> None:
-        self.stop()
-        self.session.new_conversation()
-        self.view.clear()
-        self.banner.hide()
-        self.composer.focus()
+        elif self._editing is not None:
+            self._cancel_edit()
 
     def _on_model_chosen(self, model_id: str) -> None:
         self.session.set_model(model_id)
@@ -282,7 +640,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(KEY_SOURCE_TEXT[self.session.key_source])
 
     def _on_key_changed(self) -> None:
-        self.picker.set_models(self.session.models, self.session.settings.model)
+        self.picker.set_models(self.session.models, self.session.model)
         self._show_chat()
 
     def show_unexpected_error(self, exc: BaseException) -> None:
@@ -295,3 +653,11 @@ class MainWindow(QMainWindow):
         # The app decides when to quit, after streams are cancelled and state saved.
         event.ignore()
         self.quit_requested.emit()
+
+
+def _attachment_names(content: list[dict[str, Any]]) -> list[str]:
+    names = []
+    for block in content:
+        if block.get("type") in ("image", "document"):
+            names.append(str(block.get("title") or block.get("type")))
+    return names

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QByteArray, QEvent, QRectF, QSize, Qt, QTimer, QUrl
+from PySide6.QtCore import QByteArray, QEvent, QRectF, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QColor,
     QDesktopServices,
@@ -236,6 +236,64 @@ class MessageWidget(QFrame):
         self._copied_timer.timeout.connect(lambda: self.copy_button.setText("Copy"))
         _small(self.copy_button)
 
+        # Versions of this message ("‹ 2/3 ›") and the one action it offers (Edit for a
+        # question, Regenerate for an answer); hidden until the window asks for them.
+        self.prev_button = self._tool("‹", "Previous version")
+        self.next_button = self._tool("›", "Next version")
+        self.version_label = QLabel(self)
+        self.version_label.setAccessibleName("Version")
+        _small(self.version_label)
+        self.action_button = self._tool("", "")
+        self.prev_button.clicked.connect(lambda: self.version_requested.emit(-1))
+        self.next_button.clicked.connect(lambda: self.version_requested.emit(1))
+        self.action_button.clicked.connect(self.action_requested.emit)
+        for widget in (self.prev_button, self.version_label, self.next_button, self.action_button):
+            widget.hide()
+        self.tools = QWidget(self)
+        row = QHBoxLayout(self.tools)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(2)
+        for widget in (
+            self.prev_button,
+            self.version_label,
+            self.next_button,
+            self.action_button,
+            self.copy_button,
+        ):
+            row.addWidget(widget)
+
+    version_requested = Signal(int)
+    action_requested = Signal()
+
+    def _tool(self, text: str, accessible: str) -> QToolButton:
+        button = QToolButton(self)
+        button.setText(text)
+        button.setAutoRaise(True)
+        button.setCursor(Qt.CursorShape.PointingHandCursor)
+        button.setAccessibleName(accessible)
+        button.setToolTip(accessible)
+        _small(button)
+        return button
+
+    def set_versions(self, index: int, count: int) -> None:
+        """Show "‹ index+1/count ›" when this message has other versions."""
+        several = count > 1
+        for widget in (self.prev_button, self.version_label, self.next_button):
+            widget.setVisible(several)
+        self.version_label.setText(f"{index + 1}/{count}")
+        self.prev_button.setEnabled(index > 0)
+        self.next_button.setEnabled(index < count - 1)
+
+    def versions_text(self) -> str | None:
+        return self.version_label.text() if self.version_label.isVisibleTo(self) else None
+
+    def set_action(self, text: str | None, description: str = "") -> None:
+        """Offer one action on this message (e.g. "Edit"), or none."""
+        self.action_button.setText(text or "")
+        self.action_button.setAccessibleName(description or text or "")
+        self.action_button.setToolTip(description)
+        self.action_button.setVisible(bool(text))
+
     def markdown_text(self) -> str:
         raise NotImplementedError
 
@@ -337,7 +395,7 @@ class UserMessageWidget(MessageWidget):
         self.text_view.setPlainText(text)
         row = QHBoxLayout()
         row.addWidget(self.text_view, 1)
-        row.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignBottom)
+        row.addWidget(self.tools, 0, Qt.AlignmentFlag.AlignBottom)
         layout.addLayout(row)
         self._built = True
         self._apply_palette()
@@ -442,9 +500,7 @@ class AssistantMessageWidget(MessageWidget):
         self.footer_label.setAccessibleName("Answer details")
         bottom.addWidget(self.footer_label, 1)
         # Right-aligned even while the footer is hidden (streaming, stopped).
-        bottom.addWidget(
-            self.copy_button, 0, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight
-        )
+        bottom.addWidget(self.tools, 0, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight)
         layout.addLayout(bottom)
         self._built = True
         self._apply_palette()

@@ -25,6 +25,7 @@ DEFAULTS: dict[str, Any] = {
     "font_size": 0,
     "base_url": "",
     "follow_output": True,
+    "last_conversation_id": 0,
 }
 
 

@@ -2,138 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable, Coroutine, Iterator
-from contextlib import contextmanager
-from typing import Any, TypeVar
+from collections.abc import Iterator
 
 import keyring
 import pytest
 import qasync
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from claude_desktop.app import asyncgen_hooks
 from claude_desktop.domain.secrets import KEYRING_SERVICE, KEYRING_USERNAME, KeyStore
-from claude_desktop.domain.session import Session
 from claude_desktop.domain.settings import Settings
-from claude_desktop.ui.main_window import MainWindow
-from claude_desktop.ui.message_widget import AssistantMessageWidget
 from claude_desktop.ui.settings_dialog import SettingsDialog
 from tests import sse
 from tests.fakeapi import FakeAnthropicAPI, JSONResponse, SSEResponse, api_error
 from tests.keyring_memory import FailingKeyring, MemoryKeyring
-
-T = TypeVar("T")
-MODELS = {
-    "data": [
-        {"type": "model", "id": "claude-opus-4-7", "display_name": "Claude Opus 4.7"},
-        {"type": "model", "id": "claude-sonnet-4-6", "display_name": "Claude Sonnet 4.6"},
-        {"type": "model", "id": "claude-haiku-4-5", "display_name": "Claude Haiku 4.5"},
-    ],
-    "has_more": False,
-}
-
-
-_CLOSED_LOOPS: list[qasync.QEventLoop] = []
-
-
-@pytest.fixture
-def loop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
-    """An asyncio loop driven by Qt's, as in the app: Qt events are only ever processed
-    with this loop marked running (pytest-qt pumps events between setup, call and
-    teardown, and a task step run then must still find its loop)."""
-    loop = qasync.QEventLoop(qapp, already_running=True)
-    asyncio.set_event_loop(loop)
-    with asyncgen_hooks(loop):
-        yield loop
-        drain = asyncio.ensure_future(loop.shutdown_asyncgens(), loop=loop)
-        deadline = time.monotonic() + 5
-        while not drain.done() and time.monotonic() < deadline:
-            qapp.processEvents()
-    asyncio.events._set_running_loop(None)
-    # already_running mode has no public way back to "stopped", which close() requires.
-    loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
-    loop.close()
-    asyncio.set_event_loop(None)
-    # qasync's close() leaves its timer object's Qt timers registered. Kill them here, on
-    # the main thread, and keep the loop alive: a closed loop sits in reference cycles,
-    # and if the garbage collector frees it on one of qasync's worker threads, its timers
-    # cannot be unregistered from there and one later fires on freed memory (segfault).
-    timer = loop._timer  # type: ignore[attr-defined]
-    for timer_id in list(timer._SimpleTimer__callbacks):
-        timer.killTimer(timer_id)
-    timer._SimpleTimer__callbacks.clear()
-    _CLOSED_LOOPS.append(loop)
-
-
-class App:
-    """A started main window, and ways to wait on it as a person would."""
-
-    def __init__(
-        self, qtbot: QtBot, loop: qasync.QEventLoop, window: MainWindow, api: FakeAnthropicAPI
-    ):
-        self.qtbot = qtbot
-        self.loop = loop
-        self.window = window
-        self.api = api
-
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        task = asyncio.ensure_future(coro, loop=self.loop)
-        self.qtbot.waitUntil(task.done, timeout=10_000)
-        return task.result()
-
-    def wait(self, condition: Callable[[], object], limit: float = 5.0) -> None:
-        self.qtbot.waitUntil(lambda: bool(condition()), timeout=int(limit * 1000))
-
-    def last_answer(self) -> AssistantMessageWidget:
-        widgets = [
-            w for w in self.window.view.message_widgets() if isinstance(w, AssistantMessageWidget)
-        ]
-        return widgets[-1]
-
-    def type_and_send(self, qtbot: QtBot, text: str) -> None:
-        editor = self.window.composer.editor
-        qtbot.keyClicks(editor, text)
-        qtbot.keyClick(editor, Qt.Key.Key_Return)
-
-
-@contextmanager
-def make_app(
-    qtbot: QtBot,
-    loop: qasync.QEventLoop,
-    api: FakeAnthropicAPI,
-    keys: KeyStore | None = None,
-) -> Iterator[App]:
-    session = Session(Settings.load(), keys or KeyStore())
-    window = MainWindow(session)
-    qtbot.addWidget(window)
-    window.show()
-    window.raise_()
-    window.activateWindow()
-    app = App(qtbot, loop, window, api)
-    # On a real X server focus only exists once the window is active, as for a person.
-    app.wait(window.isActiveWindow)
-    app.run(window.start())
-    yield app
-    app.run(window.tasks.cancel_all())
-    app.run(session.aclose())
-
-
-@pytest.fixture
-def app(
-    qtbot: QtBot,
-    loop: qasync.QEventLoop,
-    fake_api: FakeAnthropicAPI,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[App]:
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_api.base_url)
-    keyring.set_password(KEYRING_SERVICE, KEYRING_USERNAME, "sk-ant-stored-key-0000")
-    fake_api.route("GET", "/v1/models", JSONResponse(200, MODELS))
-    with make_app(qtbot, loop, fake_api) as app:
-        yield app
+from tests.ui.harness import MODELS, App, make_app
 
 
 def test_type_enter_and_watch_it_stream(app: App, qtbot: QtBot) -> None:
@@ -158,7 +41,9 @@ def test_type_enter_and_watch_it_stream(app: App, qtbot: QtBot) -> None:
     ]
     assert window.composer.editor.hasFocus()
     assert window.composer.button.text() == "Send"
-    assert [m["role"] for m in window.session.conversation.messages] == ["user", "assistant"]
+    branch = window.session.open.branch
+    assert [(m.role, m.status) for m in branch] == [("user", "complete"), ("assistant", "complete")]
+    assert branch[1].content == [{"type": "text", "text": answer}]
 
 
 def test_shift_enter_makes_a_newline_not_a_send(app: App, qtbot: QtBot) -> None:
@@ -186,8 +71,9 @@ def test_stop_mid_stream_keeps_the_partial_answer(app: App, qtbot: QtBot) -> Non
     partial = app.last_answer().markdown_text()
     assert partial.startswith("word0 word1 word2")
     assert "word299" not in partial
-    kept = window.session.conversation.messages[-1]
-    assert kept["role"] == "assistant" and kept["content"][0]["text"].startswith("word0")
+    kept = window.session.open.branch[-1]
+    assert (kept.role, kept.status) == ("assistant", "stopped")
+    assert kept.content[0]["text"].startswith("word0")
     assert window.composer.button.text() == "Send"
 
 
@@ -214,10 +100,16 @@ def test_error_mid_stream_is_shown_inline_with_retry(app: App, qtbot: QtBot) -> 
     app.wait(lambda: not app.window.streaming and app.last_answer() is not failed)
     app.wait(lambda: not app.window.streaming)
     assert app.last_answer().markdown_text() == "Whole answer"
-    # The retry asks the same question again, without the failed partial answer.
+    # The retry asks the same question again, without the failed partial answer...
     retried = app.api.requests[-1].json["messages"]
     assert [m["role"] for m in retried] == ["user"]
-    assert failed.markdown_text() == "Partial answer"  # still on screen
+    # ...which is kept, as the first of two versions of the answer.
+    assert app.last_answer().versions_text() == "2/2"
+    app.last_answer().prev_button.click()
+    assert app.last_answer().markdown_text() == "Partial answer"
+    assert app.last_answer().error_text() == (
+        "Claude is overloaded right now. Try again in a moment."
+    )
 
 
 def test_retrying_status_is_shown_while_backing_off(app: App, qtbot: QtBot) -> None:

@@ -1,0 +1,211 @@
+"""Conversations that last: the open conversation's visible branch, over the SQLite store.
+
+A conversation is a tree of messages (edits and regenerations add siblings, nothing is
+overwritten); what a person sees, and what a request carries, is one branch of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from claude_desktop.api.message import Message
+from claude_desktop.storage.store import ConversationRecord, MessageRecord, Store
+
+from .conversation import Conversation
+from .paths import data_dir
+
+DB_NAME = "history.sqlite3"
+TITLE_LENGTH = 60
+
+
+def default_db_path() -> Path:
+    return data_dir(create=True) / DB_NAME
+
+
+def auto_title(text: str) -> str:
+    """A title from the first question: its first line, cut at a word near TITLE_LENGTH."""
+    line = " ".join(text.strip().split())
+    if len(line) <= TITLE_LENGTH:
+        return line or "New chat"
+    cut = line[:TITLE_LENGTH].rsplit(" ", 1)[0] or line[:TITLE_LENGTH]
+    return cut.rstrip(" ,.;:") + "…"
+
+
+def text_of(content: Sequence[dict[str, Any]]) -> str:
+    return "".join(b.get("text", "") for b in content if b.get("type") == "text")
+
+
+def request_messages(branch: Sequence[MessageRecord]) -> list[dict[str, Any]]:
+    """The branch as the API's `messages`: empty answers (failed turns) left out, and the
+    questions they leave side by side joined, since roles must alternate."""
+    out: list[dict[str, Any]] = []
+    for record in branch:
+        content = [b for b in record.content if not (b.get("type") == "text" and not b.get("text"))]
+        if not content:
+            continue
+        if out and out[-1]["role"] == record.role:
+            out[-1]["content"] = [*out[-1]["content"], *content]
+        else:
+            out.append({"role": record.role, "content": list(content)})
+    return out
+
+
+RECENCY_GROUPS = ("Today", "Yesterday", "Last 7 days", "Older")
+
+
+def recency_group(timestamp: float, now: dt.datetime) -> str:
+    day = dt.datetime.fromtimestamp(timestamp, now.tzinfo).date()
+    days = (now.date() - day).days
+    if days <= 0:
+        return "Today"
+    if days == 1:
+        return "Yesterday"
+    if days < 7:
+        return "Last 7 days"
+    return "Older"
+
+
+def group_by_recency(
+    records: Sequence[ConversationRecord], now: dt.datetime | None = None
+) -> list[tuple[str, list[ConversationRecord]]]:
+    """Conversations under Today / Yesterday / Last 7 days / Older, newest first."""
+    now = now or dt.datetime.now().astimezone()
+    groups: dict[str, list[ConversationRecord]] = {}
+    for record in sorted(records, key=lambda r: r.updated_at, reverse=True):
+        groups.setdefault(recency_group(record.updated_at, now), []).append(record)
+    return [(name, groups[name]) for name in RECENCY_GROUPS if name in groups]
+
+
+@dataclass
+class OpenConversation:
+    """The conversation in the window: its record (None until the first question) and
+    the branch on screen."""
+
+    record: ConversationRecord | None
+    branch: list[MessageRecord] = field(default_factory=list)
+
+    @property
+    def id(self) -> int | None:
+        return self.record.id if self.record else None
+
+    @property
+    def leaf_id(self) -> int | None:
+        return self.branch[-1].id if self.branch else None
+
+
+class History:
+    """The store, seen as the window needs it."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @classmethod
+    def open(cls, path: Path | None = None) -> History:
+        store = Store.open(path or default_db_path())
+        store.recover_interrupted()
+        return cls(store)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def conversations(self) -> list[ConversationRecord]:
+        return self.store.list_conversations()
+
+    def load(self, conversation_id: int) -> OpenConversation | None:
+        record = self.store.conversation(conversation_id)
+        if record is None:
+            return None
+        return OpenConversation(record, self.store.branch(conversation_id))
+
+    def reload(self, conv: OpenConversation) -> OpenConversation:
+        if conv.record is None:
+            return conv
+        return self.load(conv.record.id) or OpenConversation(None)
+
+    def add_question(
+        self,
+        conv: OpenConversation,
+        text: str,
+        *,
+        model: str,
+        system: str,
+        max_tokens: int,
+        parent_id: int | None = None,
+        replace_leaf: bool = False,
+    ) -> MessageRecord:
+        """Store a question before it is sent, so a crash can never lose it.
+
+        `parent_id` (with `replace_leaf`) makes it a sibling of an earlier question: an edit.
+        """
+        if conv.record is None:
+            conv.record = self.store.create_conversation(
+                model=model, system=system, max_tokens=max_tokens, title=auto_title(text)
+            )
+            self.store.rename(conv.record.id, auto_title(text), auto=True)
+        parent = parent_id if replace_leaf else conv.leaf_id
+        record = self.store.add_message(
+            conv.record.id,
+            parent_id=parent,
+            role="user",
+            content=[{"type": "text", "text": text}],
+        )
+        conv.branch = self.store.branch(conv.record.id)
+        return record
+
+    def begin_answer(self, conv: OpenConversation, parent_id: int, model: str) -> MessageRecord:
+        assert conv.record is not None
+        record = self.store.add_message(
+            conv.record.id,
+            parent_id=parent_id,
+            role="assistant",
+            content=[],
+            status="streaming",
+            model=model,
+        )
+        conv.branch = self.store.branch(conv.record.id)
+        return record
+
+    def flush_answer(self, message_id: int, message: Message) -> None:
+        self.store.update_message(message_id, content=message.content)
+
+    def finish_answer(
+        self, message_id: int, message: Message | None, *, status: str, meta: dict[str, Any]
+    ) -> None:
+        self.store.update_message(
+            message_id,
+            content=message.content if message is not None else None,
+            status=status,
+            usage=message.usage.to_dict() if message is not None and message.id else None,
+            meta=meta,
+        )
+
+    def conversation_for_request(
+        self, conv: OpenConversation, upto: int | None = None
+    ) -> Conversation:
+        """The API request for the branch, up to and including message `upto`."""
+        assert conv.record is not None
+        branch = conv.branch
+        if upto is not None:
+            ids = [m.id for m in branch]
+            branch = branch[: ids.index(upto) + 1]
+        record = conv.record
+        return Conversation(
+            record.model,
+            max_tokens=record.max_tokens,
+            system=record.system,
+            messages=request_messages(branch),
+        )
+
+    def siblings(self, message: MessageRecord) -> list[MessageRecord]:
+        return self.store.children(message.conversation_id, message.parent_id)
+
+    def switch_to(self, conv: OpenConversation, message_id: int) -> None:
+        """Show the branch through `message_id`, down to its newest leaf."""
+        assert conv.record is not None
+        leaf = self.store.latest_leaf(message_id)
+        self.store.set_current_leaf(conv.record.id, leaf)
+        conv.branch = self.store.branch(conv.record.id)

@@ -1,0 +1,767 @@
+"""The conversation history on disk: conversations of branching messages, attachments,
+drafts and a full-text index, in one SQLite file.
+
+Every public write has committed when it returns. The file is in WAL mode with
+``synchronous=NORMAL``: a killed app loses nothing it was told was saved, an OS crash at
+worst the last transaction. A Store belongs to the thread that opened it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from claude_desktop.api.message import ContentBlock
+from claude_desktop.storage import schema
+
+log = logging.getLogger("claude_desktop.storage")
+
+#: What search snippets put around each matched word.
+MATCH_START = "«"
+MATCH_END = "»"
+_SNIPPET_ELLIPSIS = "…"
+_SNIPPET_TOKENS = 12
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class StorageError(Exception):
+    """A problem with the history file; `human` says it to a person in a sentence or two."""
+
+    def __init__(self, human: str) -> None:
+        super().__init__(human)
+        self.human = human
+
+
+class NewerDatabaseError(StorageError):
+    """The file's schema is newer than this app knows; it was not touched."""
+
+    def __init__(self, found: int, known: int) -> None:
+        super().__init__(
+            "This history was written by a newer version of Claude Desktop "
+            f"(schema {found}, this app knows up to {known}). "
+            "Update the app; the file was not changed."
+        )
+        self.found = found
+        self.known = known
+
+
+class CorruptDatabaseError(StorageError):
+    """The file is damaged or is not a history at all; it was not touched."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(
+            f"The history file {path} is damaged or is not a Claude Desktop history "
+            f"({reason}). It was left as it is: move it elsewhere and the app will start "
+            "a new history."
+        )
+        self.path = path
+        self.reason = reason
+
+
+class MigrationError(StorageError):
+    """Upgrading the file's schema failed; the failed step was rolled back."""
+
+    def __init__(self, path: Path, version: int, cause: BaseException) -> None:
+        super().__init__(
+            f"The history file {path} could not be upgraded from schema {version} to "
+            f"{version + 1} ({cause}). That step was undone; the file is as it was before it."
+        )
+        self.version = version
+
+
+class NotFoundError(StorageError, LookupError):
+    """No conversation or message with that id (or not in that conversation)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRecord:
+    id: int
+    title: str
+    title_is_auto: bool
+    model: str
+    system: str
+    max_tokens: int
+    settings: dict[str, Any]
+    created_at: float
+    updated_at: float
+    current_leaf_id: int | None
+    #: When it went to the trash (soft delete), or None.
+    deleted_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRecord:
+    id: int
+    conversation_id: int
+    parent_id: int | None
+    role: str
+    #: The API's content blocks exactly as sent or received.
+    content: list[ContentBlock]
+    status: str
+    model: str | None
+    usage: dict[str, Any] | None
+    meta: dict[str, Any]
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    conversation_id: int
+    #: None when the conversation's title matched.
+    message_id: int | None
+    title: str
+    #: A short excerpt, matched words between MATCH_START and MATCH_END.
+    snippet: str
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    text: str
+    attachments: list[dict[str, Any]]
+
+
+_CONVERSATION_COLUMNS = (
+    "id, title, title_is_auto, model, system, max_tokens, settings, created_at, updated_at, "
+    "current_leaf_id, deleted_at"
+)
+_MESSAGE_COLUMNS = (
+    "id, conversation_id, parent_id, role, content, status, model, usage, meta, created_at"
+)
+_M_MESSAGE_COLUMNS = ", ".join(f"m.{c.strip()}" for c in _MESSAGE_COLUMNS.split(","))
+
+
+class Store:
+    """The history database. Open it with `Store.open`; close it (or use `with`)."""
+
+    def __init__(self, con: sqlite3.Connection, path: Path) -> None:
+        self._con = con
+        self.path = path
+        self._last_time = 0.0
+
+    # -- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        """Open (creating it and its directory if needed) and migrate to the latest schema.
+
+        Raises NewerDatabaseError or CorruptDatabaseError without writing to the file,
+        MigrationError if an upgrade step fails, StorageError if it cannot be opened.
+        """
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _check_header(path)
+        try:
+            con = sqlite3.connect(path, isolation_level=None, timeout=5.0)
+        except sqlite3.Error as exc:
+            raise StorageError(f"The history file {path} could not be opened ({exc}).") from exc
+        try:
+            _prepare(con, path)
+        except BaseException:
+            con.close()
+            raise
+        return cls(con, path)
+
+    def close(self) -> None:
+        """Close the file; calling it again does nothing."""
+        try:
+            # Cheap, and keeps the query planner's statistics useful as the history grows.
+            self._con.execute("PRAGMA optimize")
+        except sqlite3.ProgrammingError:
+            return  # already closed
+        except sqlite3.Error:
+            log.warning("PRAGMA optimize failed", exc_info=True)
+        self._con.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- conversations -------------------------------------------------------------------
+
+    def create_conversation(
+        self,
+        *,
+        model: str,
+        system: str = "",
+        max_tokens: int = 8192,
+        title: str = "",
+        settings: dict[str, Any] | None = None,
+    ) -> ConversationRecord:
+        """A new, empty conversation. With no title it counts as auto-titled, so the app
+        may name it later."""
+        title = _one_line(title)
+        now = self._now()
+        cur = self._con.execute(
+            "INSERT INTO conversations (title, title_is_auto, model, system, max_tokens, "
+            "settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (title, int(not title), model, system, max_tokens, _dumps(settings or {}), now, now),
+        )
+        assert cur.lastrowid is not None
+        return self._require_conversation(cur.lastrowid)
+
+    def conversation(self, conversation_id: int) -> ConversationRecord | None:
+        """The conversation, deleted or not (check `deleted_at`), or None."""
+        row = self._con.execute(
+            f"SELECT {_CONVERSATION_COLUMNS} FROM conversations WHERE id = ?",
+            (conversation_id,),
+        ).fetchone()
+        return None if row is None else _conversation(row)
+
+    def list_conversations(self) -> list[ConversationRecord]:
+        """Conversations not in the trash, the most recently active first."""
+        rows = self._con.execute(
+            f"SELECT {_CONVERSATION_COLUMNS} FROM conversations WHERE deleted_at IS NULL "
+            "ORDER BY updated_at DESC, id DESC"
+        ).fetchall()
+        return [_conversation(row) for row in rows]
+
+    def rename(self, conversation_id: int, title: str, *, auto: bool = False) -> None:
+        """Set the title (on one line); `auto` marks one the app made up rather than the user.
+
+        Does not count as activity: the conversation keeps its place in the list.
+        """
+        cur = self._con.execute(
+            "UPDATE conversations SET title = ?, title_is_auto = ? WHERE id = ?",
+            (_one_line(title), int(auto), conversation_id),
+        )
+        _found(cur, "conversation", conversation_id)
+
+    def update_conversation(
+        self,
+        conversation_id: int,
+        *,
+        model: str | None = None,
+        system: str | None = None,
+        max_tokens: int | None = None,
+        settings: dict[str, Any] | None = None,
+    ) -> None:
+        """Change the given per-conversation settings; None leaves one as it is."""
+        changes: dict[str, Any] = {}
+        if model is not None:
+            changes["model"] = model
+        if system is not None:
+            changes["system"] = system
+        if max_tokens is not None:
+            changes["max_tokens"] = max_tokens
+        if settings is not None:
+            changes["settings"] = _dumps(settings)
+        self._update("conversations", "conversation", conversation_id, changes)
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        """Move it to the trash: hidden from lists and search until restored or purged."""
+        cur = self._con.execute(
+            "UPDATE conversations SET deleted_at = coalesce(deleted_at, ?) WHERE id = ?",
+            (self._now(), conversation_id),
+        )
+        _found(cur, "conversation", conversation_id)
+
+    def restore_conversation(self, conversation_id: int) -> None:
+        """Take it out of the trash, back to its old place in the list."""
+        cur = self._con.execute(
+            "UPDATE conversations SET deleted_at = NULL WHERE id = ?", (conversation_id,)
+        )
+        _found(cur, "conversation", conversation_id)
+
+    def purge_deleted(self, older_than: float) -> int:
+        """Really delete conversations trashed before `older_than` (a time.time() value),
+        with their messages and drafts; returns how many conversations went."""
+        cur = self._con.execute(
+            "DELETE FROM conversations WHERE deleted_at IS NOT NULL AND deleted_at < ?",
+            (older_than,),
+        )
+        return cur.rowcount
+
+    def visible_message_counts(self) -> dict[int, int]:
+        """For each conversation not in the trash, how many messages its visible branch has
+        (conversations without messages are absent)."""
+        rows = self._con.execute(
+            """
+            WITH RECURSIVE path (conversation_id, id) AS (
+                SELECT id, current_leaf_id FROM conversations
+                WHERE deleted_at IS NULL AND current_leaf_id IS NOT NULL
+                UNION ALL
+                SELECT path.conversation_id, m.parent_id
+                FROM messages AS m JOIN path ON m.id = path.id
+                WHERE m.parent_id IS NOT NULL
+            )
+            SELECT conversation_id, count(*) FROM path GROUP BY conversation_id
+            """
+        ).fetchall()
+        return {int(cid): int(n) for cid, n in rows}
+
+    # -- messages ------------------------------------------------------------------------
+
+    def add_message(
+        self,
+        conversation_id: int,
+        *,
+        parent_id: int | None,
+        role: str,
+        content: list[ContentBlock],
+        status: str = "complete",
+        model: str | None = None,
+        usage: dict[str, Any] | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> MessageRecord:
+        """Add a message under `parent_id` (None: a new root) and make it the current leaf.
+
+        An edit or a regeneration is a new child of the same parent, a sibling of the old
+        message, which stays. Counts as activity: the conversation moves to the top.
+        """
+        _check_value("role", role, schema.ROLES)
+        _check_value("status", status, schema.STATUSES)
+        content_json = _dumps(_checked_content(content))
+        usage_json = None if usage is None else _dumps(usage)
+        meta_json = _dumps(meta or {})
+        now = self._now()
+        with self._transaction() as con:
+            if (
+                con.execute(
+                    "SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)
+                ).fetchone()
+                is None
+            ):
+                raise NotFoundError(f"There is no conversation {conversation_id}.")
+            if parent_id is not None:
+                row = con.execute(
+                    "SELECT conversation_id FROM messages WHERE id = ?", (parent_id,)
+                ).fetchone()
+                if row is None or row[0] != conversation_id:
+                    raise NotFoundError(
+                        f"There is no message {parent_id} in conversation {conversation_id}."
+                    )
+            cur = con.execute(
+                "INSERT INTO messages (conversation_id, parent_id, role, content, status, "
+                "model, usage, meta, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    conversation_id,
+                    parent_id,
+                    role,
+                    content_json,
+                    status,
+                    model,
+                    usage_json,
+                    meta_json,
+                    now,
+                ),
+            )
+            message_id = cur.lastrowid
+            assert message_id is not None
+            con.execute(
+                "UPDATE conversations SET current_leaf_id = ?, updated_at = ? WHERE id = ?",
+                (message_id, now, conversation_id),
+            )
+        # Decoded from what was stored, so the record shares nothing with the caller's
+        # lists (which the stream accumulator keeps mutating).
+        return MessageRecord(
+            id=message_id,
+            conversation_id=conversation_id,
+            parent_id=parent_id,
+            role=role,
+            content=json.loads(content_json),
+            status=status,
+            model=model,
+            usage=None if usage_json is None else json.loads(usage_json),
+            meta=json.loads(meta_json),
+            created_at=now,
+        )
+
+    def update_message(
+        self,
+        message_id: int,
+        *,
+        content: list[ContentBlock] | None = None,
+        status: str | None = None,
+        usage: dict[str, Any] | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> None:
+        """Replace the given fields (None leaves one as it is; `meta` is replaced whole).
+
+        One UPDATE statement, committed: cheap enough to call every second while an
+        answer streams. The search index follows the content.
+        """
+        changes: dict[str, Any] = {}
+        if content is not None:
+            changes["content"] = _dumps(_checked_content(content))
+        if status is not None:
+            _check_value("status", status, schema.STATUSES)
+            changes["status"] = status
+        if usage is not None:
+            changes["usage"] = _dumps(usage)
+        if meta is not None:
+            changes["meta"] = _dumps(meta)
+        self._update("messages", "message", message_id, changes)
+
+    def message(self, message_id: int) -> MessageRecord | None:
+        row = self._con.execute(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id = ?", (message_id,)
+        ).fetchone()
+        return None if row is None else _message(row)
+
+    def children(self, conversation_id: int, parent_id: int | None) -> list[MessageRecord]:
+        """The messages under `parent_id` (None: the roots), oldest first: the alternatives
+        a person pages through with ‹ 2/3 ›."""
+        rows = self._con.execute(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages "
+            "WHERE conversation_id = ? AND parent_id IS ? ORDER BY id",
+            (conversation_id, parent_id),
+        ).fetchall()
+        return [_message(row) for row in rows]
+
+    def branch(self, conversation_id: int, leaf_id: int | None = None) -> list[MessageRecord]:
+        """The messages from the root down to `leaf_id` (default: the current leaf), which is
+        what the conversation shows and what a request sends."""
+        if leaf_id is None:
+            row = self._con.execute(
+                "SELECT current_leaf_id FROM conversations WHERE id = ?", (conversation_id,)
+            ).fetchone()
+            if row is None:
+                raise NotFoundError(f"There is no conversation {conversation_id}.")
+            leaf_id = row[0]
+            if leaf_id is None:
+                return []
+        rows = self._con.execute(
+            f"""
+            WITH RECURSIVE path (id, depth) AS (
+                SELECT id, 0 FROM messages WHERE id = ? AND conversation_id = ?
+                UNION ALL
+                SELECT m.parent_id, path.depth + 1
+                FROM messages AS m JOIN path ON m.id = path.id
+                WHERE m.parent_id IS NOT NULL
+            )
+            SELECT {_M_MESSAGE_COLUMNS}
+            FROM path JOIN messages AS m ON m.id = path.id
+            ORDER BY path.depth DESC
+            """,
+            (leaf_id, conversation_id),
+        ).fetchall()
+        if not rows:
+            raise NotFoundError(f"There is no message {leaf_id} in conversation {conversation_id}.")
+        return [_message(row) for row in rows]
+
+    def latest_leaf(self, message_id: int) -> int:
+        """Follow the newest child from `message_id` down to a leaf: where to land after
+        switching to another alternative."""
+        row = self._con.execute(
+            """
+            WITH RECURSIVE down (id, depth) AS (
+                SELECT id, 0 FROM messages WHERE id = ?
+                UNION ALL
+                SELECT (SELECT max(c.id) FROM messages AS c WHERE c.parent_id = down.id),
+                       down.depth + 1
+                FROM down WHERE down.id IS NOT NULL
+            )
+            SELECT id FROM down WHERE id IS NOT NULL ORDER BY depth DESC LIMIT 1
+            """,
+            (message_id,),
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"There is no message {message_id}.")
+        return int(row[0])
+
+    def set_current_leaf(self, conversation_id: int, message_id: int) -> None:
+        """Show the branch ending at `message_id` (any message of the conversation)."""
+        cur = self._con.execute(
+            "UPDATE conversations SET current_leaf_id = ? WHERE id = ? AND EXISTS "
+            "(SELECT 1 FROM messages WHERE id = ? AND conversation_id = ?)",
+            (message_id, conversation_id, message_id, conversation_id),
+        )
+        if cur.rowcount == 0:
+            raise NotFoundError(
+                f"There is no message {message_id} in conversation {conversation_id}."
+            )
+
+    def recover_interrupted(self) -> int:
+        """At start-up: answers still marked streaming were cut off by a crash or a kill;
+        mark them interrupted. Returns how many."""
+        cur = self._con.execute(
+            "UPDATE messages SET status = 'interrupted' WHERE status = 'streaming'"
+        )
+        return cur.rowcount
+
+    # -- search --------------------------------------------------------------------------
+
+    def search(self, query: str, limit: int = 50) -> list[SearchHit]:
+        """Conversations whose title matches, then messages whose text does, each group
+        best match first (bm25), newer conversations first among equals.
+
+        `query` is plain words, never FTS syntax: every word must occur, the last one as a
+        prefix so that results follow typing. Trashed conversations are left out.
+        """
+        match = fts_query(query)
+        if match is None or limit <= 0:
+            return []
+        marks = (MATCH_START, MATCH_END)
+        title_rows = self._con.execute(
+            """
+            SELECT c.id, c.title, highlight(title_fts, 0, ?, ?)
+            FROM title_fts JOIN conversations AS c ON c.id = title_fts.rowid
+            WHERE title_fts MATCH ? AND c.deleted_at IS NULL
+            ORDER BY bm25(title_fts), c.updated_at DESC, c.id DESC
+            LIMIT ?
+            """,
+            (*marks, match, limit),
+        ).fetchall()
+        hits = [SearchHit(cid, None, title, snippet) for cid, title, snippet in title_rows]
+        if len(hits) >= limit:
+            return hits
+        message_rows = self._con.execute(
+            """
+            SELECT m.conversation_id, m.id, c.title,
+                   snippet(message_fts, 0, ?, ?, ?, ?)
+            FROM message_fts
+            JOIN messages AS m ON m.id = message_fts.rowid
+            JOIN conversations AS c ON c.id = m.conversation_id
+            WHERE message_fts MATCH ? AND c.deleted_at IS NULL
+            ORDER BY bm25(message_fts), c.updated_at DESC, m.id DESC
+            LIMIT ?
+            """,
+            (*marks, _SNIPPET_ELLIPSIS, _SNIPPET_TOKENS, match, limit - len(hits)),
+        ).fetchall()
+        hits += [SearchHit(cid, mid, title, snippet) for cid, mid, title, snippet in message_rows]
+        return hits
+
+    # -- blobs ---------------------------------------------------------------------------
+
+    def put_blob(self, data: bytes, media_type: str) -> str:
+        """Store an attachment's bytes once; returns their sha256 (hex), its key."""
+        digest = hashlib.sha256(data).hexdigest()
+        # The first media type stays: the same bytes are the same file.
+        self._con.execute(
+            "INSERT OR IGNORE INTO blobs (hash, media_type, size, data, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (digest, media_type, len(data), data, self._now()),
+        )
+        return digest
+
+    def blob(self, digest: str) -> tuple[bytes, str] | None:
+        """The bytes and media type stored under `digest`, or None."""
+        row = self._con.execute(
+            "SELECT data, media_type FROM blobs WHERE hash = ?", (digest,)
+        ).fetchone()
+        return None if row is None else (bytes(row[0]), str(row[1]))
+
+    # -- drafts --------------------------------------------------------------------------
+
+    def save_draft(
+        self,
+        conversation_id: int | None,
+        text: str,
+        attachments: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """Keep what is typed but not sent (None: the new-chat composer). An empty draft
+        (no text, no attachments) clears it."""
+        if not text and not attachments:
+            self.clear_draft(conversation_id)
+            return
+        attachments_json = _dumps(attachments or [])
+        with self._transaction() as con:
+            if (
+                conversation_id is not None
+                and con.execute(
+                    "SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)
+                ).fetchone()
+                is None
+            ):
+                raise NotFoundError(f"There is no conversation {conversation_id}.")
+            con.execute("DELETE FROM drafts WHERE conversation_id IS ?", (conversation_id,))
+            con.execute(
+                "INSERT INTO drafts (conversation_id, text, attachments, updated_at) "
+                "VALUES (?, ?, ?, ?)",
+                (conversation_id, text, attachments_json, self._now()),
+            )
+
+    def draft(self, conversation_id: int | None) -> Draft | None:
+        row = self._con.execute(
+            "SELECT text, attachments FROM drafts WHERE conversation_id IS ?", (conversation_id,)
+        ).fetchone()
+        return None if row is None else Draft(row[0], json.loads(row[1]))
+
+    def clear_draft(self, conversation_id: int | None) -> None:
+        self._con.execute("DELETE FROM drafts WHERE conversation_id IS ?", (conversation_id,))
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _now(self) -> float:
+        # Strictly increasing within a Store, so "most recent first" never ties on a
+        # coarse clock and never goes backwards when the wall clock does.
+        now = max(time.time(), self._last_time + 1e-6)
+        self._last_time = now
+        return now
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        # IMMEDIATE takes the write lock up front: a second app instance waits (busy
+        # timeout) instead of failing halfway through.
+        self._con.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._con
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+        self._con.execute("COMMIT")
+
+    def _update(self, table: str, noun: str, row_id: int, changes: dict[str, Any]) -> None:
+        if not changes:
+            if self._con.execute(f"SELECT 1 FROM {table} WHERE id = ?", (row_id,)).fetchone():
+                return
+            raise NotFoundError(f"There is no {noun} {row_id}.")
+        # Column names come from this module, never from the caller.
+        assignments = ", ".join(f"{column} = ?" for column in changes)
+        cur = self._con.execute(
+            f"UPDATE {table} SET {assignments} WHERE id = ?", (*changes.values(), row_id)
+        )
+        _found(cur, noun, row_id)
+
+    def _require_conversation(self, conversation_id: int) -> ConversationRecord:
+        record = self.conversation(conversation_id)
+        if record is None:
+            raise NotFoundError(f"There is no conversation {conversation_id}.")
+        return record
+
+
+def fts_query(text: str) -> str | None:
+    """An FTS5 query matching every word of `text` (the last one as a prefix), or None
+    when `text` has no searchable word.
+
+    Each word becomes a quoted phrase, so nothing a person types is read as FTS syntax
+    (AND, NEAR, quotes, *, column filters). A word's punctuation splits it into a phrase,
+    as the tokenizer splits the indexed text: "foo-bar" finds "foo bar".
+    """
+    raw = text.split()
+    words = [w for w in raw if any(ch.isalnum() for ch in w)]
+    if not words:
+        return None
+    phrases = ['"' + w.replace('"', '""') + '"' for w in words]
+    if words[-1] is raw[-1] and not text[-1].isspace():
+        phrases[-1] += "*"
+    return " ".join(phrases)
+
+
+def _check_header(path: Path) -> None:
+    # Before SQLite sees the file: it would otherwise only complain at the first query,
+    # after the connection had already been set up to write.
+    try:
+        with path.open("rb") as f:
+            head = f.read(len(_SQLITE_MAGIC))
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise StorageError(f"The history file {path} could not be read ({exc}).") from exc
+    if head and head != _SQLITE_MAGIC:
+        raise CorruptDatabaseError(path, "it is not an SQLite database")
+
+
+def _prepare(con: sqlite3.Connection, path: Path) -> None:
+    # Only reads until the version is known to be ours: a newer or foreign file must be
+    # left exactly as it was.
+    try:
+        # One statement, so one snapshot: another instance may be creating the schema.
+        version, app_id, tables = con.execute(
+            "SELECT (SELECT user_version FROM pragma_user_version), "
+            "(SELECT application_id FROM pragma_application_id), "
+            "(SELECT count(*) FROM sqlite_master)"
+        ).fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise CorruptDatabaseError(path, str(exc)) from exc
+    new_file = app_id == 0 and version == 0 and tables == 0
+    if app_id != schema.APPLICATION_ID and not new_file:
+        raise CorruptDatabaseError(path, "it belongs to another program")
+    if version > schema.LATEST_VERSION:
+        raise NewerDatabaseError(version, schema.LATEST_VERSION)
+    try:
+        mode = con.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode != "wal":
+            # Some network file systems cannot share memory for WAL; the rollback journal
+            # is slower but just as safe.
+            log.warning("history %s: journal mode %s, not WAL", path, mode)
+        con.execute("PRAGMA synchronous = NORMAL")
+        schema.migrate(con)
+        con.execute("PRAGMA foreign_keys = ON")
+    except schema.MigrationFailed as exc:
+        raise MigrationError(path, exc.version, exc.cause) from exc
+    except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            raise StorageError(
+                f"The history file {path} is locked by another program; try again."
+            ) from exc
+        raise CorruptDatabaseError(path, str(exc)) from exc
+
+
+def _conversation(row: tuple[Any, ...]) -> ConversationRecord:
+    return ConversationRecord(
+        id=row[0],
+        title=row[1],
+        title_is_auto=bool(row[2]),
+        model=row[3],
+        system=row[4],
+        max_tokens=row[5],
+        settings=json.loads(row[6]),
+        created_at=row[7],
+        updated_at=row[8],
+        current_leaf_id=row[9],
+        deleted_at=row[10],
+    )
+
+
+def _message(row: tuple[Any, ...]) -> MessageRecord:
+    return MessageRecord(
+        id=row[0],
+        conversation_id=row[1],
+        parent_id=row[2],
+        role=row[3],
+        content=json.loads(row[4]),
+        status=row[5],
+        model=row[6],
+        usage=None if row[7] is None else json.loads(row[7]),
+        meta=json.loads(row[8]),
+        created_at=row[9],
+    )
+
+
+def _dumps(value: object) -> str:
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # Lone surrogates (json.loads accepts "\ud800") cannot be UTF-8 text; as \u escapes
+        # they are valid JSON and still read back exactly.
+        text = json.dumps(value, separators=(",", ":"), allow_nan=False)
+    return text
+
+
+def _checked_content(content: list[ContentBlock]) -> list[ContentBlock]:
+    if not isinstance(content, list) or not all(isinstance(b, dict) for b in content):
+        raise TypeError("content must be a list of content-block dicts")
+    return content
+
+
+def _check_value(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+
+
+def _one_line(title: str) -> str:
+    return " ".join(title.split())
+
+
+def _found(cur: sqlite3.Cursor, noun: str, row_id: int) -> None:
+    if cur.rowcount == 0:
+        raise NotFoundError(f"There is no {noun} {row_id}.")

@@ -1,0 +1,85 @@
+"""The Qt-free parts of history: titles, requests from a branch, recency groups."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from claude_desktop.domain.history import auto_title, group_by_recency, request_messages
+from claude_desktop.storage.store import ConversationRecord, MessageRecord
+
+
+def msg(role: str, content: list[dict[str, Any]], mid: int = 1) -> MessageRecord:
+    return MessageRecord(
+        id=mid,
+        conversation_id=1,
+        parent_id=None,
+        role=role,
+        content=content,
+        status="complete",
+        model=None,
+        usage=None,
+        meta={},
+        created_at=0.0,
+    )
+
+
+def text(t: str) -> list[dict[str, Any]]:
+    return [{"type": "text", "text": t}]
+
+
+def test_auto_title_takes_the_first_words() -> None:
+    assert auto_title("  What is\nthe capital of Norway?  ") == "What is the capital of Norway?"
+    long = "Please explain in detail how the TCP three-way handshake works and why it exists"
+    title = auto_title(long)
+    assert title.endswith("…") and len(title) <= 61 and long.startswith(title[:-1])
+    assert auto_title("   ") == "New chat"
+
+
+def test_request_messages_skip_failed_answers_and_join_questions() -> None:
+    thinking = {"type": "thinking", "thinking": "hm", "signature": "sig"}
+    branch = [
+        msg("user", text("first")),
+        msg("assistant", []),  # failed before any content
+        msg("user", text("second")),
+        msg("assistant", [thinking, *text("answer")]),
+        msg("user", text("third")),
+    ]
+    assert request_messages(branch) == [
+        {"role": "user", "content": [*text("first"), *text("second")]},
+        {"role": "assistant", "content": [thinking, *text("answer")]},
+        {"role": "user", "content": text("third")},
+    ]
+
+
+def test_recency_groups() -> None:
+    now = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
+
+    def conv(cid: int, when: dt.datetime) -> ConversationRecord:
+        return ConversationRecord(
+            id=cid,
+            title=str(cid),
+            title_is_auto=True,
+            model="m",
+            system="",
+            max_tokens=1,
+            settings={},
+            created_at=when.timestamp(),
+            updated_at=when.timestamp(),
+            current_leaf_id=None,
+        )
+
+    records = [
+        conv(1, now - dt.timedelta(hours=1)),
+        conv(2, now - dt.timedelta(days=1)),
+        conv(3, now - dt.timedelta(days=3)),
+        conv(4, now - dt.timedelta(days=30)),
+        conv(5, now - dt.timedelta(minutes=5)),
+    ]
+    groups = group_by_recency(records, now)
+    assert [(name, [r.id for r in rs]) for name, rs in groups] == [
+        ("Today", [5, 1]),
+        ("Yesterday", [2]),
+        ("Last 7 days", [3]),
+        ("Older", [4]),
+    ]

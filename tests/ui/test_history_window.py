@@ -1,0 +1,229 @@
+"""History through the real window: nothing a person wrote or received is ever lost."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import keyring
+import pytest
+import qasync
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from claude_desktop.domain.history import History
+from claude_desktop.domain.secrets import KEYRING_SERVICE, KEYRING_USERNAME
+from claude_desktop.ui.main_window import RENDER_WINDOW
+from claude_desktop.ui.message_widget import AssistantMessageWidget, UserMessageWidget
+from tests import sse
+from tests.fakeapi import FakeAnthropicAPI, JSONResponse, SSEResponse
+from tests.ui.harness import MODELS, App, make_app
+
+
+@pytest.fixture
+def api(fake_api: FakeAnthropicAPI, monkeypatch: pytest.MonkeyPatch) -> FakeAnthropicAPI:
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_api.base_url)
+    keyring.set_password(KEYRING_SERVICE, KEYRING_USERNAME, "sk-ant-history-0000")
+    fake_api.route("GET", "/v1/models", JSONResponse(200, MODELS))
+    return fake_api
+
+
+def ask(app: App, qtbot: QtBot, text: str, answer: list[str]) -> None:
+    app.api.enqueue(SSEResponse(sse.text_stream(answer)))
+    app.type_and_send(qtbot, text)
+    app.wait(lambda: not app.window.streaming)
+
+
+def texts(app: App) -> list[str]:
+    return [w.markdown_text() for w in app.window.view.message_widgets()]
+
+
+def test_conversations_survive_a_restart(
+    qtbot: QtBot, loop: qasync.QEventLoop, api: FakeAnthropicAPI
+) -> None:
+    with make_app(qtbot, loop, api) as app:
+        ask(app, qtbot, "What is the capital of Norway?", ["Oslo", "."])
+        ask(app, qtbot, "And of Sweden?", ["Stockholm."])
+        # Multi-turn: the second request carried the whole conversation.
+        assert [m["role"] for m in api.requests[-1].json["messages"]] == [
+            "user",
+            "assistant",
+            "user",
+        ]
+        app.window.save_state()
+    with make_app(qtbot, loop, api) as again:
+        assert texts(again) == [
+            "What is the capital of Norway?",
+            "Oslo.",
+            "And of Sweden?",
+            "Stockholm.",
+        ]
+        titles = [item.text() for item in again.window.sidebar.items()]
+        assert titles == ["What is the capital of Norway?"]
+        headings = [
+            again.window.sidebar.list.item(i).text()
+            for i in range(again.window.sidebar.list.count())
+        ]
+        assert headings[0] == "Today"
+        # Continue it after the restart.
+        ask(again, qtbot, "And Denmark?", ["Copenhagen."])
+        assert len(api.requests[-1].json["messages"]) == 5
+
+
+def test_regenerate_keeps_both_answers_as_versions(app: App, qtbot: QtBot) -> None:
+    ask(app, qtbot, "Tell me a joke", ["First joke"])
+    first = app.window.view.message_widgets()[-1]
+    app.api.enqueue(SSEResponse(sse.text_stream(["Second joke"])))
+    first.action_button.click()
+    app.wait(lambda: not app.window.streaming and texts(app)[-1] == "Second joke")
+    answer = app.window.view.message_widgets()[-1]
+    assert answer.versions_text() == "2/2"
+    # The regenerated request carries the question only, not the old answer.
+    assert [m["role"] for m in app.api.requests[-1].json["messages"]] == ["user"]
+    answer.prev_button.click()
+    assert texts(app) == ["Tell me a joke", "First joke"]
+    assert app.window.view.message_widgets()[-1].versions_text() == "1/2"
+
+
+def test_editing_a_question_makes_a_new_branch(app: App, qtbot: QtBot) -> None:
+    ask(app, qtbot, "Translate 'cat' to French", ["chat"])
+    ask(app, qtbot, "And to German?", ["Katze"])
+    first_question = app.window.view.message_widgets()[0]
+    assert isinstance(first_question, UserMessageWidget)
+    first_question.action_button.click()
+    assert app.window.composer.text() == "Translate 'cat' to French"
+    assert app.window.edit_bar.isVisibleTo(app.window)
+    app.window.composer.set_text("Translate 'dog' to French")
+    app.api.enqueue(SSEResponse(sse.text_stream(["chien"])))
+    qtbot.keyClick(app.window.composer.editor, Qt.Key.Key_Return)
+    app.wait(lambda: not app.window.streaming and texts(app)[-1] == "chien")
+    assert texts(app) == ["Translate 'dog' to French", "chien"]
+    assert app.window.view.message_widgets()[0].versions_text() == "2/2"
+    assert app.api.requests[-1].json["messages"] == [
+        {"role": "user", "content": [{"type": "text", "text": "Translate 'dog' to French"}]}
+    ]
+    # The old branch, follow-up and all, is one click away.
+    app.window.view.message_widgets()[0].prev_button.click()
+    assert texts(app) == [
+        "Translate 'cat' to French",
+        "chat",
+        "And to German?",
+        "Katze",
+    ]
+
+
+def test_search_finds_a_message_and_opens_its_conversation(app: App, qtbot: QtBot) -> None:
+    ask(app, qtbot, "How do volcanoes form?", ["Magma rises through the crust."])
+    app.window.new_chat()
+    ask(app, qtbot, "Best pasta shape?", ["Rigatoni."])
+    qtbot.keyClick(app.window.composer.editor, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    assert app.window.sidebar.search.hasFocus()
+    qtbot.keyClicks(app.window.sidebar.search, "magm")
+    app.wait(lambda: len(app.window.sidebar.items()) == 1)
+    assert "Magma" in app.window.sidebar.items()[0].text()
+    qtbot.keyClick(app.window.sidebar.search, Qt.Key.Key_Return)
+    app.wait(lambda: texts(app)[:1] == ["How do volcanoes form?"])
+
+
+def test_delete_with_undo(app: App, qtbot: QtBot) -> None:
+    ask(app, qtbot, "Keep this one", ["Kept."])
+    conversation_id = app.window.session.open.id
+    assert conversation_id is not None
+    app.window.delete_conversation(conversation_id)
+    assert app.window.sidebar.items() == []
+    assert texts(app) == []
+    assert app.window.undo_bar.isVisibleTo(app.window)
+    app.window.undo_button.click()
+    assert [i.text() for i in app.window.sidebar.items()] == ["Keep this one"]
+    assert texts(app) == ["Keep this one", "Kept."]
+
+
+def test_rename(app: App, qtbot: QtBot) -> None:
+    ask(app, qtbot, "A question", ["An answer"])
+    conversation_id = app.window.session.open.id
+    assert conversation_id is not None
+    app.window.rename_conversation(conversation_id, "My renamed chat")
+    assert [i.text() for i in app.window.sidebar.items()] == ["My renamed chat"]
+
+
+def test_the_unsent_draft_survives_a_restart(
+    qtbot: QtBot, loop: qasync.QEventLoop, api: FakeAnthropicAPI
+) -> None:
+    with make_app(qtbot, loop, api) as app:
+        qtbot.keyClicks(app.window.composer.editor, "Half-written thought")
+        app.window.save_state()
+    with make_app(qtbot, loop, api) as again:
+        assert again.window.composer.text() == "Half-written thought"
+
+
+def test_a_long_conversation_renders_only_its_newest_messages(
+    qtbot: QtBot, loop: qasync.QEventLoop, api: FakeAnthropicAPI
+) -> None:
+    history = History.open()
+    store = history.store
+    conv = store.create_conversation(model="claude-sonnet-4-6", title="Long one")
+    parent = None
+    for i in range(1000):
+        role = "user" if i % 2 == 0 else "assistant"
+        text = f"Message {i}\n\n```python\nprint({i})\n```"
+        parent = store.add_message(
+            conv.id, parent_id=parent, role=role, content=[{"type": "text", "text": text}]
+        ).id
+    history.close()
+    with make_app(qtbot, loop, api) as app:
+        started = time.perf_counter()
+        app.window.open_conversation(conv.id)
+        opened = time.perf_counter() - started
+        widgets = app.window.view.message_widgets()
+        assert len(widgets) == RENDER_WINDOW
+        assert widgets[-1].markdown_text().startswith("Message 999")
+        print(f"opened a 1,000-message conversation in {opened * 1000:.0f} ms")
+        app.window.view.earlier_button.click()
+        assert len(app.window.view.message_widgets()) == 2 * RENDER_WINDOW
+        assert app.window.view.message_widgets()[0].markdown_text().startswith("Message 920")
+
+
+KILL_SCRIPT = Path(__file__).with_name("kill_midstream_app.py")
+
+
+def test_killed_mid_stream_the_next_start_shows_the_partial_answer(
+    qtbot: QtBot,
+    loop: qasync.QEventLoop,
+    api: FakeAnthropicAPI,
+    tmp_path: Path,
+) -> None:
+    deltas = [f"tick{i} " for i in range(400)]
+    api.enqueue(SSEResponse(sse.events(sse.text_stream(deltas)), delay=0.01))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
+    env.update(
+        ANTHROPIC_BASE_URL=api.base_url,
+        ANTHROPIC_API_KEY="sk-ant-killed",
+        PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
+        QT_QPA_PLATFORM="offscreen",
+    )
+    with subprocess.Popen(
+        [sys.executable, str(KILL_SCRIPT)], env=env, stdout=subprocess.PIPE, text=True
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            assert proc.stdout.readline().strip() == "streaming"
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+        finally:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+    with make_app(qtbot, loop, api) as app:
+        widgets = app.window.view.message_widgets()
+        assert widgets[0].markdown_text() == "Count for me"
+        answer = widgets[-1]
+        assert isinstance(answer, AssistantMessageWidget)
+        assert answer.markdown_text().startswith("tick0 tick1")
+        assert "interrupted" in (answer.error_text() or "")
+        api.enqueue(SSEResponse(sse.text_stream(["Done this time."])))
+        answer.retry()
+        app.wait(lambda: not app.window.streaming and texts(app)[-1] == "Done this time.")
+        assert app.window.view.message_widgets()[-1].versions_text() == "2/2"
