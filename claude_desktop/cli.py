@@ -12,14 +12,14 @@ import logging
 import sys
 from typing import TextIO
 
-from claude_desktop import __version__
+from claude_desktop import __version__, history_cli
 from claude_desktop.api.client import MessagesClient
 from claude_desktop.api.errors import ClaudeError
 from claude_desktop.api.events import ContentBlockDelta, RetryScheduled, TextDelta
 from claude_desktop.api.models import DEFAULT_MODEL
 from claude_desktop.domain.secrets import KeyStore
 
-COMMANDS = ("ask",)
+COMMANDS = ("ask", *history_cli.COMMANDS)
 DEFAULT_MAX_TOKENS = 4096
 NO_KEY = (
     "No API key found. Set the ANTHROPIC_API_KEY environment variable, or open the app "
@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ask.add_argument("--system", metavar="TEXT", help="a system prompt")
     ask.add_argument("--debug", action="store_true", help="log requests and failures to stderr")
+    history_cli.add_commands(commands)
     return parser
 
 
@@ -94,6 +95,8 @@ async def ask(args: argparse.Namespace, api_key: str, out: TextIO, err: TextIO) 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in history_cli.COMMANDS:
+        return history_cli.run(args)
     if args.debug:
         logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
     else:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from claude_desktop import cli, history_cli
+from claude_desktop import history_cli
 from claude_desktop.storage import schema
 from claude_desktop.storage.store import Store
 
@@ -215,11 +215,6 @@ def test_usage_errors_exit_2(argv: tuple[str, ...]) -> None:
 
 # -- as a person runs it ---------------------------------------------------------------------
 
-wired = pytest.mark.skipif(
-    "list" not in cli.COMMANDS, reason="history_cli is not wired into cli.py yet"
-)
-
-
 def command(*argv: str, stdout: Any = subprocess.PIPE) -> subprocess.CompletedProcess[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
     # Listing the history must not need a key or a keyring.
@@ -234,7 +229,6 @@ def command(*argv: str, stdout: Any = subprocess.PIPE) -> subprocess.CompletedPr
     )
 
 
-@wired
 def test_list_and_export_as_commands(two: tuple[int, int]) -> None:
     first, _ = two
     listed = command("list")
@@ -245,7 +239,6 @@ def test_list_and_export_as_commands(two: tuple[int, int]) -> None:
     assert json.loads(exported.stdout)["messages"][1]["content"][0]["text"] == "Paris."
 
 
-@wired
 def test_command_errors_and_usage(two: tuple[int, int]) -> None:
     missing = command("export", "--conversation", "999")
     assert missing.returncode == 1 and missing.stdout == b""
@@ -254,7 +247,6 @@ def test_command_errors_and_usage(two: tuple[int, int]) -> None:
     assert usage.returncode == 2
 
 
-@wired
 def test_a_closed_pipe_is_not_an_error(store: Store) -> None:
     for i in range(300):
         conversation(store, f"Conversation {i}", "x" * 1000)
