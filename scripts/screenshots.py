@@ -70,6 +70,54 @@ def dark_palette():  # type: ignore[no-untyped-def]
     return p
 
 
+def seed_history() -> None:
+    """Conversations for the sidebar, the open one with a finished, footed answer."""
+    import time
+
+    from claude_desktop.api.message import Usage
+    from claude_desktop.domain.history import History, auto_title
+    from claude_desktop.domain.settings import Settings
+
+    history = History.open()
+    store = history.store
+    day = 24 * 3600
+    for title, age in [
+        ("Rust lifetimes in closures", 9 * day),
+        ("Plan a weekend in Lisbon", 3 * day),
+        ("Why is the sky blue?", 1 * day),
+        ("Regex for ISO dates", 2 * 3600),
+    ]:
+        conv = store.create_conversation(model="claude-sonnet-4-6", title=title)
+        store.add_message(
+            conv.id, parent_id=None, role="user", content=[{"type": "text", "text": title}]
+        )
+        store._con.execute(  # back-date it, so the sidebar shows its recency groups
+            "UPDATE conversations SET updated_at = ? WHERE id = ?", (time.time() - age, conv.id)
+        )
+        store._con.commit()
+    conv = store.create_conversation(model="claude-sonnet-4-6", title=auto_title(QUESTION))
+    question = store.add_message(
+        conv.id, parent_id=None, role="user", content=[{"type": "text", "text": QUESTION}]
+    )
+    usage = Usage(input_tokens=1250, output_tokens=412)
+    store.add_message(
+        conv.id,
+        parent_id=question.id,
+        role="assistant",
+        content=[{"type": "text", "text": ANSWER}],
+        model="claude-sonnet-4-6",
+        usage=usage.to_dict(),
+        meta={
+            "footer": "Claude Sonnet 4.6 · 0.4 s to first token · 4.1 s · "
+            "1,250 in / 412 out · $0.0099"
+        },
+    )
+    history.close()
+    settings = Settings.load()
+    settings.last_conversation_id = conv.id
+    settings.save()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--platform", default="offscreen", help="Qt platform (offscreen, xcb)")
@@ -81,8 +129,6 @@ def main() -> int:
 
     from PySide6.QtWidgets import QApplication
 
-    from claude_desktop.api.message import Message, Usage
-    from claude_desktop.domain.chat import TurnResult, footer_text
     from claude_desktop.domain.secrets import KeySource, KeyStore
     from claude_desktop.domain.session import Session
     from claude_desktop.domain.settings import Settings
@@ -91,30 +137,19 @@ def main() -> int:
     app = QApplication(sys.argv)
     app.setStyle("Fusion")
     args.out.mkdir(parents=True, exist_ok=True)
+    seed_history()
     for name, palette in (("light", None), ("dark", dark_palette())):
         if palette is not None:
             app.setPalette(palette)
         session = Session(Settings.load(), KeyStore())
         session.key_source = KeySource.KEYRING
         window = MainWindow(session)
-        window.resize(1000, 820)
+        window.resize(1200, 820)
         window.show()
+        window._open_initial()
         window.pages.setCurrentWidget(window.chat_page)
         window.statusBar().showMessage(KEY_SOURCE_TEXT[KeySource.KEYRING])
         view = window.view
-        view.add_user_message(QUESTION)
-        answer = view.begin_assistant_message("Claude Sonnet 4.6")
-        for i in range(0, len(ANSWER), 4):
-            answer.append_text(ANSWER[i : i + 4])
-        message = Message(
-            id="msg_shot",
-            model="claude-sonnet-4-6",
-            content=[{"type": "text", "text": ANSWER}],
-            stop_reason="end_turn",
-            usage=Usage(input_tokens=1250, output_tokens=412, cache_read_input_tokens=0),
-        )
-        result = TurnResult(message, time_to_first_token=0.38, total_time=4.1)
-        answer.finish(message, footer=footer_text(result, "Claude Sonnet 4.6"))
         view.add_user_message(FOLLOW_UP)
         streaming = view.begin_assistant_message("Claude Sonnet 4.6")
         streaming.append_text(STREAMING)
@@ -128,6 +163,7 @@ def main() -> int:
         print(path)
         window.close()
         window.deleteLater()
+        session.close_history()
         app.processEvents()
     return 0
 

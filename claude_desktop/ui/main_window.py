@@ -179,7 +179,6 @@ class MainWindow(QMainWindow):
         toolbar = QToolBar("Main", self)
         toolbar.setObjectName("main-toolbar")
         toolbar.setMovable(False)
-        toolbar.addAction(self.new_action)
         spacer = QWidget(toolbar)
         spacer.setSizePolicy(
             spacer.sizePolicy().Policy.Expanding, spacer.sizePolicy().Policy.Preferred

@@ -45,6 +45,8 @@ class ConversationSidebar(QWidget):
         self.search.setClearButtonEnabled(True)
         self.list = QListWidget(self)
         self.list.setAccessibleName("Conversations")
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._context_menu)
         self.list.itemActivated.connect(self._activated)
