@@ -1,7 +1,6 @@
 """`python -m claude_desktop list` and `export`: the history read from a terminal.
 
-Most tests call history_cli in-process; the subprocess tests at the end run the real
-command line and switch themselves on once cli.py dispatches `list` and `export`.
+Most tests call history_cli in-process; the ones at the end run the real command line.
 """
 
 from __future__ import annotations
@@ -214,6 +213,7 @@ def test_usage_errors_exit_2(argv: tuple[str, ...]) -> None:
 
 
 # -- as a person runs it ---------------------------------------------------------------------
+
 
 def command(*argv: str, stdout: Any = subprocess.PIPE) -> subprocess.CompletedProcess[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}

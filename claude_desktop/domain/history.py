@@ -39,12 +39,30 @@ def text_of(content: Sequence[dict[str, Any]]) -> str:
     return "".join(b.get("text", "") for b in content if b.get("type") == "text")
 
 
+def _sendable(record: MessageRecord) -> list[dict[str, Any]]:
+    """The blocks of a message the API will take back.
+
+    An answer cut short (stopped, failed, interrupted) may end in a thinking block whose
+    signature never came or a tool call with half its input; the API refuses those, so
+    only its text and its completed thinking go back.
+    """
+    blocks = [b for b in record.content if not (b.get("type") == "text" and not b.get("text"))]
+    if record.role == "assistant" and record.status != "complete":
+        blocks = [
+            b
+            for b in blocks
+            if b.get("type") in ("text", "redacted_thinking")
+            or (b.get("type") == "thinking" and b.get("signature"))
+        ]
+    return blocks
+
+
 def request_messages(branch: Sequence[MessageRecord]) -> list[dict[str, Any]]:
     """The branch as the API's `messages`: empty answers (failed turns) left out, and the
     questions they leave side by side joined, since roles must alternate."""
     out: list[dict[str, Any]] = []
     for record in branch:
-        content = [b for b in record.content if not (b.get("type") == "text" and not b.get("text"))]
+        content = _sendable(record)
         if not content:
             continue
         if out and out[-1]["role"] == record.role:

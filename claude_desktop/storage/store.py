@@ -679,8 +679,8 @@ def _prepare(con: sqlite3.Connection, path: Path) -> None:
             "(SELECT application_id FROM pragma_application_id), "
             "(SELECT count(*) FROM sqlite_master)"
         ).fetchone()
-    except sqlite3.DatabaseError as exc:
-        raise CorruptDatabaseError(path, str(exc)) from exc
+    except sqlite3.Error as exc:
+        raise _open_error(path, exc) from exc
     new_file = app_id == 0 and version == 0 and tables == 0
     if app_id != schema.APPLICATION_ID and not new_file:
         raise CorruptDatabaseError(path, "it belongs to another program")
@@ -697,12 +697,19 @@ def _prepare(con: sqlite3.Connection, path: Path) -> None:
         con.execute("PRAGMA foreign_keys = ON")
     except schema.MigrationFailed as exc:
         raise MigrationError(path, exc.version, exc.cause) from exc
-    except sqlite3.DatabaseError as exc:
-        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-            raise StorageError(
-                f"The history file {path} is locked by another program; try again."
-            ) from exc
-        raise CorruptDatabaseError(path, str(exc)) from exc
+    except sqlite3.Error as exc:
+        raise _open_error(path, exc) from exc
+
+
+def _open_error(path: Path, exc: sqlite3.Error) -> StorageError:
+    # Only damage is called damage: a read-only disk or a busy file must not send the
+    # person off to move a good history aside.
+    name = getattr(exc, "sqlite_errorname", "")
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or type(exc) is sqlite3.DatabaseError:
+        return CorruptDatabaseError(path, str(exc))
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return StorageError(f"The history file {path} is busy in another program; try again.")
+    return StorageError(f"The history file {path} could not be opened ({exc}).")
 
 
 def _conversation(row: tuple[Any, ...]) -> ConversationRecord:

@@ -9,14 +9,16 @@ from claude_desktop.domain.history import auto_title, group_by_recency, request_
 from claude_desktop.storage.store import ConversationRecord, MessageRecord
 
 
-def msg(role: str, content: list[dict[str, Any]], mid: int = 1) -> MessageRecord:
+def msg(
+    role: str, content: list[dict[str, Any]], mid: int = 1, status: str = "complete"
+) -> MessageRecord:
     return MessageRecord(
         id=mid,
         conversation_id=1,
         parent_id=None,
         role=role,
         content=content,
-        status="complete",
+        status=status,
         model=None,
         usage=None,
         meta={},
@@ -83,3 +85,18 @@ def test_recency_groups() -> None:
         ("Last 7 days", [3]),
         ("Older", [4]),
     ]
+
+
+def test_a_cut_short_answer_sends_back_only_complete_blocks() -> None:
+    unsigned = {"type": "thinking", "thinking": "half a thought", "signature": ""}
+    signed = {"type": "thinking", "thinking": "whole", "signature": "sig"}
+    tool = {"type": "tool_use", "id": "t", "name": "f", "input": {"a": 1}}
+    branch = [
+        msg("user", text("q")),
+        msg("assistant", [signed, *text("partial"), tool, unsigned], status="interrupted"),
+        msg("user", text("go on")),
+    ]
+    assert request_messages(branch)[1] == {
+        "role": "assistant",
+        "content": [signed, *text("partial")],
+    }

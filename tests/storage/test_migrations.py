@@ -257,3 +257,18 @@ def test_instances_starting_together_migrate_once(tmp_path: Path) -> None:
     assert errors == []
     with Store.open(path) as store:
         assert store.list_conversations() == []
+
+
+def test_a_file_that_cannot_be_written_is_not_called_damaged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "history.sqlite3"
+
+    def read_only(con: sqlite3.Connection) -> None:
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(schema, "migrate", read_only)
+    with pytest.raises(StorageError) as info:
+        Store.open(path)
+    assert not isinstance(info.value, CorruptDatabaseError)
+    assert "readonly" in info.value.human and "damaged" not in info.value.human

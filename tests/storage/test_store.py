@@ -4,6 +4,7 @@ drafts, blobs, and nothing committed lost when the process dies."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import signal
 import sqlite3
 import subprocess
@@ -18,7 +19,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from claude_desktop.storage import store as store_module
 from claude_desktop.storage.store import (
     MATCH_END,
     MATCH_START,
@@ -704,11 +704,16 @@ def test_delete_restore_and_purge(store: Store) -> None:
     assert [m.id for m in store.branch(gone)] == [q, a]
     assert store.draft(gone) == Draft("unsent", [])
 
+    def deleted_at() -> float:
+        conv = store.conversation(gone)
+        assert conv is not None and conv.deleted_at is not None
+        return conv.deleted_at
+
     store.delete_conversation(gone)
-    first_deleted_at = store.conversation(gone).deleted_at  # type: ignore[union-attr]
+    first = deleted_at()
     store.delete_conversation(gone)  # twice: the first time counts
-    assert store.conversation(gone).deleted_at == first_deleted_at  # type: ignore[union-attr]
-    assert store.purge_deleted(older_than=first_deleted_at - 1) == 0  # type: ignore[operator]
+    assert deleted_at() == first
+    assert store.purge_deleted(older_than=first - 1) == 0
     assert store.purge_deleted(older_than=time.time() + 1) == 1
     assert store.conversation(gone) is None and store.message(q) is None
     assert store.draft(gone) is None
@@ -748,7 +753,7 @@ def test_blobs_are_stored_once(store: Store) -> None:
     data = bytes(range(256)) * 100
     digest = store.put_blob(data, "application/pdf")
     assert store.put_blob(data, "application/octet-stream") == digest
-    assert digest == __import__("hashlib").sha256(data).hexdigest()
+    assert digest == hashlib.sha256(data).hexdigest()
     assert store.blob(digest) == (data, "application/pdf")
     assert store._con.execute("SELECT count(*) FROM blobs").fetchone()[0] == 1
     assert store.blob("0" * 64) is None
@@ -757,7 +762,7 @@ def test_blobs_are_stored_once(store: Store) -> None:
 
 
 def test_the_clock_never_repeats(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store_module.time, "time", lambda: 1000.0)
+    monkeypatch.setattr(time, "time", lambda: 1000.0)
     a = store.create_conversation(model=MODEL)
     b = store.create_conversation(model=MODEL)
     assert b.created_at > a.created_at

@@ -55,3 +55,26 @@ def test_quitting_mid_stream_exits_cleanly(
     assert fake_api.wait_for_disconnect(timeout=2) is not None
     # State was saved on the way out.
     assert (tmp_path / "data" / "config" / "settings.json").exists()
+
+
+def test_a_second_instance_leaves_the_first_alone(tmp_path: Path, qapp: object) -> None:
+    from PySide6.QtCore import QLockFile
+
+    data = tmp_path / "data"
+    data.joinpath("data").mkdir(parents=True)
+    held = QLockFile(str(data / "data" / "instance.lock"))
+    assert held.tryLock(0)
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
+        env.update(CLAUDE_DESKTOP_DATA_DIR=str(data), QT_QPA_PLATFORM="offscreen")
+        result = subprocess.run(
+            [sys.executable, "-m", "claude_desktop"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        held.unlock()
+    assert result.returncode == 1
+    assert "already running" in result.stderr
