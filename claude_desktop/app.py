@@ -131,6 +131,20 @@ def asyncgen_hooks(loop: asyncio.AbstractEventLoop) -> Iterator[None]:
         sys.set_asyncgen_hooks(*previous)
 
 
+def single_instance_lock() -> Any:
+    """The lock that makes this the only app on this history, or None if another has it.
+
+    A second instance would see the first one's streaming answer as a crash's leftover
+    and mark it interrupted. A lock left by a killed instance is taken over.
+    """
+    from PySide6.QtCore import QLockFile
+
+    from claude_desktop.domain.paths import data_dir
+
+    lock = QLockFile(str(data_dir(create=True) / "instance.lock"))
+    return lock if lock.tryLock(200) else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     args = parse_args(argv[1:])
@@ -146,6 +160,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)
     app.setQuitOnLastWindowClosed(False)
+    lock = single_instance_lock()
+    if lock is None:
+        log.warning("Claude Desktop is already running; not starting a second window")
+        if app.platformName() not in ("offscreen", "minimal"):
+            from PySide6.QtWidgets import QMessageBox
+
+            QMessageBox.information(None, "Claude Desktop", "Claude Desktop is already running.")
+        return 1
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
