@@ -7,12 +7,15 @@ overwritten); what a person sees, and what a request carries, is one branch of i
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from claude_desktop.api.message import Message
+from claude_desktop.storage.export import to_json, to_markdown
 from claude_desktop.storage.store import ConversationRecord, MessageRecord, Store
 
 from .conversation import Conversation
@@ -227,3 +230,17 @@ class History:
         leaf = self.store.latest_leaf(message_id)
         self.store.set_current_leaf(conv.record.id, leaf)
         conv.branch = self.store.branch(conv.record.id)
+
+    def export(self, conv: OpenConversation, path: Path) -> None:
+        """Write the visible branch to `path`: JSON for a .json name, else Markdown."""
+        if conv.record is None:
+            raise ValueError("nothing to export yet")
+        if path.suffix.lower() == ".json":
+            text = json.dumps(to_json(conv.record, conv.branch), ensure_ascii=False, indent=2)
+        else:
+            text = to_markdown(conv.record, conv.branch)
+        # Written beside the target, then moved over it: a failed export never leaves half
+        # a file where a good one was.
+        partial = path.with_name(path.name + ".partial")
+        partial.write_text(text + "\n", encoding="utf-8")
+        os.replace(partial, path)

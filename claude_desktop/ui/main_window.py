@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -173,6 +175,7 @@ class MainWindow(QMainWindow):
         self.new_action = action("New chat", QKeySequence.StandardKey.New, self.new_chat)
         self.search_action = action("Search", "Ctrl+K", self.sidebar.focus_search)
         self.settings_action = action("Settings…", "Ctrl+,", self.open_settings)
+        self.export_action = action("Export conversation…", "Ctrl+Shift+E", self.export_dialog)
         self.quit_action = action("Quit", QKeySequence.StandardKey.Quit, self.quit_requested.emit)
         self.stop_action = action("Stop", "Esc", self.stop)
         self.focus_action = action("Focus composer", "Ctrl+L", self.composer.focus)
@@ -186,6 +189,7 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(spacer)
         toolbar.addWidget(QLabel("Model: ", toolbar))
         toolbar.addWidget(self.picker)
+        toolbar.addAction(self.export_action)
         toolbar.addAction(self.settings_action)
         self.addToolBar(toolbar)
 
@@ -369,6 +373,30 @@ class MainWindow(QMainWindow):
             self.session.settings.save()
         except OSError as exc:
             log.warning("Could not save settings: %s", exc)
+
+    def export_dialog(self) -> None:
+        record = self.session.open.record
+        if record is None:
+            self.statusBar().showMessage("Nothing to export yet: ask something first.", 5000)
+            return
+        name = "".join(c if c.isalnum() or c in " -_" else "_" for c in record.title).strip()
+        path, _filter = QFileDialog.getSaveFileName(
+            self,
+            "Export conversation",
+            str(Path.home() / f"{name or 'conversation'}.md"),
+            "Markdown (*.md);;JSON, as sent to the API (*.json)",
+        )
+        if path:
+            self.export_to(Path(path))
+
+    def export_to(self, path: Path) -> None:
+        try:
+            self.history.export(self.session.open, path)
+        except (OSError, ValueError) as exc:
+            self.banner.setText(f"Could not export to {path}: {exc}")
+            self.banner.show()
+            return
+        self.statusBar().showMessage(f"Exported to {path}", 5000)
 
     # -- drafts ----------------------------------------------------------------------------
 

@@ -227,3 +227,17 @@ def test_killed_mid_stream_the_next_start_shows_the_partial_answer(
         answer.retry()
         app.wait(lambda: not app.window.streaming and texts(app)[-1] == "Done this time.")
         assert app.window.view.message_widgets()[-1].versions_text() == "2/2"
+
+
+def test_export_from_the_window(app: App, qtbot: QtBot, tmp_path: Path) -> None:
+    import json
+
+    ask(app, qtbot, "Name a prime", ["Seven."])
+    app.window.export_to(tmp_path / "chat.md")
+    markdown = (tmp_path / "chat.md").read_text(encoding="utf-8")
+    assert "Name a prime" in markdown and "Seven." in markdown
+    app.window.export_to(tmp_path / "chat.json")
+    data = json.loads((tmp_path / "chat.json").read_text(encoding="utf-8"))
+    assert [m["role"] for m in data["messages"]] == ["user", "assistant"]
+    assert data["messages"][1]["content"] == [{"type": "text", "text": "Seven."}]
+    assert not list(tmp_path.glob("*.partial"))
