@@ -26,6 +26,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="claude-desktop", description="Chat with Claude.")
     parser.add_argument("--version", action="version", version=f"claude-desktop {__version__}")
     parser.add_argument("--debug", action="store_true", help="log more detail")
+    parser.add_argument(
+        "files", nargs="*", metavar="FILE", help="images, PDFs or text files to attach"
+    )
+    parser.add_argument("--self-test", action="store_true", help="check the app works, then quit")
     # Qt takes its own options (-platform, -style...) from the same command line.
     args, _qt_args = parser.parse_known_args(argv)
     return args
@@ -46,7 +50,7 @@ def setup_logging(debug: bool) -> None:
         logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
-async def run(app: Any) -> int:
+async def run(app: Any, files: Sequence[str] = ()) -> int:
     """Run the app until the person quits; returns the exit code."""
     from claude_desktop.domain.secrets import KeyStore
     from claude_desktop.domain.session import Session
@@ -79,6 +83,8 @@ async def run(app: Any) -> int:
     window.raise_()
     window.activateWindow()
     await window.start()
+    if files:
+        window.attach_paths(list(files))
     await quit_event.wait()
 
     log.info("Shutting down")
@@ -149,6 +155,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     args = parse_args(argv[1:])
     setup_logging(args.debug)
+    if args.self_test:
+        from claude_desktop import selftest
+
+        return selftest.run()
     # qasync picks its Qt binding from QT_API, before anything imports Qt.
     os.environ.setdefault("QT_API", "pyside6")
     import qasync
@@ -159,6 +169,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName("Claude Desktop")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)
+    from claude_desktop.resources import app_icon
+
+    app.setWindowIcon(app_icon())
     app.setQuitOnLastWindowClosed(False)
     lock = single_instance_lock()
     if lock is None:
@@ -171,7 +184,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
-        code = run_on_qt_loop(loop, run(app))
+        # Qt has taken its own options (-platform…) out of arguments(): the rest are ours.
+        files = [os.path.abspath(f) for f in parse_args(app.arguments()[1:]).files]
+        code = run_on_qt_loop(loop, run(app, files))
     finally:
         asyncio.set_event_loop(None)
         loop.close()

@@ -10,13 +10,20 @@ import argparse
 import asyncio
 import logging
 import sys
-from typing import TextIO
+from pathlib import Path
+from typing import Any, TextIO
 
 from claude_desktop import __version__, history_cli
 from claude_desktop.api.client import MessagesClient
 from claude_desktop.api.errors import ClaudeError
 from claude_desktop.api.events import ContentBlockDelta, RetryScheduled, TextDelta
 from claude_desktop.api.models import DEFAULT_MODEL
+from claude_desktop.domain.attachments import (
+    AttachmentError,
+    check_request_limits,
+    load_attachment,
+    user_content,
+)
 from claude_desktop.domain.secrets import KeyStore
 
 COMMANDS = ("ask", *history_cli.COMMANDS)
@@ -42,6 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"longest answer in tokens (default {DEFAULT_MAX_TOKENS})",
     )
     ask.add_argument("--system", metavar="TEXT", help="a system prompt")
+    ask.add_argument(
+        "--attach",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="attach an image, PDF or text file (repeat for several)",
+    )
     ask.add_argument("--debug", action="store_true", help="log requests and failures to stderr")
     history_cli.add_commands(commands)
     return parser
@@ -59,10 +74,20 @@ def _positive_int(text: str) -> int:
 
 async def ask(args: argparse.Namespace, api_key: str, out: TextIO, err: TextIO) -> int:
     prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
+    content: str | list[dict[str, Any]] = prompt
+    if args.attach:
+        # Every file is checked before anything is sent: a bad one costs no request.
+        try:
+            attachments = [await load_attachment(path) for path in args.attach]
+            check_request_limits(attachments)
+        except AttachmentError as exc:
+            print(exc.human, file=err, flush=True)
+            return 1
+        content = user_content(prompt, attachments)
     body: dict[str, object] = {
         "model": args.model,
         "max_tokens": args.max_tokens,
-        "messages": [{"role": "user", "content": prompt}],
+        "messages": [{"role": "user", "content": content}],
     }
     if args.system:
         body["system"] = args.system

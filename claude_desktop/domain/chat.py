@@ -68,7 +68,7 @@ async def run_turn(
     """
     started = time.monotonic()
     first: float | None = None
-    stream = client.stream(conversation.request_body())
+    stream = client.stream(conversation.request_body(), betas=conversation.betas)
     result = TurnResult(message=None)
     last_flush = started
     try:

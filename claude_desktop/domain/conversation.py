@@ -16,6 +16,8 @@ class Conversation:
     max_tokens: int = 8192
     system: str = ""
     messages: list[MessageParam] = field(default_factory=list)
+    #: `anthropic-beta` features the request needs (e.g. the Files API).
+    betas: list[str] = field(default_factory=list)
 
     def add_user_text(self, text: str) -> None:
         """Add a question; after a failed turn it joins the unanswered one, keeping roles

@@ -75,6 +75,11 @@ def request_messages(branch: Sequence[MessageRecord]) -> list[dict[str, Any]]:
     return out
 
 
+def _attachment_title(content: Sequence[dict[str, Any]]) -> str:
+    names = [str(b.get("title")) for b in content if b.get("title")]
+    return auto_title(", ".join(names)) if names else "New chat"
+
+
 RECENCY_GROUPS = ("Today", "Yesterday", "Last 7 days", "Older")
 
 
@@ -157,22 +162,27 @@ class History:
         max_tokens: int,
         parent_id: int | None = None,
         replace_leaf: bool = False,
+        content: list[dict[str, Any]] | None = None,
+        attachment_names: Sequence[str] = (),
     ) -> MessageRecord:
         """Store a question before it is sent, so a crash can never lose it.
 
+        `content` (attachments and text as API blocks) defaults to the text alone.
         `parent_id` (with `replace_leaf`) makes it a sibling of an earlier question: an edit.
         """
+        if content is None:
+            content = [{"type": "text", "text": text}]
         if conv.record is None:
+            title = auto_title(text) if text.strip() else _attachment_title(content)
             conv.record = self.store.create_conversation(
-                model=model, system=system, max_tokens=max_tokens, title=auto_title(text)
+                model=model, system=system, max_tokens=max_tokens, title=title
             )
-            self.store.rename(conv.record.id, auto_title(text), auto=True)
+            self.store.rename(conv.record.id, title, auto=True)
         parent = parent_id if replace_leaf else conv.leaf_id
+        # Image blocks carry no file name: keep the names for showing the message.
+        meta = {"attachments": list(attachment_names)} if attachment_names else None
         record = self.store.add_message(
-            conv.record.id,
-            parent_id=parent,
-            role="user",
-            content=[{"type": "text", "text": text}],
+            conv.record.id, parent_id=parent, role="user", content=content, meta=meta
         )
         conv.branch = self.store.branch(conv.record.id)
         return record

@@ -2,21 +2,68 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QSizePolicy, QWidget
+from PySide6.QtCore import QEvent, QMimeData, QObject, Qt, Signal
+from PySide6.QtGui import QImage, QKeyEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .attachment_chips import AttachmentTray
 
 MIN_LINES = 2
 MAX_LINES = 10
 
 
+class _Editor(QPlainTextEdit):
+    """The text field; a pasted image or copied files become attachments, not text."""
+
+    files_pasted = Signal(list)
+    image_pasted = Signal(QImage)
+
+    def canInsertFromMimeData(self, source: QMimeData) -> bool:
+        return (
+            source.hasImage() or _local_files(source) != [] or super().canInsertFromMimeData(source)
+        )
+
+    def insertFromMimeData(self, source: QMimeData) -> None:
+        files = _local_files(source)
+        if files:
+            self.files_pasted.emit(files)
+        elif source.hasImage():
+            image = source.imageData()
+            if isinstance(image, QImage) and not image.isNull():
+                self.image_pasted.emit(image)
+        else:
+            super().insertFromMimeData(source)
+
+
+def _local_files(source: QMimeData) -> list[str]:
+    if not source.hasUrls():
+        return []
+    return [url.toLocalFile() for url in source.urls() if url.isLocalFile()]
+
+
 class Composer(QWidget):
     send_requested = Signal(str)
     stop_requested = Signal()
+    attach_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.editor = QPlainTextEdit(self)
+        self.tray = AttachmentTray(self)
+        self.tray.changed.connect(self._update_button)
+        self.attach_button = QToolButton(self)
+        self.attach_button.setText("Attach…")
+        self.attach_button.setAccessibleName("Attach files")
+        self.attach_button.setToolTip("Attach images, PDFs or text files (or drop them here)")
+        self.attach_button.clicked.connect(self.attach_requested.emit)
+        self.editor = _Editor(self)
         self.editor.setPlaceholderText("Ask Claude…  (Enter sends, Shift+Enter for a new line)")
         self.editor.setAccessibleName("Message to Claude")
         self.editor.setTabChangesFocus(True)
@@ -26,10 +73,15 @@ class Composer(QWidget):
         self.button.setAccessibleName("Send message")
         self.button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.button.clicked.connect(self._on_button)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(12, 6, 12, 12)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(12, 6, 12, 12)
+        outer.setSpacing(4)
+        outer.addWidget(self.tray)
+        layout = QHBoxLayout()
+        layout.addWidget(self.attach_button, 0, Qt.AlignmentFlag.AlignBottom)
         layout.addWidget(self.editor)
         layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignBottom)
+        outer.addLayout(layout)
         self._streaming = False
         self._fit_height()
         self._update_button()
@@ -55,11 +107,13 @@ class Composer(QWidget):
         self.editor.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def submit(self) -> None:
-        """Send what is written, unless it is blank or an answer is still streaming."""
+        """Send what is written (and attached), unless there is nothing, an attachment is
+        still being read, or an answer is still streaming."""
         text = self.text()
-        if self._streaming or not text.strip():
+        if self._streaming or self.tray.pending:
             return
-        self.editor.clear()
+        if not text.strip() and not self.tray.attachments():
+            return
         self.send_requested.emit(text)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -82,8 +136,14 @@ class Composer(QWidget):
             self.submit()
         self.focus()
 
+    def clear(self) -> None:
+        """After a send: the text and the attachments went with the message."""
+        self.editor.clear()
+        self.tray.clear()
+
     def _update_button(self) -> None:
-        self.button.setEnabled(self._streaming or bool(self.text().strip()))
+        ready = bool(self.text().strip()) or bool(self.tray.attachments())
+        self.button.setEnabled(self._streaming or (ready and not self.tray.pending))
 
     def _fit_height(self) -> None:
         # Grow with the text from MIN_LINES up to MAX_LINES, then scroll.

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import tempfile
+import time
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QMimeData, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDropEvent,
+    QImage,
+    QKeySequence,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -25,6 +36,14 @@ from PySide6.QtWidgets import (
 
 from claude_desktop.api.errors import AuthenticationError, ClaudeError
 from claude_desktop.api.message import Message, Usage
+from claude_desktop.domain.attachments import (
+    Attachment,
+    AttachmentError,
+    check_request_limits,
+    load_attachment,
+    mark_cache_breakpoint,
+    user_content,
+)
 from claude_desktop.domain.chat import TurnResult, footer_text, run_turn
 from claude_desktop.domain.conversation import Conversation
 from claude_desktop.domain.history import group_by_recency, text_of
@@ -33,6 +52,7 @@ from claude_desktop.domain.session import Session
 from claude_desktop.domain.tasks import TaskRegistry
 from claude_desktop.storage.store import MessageRecord, StorageError
 
+from .attachment_chips import AttachmentChip
 from .composer import Composer
 from .conversation_view import AssistantMessageWidget, ConversationView, MessageWidget
 from .key_view import KeyView
@@ -96,6 +116,18 @@ class MainWindow(QMainWindow):
         self.composer = Composer(self)
         self.composer.send_requested.connect(self.send)
         self.composer.stop_requested.connect(self.stop)
+        self.composer.attach_requested.connect(self.attach_dialog)
+        self.composer.editor.files_pasted.connect(self.attach_paths)
+        self.composer.editor.image_pasted.connect(self.attach_image)
+        self.setAcceptDrops(True)
+        self.drop_zone = QLabel("Drop files to attach them", self)
+        self.drop_zone.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.drop_zone.setAccessibleName("Drop zone")
+        self.drop_zone.setStyleSheet(
+            "background: rgba(217, 119, 87, 40); border: 3px dashed #d97757;"
+            "border-radius: 12px; font-size: 20px;"
+        )
+        self.drop_zone.hide()
         self.banner = QLabel(self)
         self.banner.setWordWrap(True)
         self.banner.setAccessibleName("Error message")
@@ -367,6 +399,79 @@ class MainWindow(QMainWindow):
         self.open_conversation(restored)
         self._refresh_sidebar()
 
+    # -- attachments -----------------------------------------------------------------------
+
+    def attach_dialog(self) -> None:
+        paths, _filter = QFileDialog.getOpenFileNames(
+            self,
+            "Attach files",
+            str(Path.home()),
+            "Images, PDFs and text (*.png *.jpg *.jpeg *.gif *.webp *.pdf *.txt *.md *.csv "
+            "*.json *.xml *.yaml *.yml *.py *.js *.ts *.html *.css);;All files (*)",
+        )
+        self.attach_paths(paths)
+
+    def attach_paths(self, paths: list[str]) -> None:
+        """Read and encode files off the UI thread; each shows as a chip meanwhile."""
+        for path in paths:
+            chip = self.composer.tray.add_pending(Path(path).name)
+            self.spawn(self._load_attachment(Path(path), chip), "attach")
+
+    def attach_image(self, image: QImage) -> None:
+        """A pasted image: saved as a PNG in a temporary folder, then attached like a file."""
+        folder = Path(tempfile.mkdtemp(prefix="claude-desktop-paste-"))
+        path = folder / f"pasted-{time.strftime('%Y%m%d-%H%M%S')}.png"
+        if image.save(str(path), "PNG"):
+            self.attach_paths([str(path)])
+        else:
+            self.show_notice("The pasted image could not be read.")
+
+    async def _load_attachment(self, path: Path, chip: AttachmentChip) -> None:
+        try:
+            attachment = await load_attachment(path)
+            others: list[Attachment] = self.composer.tray.attachments()
+            check_request_limits([*others, attachment])
+        except AttachmentError as exc:
+            self.composer.tray.remove(chip)
+            self.show_notice(exc.human)
+            return
+        if chip in self.composer.tray.chips:  # not removed while it was being read
+            chip.set_attachment(attachment)
+            self.composer.tray.changed.emit()
+
+    def show_notice(self, text: str) -> None:
+        """A plain message above the conversation (not an error of the app)."""
+        self.banner.setText(text)
+        self.banner.show()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if _droppable(event.mimeData()):
+            event.acceptProposedAction()
+            self.drop_zone.setGeometry(self.rect().adjusted(8, 8, -8, -8))
+            self.drop_zone.raise_()
+            self.drop_zone.show()
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self.drop_zone.hide()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self.drop_zone.hide()
+        mime = event.mimeData()
+        files = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
+        if files:
+            self.attach_paths(files)
+        elif mime.hasImage() and isinstance(mime.imageData(), QImage):
+            self.attach_image(mime.imageData())
+        else:
+            return
+        event.acceptProposedAction()
+        self.composer.focus()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.drop_zone.isVisible():
+            self.drop_zone.setGeometry(self.rect().adjusted(8, 8, -8, -8))
+
     def _remember_open(self) -> None:
         """Save which conversation is open now, so even a crash reopens it."""
         try:
@@ -456,9 +561,8 @@ class MainWindow(QMainWindow):
     def _render(self, record: MessageRecord, *, at_top: bool = False) -> MessageWidget:
         widget: MessageWidget
         if record.role == "user":
-            widget = self.view.add_user_message(
-                text_of(record.content), _attachment_names(record.content), at_top=at_top
-            )
+            names = record.meta.get("attachments") or _attachment_names(record.content)
+            widget = self.view.add_user_message(text_of(record.content), names, at_top=at_top)
             widget.set_action("Edit", "Edit this message and send it as a new version")
             widget.action_requested.connect(lambda: self.edit_message(record))
         else:
@@ -512,7 +616,8 @@ class MainWindow(QMainWindow):
         return self._turn is not None and not self._turn.done()
 
     def send(self, text: str) -> None:
-        if self.streaming or not text.strip():
+        attachments = self.composer.tray.attachments()
+        if self.streaming or (not text.strip() and not attachments):
             return
         self.banner.hide()
         conv = self.session.open
@@ -527,7 +632,10 @@ class MainWindow(QMainWindow):
             max_tokens=settings.max_tokens,
             parent_id=editing.parent_id if editing else None,
             replace_leaf=editing is not None,
+            content=user_content(text, attachments) if attachments else None,
+            attachment_names=[a.name for a in attachments],
         )
+        self.composer.clear()
         settings.last_conversation_id = question.conversation_id
         self._remember_open()
         self.history.store.clear_draft(None)
@@ -575,6 +683,8 @@ class MainWindow(QMainWindow):
         conv = self.session.open
         model = self.session.model
         request = self.history.conversation_for_request(conv, upto=parent_id)
+        # Documents and images are read from the prompt cache on follow-up questions.
+        request.messages = mark_cache_breakpoint(request.messages)
         record = self.history.begin_answer(conv, parent_id, model)
         widget = self.view.begin_assistant_message(self.session.display_name(model))
         self._records[widget] = record
@@ -680,6 +790,10 @@ class MainWindow(QMainWindow):
         # The app decides when to quit, after streams are cancelled and state saved.
         event.ignore()
         self.quit_requested.emit()
+
+
+def _droppable(mime: QMimeData) -> bool:
+    return any(url.isLocalFile() for url in mime.urls()) or mime.hasImage()
 
 
 def _attachment_names(content: list[dict[str, Any]]) -> list[str]:

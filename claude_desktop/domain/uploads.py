@@ -1,0 +1,210 @@
+"""Big documents travel once: uploaded to the Files API and then referred to by id.
+
+Before a request goes out, `resolve_request_files` swaps each large base64 PDF (and any
+PDF uploaded before) for a `{"type": "file"}` source, uploading what is not there yet.
+History keeps the base64 blocks, so nothing is lost when the API forgets a file: a 404
+about it (`is_missing_file_error`) is answered by `forget_missing_files` and a resend,
+which uploads it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hashlib
+import logging
+import time
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar
+
+from claude_desktop.api.client import MessagesClient
+from claude_desktop.api.errors import APIStatusError, ClaudeError
+from claude_desktop.api.files import FILES_BETA, file_exists, upload_file
+from claude_desktop.storage.files import (
+    forget_uploaded_file,
+    remember_uploaded_file,
+    uploaded_file_id,
+)
+from claude_desktop.storage.store import Store
+
+log = logging.getLogger(__name__)
+
+#: Documents larger than this (decoded) are uploaded rather than sent inline each turn.
+UPLOAD_THRESHOLD = 5_000_000
+#: How long a file id checked with the API is trusted before it is checked again.
+VERIFIED_FOR = 600.0
+
+ContentBlock = dict[str, Any]
+#: (document title, bytes sent, bytes in all)
+UploadProgress = Callable[[str, int, int], None]
+
+
+class FileCache:
+    """File ids by content hash (kept in the store), and which ids were lately checked."""
+
+    _by_store: ClassVar[weakref.WeakKeyDictionary[Store, FileCache]] = weakref.WeakKeyDictionary()
+
+    def __init__(self, store: Store, clock: Callable[[], float] = time.monotonic) -> None:
+        self.store = store
+        self._clock = clock
+        self._checked: dict[str, float] = {}
+
+    @classmethod
+    def of(cls, store: Store) -> FileCache:
+        """The one cache of `store`, so "checked lately" holds across requests."""
+        cache = cls._by_store.get(store)
+        if cache is None:
+            cache = cls._by_store[store] = cls(store)
+        return cache
+
+    def file_id(self, sha256: str) -> str | None:
+        return uploaded_file_id(self.store, sha256)
+
+    def remember(self, sha256: str, file_id: str) -> None:
+        remember_uploaded_file(self.store, sha256, file_id)
+        self.mark_checked(file_id)
+
+    def forget(self, *, sha256: str | None = None, file_id: str | None = None) -> None:
+        forget_uploaded_file(self.store, sha256=sha256, file_id=file_id)
+        if file_id is not None:
+            self._checked.pop(file_id, None)
+
+    def checked_lately(self, file_id: str) -> bool:
+        when = self._checked.get(file_id)
+        return when is not None and self._clock() - when < VERIFIED_FOR
+
+    def mark_checked(self, file_id: str) -> None:
+        self._checked[file_id] = self._clock()
+
+
+async def resolve_file_blocks(
+    client: MessagesClient,
+    store: Store,
+    content: Sequence[ContentBlock],
+    *,
+    progress: UploadProgress | None = None,
+    threshold: int = UPLOAD_THRESHOLD,
+) -> tuple[list[ContentBlock], bool]:
+    """`content` with big (or already uploaded) base64 PDFs turned into file references,
+    uploading as needed; and whether the request now needs the Files API beta header."""
+    cache = FileCache.of(store)
+    out: list[ContentBlock] = []
+    needs_beta = False
+    for block in content:
+        source = block.get("source") if isinstance(block, dict) else None
+        if not isinstance(source, dict) or block.get("type") != "document":
+            out.append(block)
+            continue
+        if source.get("type") == "file":
+            needs_beta = True
+        elif source.get("type") == "base64" and isinstance(source.get("data"), str):
+            file_id = await _file_for(client, cache, block, source, progress, threshold)
+            if file_id is not None:
+                # Same keys in the same order: only the source changes.
+                block = {
+                    k: ({"type": "file", "file_id": file_id} if k == "source" else v)
+                    for k, v in block.items()
+                }
+                needs_beta = True
+        out.append(block)
+    return out, needs_beta
+
+
+async def resolve_request_files(
+    client: MessagesClient,
+    store: Store,
+    messages: Sequence[Mapping[str, Any]],
+    *,
+    progress: UploadProgress | None = None,
+    threshold: int = UPLOAD_THRESHOLD,
+) -> tuple[list[dict[str, Any]], bool]:
+    """`resolve_file_blocks` over every message of a request (earlier turns' PDFs too)."""
+    out: list[dict[str, Any]] = []
+    needs_beta = False
+    for message in messages:
+        content = message.get("content")
+        if isinstance(content, list):
+            content, beta = await resolve_file_blocks(
+                client, store, content, progress=progress, threshold=threshold
+            )
+            needs_beta = needs_beta or beta
+        out.append({**message, "content": content})
+    return out, needs_beta
+
+
+def with_files_beta(betas: Sequence[str], needed: bool) -> list[str]:
+    """`betas` plus the Files API's when `needed`."""
+    return [*betas, FILES_BETA] if needed and FILES_BETA not in betas else list(betas)
+
+
+def is_missing_file_error(error: ClaudeError) -> bool:
+    """Whether the Messages API refused a request because a referenced file is gone."""
+    return (
+        isinstance(error, APIStatusError)
+        and (error.status_code == 404 or error.error_type == "not_found_error")
+        and "file" in error.message.lower()
+    )
+
+
+async def forget_missing_files(
+    client: MessagesClient, store: Store, messages: Sequence[Mapping[str, Any]]
+) -> int:
+    """After `is_missing_file_error`: forget the referenced ids the API no longer has, so
+    the next `resolve_request_files` uploads them again. Returns how many were gone."""
+    cache = FileCache.of(store)
+    ids = {
+        block["source"]["file_id"]
+        for message in messages
+        if isinstance(message.get("content"), list)
+        for block in message["content"]
+        if isinstance(block, dict)
+        and isinstance(block.get("source"), dict)
+        and block["source"].get("type") == "file"
+        and isinstance(block["source"].get("file_id"), str)
+    }
+    gone = 0
+    for file_id, exists in zip(
+        ids, await asyncio.gather(*(file_exists(client, i) for i in ids)), strict=True
+    ):
+        if not exists:
+            cache.forget(file_id=file_id)
+            gone += 1
+    return gone
+
+
+async def _file_for(
+    client: MessagesClient,
+    cache: FileCache,
+    block: Mapping[str, Any],
+    source: Mapping[str, Any],
+    progress: UploadProgress | None,
+    threshold: int,
+) -> str | None:
+    """The file id to send instead of this base64 document, or None to send it inline."""
+    try:
+        data = base64.b64decode(source["data"], validate=True)
+    except (binascii.Error, ValueError):
+        return None  # Not ours to judge: the API will say what is wrong with it.
+    digest = hashlib.sha256(data).hexdigest()
+    file_id = cache.file_id(digest)
+    if file_id is not None and not cache.checked_lately(file_id):
+        if await file_exists(client, file_id):
+            cache.mark_checked(file_id)
+        else:
+            log.info("uploaded file %s is gone; uploading again", file_id)
+            cache.forget(sha256=digest, file_id=file_id)
+            file_id = None
+    if file_id is not None or len(data) <= threshold:
+        return file_id
+    title = str(block.get("title") or "document.pdf")
+    media_type = str(source.get("media_type") or "application/pdf")
+
+    def report(sent: int, total: int) -> None:
+        if progress is not None:
+            progress(title, sent, total)
+
+    info = await upload_file(client, title, data, media_type, progress=report)
+    cache.remember(digest, info.id)
+    return info.id

@@ -1,0 +1,46 @@
+"""Which document was uploaded to the Files API under which file id, by content hash.
+
+Kept in the history file so a PDF attached again (in this chat or a later one) is sent
+as a reference instead of its bytes. The table is created on first use, outside the
+store's schema versions: losing it costs only a re-upload.
+"""
+
+from __future__ import annotations
+
+import time
+
+from .store import Store
+
+_CREATE = (
+    "CREATE TABLE IF NOT EXISTS uploaded_files ("
+    "sha256 TEXT PRIMARY KEY, file_id TEXT NOT NULL, created_at REAL NOT NULL)"
+)
+
+
+def uploaded_file_id(store: Store, sha256: str) -> str | None:
+    """The file id the content `sha256` was uploaded as, or None."""
+    con = store._con
+    con.execute(_CREATE)
+    row = con.execute("SELECT file_id FROM uploaded_files WHERE sha256 = ?", (sha256,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def remember_uploaded_file(store: Store, sha256: str, file_id: str) -> None:
+    con = store._con
+    con.execute(_CREATE)
+    con.execute(
+        "INSERT OR REPLACE INTO uploaded_files (sha256, file_id, created_at) VALUES (?, ?, ?)",
+        (sha256, file_id, time.time()),
+    )
+
+
+def forget_uploaded_file(
+    store: Store, *, sha256: str | None = None, file_id: str | None = None
+) -> int:
+    """Drop the mapping (by content or by id) of a file the API no longer has; how many."""
+    con = store._con
+    con.execute(_CREATE)
+    cur = con.execute(
+        "DELETE FROM uploaded_files WHERE sha256 = ? OR file_id = ?", (sha256, file_id)
+    )
+    return cur.rowcount

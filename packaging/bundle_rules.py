@@ -1,0 +1,208 @@
+"""What the bundle leaves out, and why: used by the spec to filter what PyInstaller collected.
+
+PyInstaller collects every Qt plugin of each Qt module it sees, every translation, and
+every shared library those link to, system ones included. This module names what the app
+does not need and why; `claude-desktop.spec` applies it. Everything here was measured on
+Linux (see the README's Packaging section); the Qt plugin and module rules apply on every
+platform, the host-library rule on Linux only.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Iterable
+from pathlib import PurePosixPath
+
+#: Python modules PyInstaller would otherwise collect although the app never imports them.
+EXCLUDED_MODULES = [
+    # Tk: nothing uses it; PyInstaller would bring a whole Tcl/Tk runtime with it.
+    "tkinter",
+    "_tkinter",
+    # Tests and test frameworks (the dev group shares the build's venv).
+    "unittest",
+    "doctest",
+    "test",
+    "pytest",
+    "_pytest",
+    "pytestqt",
+    "hypothesis",
+    # httpx's terminal client (`httpx URL`), and what only it imports: click and rich
+    # (rich brings markdown-it and pydoc). httpx falls back when _main is missing.
+    "httpx._main",
+    "click",
+    "rich",
+    "markdown_it",
+    "mdurl",
+    "pydoc",
+    # Bindings of Qt modules the app does not import (it uses QtCore, QtGui, QtWidgets).
+    # Their C++ libraries still come along where Qt links them: Qt Gui links Qt DBus.
+    "PySide6.QtDBus",
+    "PySide6.QtNetwork",
+    "PySide6.QtOpenGL",
+    "PySide6.QtOpenGLWidgets",
+    "PySide6.QtQml",
+    "PySide6.QtQuick",
+    "PySide6.QtQuickWidgets",
+    "PySide6.QtMultimedia",
+    "PySide6.QtWebEngineCore",
+    "PySide6.QtWebEngineWidgets",
+    "PySide6.Qt3DCore",
+    "PySide6.QtPdf",
+    "PySide6.QtSql",
+    "PySide6.QtTest",
+    "PySide6.QtUiTools",
+    "PySide6.QtDesigner",
+]
+
+ALL = "*"
+
+#: Qt plugins left out, by plugin directory: a set of plugin names (the file name without a
+#: "lib" prefix and without its extension), or ALL. Directories not named here are kept whole.
+DROPPED_QT_PLUGINS: dict[str, str | frozenset[str]] = {
+    # Embedded and remote platforms. A desktop app runs on xcb, wayland, windows or cocoa,
+    # and offscreen for --self-test.
+    "platforms": frozenset(
+        {"qeglfs", "qlinuxfb", "qminimal", "qminimalegl", "qvnc", "qvkkhrdisplay", "qdirect2d"}
+    ),
+    "egldeviceintegrations": ALL,  # for eglfs only
+    "generic": ALL,  # evdev and tuio input, for eglfs and linuxfb
+    # GTK 3's palette and dialogs: it links GTK 3, GDK, cairo, pango, atk, epoxy... (21 MB of
+    # host libraries). The xdg-desktop-portal theme, kept, gives dark mode and native file
+    # dialogs on GNOME and KDE through D-Bus instead.
+    "platformthemes": frozenset({"qgtk3"}),
+    # Qt's own networking (TLS backends, network-state monitors): the app talks HTTP with httpx.
+    "tls": ALL,
+    "networkinformation": ALL,
+    # Image formats the app never reads. Kept: PNG (built in), JPEG, GIF and WebP (images a
+    # person attaches), SVG (icon themes, with iconengines/qsvgicon), ICO.
+    "imageformats": frozenset({"qtiff", "qtga", "qwbmp", "qicns", "qpdf"}),
+    # Wayland: desktops speak xdg-shell; the other shells are for embedded compositors.
+    "wayland-shell-integration": frozenset(
+        {"fullscreen-shell-v1", "ivi-shell", "qt-shell", "wl-shell-plugin"}
+    ),
+    # Server-buffer integrations serve clients of Qt's own Wayland compositor. Kept:
+    # qt-plugin-wayland-egl (OpenGL surfaces on Wayland).
+    "wayland-graphics-integration-client": frozenset(
+        {"dmabuf-server", "drm-egl-server", "shm-emulation-server", "vulkan-server"}
+    ),
+    # Needs Qt Quick, which is not bundled.
+    "platforminputcontexts": frozenset({"qtvirtualkeyboardplugin"}),
+}
+
+#: Libraries left out by file name: each is for something the app does not do.
+DROPPED_LIBRARIES = re.compile(
+    r"""^(
+        # Windows: Mesa's software OpenGL (20 MB) and the D3D shader compiler are for
+        # Qt Quick and OpenGL without a GPU driver; the widgets draw with the CPU.
+        opengl32sw\.dll | d3dcompiler_\d+\.dll
+    )$""",
+    re.VERBOSE | re.IGNORECASE,
+)
+
+#: Linux libraries taken from the host instead of bundled, and named in the .deb's Depends:
+#: they talk to the display server, the fonts' configuration, the session bus or the GPU
+#: driver, so the host's own copy must be used (a bundled GLib or fontconfig older than the
+#: host's breaks on its modules and configuration files). Every desktop Linux has them.
+#: The C++ runtime too: the host's GPU driver, loaded by libGL, may need a newer one than
+#: the build machine's, and the host's is always new enough for Qt's manylinux build.
+HOST_LIBRARIES = re.compile(
+    r"""^(
+        libstdc\+\+ | libgcc_s |
+        libX11 | libX11-xcb | libX(au|dmcp|ext|render|i|fixes|cursor|randr|inerama|composite|damage)
+        | libxcb(-[a-z0-9-]+)? | libxkbcommon(-x11)?
+        | libfontconfig | libfreetype
+        | libglib-2\.0 | libgobject-2\.0 | libgio-2\.0 | libgmodule-2\.0 | libgthread-2\.0
+        | libdbus-1 | libsystemd
+        | libEGL | libGL | libGLX | libGLdispatch | libOpenGL | libdrm | libgbm
+        | libwayland-(client|cursor|egl|server)
+    )\.so(\.\d+)*$""",
+    re.VERBOSE,
+)
+
+
+def qt_plugin_of(dest: str) -> tuple[str, str] | None:
+    """(directory, name) if `dest` is a Qt plugin in the bundle, else None.
+
+    e.g. "PySide6/Qt/plugins/platforms/libqxcb.so" -> ("platforms", "qxcb");
+    on Windows "PySide6/plugins/platforms/qwindows.dll" -> ("platforms", "qwindows").
+    """
+    parts = PurePosixPath(dest.replace("\\", "/")).parts
+    if "plugins" not in parts[:-2] or parts[0] != "PySide6":
+        return None
+    i = len(parts) - 1 - parts[::-1].index("plugins")
+    if len(parts) != i + 3:
+        return None
+    name = parts[-1].split(".")[0]
+    if name.startswith("lib"):
+        name = name[3:]
+    return parts[i + 1], name
+
+
+def drop_reason(dest: str, *, linux: bool) -> str | None:
+    """Why the bundle leaves out the binary or data file at `dest`, or None to keep it."""
+    parts = PurePosixPath(dest.replace("\\", "/")).parts
+    if parts[:1] == ("PySide6",) and "translations" in parts:
+        # Qt's own UI strings, used only through a QTranslator, which the app never installs.
+        return "Qt translation"
+    plugin = qt_plugin_of(dest)
+    if plugin is not None:
+        directory, name = plugin
+        dropped = DROPPED_QT_PLUGINS.get(directory)
+        if dropped == ALL or (dropped is not None and name in dropped):
+            return f"Qt plugin {directory}/{name}"
+        return None
+    base = parts[-1]
+    if DROPPED_LIBRARIES.match(base):
+        return "unused library"
+    if linux and len(parts) == 1 and HOST_LIBRARIES.match(base):
+        return "host library"
+    return None
+
+
+def needed_libraries(path: str) -> list[str]:
+    """The DT_NEEDED entries of an ELF file (what it links to directly), via objdump."""
+    out = subprocess.run(
+        ["objdump", "-p", path], capture_output=True, text=True, check=False
+    ).stdout
+    return re.findall(r"^\s*NEEDED\s+(\S+)", out, re.MULTILINE)
+
+
+def _is_library(dest: str) -> bool:
+    """A shared library other than a Python extension module or a Qt plugin."""
+    path = PurePosixPath(dest.replace("\\", "/"))
+    name = path.name
+    if not (name.startswith("lib") and ".so" in name) or "plugins" in path.parts:
+        return False
+    if name.endswith(".abi3.so") or ".cpython-" in name or "lib-dynload" in path.parts:
+        return False  # a Python extension module
+    return not name.startswith("libpython")  # loaded by the bootloader, not linked
+
+
+def unreferenced_libraries(binaries: Iterable[tuple[str, str]]) -> set[str]:
+    """Libraries in `binaries` ((dest, source) pairs) that nothing kept links to.
+
+    Once the host libraries are gone, what only they linked to (libpcre2 for GLib, libbsd
+    for libXdmcp, Qt's EGLFS support for the dropped eglfs plugin...) is dead weight, and
+    worse: the host's copies would load these older bundled ones. Roots are everything but
+    shared libraries: extension modules, Qt plugins, libpython. Linux only (ELF, objdump).
+    """
+    entries = list(binaries)
+    libraries = {dest: source for dest, source in entries if _is_library(dest)}
+    by_name: dict[str, list[str]] = {}
+    for dest in libraries:
+        by_name.setdefault(PurePosixPath(dest).name, []).append(dest)
+    reached: set[str] = set()
+    queue = [source for dest, source in entries if dest not in libraries]
+    seen: set[str] = set()
+    while queue:
+        source = queue.pop()
+        if source in seen:
+            continue
+        seen.add(source)
+        for name in needed_libraries(source):
+            for dest in by_name.get(name, []):
+                if dest not in reached:
+                    reached.add(dest)
+                    queue.append(libraries[dest])
+    return set(libraries) - reached

@@ -1,0 +1,176 @@
+"""A smaller ICU data library for the Linux bundle: ICU's data less what Qt never asks for.
+
+PySide6's Linux wheels carry ICU, whose data library (libicudata.so.NN) is 31 MB: the
+largest single file of the bundle. Qt Core calls ICU for four things only (its imports
+from ICU: `nm -D --undefined-only libQt6Core.so.6 | grep _73`):
+
+- collation (ucol_*: QCollator, localeAwareCompare): the coll/ tree and the locale tree;
+- legacy text encodings (ucnv_*: QStringConverter beyond UTF-8/16/32 and Latin-1): *.cnv
+  and cnvalias.icu;
+- time-zone ids and names (ucal_*: QTimeZone): zoneinfo64, metaZones, the zone/ tree;
+- locale-aware case mapping (u_strToUpper/Lower): in ICU's code, not its data.
+
+The rest is for ICU services Qt does not use: break iteration and its dictionaries
+(brkitr/, 3.4 MB), units, currency, language and region display names (unit/, curr/, lang/,
+region/: 10 MB), transliteration, number spell-out, StringPrep and spoof checking. Those
+items are removed here and the library is rebuilt with the same soname and symbol, so
+libicuuc loads it unchanged. `claude-desktop --self-test` checks collation, a legacy
+encoding, a time-zone name and Turkish upper-casing.
+
+ICU's common data format ("CmnD"): a data header, then a table of contents (count, then
+count pairs of name and data offsets, relative to the table; names sorted), the names, then
+the items, each 16-byte aligned.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import subprocess
+import tempfile
+from pathlib import Path
+
+#: Item trees (icudt73l/<tree>/...) and top-level item types left out, with what they serve.
+DROPPED_TREES = frozenset(
+    {
+        "brkitr",  # break iteration (words, lines, sentences) and its dictionaries
+        "unit",  # unit display names ("3 kilometres")
+        "curr",  # currency display names
+        "lang",  # language display names
+        "region",  # region display names
+        "translit",  # transliteration
+        "rbnf",  # rule-based number formatting ("one hundred and two")
+    }
+)
+DROPPED_SUFFIXES = (".spp", ".cfu")  # StringPrep profiles (IDNA2003), spoof checking
+
+_ALIGN = 16
+
+
+def _symbol(library: Path) -> tuple[str, int, int]:
+    """(name, address, size) of the icudtNN_dat symbol the library exports."""
+    out = subprocess.run(
+        ["objdump", "-T", str(library)], capture_output=True, text=True, check=True
+    ).stdout
+    m = re.search(r"^([0-9a-f]+)\s.*\s([0-9a-f]+)\s+(icudt\d+_dat)\s*$", out, re.MULTILINE)
+    if not m:
+        raise ValueError(f"{library}: no icudtNN_dat symbol")
+    return m.group(3), int(m.group(1), 16), int(m.group(2), 16)
+
+
+def _file_offset(library: Path, address: int) -> int:
+    """The file offset of a virtual address, from the section table."""
+    out = subprocess.run(
+        ["objdump", "-h", "-w", str(library)], capture_output=True, text=True, check=True
+    ).stdout
+    for line in out.splitlines():
+        fields = line.split()
+        # Idx Name Size VMA LMA File-off Algn Flags
+        if len(fields) >= 7 and fields[0].isdigit():
+            size, vma, offset = int(fields[2], 16), int(fields[3], 16), int(fields[5], 16)
+            if vma <= address < vma + size:
+                return offset + address - vma
+    raise ValueError(f"{library}: address {address:#x} is in no section")
+
+
+def read_data(library: Path) -> tuple[str, bytes]:
+    """The symbol name and the common data blob inside an ICU data library."""
+    name, address, size = _symbol(library)
+    offset = _file_offset(library, address)
+    with library.open("rb") as f:
+        f.seek(offset)
+        blob = f.read(size)
+    if blob[2:4] != b"\xda\x27" or b"CmnD" not in blob[:32]:
+        raise ValueError(f"{library}: {name} is not ICU common data")
+    return name, blob
+
+
+def items(blob: bytes) -> list[tuple[str, bytes]]:
+    """The (name, bytes) items of a common data blob, in table order (sorted by name)."""
+    header_size = struct.unpack_from("<H", blob, 0)[0]
+    count = struct.unpack_from("<I", blob, header_size)[0]
+    entries = [struct.unpack_from("<II", blob, header_size + 4 + 8 * i) for i in range(count)]
+    out = []
+    for i, (name_offset, data_offset) in enumerate(entries):
+        start = header_size + name_offset
+        name = blob[start : blob.index(b"\0", start)].decode("ascii")
+        end = header_size + entries[i + 1][1] if i + 1 < count else len(blob)
+        out.append((name, blob[header_size + data_offset : end]))
+    return out
+
+
+def build_blob(header: bytes, kept: list[tuple[str, bytes]]) -> bytes:
+    """A common data blob of `kept` items behind `header` (the original data header)."""
+    table_size = 4 + 8 * len(kept)
+    names = b""
+    name_offsets = []
+    for name, _ in kept:
+        name_offsets.append(table_size + len(names))
+        names += name.encode("ascii") + b"\0"
+    data_start = _aligned(table_size + len(names))
+    table = struct.pack("<I", len(kept))
+    data = b""
+    for (_, item), name_offset in zip(kept, name_offsets, strict=True):
+        table += struct.pack("<II", name_offset, data_start + len(data))
+        data += item + b"\0" * (_aligned(len(item)) - len(item))
+    body = table + names + b"\0" * (data_start - table_size - len(names)) + data
+    return header + body
+
+
+def _aligned(n: int) -> int:
+    return (n + _ALIGN - 1) // _ALIGN * _ALIGN
+
+
+def dropped(name: str) -> bool:
+    parts = name.split("/")
+    return (len(parts) > 2 and parts[1] in DROPPED_TREES) or name.endswith(DROPPED_SUFFIXES)
+
+
+def trim(blob: bytes) -> tuple[bytes, int]:
+    """The blob without the dropped items, and how many items were dropped."""
+    header_size = struct.unpack_from("<H", blob, 0)[0]
+    all_items = items(blob)
+    kept = [(name, data) for name, data in all_items if not dropped(name)]
+    return build_blob(blob[:header_size], kept), len(all_items) - len(kept)
+
+
+def write_library(symbol: str, blob: bytes, soname: str, out: Path) -> None:
+    """An ELF shared library exporting `symbol` = `blob` (read-only, 16-aligned), via binutils."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        (work / "data.bin").write_bytes(blob)
+        # No executable stack (the note), or recent glibc refuses to load the library.
+        (work / "data.s").write_text(
+            f"\t.section .rodata\n\t.balign {_ALIGN}\n\t.globl {symbol}\n"
+            f"\t.type {symbol}, STT_OBJECT\n\t.size {symbol}, {len(blob)}\n"
+            f'{symbol}:\n\t.incbin "data.bin"\n'
+            '\t.section .note.GNU-stack,"",%progbits\n',
+            encoding="ascii",
+        )
+        subprocess.run(["as", "-o", "data.o", "data.s"], cwd=work, check=True)
+        subprocess.run(
+            ["ld", "-shared", "-soname", soname, "-z", "noexecstack", "-o", str(out), "data.o"],
+            cwd=work,
+            check=True,
+        )
+
+
+def trimmed_library(library: Path, out_dir: Path) -> tuple[Path, str]:
+    """Write the trimmed copy of `library` into `out_dir`; (its path, a one-line summary)."""
+    symbol, blob = read_data(library)
+    small, removed = trim(blob)
+    # The round trip must give back every kept item unchanged.
+    kept_before = [(n, d) for n, d in items(blob) if not dropped(n)]
+    after = items(small)
+    if [n for n, _ in after] != [n for n, _ in kept_before] or any(
+        a[: len(b)] != b for (_, a), (_, b) in zip(after, kept_before, strict=True)
+    ):
+        raise RuntimeError("trimming ICU data lost or changed an item")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / library.name
+    write_library(symbol, small, library.name, out)
+    summary = (
+        f"ICU data {len(blob) / 1e6:.1f} MB -> {len(small) / 1e6:.1f} MB"
+        f" ({removed} of {len(items(blob))} items dropped)"
+    )
+    return out, summary

@@ -1,0 +1,270 @@
+"""The packaging's own logic, without building: what the bundle leaves out (for all three
+platforms, though only Linux builds here), the ICU data trimming, the icons and the desktop
+entry. Building and running the bundle is packaging/check_bundle.py's job (a .ci/run gate)."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import struct
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from claude_desktop import APP_ID
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGING = ROOT / "packaging"
+
+
+def load(name: str) -> ModuleType:
+    # packaging/ is not a package (the name is PyPI's `packaging`): load its modules by path.
+    spec = importlib.util.spec_from_file_location(f"_packaging_{name}", PACKAGING / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+rules = load("bundle_rules")
+icu = load("icu_data")
+
+
+@pytest.mark.parametrize(
+    ("dest", "expected"),
+    [
+        ("PySide6/Qt/plugins/platforms/libqxcb.so", ("platforms", "qxcb")),
+        ("PySide6/plugins/platforms/qwindows.dll", ("platforms", "qwindows")),
+        ("PySide6\\plugins\\styles\\qmodernwindowsstyle.dll", ("styles", "qmodernwindowsstyle")),
+        ("PySide6/Qt/plugins/platforms/libqcocoa.dylib", ("platforms", "qcocoa")),
+        (
+            "PySide6/Qt/plugins/wayland-shell-integration/libxdg-shell.so",
+            ("wayland-shell-integration", "xdg-shell"),
+        ),
+        ("PySide6/Qt/lib/libQt6Core.so.6", None),
+        ("libqxcb.so", None),
+    ],
+)
+def test_qt_plugin_of(dest: str, expected: tuple[str, str] | None) -> None:
+    assert rules.qt_plugin_of(dest) == expected
+
+
+@pytest.mark.parametrize(
+    "dest",
+    [
+        # What every platform's window needs.
+        "PySide6/Qt/plugins/platforms/libqxcb.so",
+        "PySide6/Qt/plugins/platforms/libqwayland.so",
+        "PySide6/Qt/plugins/platforms/libqoffscreen.so",
+        "PySide6/plugins/platforms/qwindows.dll",
+        "PySide6/plugins/platforms/qoffscreen.dll",
+        "PySide6/Qt/plugins/platforms/libqcocoa.dylib",
+        "PySide6/plugins/styles/qmodernwindowsstyle.dll",
+        "PySide6/Qt/plugins/styles/libqmacstyle.dylib",
+        "PySide6/Qt/plugins/platformthemes/libqxdgdesktopportal.so",
+        "PySide6/Qt/plugins/platforminputcontexts/libcomposeplatforminputcontextplugin.so",
+        "PySide6/Qt/plugins/imageformats/libqjpeg.so",
+        "PySide6/plugins/imageformats/qwebp.dll",
+        "PySide6/Qt/plugins/iconengines/libqsvgicon.so",
+        "PySide6/Qt/plugins/xcbglintegrations/libqxcb-glx-integration.so",
+        "PySide6/Qt/plugins/wayland-shell-integration/libxdg-shell.so",
+        # Libraries the app itself loads.
+        "libQt6Core.so.6",
+        "libicudata.so.73",
+        "libpython3.11.so.1.0",
+        "libssl.so.3",
+        "PySide6/Qt6Core.dll",
+        "python311.dll",
+    ],
+)
+def test_keeps_what_the_app_needs(dest: str) -> None:
+    assert rules.drop_reason(dest, linux=True) is None
+    assert rules.drop_reason(dest, linux=False) is None
+
+
+@pytest.mark.parametrize(
+    "dest",
+    [
+        "PySide6/Qt/translations/qtbase_de.qm",
+        "PySide6/translations/qtbase_de.qm",
+        "PySide6/Qt/plugins/platformthemes/libqgtk3.so",
+        "PySide6/Qt/plugins/platforms/libqeglfs.so",
+        "PySide6/Qt/plugins/platforms/libqvnc.so",
+        "PySide6/Qt/plugins/generic/libqevdevmouseplugin.so",
+        "PySide6/plugins/generic/qtuiotouchplugin.dll",
+        "PySide6/plugins/networkinformation/qnetworklistmanager.dll",
+        "PySide6/Qt/plugins/tls/libqopensslbackend.so",
+        "PySide6/plugins/tls/qschannelbackend.dll",
+        "PySide6/Qt/plugins/imageformats/libqtiff.dylib",
+        "PySide6/opengl32sw.dll",
+        "PySide6/d3dcompiler_47.dll",
+    ],
+)
+def test_drops_what_the_app_does_not_use(dest: str) -> None:
+    assert rules.drop_reason(dest, linux=True) is not None
+    assert rules.drop_reason(dest, linux=False) is not None
+
+
+@pytest.mark.parametrize(
+    ("name", "host"),
+    [
+        ("libxcb-cursor.so.0", True),
+        ("libxcb.so.1", True),
+        ("libX11-xcb.so.1", True),
+        ("libxkbcommon-x11.so.0", True),
+        ("libfontconfig.so.1", True),
+        ("libglib-2.0.so.0", True),
+        ("libdbus-1.so.3", True),
+        ("libGL.so.1", True),
+        ("libstdc++.so.6", True),
+        ("libwayland-client.so.0", True),
+        ("libQt6XcbQpa.so.6", False),
+        ("libQt6Gui.so.6", False),
+        ("libpython3.11.so.1.0", False),
+        ("libssl.so.3", False),
+        ("libffi.so.8", False),
+        ("libicuuc.so.73", False),
+    ],
+)
+def test_host_libraries(name: str, host: bool) -> None:
+    assert (rules.drop_reason(name, linux=True) == "host library") is host
+    # Only top-level libraries, and only on Linux.
+    assert rules.drop_reason(f"PySide6/{name}", linux=True) != "host library"
+    assert rules.drop_reason(name, linux=False) is None
+
+
+def test_the_app_imports_nothing_the_bundle_leaves_out() -> None:
+    """Every module of the app imports in an interpreter where the excluded modules are
+    missing, as in the bundle: a new import of, say, PySide6.QtNetwork must update
+    bundle_rules. (httpx imports its CLI, and so click, only if it can: that is fine.)"""
+    code = (
+        "import importlib, pkgutil, sys\n"
+        "excluded = set(sys.argv[1:])\n"
+        "class LeftOut:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name in excluded or name.split('.')[0] in excluded:\n"
+        "            raise ModuleNotFoundError(f'not in the bundle: {name}', name=name)\n"
+        "sys.meta_path.insert(0, LeftOut())\n"
+        "import claude_desktop\n"
+        "for m in pkgutil.walk_packages(claude_desktop.__path__, 'claude_desktop.'):\n"
+        "    importlib.import_module(m.name)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, *rules.EXCLUDED_MODULES],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+# -- ICU data -------------------------------------------------------------------------------
+
+
+def blob_of(names: list[str]) -> bytes:
+    header = struct.pack("<HBB", 32, 0xDA, 0x27) + b"\0\0\0\0CmnD" + b"\0" * 20
+    return icu.build_blob(header, [(n, n.encode() * 3) for n in names])
+
+
+def test_icu_trim_keeps_what_qt_uses_and_drops_the_rest() -> None:
+    names = sorted(
+        [
+            "icudt73l/brkitr/word.brk",
+            "icudt73l/cnvalias.icu",
+            "icudt73l/coll/de.res",
+            "icudt73l/curr/en.res",
+            "icudt73l/en.res",
+            "icudt73l/ibm-943_P15A-2003.cnv",
+            "icudt73l/lang/en.res",
+            "icudt73l/rfc3491.spp",
+            "icudt73l/zone/en.res",
+            "icudt73l/zoneinfo64.res",
+        ]
+    )
+    small, removed = icu.trim(blob_of(names))
+    kept = [name for name, _ in icu.items(small)]
+    assert kept == [
+        "icudt73l/cnvalias.icu",
+        "icudt73l/coll/de.res",
+        "icudt73l/en.res",
+        "icudt73l/ibm-943_P15A-2003.cnv",
+        "icudt73l/zone/en.res",
+        "icudt73l/zoneinfo64.res",
+    ]
+    assert removed == 4
+    for name, data in icu.items(small):
+        assert data.rstrip(b"\0") == name.encode() * 3
+    # Items stay 16-byte aligned, as ICU expects.
+    header_size = struct.unpack_from("<H", small, 0)[0]
+    count = struct.unpack_from("<I", small, header_size)[0]
+    for i in range(count):
+        _, offset = struct.unpack_from("<II", small, header_size + 4 + 8 * i)
+        assert (header_size + offset) % 16 == 0
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or shutil.which("objdump") is None,
+    reason="ICU is bundled (and trimmed) on Linux only; needs binutils",
+)
+def test_icu_library_round_trip(tmp_path: Path) -> None:
+    import PySide6
+
+    original = next((Path(PySide6.__file__).parent / "Qt" / "lib").glob("libicudata.so.*"))
+    symbol, blob = icu.read_data(original)
+    small_blob, _ = icu.trim(blob)
+    out, summary = icu.trimmed_library(original, tmp_path)
+    assert out.name == original.name and "MB ->" in summary
+    symbol_after, blob_after = icu.read_data(out)
+    assert symbol_after == symbol and blob_after == small_blob
+    assert len(blob_after) < len(blob) * 0.6
+
+
+# -- Icons and the desktop entry ------------------------------------------------------------
+
+
+def test_icons_decode_at_every_size(qapp: object) -> None:
+    from PySide6.QtGui import QImageReader
+
+    from claude_desktop.resources import ICON_SIZES, app_icon
+
+    def sizes(path: Path) -> list[int]:
+        reader = QImageReader(str(path))
+        out = []
+        for i in range(reader.imageCount()):
+            reader.jumpToImage(i)
+            image = reader.read()
+            assert not image.isNull() and image.hasAlphaChannel(), f"{path} #{i}"
+            out.append(image.width())
+        return out
+
+    assert sizes(ROOT / "resources" / "claude-desktop.ico") == [16, 24, 32, 48, 64, 128, 256]
+    assert sizes(ROOT / "resources" / "claude-desktop.icns") == [
+        32, 64, 128, 256, 256, 512, 512, 1024
+    ]  # fmt: skip
+    for n in (16, 24, 32, 48, 64, 128, 256, 512):
+        png = ROOT / "resources" / "icons" / "hicolor" / f"{n}x{n}" / "apps" / f"{APP_ID}.png"
+        assert sizes(png) == [n]
+    assert sorted(s.width() for s in app_icon().availableSizes()) == list(ICON_SIZES)
+
+
+def test_desktop_entry() -> None:
+    path = PACKAGING / "linux" / f"{APP_ID}.desktop"
+    entry = dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+    assert entry["Exec"] == "claude-desktop %F"
+    assert entry["Icon"] == APP_ID
+    assert set(entry["MimeType"].strip(";").split(";")) == {
+        "application/pdf",
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+    }
+    if shutil.which("desktop-file-validate"):
+        result = subprocess.run(
+            ["desktop-file-validate", str(path)], capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0 and not result.stdout, result.stdout
