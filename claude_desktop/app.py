@@ -79,6 +79,8 @@ async def run(app: Any, files: Sequence[str] = ()) -> int:
     quit_event = asyncio.Event()
     window.quit_requested.connect(quit_event.set)
     app.aboutToQuit.connect(quit_event.set)  # the session is ending (log-out)
+    opener = file_open_handler(window)
+    app.installEventFilter(opener)
     window.show()
     window.raise_()
     window.activateWindow()
@@ -135,6 +137,21 @@ def asyncgen_hooks(loop: asyncio.AbstractEventLoop) -> Iterator[None]:
         yield
     finally:
         sys.set_asyncgen_hooks(*previous)
+
+
+def file_open_handler(window: Any) -> Any:
+    """macOS delivers "Open with" files as QFileOpenEvents, not on the command line."""
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtGui import QFileOpenEvent
+
+    class Handler(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.FileOpen and isinstance(event, QFileOpenEvent):
+                window.attach_paths([event.file()])
+                return True
+            return False
+
+    return Handler(window)
 
 
 def single_instance_lock() -> Any:

@@ -1,4 +1,5 @@
-"""The terminal form: `python -m claude_desktop ask PROMPT` streams an answer to stdout.
+"""The terminal form: `python -m claude_desktop ask [--attach FILE]... PROMPT` streams an
+answer to stdout.
 
 It is the Messages client's first user and how a person checks a key from a terminal.
 Exit codes: 0 done, 1 the request failed (the reason on stderr), 2 usage, 130 Ctrl-C.

@@ -23,7 +23,6 @@ QT_QPA_PLATFORM says otherwise.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import logging
 import os
@@ -31,9 +30,9 @@ import platform
 import re
 import sys
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from claude_desktop import APP_ID, __version__
 
@@ -102,7 +101,9 @@ def run() -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
-        results = _run_on_loop(loop, _run_checks(report))
+        from claude_desktop.app import run_on_qt_loop
+
+        results = run_on_qt_loop(loop, _run_checks(report))
     finally:
         asyncio.set_event_loop(None)
         loop.close()
@@ -147,6 +148,7 @@ async def _run_checks(report: _Report) -> list[Result]:
         ("text", _check_text),
         ("resources", _check_resources),
         ("history", _check_history),
+        ("files", _check_attachments),
         ("keyring", _check_keyring),
         ("stream", _check_stream),
     ]
@@ -295,6 +297,33 @@ def _check_resources() -> tuple[str, str]:
     )
 
 
+def _check_attachments() -> tuple[str, str]:
+    """Pillow and pypdf load their plugins lazily: a frozen app may lack one."""
+    import io
+
+    from PIL import Image
+    from pypdf import PdfWriter
+
+    from claude_desktop.domain.attachments import prepare_bytes
+
+    kinds = []
+    for fmt in ("JPEG", "PNG", "WEBP", "GIF"):
+        buffer = io.BytesIO()
+        Image.new("RGB", (2000, 1000), "#d97757").save(buffer, fmt)
+        attachment = prepare_bytes(f"probe.{fmt.lower()}", buffer.getvalue())
+        if attachment.kind != "image" or max(attachment.width or 0, attachment.height or 0) > 1568:
+            raise CheckFailed(f"{fmt} was not read and downscaled")
+        kinds.append(fmt)
+    buffer = io.BytesIO()
+    writer = PdfWriter()
+    writer.add_blank_page(width=100, height=100)
+    writer.write(buffer)
+    pdf = prepare_bytes("probe.pdf", buffer.getvalue())
+    if pdf.page_count != 1:
+        raise CheckFailed("a one-page PDF was not counted")
+    return OK, f"images ({', '.join(kinds)}) downscaled; PDF pages counted"
+
+
 def _check_history() -> tuple[str, str]:
     import sqlite3
     import tempfile
@@ -419,27 +448,3 @@ def _process_age() -> float | None:
         return uptime - started_ticks / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError):
         return None
-
-
-def _run_on_loop(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, T]) -> T:
-    """Run `coro` on the qasync loop as app.run_on_qt_loop does (this module sits below app in
-    the layers, so it cannot call it): nothing runs after the loop stops, and asyncio's
-    async-generator hooks are installed meanwhile."""
-    future = asyncio.ensure_future(coro, loop=loop)
-    future.add_done_callback(lambda _: loop.stop())
-    with _asyncgen_hooks(loop):
-        loop.run_forever()
-    return future.result()
-
-
-@contextlib.contextmanager
-def _asyncgen_hooks(loop: asyncio.AbstractEventLoop) -> Iterator[None]:
-    previous = sys.get_asyncgen_hooks()
-    sys.set_asyncgen_hooks(
-        firstiter=getattr(loop, "_asyncgen_firstiter_hook", None),
-        finalizer=getattr(loop, "_asyncgen_finalizer_hook", None),
-    )
-    try:
-        yield
-    finally:
-        sys.set_asyncgen_hooks(*previous)

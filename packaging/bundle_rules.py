@@ -35,6 +35,17 @@ EXCLUDED_MODULES = [
     "markdown_it",
     "mdurl",
     "pydoc",
+    # Pillow's extensions the app never uses (it decodes, downscales and re-encodes JPEG,
+    # PNG, GIF and WebP): AVIF (libavif alone is 4.9 MB), FreeType text rendering (with
+    # HarfBuzz), colour management (lcms2) and Tk. Their libraries fall away with them.
+    "PIL._avif",
+    "PIL.AvifImagePlugin",
+    "PIL._imagingft",
+    "PIL.ImageFont",
+    "PIL._imagingcms",
+    "PIL.ImageCms",
+    "PIL._imagingtk",
+    "PIL.ImageTk",
     # Bindings of Qt modules the app does not import (it uses QtCore, QtGui, QtWidgets).
     # Their C++ libraries still come along where Qt links them: Qt Gui links Qt DBus.
     "PySide6.QtDBus",

@@ -16,6 +16,7 @@ import io
 import itertools
 import json
 import logging
+import math
 import re
 import stat
 import threading
@@ -303,6 +304,7 @@ def _process_image(
         and orientation == 1
         and not animated
         and isinstance(source, bytes)
+        and _base64_length(size) <= MAX_IMAGE_BASE64
     )
     if keep:
         im.load()  # Decoded in full so that damage is caught here, not by the API.
@@ -372,18 +374,25 @@ def _encode(frame: Image.Image, *, prefer_png: bool) -> tuple[bytes, str, Image.
     sources that were lossless), else JPEG; smaller until it fits."""
     has_alpha = frame.mode in ("RGBA", "LA")
     while True:
+        smallest = 0
         if has_alpha or prefer_png:
             data = _save(frame, "PNG")
             if _base64_length(len(data)) <= MAX_IMAGE_BASE64:
                 return data, "image/png", frame
+            smallest = len(data)
         if not has_alpha:
             for quality in JPEG_QUALITIES:
                 data = _save(frame, "JPEG", quality=quality)
                 if _base64_length(len(data)) <= MAX_IMAGE_BASE64:
                     return data, "image/jpeg", frame
-        # Noise-like content at 1568 px can exceed 5 MB even as JPEG: shrink and retry.
+            smallest = len(data)
+        # Noise-like content can exceed the limit even at 1568 px. The encoded size goes
+        # roughly with the pixel count, so one step usually lands within it.
+        scale = min(0.75, 0.95 * math.sqrt(MAX_IMAGE_BASE64 * 3 / 4 / smallest))
         w, h = frame.size
-        frame = frame.resize((max(1, w * 3 // 4), max(1, h * 3 // 4)), Image.Resampling.LANCZOS)
+        frame = frame.resize(
+            (max(1, int(w * scale)), max(1, int(h * scale))), Image.Resampling.LANCZOS
+        )
 
 
 def _save(im: Image.Image, fmt: str, **options: Any) -> bytes:

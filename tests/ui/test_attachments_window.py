@@ -150,3 +150,21 @@ def test_removing_a_chip(app: App, tmp_path: Path) -> None:
 def test_files_on_the_command_line_are_attachments() -> None:
     args = parse_args(["report.pdf", "photo.png", "--debug"])
     assert args.files == ["report.pdf", "photo.png"] and args.debug
+
+
+def test_macos_open_with_arrives_as_a_file_open_event(app: App, tmp_path: Path) -> None:
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtGui import QFileOpenEvent
+
+    from claude_desktop.app import file_open_handler
+
+    handler = file_open_handler(app.window)
+    qapp = QCoreApplication.instance()
+    assert qapp is not None
+    qapp.installEventFilter(handler)
+    try:
+        QCoreApplication.sendEvent(qapp, QFileOpenEvent(str(png(tmp_path / "opened.png"))))
+        ready(app, 1)
+    finally:
+        qapp.removeEventFilter(handler)
+    assert app.window.composer.tray.attachments()[0].name == "opened.png"

@@ -1,0 +1,168 @@
+"""Big PDFs sent by file id: uploads, reuse across requests, and a forgotten file uploaded
+again, against the loopback server and a real history file."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from claude_desktop.api.client import MessagesClient
+from claude_desktop.api.errors import NotFoundError, make_status_error
+from claude_desktop.api.files import FILES_BETA
+from claude_desktop.domain.uploads import (
+    FileCache,
+    forget_missing_files,
+    is_missing_file_error,
+    resolve_file_blocks,
+    resolve_request_files,
+    with_files_beta,
+)
+from claude_desktop.storage.files import (
+    remember_uploaded_file,
+    uploaded_file_id,
+)
+from claude_desktop.storage.store import Store
+from tests.fakeapi import FakeAnthropicAPI, JSONResponse, RecordedRequest, api_error
+
+T = TypeVar("T")
+BIG = b"%PDF-1.7\n" + bytes(range(256)) * 400  # ~100 KB; tests lower the threshold
+SMALL = b"%PDF-1.7\nsmall"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store.open(tmp_path / "history.sqlite3") as s:
+        yield s
+
+
+def run(api: FakeAnthropicAPI, use: Callable[[MessagesClient], Awaitable[T]]) -> T:
+    async def main() -> T:
+        async with MessagesClient("sk-ant-up", base_url=api.base_url) as client:
+            return await use(client)
+
+    return asyncio.run(main())
+
+
+def doc(data: bytes, title: str = "big.pdf") -> dict[str, Any]:
+    return {
+        "type": "document",
+        "source": {
+            "type": "base64",
+            "media_type": "application/pdf",
+            "data": base64.b64encode(data).decode(),
+        },
+        "title": title,
+        "citations": {"enabled": True},
+    }
+
+
+def uploads_as(*ids: str) -> Callable[[RecordedRequest], JSONResponse]:
+    pending = list(ids)
+
+    def answer(request: RecordedRequest) -> JSONResponse:
+        return JSONResponse(200, {"id": pending.pop(0), "filename": "big.pdf", "size_bytes": 1})
+
+    return answer
+
+
+def requests(api: FakeAnthropicAPI) -> list[tuple[str, str]]:
+    return [(r.method, r.path) for r in api.requests]
+
+
+def test_big_document_is_uploaded_once_then_reused(
+    fake_api: FakeAnthropicAPI, store: Store
+) -> None:
+    fake_api.route("POST", "/v1/files", uploads_as("file_1"))
+    content = [doc(BIG), doc(SMALL, "small.pdf"), {"type": "text", "text": "Compare"}]
+    progress: list[tuple[str, int, int]] = []
+
+    out, beta = run(
+        fake_api,
+        lambda c: resolve_file_blocks(
+            c, store, content, threshold=1000, progress=lambda *p: progress.append(p)
+        ),
+    )
+    assert beta is True
+    assert out[0] == {
+        "type": "document",
+        "source": {"type": "file", "file_id": "file_1"},
+        "title": "big.pdf",
+        "citations": {"enabled": True},
+    }
+    assert out[1:] == content[1:]  # small stays inline, text untouched
+    assert progress[-1] == ("big.pdf", len(BIG), len(BIG))
+    assert uploaded_file_id(store, hashlib.sha256(BIG).hexdigest()) == "file_1"
+    assert requests(fake_api) == [("POST", "/v1/files")]
+
+    # The next turn: checked lately, so no request at all.
+    again, beta = run(fake_api, lambda c: resolve_file_blocks(c, store, content, threshold=1000))
+    assert again == out and beta is True
+    assert len(fake_api.requests) == 1
+
+
+def test_a_file_known_from_before_is_checked_and_reused_even_when_small(
+    fake_api: FakeAnthropicAPI, store: Store
+) -> None:
+    remember_uploaded_file(store, hashlib.sha256(SMALL).hexdigest(), "file_old")
+    fake_api.route("GET", "/v1/files/file_old", JSONResponse(200, {"id": "file_old"}))
+    out, beta = run(fake_api, lambda c: resolve_file_blocks(c, store, [doc(SMALL)]))
+    assert out[0]["source"] == {"type": "file", "file_id": "file_old"} and beta
+    assert requests(fake_api) == [("GET", "/v1/files/file_old")]
+
+
+def test_a_file_the_api_forgot_is_uploaded_again(fake_api: FakeAnthropicAPI, store: Store) -> None:
+    digest = hashlib.sha256(BIG).hexdigest()
+    remember_uploaded_file(store, digest, "file_old")
+    fake_api.route("GET", "/v1/files/file_old", api_error(404, "not_found_error", "File not found"))
+    fake_api.route("POST", "/v1/files", uploads_as("file_new"))
+    out, beta = run(fake_api, lambda c: resolve_file_blocks(c, store, [doc(BIG)], threshold=1000))
+    assert out[0]["source"] == {"type": "file", "file_id": "file_new"} and beta
+    assert requests(fake_api) == [("GET", "/v1/files/file_old"), ("POST", "/v1/files")]
+    assert uploaded_file_id(store, digest) == "file_new"
+
+
+def test_small_documents_and_text_need_no_beta(fake_api: FakeAnthropicAPI, store: Store) -> None:
+    text_doc = {
+        "type": "document",
+        "source": {"type": "text", "media_type": "text/plain", "data": "hello"},
+    }
+    content = [doc(SMALL), text_doc, {"type": "text", "text": "?"}]
+    out, beta = run(fake_api, lambda c: resolve_file_blocks(c, store, content))
+    assert out == content and beta is False
+    assert not fake_api.requests
+
+
+def test_after_a_missing_file_error_the_resend_uploads_again(
+    fake_api: FakeAnthropicAPI, store: Store
+) -> None:
+    fake_api.route("POST", "/v1/files", uploads_as("file_1", "file_2"))
+    messages = [
+        {"role": "user", "content": [doc(BIG), {"type": "text", "text": "Sum up"}]},
+        {"role": "assistant", "content": [{"type": "text", "text": "It says..."}]},
+        {"role": "user", "content": "And then?"},
+    ]
+    sent, beta = run(fake_api, lambda c: resolve_request_files(c, store, messages, threshold=1000))
+    assert sent[0]["content"][0]["source"]["file_id"] == "file_1" and beta
+    assert sent[1:] == messages[1:]
+
+    # The Messages API answers 404 about the file: find the gone ids, forget them, resend.
+    error = make_status_error(404, "not_found_error", "File not found: file_1")
+    assert is_missing_file_error(error) and isinstance(error, NotFoundError)
+    assert not is_missing_file_error(make_status_error(404, "not_found_error", "model: x"))
+    fake_api.route("GET", "/v1/files/file_1", api_error(404, "not_found_error", "No such file"))
+    assert run(fake_api, lambda c: forget_missing_files(c, store, sent)) == 1
+    resent, _ = run(fake_api, lambda c: resolve_request_files(c, store, messages, threshold=1000))
+    assert resent[0]["content"][0]["source"]["file_id"] == "file_2"
+
+
+def test_file_cache_is_one_per_store(store: Store) -> None:
+    assert FileCache.of(store) is FileCache.of(store)
+    assert with_files_beta(["a"], True) == ["a", FILES_BETA]
+    assert with_files_beta([FILES_BETA], True) == [FILES_BETA]
+    assert with_files_beta(["a"], False) == ["a"]
