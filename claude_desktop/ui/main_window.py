@@ -39,6 +39,7 @@ from claude_desktop.api.message import Message, Usage
 from claude_desktop.domain.attachments import (
     Attachment,
     AttachmentError,
+    check_conversation_limits,
     check_request_limits,
     load_attachment,
     mark_cache_breakpoint,
@@ -50,6 +51,12 @@ from claude_desktop.domain.history import group_by_recency, text_of
 from claude_desktop.domain.secrets import KeySource, SecretStoreError
 from claude_desktop.domain.session import Session
 from claude_desktop.domain.tasks import TaskRegistry
+from claude_desktop.domain.uploads import (
+    forget_missing_files,
+    is_missing_file_error,
+    resolve_request_files,
+    with_files_beta,
+)
 from claude_desktop.storage.store import MessageRecord, StorageError
 
 from .attachment_chips import AttachmentChip
@@ -683,8 +690,6 @@ class MainWindow(QMainWindow):
         conv = self.session.open
         model = self.session.model
         request = self.history.conversation_for_request(conv, upto=parent_id)
-        # Documents and images are read from the prompt cache on follow-up questions.
-        request.messages = mark_cache_breakpoint(request.messages)
         record = self.history.begin_answer(conv, parent_id, model)
         widget = self.view.begin_assistant_message(self.session.display_name(model))
         self._records[widget] = record
@@ -705,7 +710,19 @@ class MainWindow(QMainWindow):
             history.flush_answer(record.id, message)
 
         try:
-            result = await run_turn(session.client, request, _WidgetSink(widget), on_flush=flush)
+            prepared = await self._prepare_request(widget, request)
+            if isinstance(prepared, str):
+                self._fail_before_sending(widget, record, prepared)
+                return
+            result = await run_turn(session.client, prepared, _WidgetSink(widget), on_flush=flush)
+            if result.error is not None and is_missing_file_error(result.error):
+                # An uploaded file the API no longer has: upload it again, ask once more.
+                await forget_missing_files(session.client, history.store, prepared.messages)
+                again = await self._prepare_request(widget, request)
+                if isinstance(again, str):
+                    self._fail_before_sending(widget, record, again)
+                    return
+                result = await run_turn(session.client, again, _WidgetSink(widget), on_flush=flush)
         except asyncio.CancelledError:
             widget.mark_stopped()
             widget.finish(None, footer="")
@@ -717,6 +734,46 @@ class MainWindow(QMainWindow):
             widget.set_status(None)
         self.composer.set_streaming(False)
         self._show_result(widget, record, result, model)
+
+    async def _prepare_request(
+        self, widget: AssistantMessageWidget, request: Conversation
+    ) -> Conversation | str:
+        """The request as sent: within the API's limits, big documents uploaded once and
+        referenced by file id, the newest attachment marked for the prompt cache.
+        A string is the human reason it cannot be sent."""
+
+        def progress(name: str, done: int, total: int) -> None:
+            percent = 100 * done // total if total else 100
+            widget.set_status(f"Uploading {name}… {percent}%")
+
+        try:
+            check_conversation_limits(request.messages)
+            messages, needed = await resolve_request_files(
+                self.session.client, self.history.store, request.messages, progress=progress
+            )
+        except AttachmentError as exc:
+            return exc.human
+        except ClaudeError as exc:
+            return f"Uploading an attachment failed: {exc.human}"
+        finally:
+            widget.set_status(None)
+        return Conversation(
+            request.model,
+            max_tokens=request.max_tokens,
+            system=request.system,
+            # Documents and images are read from the prompt cache on follow-up questions.
+            messages=mark_cache_breakpoint(messages),
+            betas=with_files_beta(request.betas, needed),
+        )
+
+    def _fail_before_sending(
+        self, widget: AssistantMessageWidget, record: MessageRecord, reason: str
+    ) -> None:
+        self.composer.set_streaming(False)
+        widget.finish(None, footer="")
+        self.history.finish_answer(record.id, None, status="error", meta={"error": reason})
+        final = self._stored(widget, record)
+        widget.show_error(reason, lambda: self.regenerate(final))
 
     def _show_result(
         self, widget: AssistantMessageWidget, record: MessageRecord, result: TurnResult, model: str

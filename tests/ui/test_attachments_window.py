@@ -168,3 +168,51 @@ def test_macos_open_with_arrives_as_a_file_open_event(app: App, tmp_path: Path) 
     finally:
         qapp.removeEventFilter(handler)
     assert app.window.composer.tray.attachments()[0].name == "opened.png"
+
+
+def test_a_large_document_is_uploaded_once_and_sent_by_file_id(
+    app: App, qtbot: QtBot, tmp_path: Path
+) -> None:
+    import os
+
+    from PIL import Image
+
+    from tests.fakeapi import JSONResponse
+
+    big = tmp_path / "scan.pdf"
+    noise = Image.frombytes("RGB", (2600, 2600), os.urandom(2600 * 2600 * 3))
+    noise.save(big, "PDF", quality=95)
+    assert big.stat().st_size > 5_000_000
+    uploads = []
+
+    def upload(request: object) -> JSONResponse:
+        uploads.append(request)
+        return JSONResponse(
+            200,
+            {
+                "id": "file_011scan",
+                "type": "file",
+                "filename": "scan.pdf",
+                "mime_type": "application/pdf",
+                "size_bytes": big.stat().st_size,
+                "created_at": "2026-11-23T00:00:00Z",
+            },
+        )
+
+    app.api.route("POST", "/v1/files", upload)
+    drop(app, big)
+    ready(app, 1)
+    app.api.enqueue(SSEResponse(sse.text_stream(["A noisy scan."])))
+    app.type_and_send(qtbot, "What is on it?")
+    app.wait(lambda: not app.window.streaming, limit=20)
+    request = app.api.requests[-1]
+    assert "files-api-2025-04-14" in request.headers["anthropic-beta"]
+    document = request.json["messages"][0]["content"][0]
+    assert document["source"] == {"type": "file", "file_id": "file_011scan"}
+    assert len(uploads) == 1
+    # Asking again reuses the uploaded file rather than sending 5 MB once more.
+    app.api.enqueue(SSEResponse(sse.text_stream(["Still noisy."])))
+    app.type_and_send(qtbot, "Anything else?")
+    app.wait(lambda: not app.window.streaming, limit=20)
+    assert len(uploads) == 1
+    assert app.api.requests[-1].json["messages"][0]["content"][0]["source"]["type"] == "file"
