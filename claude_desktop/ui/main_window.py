@@ -43,6 +43,8 @@ from claude_desktop.domain.attachments import (
     check_request_limits,
     load_attachment,
     mark_cache_breakpoint,
+    restore_attachment,
+    store_attachment,
     user_content,
 )
 from claude_desktop.domain.chat import TurnResult, footer_text, run_turn
@@ -164,6 +166,7 @@ class MainWindow(QMainWindow):
         self._draft_timer.setInterval(DRAFT_SAVE_MS)
         self._draft_timer.timeout.connect(self.save_draft)
         self.composer.editor.textChanged.connect(self._draft_timer.start)
+        self.composer.tray.changed.connect(self._draft_timer.start)
 
         chat = QWidget(self)
         layout = QVBoxLayout(chat)
@@ -518,8 +521,10 @@ class MainWindow(QMainWindow):
             return  # the composer holds an old message being edited, not a draft
         text = self.composer.text()
         store = self.history.store
-        if text.strip():
-            store.save_draft(self.session.open.id, text)
+        attachments = self.composer.tray.attachments()
+        if text.strip() or attachments:
+            refs = [store_attachment(store, att) for att in attachments]
+            store.save_draft(self.session.open.id, text, refs)
         else:
             store.clear_draft(self.session.open.id)
 
@@ -528,6 +533,13 @@ class MainWindow(QMainWindow):
         self.composer.editor.blockSignals(True)
         self.composer.set_text(draft.text if draft else "")
         self.composer.editor.blockSignals(False)
+        restored = []
+        for ref in draft.attachments if draft else []:
+            try:
+                restored.append(restore_attachment(self.history.store, ref))
+            except AttachmentError as exc:
+                self.show_notice(exc.human)
+        self.composer.tray.set_attachments(restored)
         self.composer.editor.moveCursor(self.composer.editor.textCursor().MoveOperation.End)
 
     # -- showing a conversation ------------------------------------------------------------

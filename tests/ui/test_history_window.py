@@ -241,3 +241,23 @@ def test_export_from_the_window(app: App, qtbot: QtBot, tmp_path: Path) -> None:
     assert [m["role"] for m in data["messages"]] == ["user", "assistant"]
     assert data["messages"][1]["content"] == [{"type": "text", "text": "Seven."}]
     assert not list(tmp_path.glob("*.partial"))
+
+
+def test_a_draft_keeps_its_attachments_across_a_restart(
+    qtbot: QtBot, loop: qasync.QEventLoop, api: FakeAnthropicAPI, tmp_path: Path
+) -> None:
+    from PySide6.QtGui import QColor, QImage
+
+    picture = tmp_path / "sketch.png"
+    image = QImage(40, 30, QImage.Format.Format_RGB32)
+    image.fill(QColor("#228833"))
+    assert image.save(str(picture), "PNG")
+    with make_app(qtbot, loop, api) as app:
+        qtbot.keyClicks(app.window.composer.editor, "Look at this")
+        app.window.attach_paths([str(picture)])
+        tray = app.window.composer.tray
+        app.wait(lambda: len(tray.attachments()) == 1 and not tray.pending)
+        app.window.save_state()
+    with make_app(qtbot, loop, api) as again:
+        assert again.window.composer.text() == "Look at this"
+        assert [a.name for a in again.window.composer.tray.attachments()] == ["sketch.png"]
