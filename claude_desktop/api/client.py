@@ -135,20 +135,40 @@ class MessagesClient:
             params["after_id"] = str(last_id)
 
     async def _get_json(self, path: str, params: Mapping[str, str | int]) -> dict[str, Any]:
+        return await self.request_json("GET", path, params=params)
+
+    async def request_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        betas: Sequence[str] = (),
+        headers: Mapping[str, str] | None = None,
+        content: Callable[[], AsyncIterator[bytes]] | None = None,
+    ) -> dict[str, Any]:
+        """A JSON request to `path`, retried by the same rules as a stream before content.
+
+        `content` makes the body afresh for each attempt (a streamed upload can't be re-read).
+        """
         attempt = 0
         while True:
             try:
-                response = await self._http.get(
-                    self.base_url + path, params=params, headers=self._headers()
+                response = await self._http.request(
+                    method,
+                    self.base_url + path,
+                    params=params,
+                    headers={**self._headers(betas), **(headers or {})},
+                    content=content() if content is not None else None,
                 )
                 if response.status_code >= 400:
                     raise _status_error(response, response.content)
                 data = response.json()
                 if not isinstance(data, dict):
-                    raise ProtocolError(f"{path} did not return a JSON object")
+                    raise ProtocolError(f"{method} {path} did not return a JSON object")
                 return data
             except ValueError as exc:
-                raise ProtocolError(f"{path} returned invalid JSON") from exc
+                raise ProtocolError(f"{method} {path} returned invalid JSON") from exc
             except httpx.TimeoutException:
                 error: ClaudeError = StreamTimeoutError(self.read_timeout, host=self.host)
             except httpx.TransportError as exc:

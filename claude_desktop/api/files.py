@@ -13,18 +13,11 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from .client import MessagesClient
 from .errors import (
     APIStatusError,
-    ClaudeError,
-    ConnectionFailedError,
     ProtocolError,
-    StreamTimeoutError,
-    error_from_body,
 )
-from .retry import parse_retry_after, parse_should_retry, retry_delay, should_retry
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +49,6 @@ async def upload_file(
     Retried like other requests (429, 5xx, connection failures); progress never goes
     backwards across a retry.
     """
-    url = client.base_url + "/v1/files"
     boundary = secrets.token_hex(16)
     head, tail = _multipart_envelope(boundary, name, media_type)
     total = len(data)
@@ -79,75 +71,26 @@ async def upload_file(
         report(total)
 
     headers = {
-        **client._headers([FILES_BETA]),
         "content-type": f"multipart/form-data; boundary={boundary}",
         # A known length: the upload goes out whole instead of chunk-encoded.
         "content-length": str(len(head) + total + len(tail)),
     }
-    result = await _request(client, "POST", url, headers=headers, content=body)
+    result = await client.request_json(
+        "POST", "/v1/files", betas=[FILES_BETA], headers=headers, content=body
+    )
     report(total)
     return _file_info(result)
 
 
 async def file_exists(client: MessagesClient, file_id: str) -> bool:
     """Whether the API still has the file (uploads can be deleted or expire)."""
-    url = f"{client.base_url}/v1/files/{file_id}"
     try:
-        await _request(client, "GET", url, headers=client._headers([FILES_BETA]))
+        await client.request_json("GET", f"/v1/files/{file_id}", betas=[FILES_BETA])
     except APIStatusError as exc:
         if exc.status_code == 404:
             return False
         raise
     return True
-
-
-async def _request(
-    client: MessagesClient,
-    method: str,
-    url: str,
-    *,
-    headers: dict[str, str],
-    content: Callable[[], AsyncIterator[bytes]] | None = None,
-) -> dict[str, Any]:
-    attempt = 0
-    while True:
-        try:
-            response = await client._http.request(
-                method,
-                url,
-                headers=headers,
-                content=content() if content is not None else None,
-            )
-            if response.status_code >= 400:
-                raise error_from_body(
-                    response.status_code,
-                    response.content,
-                    request_id=response.headers.get("request-id"),
-                    retry_after=parse_retry_after(response.headers),
-                    should_retry=parse_should_retry(response.headers),
-                )
-            data = response.json()
-            if not isinstance(data, dict):
-                raise ProtocolError(f"{method} {url} did not return a JSON object")
-            return data
-        except ValueError as exc:
-            raise ProtocolError(f"{method} {url} returned invalid JSON") from exc
-        except httpx.TimeoutException:
-            error: ClaudeError = StreamTimeoutError(client.read_timeout, host=client.host)
-        except httpx.TransportError as exc:
-            error = ConnectionFailedError(str(exc) or type(exc).__name__, host=client.host)
-        except ClaudeError as exc:
-            error = exc
-        if attempt >= client.max_retries or not should_retry(error):
-            log.warning(
-                "Files API %s failed: %s (request id %s)",
-                method,
-                error,
-                error.request_id or "none",
-            )
-            raise error
-        await client._sleep(retry_delay(attempt, error))
-        attempt += 1
 
 
 def _multipart_envelope(boundary: str, name: str, media_type: str) -> tuple[bytes, bytes]:
