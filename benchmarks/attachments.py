@@ -1,0 +1,174 @@
+"""Attachments: preparing a big photo and big PDFs, and how long the window stalls meanwhile.
+
+Runs when the app has `claude_desktop.domain.attachments` with `load_attachment` (and
+`prepare_attachment`); skipped otherwise. On the app's qasync loop, with a heartbeat timer
+running (`common.Heartbeat`), each file goes through `load_attachment` (the worker thread
+the window uses) and then `to_block()`, the base64 encoding the window does on sending.
+
+The files are made here: a 24-megapixel JPEG (which the app downscales), a PDF just under
+the API's request limit, and a 30 MB PDF, which the app must refuse (its base64 is over the
+32 MB a request may carry), quickly and without freezing the window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from .common import Heartbeat, Metric, qt_environment, worker_main
+
+MODULE = "claude_desktop.domain.attachments"
+TARGET_STALL_MS = 100.0
+PHOTO_SIZE = (6000, 4000)  # 24 MP
+MB = 1_000_000
+
+
+def available() -> bool:
+    if importlib.util.find_spec(MODULE) is None:
+        return False
+    module = importlib.import_module(MODULE)
+    return hasattr(module, "prepare_attachment") and hasattr(module, "load_attachment")
+
+
+def make_photo(path: Path) -> None:
+    """A 24 MP JPEG with a photo's detail: smooth light plus sensor-like noise (~10 MB)."""
+    from PIL import Image
+
+    width, height = PHOTO_SIZE
+    light = Image.radial_gradient("L").resize((width, height))
+    noise = Image.effect_noise((width, height), 24)
+    sky = Image.linear_gradient("L").resize((width, height))
+    Image.merge("RGB", (light, noise, sky)).save(path, "JPEG", quality=92)
+
+
+def make_pdf(path: Path, size: int, pages: int = 10) -> None:
+    """A valid PDF of about `size` bytes: `pages` pages, each one big uncompressed image,
+    as a scanned document is (random pixels, so nothing along the way can shrink it)."""
+    width = 1000
+    height = size // pages // (width * 3)
+    pixels = width * height * 3
+    objects: list[bytes] = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>"
+        % (b" ".join(b"%d 0 R" % (3 + 3 * i) for i in range(pages)), pages),
+    ]
+    draw = b"q 595 0 0 842 0 0 cm /Im0 Do Q"
+    for i in range(pages):
+        page, content, image = 3 + 3 * i, 4 + 3 * i, 5 + 3 * i
+        assert len(objects) + 1 == page
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+            b"/Resources << /XObject << /Im0 %d 0 R >> >> /Contents %d 0 R >>" % (image, content)
+        )
+        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(draw), draw))
+        objects.append(
+            b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB "
+            b"/BitsPerComponent 8 /Length %d >>\nstream\n%s\nendstream"
+            % (width, height, pixels, os.urandom(pixels))
+        )
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    path.write_bytes(out)
+
+
+async def attach(path: Path) -> dict[str, Any]:
+    """Prepare and encode `path` as the window does, timing it and the loop's longest stall."""
+    attachments = importlib.import_module(MODULE)
+    heartbeat = Heartbeat()
+    await asyncio.sleep(0.05)  # the loop settles after the previous file
+    heartbeat.start()
+    started = time.perf_counter()
+    result: dict[str, Any] = {}
+    try:
+        attachment = await attachments.load_attachment(path)
+        loaded = time.perf_counter()
+        attachment.to_block()  # the base64 a request carries, made on the GUI thread
+        result["encode_ms"] = (time.perf_counter() - loaded) * 1000
+        result["summary"] = attachment.summary
+        result["sent_bytes"] = len(attachment.data)
+    except attachments.AttachmentError as exc:
+        result["refused"] = exc.human
+    result["ms"] = (time.perf_counter() - started) * 1000
+    result["stall_ms"] = heartbeat.stop()
+    return result
+
+
+async def measure(files: dict[str, Path]) -> dict[str, dict[str, Any]]:
+    return {name: await attach(path) for name, path in files.items()}
+
+
+def run(args: argparse.Namespace) -> list[Metric]:
+    case = "6 attachments"
+    if not available():
+        return [Metric("attach", case, "attachments", None, "ms", note=f"skipped: no {MODULE}")]
+    qt_environment(base_url=args.base_url)
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from claude_desktop.app import run_on_qt_loop
+
+    attachments = importlib.import_module(MODULE)
+    # The largest PDF whose base64 fits in a request: the biggest the app accepts.
+    largest_pdf = int(attachments.MAX_REQUEST_BYTES * 3 / 4) - MB
+    with tempfile.TemporaryDirectory(prefix="cd-bench-attach-") as tmp:
+        files = {"photo": Path(tmp) / "photo-24mp.jpg"}
+        make_photo(files["photo"])
+        files["pdf"] = Path(tmp) / f"scan-{largest_pdf // MB}mb.pdf"
+        make_pdf(files["pdf"], largest_pdf)
+        files["pdf30"] = Path(tmp) / "scan-30mb.pdf"
+        make_pdf(files["pdf30"], 30 * MB)
+        sizes = {name: path.stat().st_size for name, path in files.items()}
+        app = QApplication.instance() or QApplication([sys.argv[0]])
+        loop = qasync.QEventLoop(app)
+        asyncio.set_event_loop(loop)
+        try:
+            results = run_on_qt_loop(loop, measure(files))
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+
+    labels = {
+        "photo": "24 MP JPEG",
+        "pdf": f"{sizes.get('pdf', 0) / MB:.0f} MB PDF",
+        "pdf30": "30 MB PDF",
+    }
+    metrics = []
+    for name, result in results.items():
+        label = f"{labels[name]} ({sizes[name] / MB:.1f} MB)"
+        if "refused" in result:
+            note = f"refused: {result['refused']}"
+        else:
+            note = (
+                f"{result['summary']}; sends {result['sent_bytes'] / MB:.1f} MB; "
+                f"base64 {result['encode_ms']:.0f} ms"
+            )
+        metrics.append(Metric(f"attach.{name}", case, f"{label}: attach and encode",
+                              result["ms"], "ms", note=note))  # fmt: skip
+        metrics.append(Metric(f"attach.{name}.stall", case, f"{label}: longest stall",
+                              result["stall_ms"], "ms", TARGET_STALL_MS))  # fmt: skip
+    return metrics
+
+
+def main() -> None:
+    worker_main(run)
+
+
+if __name__ == "__main__":
+    main()

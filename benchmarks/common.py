@@ -1,0 +1,220 @@
+"""What every benchmark shares: figures and their targets, the environment, RSS, the machine.
+
+A case module measures in its own process and hands back a list of `Metric`s as JSON
+(`worker_main`); the runner (`benchmarks.__main__`) judges them against their targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import itertools
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+#: A target counts as badly missed (and fails CI) only beyond this factor: never on noise.
+FAIL_FACTOR = 2.0
+#: The key the app finds in the environment (never a real one: the server is loopback).
+BENCH_KEY = "sk-ant-benchmark-0000"
+
+
+@dataclass
+class Metric:
+    """One figure; `target` is the most it may be (None: reported, not judged)."""
+
+    key: str
+    case: str
+    name: str
+    value: float | None
+    unit: str
+    target: float | None = None
+    note: str = ""
+
+    @property
+    def verdict(self) -> str:
+        if self.value is None:
+            return "skipped"
+        if self.target is None:
+            return ""
+        if self.value <= self.target:
+            return "pass"
+        if self.value <= self.target * FAIL_FACTOR:
+            return "MISS"
+        return f"FAIL (>{FAIL_FACTOR:g}x)"
+
+    @property
+    def failed(self) -> bool:
+        return self.verdict.startswith("FAIL")
+
+    def shown(self, value: float | None = None) -> str:
+        value = self.value if value is None else value
+        if value is None:
+            return "-"
+        if self.unit == "x":
+            return f"{value:.2f}x"
+        if self.unit == "MB":
+            return f"{value:.0f} MB"
+        if self.unit == "s":
+            return f"{value:.2f} s"
+        if self.unit == "ms":
+            return f"{value:.1f} ms" if value < 100 else f"{value:.0f} ms"
+        return f"{value:g} {self.unit}".strip()
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "verdict": self.verdict}
+
+
+def scratch_dir(prefix: str) -> str:
+    """A new temporary directory, removed when this process exits."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
+def qt_environment(data_dir: str | None = None, base_url: str | None = None) -> None:
+    """Set up this process as every benchmark process runs: offscreen Qt, PySide6 for qasync,
+    a throwaway data dir, the loopback API and a key from the environment (no keyring)."""
+    # Forced, not defaulted: CI has an X server, and the figures must not depend on it.
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    os.environ["QT_API"] = "pyside6"
+    os.environ["ANTHROPIC_API_KEY"] = BENCH_KEY
+    if base_url is not None:
+        os.environ["ANTHROPIC_BASE_URL"] = base_url
+    os.environ["CLAUDE_DESKTOP_DATA_DIR"] = data_dir or scratch_dir("cd-bench-")
+    if not os.environ.get("XDG_RUNTIME_DIR"):
+        # Qt warns on every start without one; a private temporary one keeps the output clean.
+        os.environ["XDG_RUNTIME_DIR"] = scratch_dir("cd-bench-runtime-")
+
+
+def rss_mb(pid: int | str = "self") -> float:
+    """Resident memory now (VmRSS), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS in /proc/status")
+
+
+class Heartbeat:
+    """A 5 ms repeating timer on the Qt event loop; its longest lateness is the loop's
+    longest stall (nothing can respond to a person while it lasts)."""
+
+    INTERVAL_MS = 5
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self.beats: list[float] = []
+        self._timer = QTimer()
+        # Precise: a coarse timer may fire up to 5% late by design, which is not a stall.
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(self.INTERVAL_MS)
+        self._timer.timeout.connect(lambda: self.beats.append(time.perf_counter()))
+
+    def start(self) -> None:
+        self.beats.clear()
+        self.beats.append(time.perf_counter())
+        self._timer.start()
+
+    def stop(self) -> float:
+        """Stop; the longest stall since `start`, in ms."""
+        self._timer.stop()
+        self.beats.append(time.perf_counter())
+        gaps = [b - a for a, b in itertools.pairwise(self.beats)]
+        return max(0.0, max(gaps, default=0.0) * 1000 - self.INTERVAL_MS)
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """The nearest-rank percentile (no interpolation: a real observed value)."""
+    ordered = sorted(values)
+    index = max(0, min(len(ordered) - 1, round(fraction * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def machine() -> dict[str, Any]:
+    """Where the figures came from."""
+    info: dict[str, Any] = {
+        "cpu": platform.processor() or platform.machine(),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        for line in meminfo.read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                info["ram_gb"] = round(int(line.split()[1]) / 1024**2, 1)
+    try:
+        import httpx
+        import PySide6
+        from PySide6.QtCore import qVersion
+
+        info.update(pyside6=PySide6.__version__, qt=qVersion(), httpx=httpx.__version__)
+    except ImportError:
+        pass
+    try:
+        commit = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        info["commit"] = commit
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    return info
+
+
+# -- running a case in its own process -----------------------------------------------------
+
+
+def worker_main(run: Callable[[argparse.Namespace], list[Metric]]) -> None:
+    """The entry point of a case module: measure, then write the metrics as JSON."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--short", action="store_true")
+    parser.add_argument("--base-url", required=True)
+    parser.add_argument("--out", required=True, type=Path)
+    args = parser.parse_args()
+    metrics = run(args)
+    args.out.write_text(json.dumps([asdict(m) for m in metrics]))
+
+
+def run_worker(
+    module: str, *, short: bool, base_url: str, timeout: float
+) -> tuple[list[Metric], str]:
+    """Run `python -m benchmarks.<module>` in a fresh process; its metrics and its stderr."""
+    with tempfile.TemporaryDirectory(prefix="cd-bench-") as tmp:
+        out = Path(tmp) / "metrics.json"
+        command = [sys.executable, "-m", f"benchmarks.{module}", "--base-url", base_url]
+        command += ["--out", str(out)] + (["--short"] if short else [])
+        proc = subprocess.run(
+            command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+        )
+        if proc.returncode != 0 or not out.exists():
+            raise RuntimeError(
+                f"benchmarks.{module} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
+            )
+        metrics = [Metric(**item) for item in json.loads(out.read_text())]
+    return metrics, proc.stderr

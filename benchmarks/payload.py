@@ -1,0 +1,93 @@
+"""The answers the benchmarks stream: realistic Markdown (headings, lists, code, tables).
+
+The question names how many deltas the answer has (`question(n)`), so the server can tell
+what to send from the request alone, whoever made it: bare httpx, the client or the app.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import json
+import random
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tests.sse import text_stream
+
+_MARKER = re.compile(r"bench-deltas=(\d+)")
+_PACE = re.compile(r"bench-pace-ms=([\d.]+)")
+_CONFTEST = Path(__file__).resolve().parent.parent / "tests" / "ui" / "conftest.py"
+_BUILDERS = ("_SECTIONS", "realistic_answer", "cut_into_deltas", "answer_of_deltas")
+
+
+def _answer_builders() -> dict[str, Any]:
+    """The UI tests' answer builders (tests/ui/conftest.py), so the benchmarks stream the
+    answers the tests do. Only their definitions are run: importing that module would load
+    pytest and the test harness, 20 MB that the memory figures would charge to the app."""
+    source = _CONFTEST.read_text(encoding="utf-8")
+    names = set(_BUILDERS)
+    parts = [
+        ast.get_source_segment(source, node) or ""
+        for node in ast.parse(source).body
+        if (isinstance(node, ast.FunctionDef) and node.name in names)
+        or (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id in names for t in node.targets)
+        )
+    ]
+    # As that module has them: annotations stay unevaluated (they may name its imports).
+    code = "\n\n".join(["from __future__ import annotations", *parts])
+    namespace: dict[str, Any] = {"random": random}
+    exec(compile(code, str(_CONFTEST), "exec"), namespace)
+    missing = [name for name in _BUILDERS if name not in namespace]
+    if missing:
+        raise RuntimeError(f"{_CONFTEST} no longer defines {', '.join(missing)}")
+    return namespace
+
+
+_builders = _answer_builders()
+#: An answer of at least `min_chars` characters.
+realistic_answer: Callable[[int], str] = _builders["realistic_answer"]
+_answer_of_deltas: Callable[[int], tuple[str, list[str]]] = _builders["answer_of_deltas"]
+
+
+def question(deltas: int, pace_ms: float | None = None) -> str:
+    """A question whose answer has `deltas` deltas, sent one event every `pace_ms` if given
+    (else as fast as the socket takes them)."""
+    pace = f" bench-pace-ms={pace_ms}" if pace_ms else ""
+    return f"Write a long guide with code and tables. bench-deltas={deltas}{pace}"
+
+
+def asked(body: bytes) -> tuple[int, float | None] | None:
+    """What the last message of a Messages request asks for: (deltas, pace_ms), if anything."""
+    try:
+        messages = json.loads(body)["messages"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    last = json.dumps(messages[-1]) if messages else ""
+    found = _MARKER.search(last)
+    if not found:
+        return None
+    pace = _PACE.search(last)
+    return int(found.group(1)), float(pace.group(1)) if pace else None
+
+
+@functools.cache
+def answer(deltas: int) -> tuple[str, tuple[str, ...]]:
+    """The answer's full text and its deltas (the same for every reader of the stream)."""
+    text, parts = _answer_of_deltas(deltas)
+    return text, tuple(parts)
+
+
+@functools.cache
+def sse(deltas: int) -> bytes:
+    """The answer as the API's wire bytes: message_start ... message_stop."""
+    return text_stream(list(answer(deltas)[1]))
+
+
+def sse_events(deltas: int) -> list[bytes]:
+    """The same bytes cut into its events, each with its blank line."""
+    return [event + b"\n\n" for event in sse(deltas).split(b"\n\n") if event]

@@ -1,0 +1,199 @@
+"""Cold start: from before the process is spawned to the main window shown and idle.
+
+The app runs from source through `claude_desktop.app.main`, exactly as `claude-desktop`
+starts, with one hook added in the child (not in the app): once `MainWindow.start` has
+returned, a zero-time timer, which fires when the event loop first has nothing else to do,
+prints the time and the resident memory, then asks the window to quit. A bare PySide6 window
+measured the same way is the baseline. The frozen bundle has no such hook, so it is timed
+to the line its `--self-test` prints once its window is shown and drawn; the same self-test
+from source is timed alongside, for comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+
+from .common import ROOT, Metric, median, qt_environment, rss_mb, scratch_dir, worker_main
+
+TARGET_START_S = 1.0
+FROZEN = ROOT / "dist" / "claude-desktop" / "claude-desktop"
+READY = re.compile(r"^READY (?P<at>[\d.]+) (?P<rss>[\d.]+)")
+
+# Both print "READY <time.monotonic()> <VmRSS MB>": CLOCK_MONOTONIC is shared by all the
+# processes of the machine, so the parent can subtract its own reading from before the spawn.
+_REPORT = """
+def _report():
+    import time
+    rss = 0.0
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            rss = int(line.split()[1]) / 1024
+    print(f"READY {time.monotonic():.6f} {rss:.1f}", flush=True)
+"""
+
+APP_CHILD = (
+    _REPORT
+    + """
+import sys
+from PySide6.QtCore import QTimer
+from claude_desktop import app
+from claude_desktop.ui.main_window import MainWindow
+
+_start = MainWindow.start
+
+async def start(self):
+    await _start(self)
+    def ready():
+        assert self.isVisible() and self.windowHandle().isExposed()
+        _report()
+        self.quit_requested.emit()
+    QTimer.singleShot(0, ready)
+
+MainWindow.start = start
+sys.exit(app.main(["claude-desktop"]))
+"""
+)
+
+BARE_CHILD = (
+    _REPORT
+    + """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+
+app = QApplication(sys.argv)
+window = QMainWindow()
+window.setWindowTitle("Claude")
+window.resize(1100, 780)
+window.show()
+def ready():
+    _report()
+    app.quit()
+QTimer.singleShot(0, ready)
+sys.exit(app.exec())
+"""
+)
+
+
+def _child_env(base_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    # Each start gets an empty data dir: a first start after install, with the key in the
+    # environment (the keyring would time D-Bus, not the app).
+    env["CLAUDE_DESKTOP_DATA_DIR"] = scratch_dir("cd-bench-start-")
+    env["ANTHROPIC_BASE_URL"] = base_url
+    return env
+
+
+def time_child(code: str, base_url: str) -> tuple[float, float]:
+    """Seconds from before the spawn to READY, and the child's RSS then (MB)."""
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=_child_env(base_url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    for line in proc.stdout.splitlines():
+        if found := READY.match(line):
+            return float(found["at"]) - started, float(found["rss"])
+    raise RuntimeError(f"the child never got ready (exit {proc.returncode}):\n{proc.stderr}")
+
+
+def time_self_test(command: list[str], base_url: str) -> tuple[float, float]:
+    """Seconds from before the spawn to the self-test's "window" line, and RSS then (MB)."""
+    env = _child_env(base_url)
+    env.pop("ANTHROPIC_BASE_URL")  # no stream check: only the window matters here
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if re.match(r"\s*\S+\s+window\s", line):
+                at = time.monotonic() - started
+                rss = rss_mb(proc.pid)
+                if line.split()[0] != "ok":
+                    raise RuntimeError(f"the self-test's window check failed: {line.strip()}")
+                return at, rss
+        raise RuntimeError(f"no window line from {command[0]}: {proc.stderr.read()}")
+    finally:
+        proc.kill()  # the remaining checks do not matter here
+        proc.wait()
+
+
+def _frozen(base_url: str, case: str) -> Metric:
+    """The bundle's --self-test to its window, or why it was not timed (its own CI gate
+    checks the bundle; here a missing or broken one only goes unmeasured)."""
+    if not os.access(FROZEN, os.X_OK):
+        why = f"skipped: no {FROZEN.relative_to(ROOT)} (packaging/build.py makes it)"
+        return Metric("start.frozen", case, "frozen bundle", None, "s", TARGET_START_S, why)
+    try:
+        frozen = [time_self_test([str(FROZEN), "--self-test"], base_url) for _ in range(3)]
+        source = [sys.executable, "-m", "claude_desktop", "--self-test"]
+        from_source = median([time_self_test(source, base_url)[0] for _ in range(3)])
+    except (RuntimeError, OSError) as exc:
+        why = f"skipped: its --self-test did not show the window ({exc})"
+        return Metric("start.frozen", case, "frozen bundle", None, "s", TARGET_START_S, why)
+    seconds, rss = median([t for t, _ in frozen]), median([r for _, r in frozen])
+    return Metric(
+        "start.frozen",
+        case,
+        "frozen bundle, to its --self-test window shown",
+        seconds,
+        "s",
+        TARGET_START_S,
+        f"median of 3; RSS {rss:.0f} MB; the same from source: {from_source:.2f} s",
+    )
+
+
+def run(args: argparse.Namespace) -> list[Metric]:
+    qt_environment(base_url=args.base_url)
+    repeat = 3 if args.short else 7
+    app_runs = [time_child(APP_CHILD, args.base_url) for _ in range(repeat)]
+    bare_runs = [time_child(BARE_CHILD, args.base_url) for _ in range(repeat)]
+    app_s, app_rss = median([t for t, _ in app_runs]), median([r for _, r in app_runs])
+    bare_s, bare_rss = median([t for t, _ in bare_runs]), median([r for _, r in bare_runs])
+    case = "4 cold start"
+    metrics = [
+        Metric(
+            "start.app",
+            case,
+            "app from source, to window shown and idle",
+            app_s,
+            "s",
+            TARGET_START_S,
+            f"median of {repeat}; RSS {app_rss:.0f} MB",
+        ),
+        Metric(
+            "start.bare",
+            case,
+            "(bare PySide6 window)",
+            bare_s,
+            "s",
+            note=f"median of {repeat}; RSS {bare_rss:.0f} MB",
+        ),
+    ]
+    metrics.append(_frozen(args.base_url, case))
+    # The memory case's baselines: RSS when idle, just after start-up.
+    metrics += [
+        Metric("start.bare_rss", "5 memory", "(bare PySide6 window, idle)", bare_rss, "MB"),
+        Metric("start.app_rss", "5 memory", "(app from source, idle)", app_rss, "MB"),
+    ]
+    return metrics
+
+
+def main() -> None:
+    worker_main(run)
+
+
+if __name__ == "__main__":
+    main()
