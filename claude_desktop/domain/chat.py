@@ -34,7 +34,6 @@ class TurnSink(Protocol):
     def on_text(self, text: str) -> None: ...
     def on_thinking(self, text: str) -> None: ...
     def on_status(self, text: str | None) -> None: ...
-    def on_restart(self) -> None: ...
 
 
 @dataclass
@@ -63,8 +62,8 @@ async def run_turn(
     """Stream the answer to the conversation's last question into `sink`.
 
     `on_flush` gets the partial answer about once a second (to save it as it grows).
-    Cancelling the task stops the stream; the partial answer is kept and the
-    cancellation propagates once the conversation is up to date.
+    Cancelling the task stops the stream; the partial answer goes to `on_flush` before
+    the cancellation propagates.
     """
     started = time.monotonic()
     first: float | None = None
@@ -100,20 +99,16 @@ async def run_turn(
     except asyncio.CancelledError:
         result.stopped = True
         result.message = stream.message
-        _finish(conversation, result, started, first)
+        _finish(result, started, first)
         if on_flush is not None:
             on_flush(result.message)
         raise
-    return _finish(conversation, result, started, first)
+    return _finish(result, started, first)
 
 
-def _finish(
-    conversation: Conversation, result: TurnResult, started: float, first: float | None
-) -> TurnResult:
+def _finish(result: TurnResult, started: float, first: float | None) -> TurnResult:
     result.time_to_first_token = first
     result.total_time = time.monotonic() - started
-    if result.message is not None:
-        conversation.add_assistant(result.message)
     return result
 
 

@@ -1,11 +1,13 @@
-"""A conversation in API form: the messages a request carries, and its per-chat settings."""
+"""One request to the Messages API: the branch's messages in API form, model and settings.
+
+Built from the history for each turn (`History.conversation_for_request`); nothing keeps
+it afterwards, the history does.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-
-from claude_desktop.api.message import Message
 
 MessageParam = dict[str, Any]
 
@@ -19,29 +21,6 @@ class Conversation:
     #: `anthropic-beta` features the request needs (e.g. the Files API).
     betas: list[str] = field(default_factory=list)
 
-    def add_user_text(self, text: str) -> None:
-        """Add a question; after a failed turn it joins the unanswered one, keeping roles
-        alternating as the API requires."""
-        block = {"type": "text", "text": text}
-        if self.messages and self.messages[-1]["role"] == "user":
-            last = self.messages[-1]
-            content = last["content"]
-            if isinstance(content, str):
-                content = [{"type": "text", "text": content}]
-            last["content"] = [*content, block]
-        else:
-            self.messages.append({"role": "user", "content": [block]})
-
-    def add_assistant(self, message: Message) -> None:
-        """Keep an answer, partial ones included; an empty one adds nothing."""
-        content = [b for b in message.content if not _is_empty(b)]
-        if content:
-            self.messages.append({"role": "assistant", "content": content})
-
-    @property
-    def awaiting_answer(self) -> bool:
-        return bool(self.messages) and self.messages[-1]["role"] == "user"
-
     def request_body(self) -> dict[str, Any]:
         body: dict[str, Any] = {
             "model": self.model,
@@ -51,8 +30,3 @@ class Conversation:
         if self.system.strip():
             body["system"] = self.system
         return body
-
-
-def _is_empty(block: dict[str, Any]) -> bool:
-    # A text block with no text is refused by the API when sent back.
-    return block.get("type") == "text" and not block.get("text")

@@ -49,7 +49,7 @@ from claude_desktop.domain.attachments import (
 )
 from claude_desktop.domain.chat import TurnResult, footer_text, run_turn
 from claude_desktop.domain.conversation import Conversation
-from claude_desktop.domain.history import group_by_recency, text_of
+from claude_desktop.domain.history import History, group_by_recency, text_of
 from claude_desktop.domain.secrets import KeySource, SecretStoreError
 from claude_desktop.domain.session import Session
 from claude_desktop.domain.tasks import TaskRegistry
@@ -100,9 +100,6 @@ class _WidgetSink:
 
     def on_status(self, text: str | None) -> None:
         self.widget.set_status(text)
-
-    def on_restart(self) -> None:
-        pass
 
 
 class MainWindow(QMainWindow):
@@ -320,7 +317,7 @@ class MainWindow(QMainWindow):
     # -- conversations ---------------------------------------------------------------------
 
     @property
-    def history(self) -> Any:
+    def history(self) -> History:
         return self.session.history
 
     def _refresh_sidebar(self) -> None:
@@ -695,12 +692,6 @@ class MainWindow(QMainWindow):
             self._editing = None
             self.edit_bar.hide()
             self._load_draft()
-
-    def retry(self) -> None:
-        """Ask again for the last answer of the branch (used by Retry after an error)."""
-        branch = self.session.open.branch
-        if branch and branch[-1].role == "assistant":
-            self.regenerate(branch[-1])
 
     def _start_answer(self, parent_id: int) -> None:
         conv = self.session.open

@@ -526,3 +526,14 @@ def test_store_and_restore(tmp_path: Path) -> None:
         assert again.data == att.data and again.size == att.size and again.downscaled
         with pytest.raises(AttachmentError):
             restore_attachment(store, {**ref, "sha256": "0" * 64})
+
+
+def test_loading_encodes_base64_in_the_worker(tmp_path: Path) -> None:
+
+    from claude_desktop.domain.attachments import load_attachment
+
+    path = tmp_path / "tiny.png"
+    Image.new("RGB", (8, 8), "red").save(path)
+    attachment = asyncio.run(load_attachment(path))
+    # Already computed, so nothing is left for the UI thread when the message is sent.
+    assert "base64" in attachment.__dict__

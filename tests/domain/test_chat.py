@@ -11,6 +11,8 @@ from claude_desktop.api.errors import AuthenticationError, StreamInterruptedErro
 from claude_desktop.api.message import Message, Usage
 from claude_desktop.domain.chat import TurnResult, footer_text, run_turn
 from claude_desktop.domain.conversation import Conversation
+from claude_desktop.domain.history import request_messages
+from claude_desktop.storage.store import MessageRecord
 from tests import sse
 from tests.fakeapi import FakeAnthropicAPI, SSEResponse, api_error
 
@@ -33,12 +35,16 @@ class Sink:
     def on_status(self, text: str | None) -> None:
         self.statuses.append(text)
 
-    def on_restart(self) -> None:
-        pass
-
 
 async def _no_sleep(delay: float) -> None:
     pass
+
+
+def asking(
+    text: str, model: str = "m", *, max_tokens: int = 8192, system: str = ""
+) -> Conversation:
+    user = {"role": "user", "content": [{"type": "text", "text": text}]}
+    return Conversation(model, max_tokens=max_tokens, system=system, messages=[user])
 
 
 def turn(api: FakeAnthropicAPI, conversation: Conversation) -> tuple[TurnResult, Sink]:
@@ -51,18 +57,19 @@ def turn(api: FakeAnthropicAPI, conversation: Conversation) -> tuple[TurnResult,
     return asyncio.run(go()), sink
 
 
-def test_a_turn_streams_and_lands_in_the_conversation(fake_api: FakeAnthropicAPI) -> None:
+def test_a_turn_streams_and_its_answer_goes_back_unchanged(fake_api: FakeAnthropicAPI) -> None:
     fake_api.enqueue(SSEResponse(sse.thinking_stream(["Hm"], "sig", ["Hi ", "there"])))
-    conversation = Conversation("claude-sonnet-4-6", max_tokens=100, system="Be kind.")
-    conversation.add_user_text("Hello")
+    conversation = asking("Hello", "claude-sonnet-4-6", max_tokens=100, system="Be kind.")
     result, sink = turn(fake_api, conversation)
     assert result.ok and "".join(sink.text) == "Hi there" and sink.thinking == ["Hm"]
     assert result.time_to_first_token is not None
     assert result.time_to_first_token <= result.total_time
     assert fake_api.requests[0].json["system"] == "Be kind."
-    assert conversation.messages[-1]["role"] == "assistant"
+    assert result.message is not None
+    answer = result.message.to_param()
+    assert answer["role"] == "assistant"
     # Thinking goes back unchanged, signature and all.
-    assert conversation.messages[-1]["content"][0] == {
+    assert answer["content"][0] == {
         "type": "thinking",
         "thinking": "Hm",
         "signature": "sig",
@@ -72,37 +79,40 @@ def test_a_turn_streams_and_lands_in_the_conversation(fake_api: FakeAnthropicAPI
 def test_multi_turn_requests_carry_the_whole_conversation(fake_api: FakeAnthropicAPI) -> None:
     fake_api.enqueue(SSEResponse(sse.text_stream(["One"])))
     fake_api.enqueue(SSEResponse(sse.text_stream(["Two"])))
-    conversation = Conversation("m")
-    conversation.add_user_text("first")
-    turn(fake_api, conversation)
-    conversation.add_user_text("second")
-    turn(fake_api, conversation)
-    assert [m["role"] for m in fake_api.requests[1].json["messages"]] == [
-        "user",
-        "assistant",
-        "user",
+    conversation = asking("first")
+    first, _ = turn(fake_api, conversation)
+    assert first.message is not None
+    conversation.messages += [
+        first.message.to_param(),
+        {"role": "user", "content": [{"type": "text", "text": "second"}]},
     ]
+    turn(fake_api, conversation)
+    sent = fake_api.requests[1].json["messages"]
+    assert [m["role"] for m in sent] == ["user", "assistant", "user"]
+    assert sent[1]["content"] == [{"type": "text", "text": "One"}]
 
 
 def test_a_failed_turn_keeps_the_partial_answer(fake_api: FakeAnthropicAPI) -> None:
     body = sse.message_stream([sse.text_block(["Par", "tial"])], finish=False)
     fake_api.enqueue(SSEResponse(body, then="drop"))
-    conversation = Conversation("m")
-    conversation.add_user_text("q")
-    result, _ = turn(fake_api, conversation)
+    result, _ = turn(fake_api, asking("q"))
     assert isinstance(result.error, StreamInterruptedError)
     assert result.message is not None and result.message.text == "Partial"
-    assert conversation.messages[-1]["content"] == [{"type": "text", "text": "Partial"}]
+    assert result.message.content == [{"type": "text", "text": "Partial"}]
 
 
 def test_a_question_after_a_failure_joins_the_unanswered_one(fake_api: FakeAnthropicAPI) -> None:
     fake_api.enqueue(api_error(401, "authentication_error", "bad"))
-    conversation = Conversation("m")
-    conversation.add_user_text("first")
-    result, _ = turn(fake_api, conversation)
-    assert isinstance(result.error, AuthenticationError) and conversation.awaiting_answer
-    conversation.add_user_text("second")
-    assert conversation.messages == [
+    result, _ = turn(fake_api, asking("first"))
+    # Nothing arrived: the question stays unanswered...
+    assert isinstance(result.error, AuthenticationError) and result.message is None
+    # ...and the next request joins the two questions, as roles must alternate.
+    branch = [
+        _record("user", [{"type": "text", "text": "first"}]),
+        _record("assistant", [], status="error"),
+        _record("user", [{"type": "text", "text": "second"}]),
+    ]
+    assert request_messages(branch) == [
         {
             "role": "user",
             "content": [{"type": "text", "text": "first"}, {"type": "text", "text": "second"}],
@@ -110,12 +120,25 @@ def test_a_question_after_a_failure_joins_the_unanswered_one(fake_api: FakeAnthr
     ]
 
 
+def _record(role: str, content: list[dict[str, object]], status: str = "complete") -> MessageRecord:
+    return MessageRecord(
+        id=0,
+        conversation_id=1,
+        parent_id=None,
+        role=role,
+        content=content,
+        status=status,
+        model=None,
+        usage=None,
+        meta={},
+        created_at=0.0,
+    )
+
+
 def test_retry_is_reported_to_the_sink(fake_api: FakeAnthropicAPI) -> None:
     fake_api.enqueue(api_error(529, "overloaded_error", "Overloaded"))
     fake_api.enqueue(SSEResponse(sse.text_stream(["ok"])))
-    conversation = Conversation("m")
-    conversation.add_user_text("q")
-    result, sink = turn(fake_api, conversation)
+    result, sink = turn(fake_api, asking("q"))
     assert result.ok
     assert sink.statuses[0] is not None and sink.statuses[0].startswith("Claude is overloaded")
     assert "retrying in" in sink.statuses[0]
@@ -125,20 +148,19 @@ def test_retry_is_reported_to_the_sink(fake_api: FakeAnthropicAPI) -> None:
 def test_cancelling_keeps_the_partial_and_propagates(fake_api: FakeAnthropicAPI) -> None:
     deltas = [f"w{i} " for i in range(100)]
     fake_api.enqueue(SSEResponse(sse.events(sse.text_stream(deltas)), delay=0.02))
-    conversation = Conversation("m")
-    conversation.add_user_text("q")
     sink = Sink()
+    flushed: list[Message] = []
 
     async def go() -> None:
         async with MessagesClient("k", base_url=fake_api.base_url) as client:
-            task = asyncio.create_task(run_turn(client, conversation, sink))
+            task = asyncio.create_task(run_turn(client, asking("q"), sink, on_flush=flushed.append))
             await asyncio.wait_for(sink.three_deltas.wait(), 5)
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
 
     asyncio.run(go())
-    kept = conversation.messages[-1]
+    kept = flushed[-1].to_param()
     assert kept["role"] == "assistant"
     assert kept["content"][0]["text"].startswith("w0 w1 w2 ")
     assert fake_api.wait_for_disconnect(timeout=2) is not None
