@@ -1,4 +1,7 @@
-"""Settings: the API key (replace, test, remove) and where it is kept."""
+"""The Settings dialog: one tab per subject. The Account tab (this module) holds the API key.
+
+Other tabs are pages from their own modules, added in :class:`SettingsDialog` with one line.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -37,6 +41,27 @@ class SettingsDialog(QDialog):
     def __init__(self, session: Session, tasks: TaskRegistry, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Settings")
+        self.tabs = QTabWidget(self)
+        self.account = AccountPage(session, tasks, self.tabs)
+        self.account.key_changed.connect(self.key_changed)
+        self.account.key_removed.connect(self.key_removed)
+        self.tabs.addTab(self.account, "Account")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs)
+        layout.addWidget(buttons)
+        self.resize(600, self.sizeHint().height())
+
+
+class AccountPage(QWidget):
+    """The API key in use: where it comes from, replace it, test it, remove it."""
+
+    key_changed = Signal()
+    key_removed = Signal()
+
+    def __init__(self, session: Session, tasks: TaskRegistry, parent: QWidget | None = None):
+        super().__init__(parent)
         self.session = session
         self.tasks = tasks
         self.key_label = QLabel(self)
@@ -67,14 +92,11 @@ class SettingsDialog(QDialog):
         actions.addWidget(self.test_button)
         actions.addWidget(self.remove_button)
         actions.addStretch(1)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addLayout(actions)
         layout.addWidget(self.status)
-        layout.addWidget(buttons)
-        self.resize(560, self.sizeHint().height())
+        layout.addStretch(1)
         self._refresh()
 
     def _refresh(self) -> None:

@@ -256,7 +256,7 @@ def test_settings_replace_test_and_remove_the_key(
         ),
     )
     window.open_settings()
-    dialog = window.findChild(SettingsDialog)
+    dialog = window.findChild(SettingsDialog).account
     assert dialog is not None
     qtbot.waitExposed(dialog)
     # The saved key is shown masked, never in full.
