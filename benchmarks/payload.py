@@ -19,6 +19,7 @@ from tests.sse import text_stream
 
 _MARKER = re.compile(r"bench-deltas=(\d+)")
 _PACE = re.compile(r"bench-pace-ms=([\d.]+)")
+_COALESCED = "bench-coalesced"
 _CONFTEST = Path(__file__).resolve().parent.parent / "tests" / "ui" / "conftest.py"
 _BUILDERS = ("_SECTIONS", "realistic_answer", "cut_into_deltas", "answer_of_deltas")
 
@@ -54,15 +55,23 @@ realistic_answer: Callable[[int], str] = _builders["realistic_answer"]
 _answer_of_deltas: Callable[[int], tuple[str, list[str]]] = _builders["answer_of_deltas"]
 
 
-def question(deltas: int, pace_ms: float | None = None) -> str:
-    """A question whose answer has `deltas` deltas, sent one event every `pace_ms` if given
-    (else as fast as the socket takes them)."""
+def question(deltas: int, pace_ms: float | None = None, *, coalesced: bool = False) -> str:
+    """A question whose answer has `deltas` deltas.
+
+    The server sends one event per write, as the API does, `pace_ms` apart if given, else as
+    fast as the socket takes them. With `coalesced`, it sends the whole answer in 64 KB
+    writes instead: the lowest floor a reader can have, but not how a real stream arrives.
+    """
     pace = f" bench-pace-ms={pace_ms}" if pace_ms else ""
-    return f"Write a long guide with code and tables. bench-deltas={deltas}{pace}"
+    mode = f" {_COALESCED}" if coalesced else ""
+    return f"Write a long guide with code and tables. bench-deltas={deltas}{pace}{mode}"
 
 
 def asked(body: bytes) -> tuple[int, float | None] | None:
-    """What the last message of a Messages request asks for: (deltas, pace_ms), if anything."""
+    """What the last message of a Messages request asks for: (deltas, pace_ms), if anything.
+
+    pace_ms is None for the coalesced 64 KB writes, 0 for one event per write at full speed.
+    """
     try:
         messages = json.loads(body)["messages"]
     except (ValueError, KeyError, TypeError):
@@ -71,8 +80,10 @@ def asked(body: bytes) -> tuple[int, float | None] | None:
     found = _MARKER.search(last)
     if not found:
         return None
+    if _COALESCED in last:
+        return int(found.group(1)), None
     pace = _PACE.search(last)
-    return int(found.group(1)), float(pace.group(1)) if pace else None
+    return int(found.group(1)), float(pace.group(1)) if pace else 0.0
 
 
 @functools.cache

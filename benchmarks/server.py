@@ -1,10 +1,11 @@
 """A loopback Messages API for the benchmarks, fast enough never to be the bottleneck.
 
 It runs in a process of its own (no GIL shared with what it measures) and sends each
-answer as pre-built HTTP bytes, in 64 KB chunks, with one `sendall`: the socket, not the
-server, sets the pace. `GET /v1/models` answers the app's start-up refresh; `POST
-/v1/messages` streams the answer its question asks for (`payload.question`), or, when the
-question asks for a pace, one event per write at that pace.
+answer as pre-built HTTP bytes: one event per HTTP chunk and per write, as the API sends
+them, with no pause (the socket, not the server, sets the pace) or at the pace the question
+asks for; or, when the question asks for it, the whole answer in 64 KB chunks with one
+`sendall`. `GET /v1/models` answers the app's start-up refresh; `POST /v1/messages` streams
+the answer its question asks for (`payload.question`).
 
     python -m benchmarks.server     # prints "listening http://127.0.0.1:PORT", serves until killed
 """
@@ -53,6 +54,11 @@ def _stream_response(deltas: int) -> bytes:
     )
 
 
+@functools.cache
+def _event_chunks(deltas: int) -> list[bytes]:
+    return [b"%x\r\n%s\r\n" % (len(event), event) for event in payload.sse_events(deltas)]
+
+
 _MODELS_RESPONSE = _response(
     "200 OK", "application/json", json.dumps(MODELS).encode(), chunked=False
 )
@@ -81,8 +87,8 @@ class _Handler(socketserver.BaseRequestHandler):
             body = reader.read(length) if length else b""
             path = path.split("?", 1)[0]
             wanted = payload.asked(body) if (method, path) == ("POST", "/v1/messages") else None
-            if wanted is not None and wanted[1]:
-                self._paced(sock, *wanted)
+            if wanted is not None and wanted[1] is not None:
+                self._per_event(sock, *wanted)
             else:
                 sock.sendall(self._answer(method, path, wanted))
 
@@ -98,13 +104,16 @@ class _Handler(socketserver.BaseRequestHandler):
         return _not_found(f"{method} {path}")
 
     @staticmethod
-    def _paced(sock: socket.socket, deltas: int, pace_ms: float | None) -> None:
-        """One event per write, `pace_ms` apart: a model writing, rather than a flood."""
+    def _per_event(sock: socket.socket, deltas: int, pace_ms: float) -> None:
+        """One event per write, `pace_ms` apart (0: back to back), as the API sends them."""
+        with _build_lock:
+            chunks = _event_chunks(deltas)
         head = _response("200 OK", "text/event-stream; charset=utf-8", b"", chunked=True)
         sock.sendall(head[: -len(b"0\r\n\r\n")])
-        for event in payload.sse_events(deltas):
-            sock.sendall(b"%x\r\n%s\r\n" % (len(event), event))
-            time.sleep((pace_ms or 0) / 1000)
+        for chunk in chunks:
+            sock.sendall(chunk)
+            if pace_ms:
+                time.sleep(pace_ms / 1000)
         sock.sendall(b"0\r\n\r\n")
 
 

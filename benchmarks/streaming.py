@@ -43,20 +43,22 @@ TARGET_STALL_MS = 50.0
 TARGET_LATENCY_P95_MS = 33.0
 
 
-def request_body(deltas: int) -> dict[str, Any]:
+def request_body(deltas: int, *, coalesced: bool = False) -> dict[str, Any]:
     return {
         "model": "claude-sonnet-4-6",
         "max_tokens": 8192,
-        "messages": [{"role": "user", "content": payload.question(deltas)}],
+        "messages": [{"role": "user", "content": payload.question(deltas, coalesced=coalesced)}],
     }
 
 
 # -- a and b: reading the stream without the window -----------------------------------------
 
 
-async def read_bare(http: httpx.AsyncClient, url: str, deltas: int) -> float:
+async def read_bare(
+    http: httpx.AsyncClient, url: str, deltas: int, *, coalesced: bool = False
+) -> float:
     """a: the stream read by httpx alone; seconds until the last event is parsed."""
-    body = {**request_body(deltas), "stream": True}
+    body = {**request_body(deltas, coalesced=coalesced), "stream": True}
     started = time.perf_counter()
     texts = 0
     async with http.stream("POST", url, json=body) as response:
@@ -70,13 +72,13 @@ async def read_bare(http: httpx.AsyncClient, url: str, deltas: int) -> float:
     return elapsed
 
 
-async def read_client(client: Any, deltas: int) -> float:
+async def read_client(client: Any, deltas: int, *, coalesced: bool = False) -> float:
     """b: the stream read by the app's client; seconds until its last event."""
     from claude_desktop.api.events import ContentBlockDelta, TextDelta
 
     started = time.perf_counter()
     texts = 0
-    async with client.stream(request_body(deltas)) as stream:
+    async with client.stream(request_body(deltas, coalesced=coalesced)) as stream:
         async for event in stream:
             if isinstance(event, ContentBlockDelta) and isinstance(event.delta, TextDelta):
                 texts += 1
@@ -88,20 +90,25 @@ async def read_client(client: Any, deltas: int) -> float:
 async def measure_readers(
     base_url: str, counts: tuple[int, ...], repeat: int
 ) -> dict[int, dict[str, float]]:
-    """Medians of a and b for each count; a warm-up read of each first (connection, caches)."""
+    """Medians of a and b for each count, with the stream sent one event per write and (for
+    reference) coalesced; a warm-up read of each first (connection, caches)."""
     from claude_desktop.api.client import MessagesClient
 
     url = base_url + "/v1/messages"
     out: dict[int, dict[str, float]] = {}
     async with httpx.AsyncClient(timeout=60) as http, MessagesClient("k", base_url=base_url) as c:
         for deltas in counts:
-            await read_bare(http, url, deltas)
-            await read_client(c, deltas)
-            bare, client = [], []
-            for _ in range(repeat):  # alternated, so drift on the machine hits both alike
-                bare.append(await read_bare(http, url, deltas))
-                client.append(await read_client(c, deltas))
-            out[deltas] = {"bare": median(bare), "client": median(client)}
+            for coalesced in (False, True):
+                await read_bare(http, url, deltas, coalesced=coalesced)
+                await read_client(c, deltas, coalesced=coalesced)
+                bare, client = [], []
+                for _ in range(repeat):  # alternated, so drift on the machine hits both alike
+                    bare.append(await read_bare(http, url, deltas, coalesced=coalesced))
+                    client.append(await read_client(c, deltas, coalesced=coalesced))
+                suffix = "_coalesced" if coalesced else ""
+                out.setdefault(deltas, {}).update(
+                    {f"bare{suffix}": median(bare), f"client{suffix}": median(client)}
+                )
     return out
 
 
@@ -313,6 +320,13 @@ def run(args: argparse.Namespace) -> list[Metric]:
                ratios[large] / ratios[small], "x", TARGET_GROWTH,
                "above 1: the app slows down as the answer grows")
     )  # fmt: skip
+    for deltas in COUNTS:
+        bare, client = readers[deltas]["bare_coalesced"], readers[deltas]["client_coalesced"]
+        metrics.append(
+            Metric(f"stream.{deltas}.coalesced_client_ratio", case,
+                   f"(b/a with 64 KB writes, {deltas:,})", client / bare, "x",
+                   note=f"a {bare * 1000:.1f} ms, b {client * 1000:.1f} ms")
+        )  # fmt: skip
     for deltas in COUNTS:
         on_qasync = app.bare_on_qasync[deltas]
         metrics.append(

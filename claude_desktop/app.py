@@ -95,7 +95,8 @@ async def run(app: Any, files: Sequence[str] = ()) -> int:
     await tasks.cancel_all()
     await session.aclose()
     await loop.shutdown_asyncgens()
-    session.settings.save()
+    # Also waits for a save still being written: the newest settings are on disk at exit.
+    await session.settings.save_in_background()
     # From here on errors can only be logged: the window is about to go.
     tasks.on_error = None
     loop.set_exception_handler(None)

@@ -213,8 +213,9 @@ class MessageStream:
     def done(self) -> bool:
         return self._accumulator.done
 
-    def __aiter__(self) -> MessageStream:
-        return self
+    def __aiter__(self) -> AsyncIterator[StreamEvent]:
+        # The events themselves, not this wrapper: `async for` then skips a call per event.
+        return self._events
 
     async def __anext__(self) -> StreamEvent:
         return await self._events.__anext__()

@@ -7,6 +7,7 @@ adds new ones over time and an old app must keep working.
 from __future__ import annotations
 
 import json
+import json.scanner
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -187,22 +188,51 @@ _PARSERS: dict[str, Callable[[JSON], StreamEvent | None]] = {
 
 def parse_event(sse: ServerSentEvent) -> StreamEvent | None:
     """The typed event for one SSE event, or None for a type this client does not know."""
+    name = sse.event
     # The SSE event name equals the JSON "type"; the name lets unknown events be skipped
     # without parsing their JSON at all.
-    parser = _PARSERS.get(sse.event)
-    if parser is None and sse.event != "message":
+    parser = _PARSERS.get(name)
+    if parser is None and name != "message":
         return None
-    try:
-        data = json.loads(sse.data)
-    except ValueError as exc:
-        raise ProtocolError(f"invalid JSON in '{sse.event}' event: {exc}") from None
-    if not isinstance(data, dict):
-        raise ProtocolError(f"'{sse.event}' event is not a JSON object")
-    if parser is None:
+    data = _json_object(sse)
+    if name == "content_block_delta":
+        # Nearly every event of a stream is a text delta: take it without the general
+        # dispatch (same checks, fewer calls).
+        delta = data.get("delta")
+        if type(delta) is dict and delta.get("type") == "text_delta":
+            text, index = delta.get("text"), data.get("index")
+            if type(text) is str and type(index) is int:
+                return ContentBlockDelta(index, TextDelta(text))
+    elif parser is None:
         parser = _PARSERS.get(str(data.get("type")))
         if parser is None:
             return None
+    assert parser is not None
     try:
         return parser(data)
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
-        raise ProtocolError(f"malformed '{sse.event}' event ({exc!r})") from None
+        raise ProtocolError(f"malformed '{name}' event ({exc!r})") from None
+
+
+# typeshed declares make_scanner as a class taking a scanner; it takes the decoder.
+_scan_json: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(
+    json.JSONDecoder()  # type: ignore[arg-type]
+)
+
+
+def _json_object(sse: ServerSentEvent) -> JSON:
+    text = sse.data
+    try:
+        # The scanner json.loads ends in, called directly: a stream parses thousands of
+        # small objects and the layers above it cost as much as the parsing itself.
+        data, end = _scan_json(text, 0)
+    except (StopIteration, ValueError):
+        end = -1
+    if end != len(text):  # not a lone JSON value: let json.loads say what is wrong
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise ProtocolError(f"invalid JSON in '{sse.event}' event: {exc}") from None
+    if not isinstance(data, dict):
+        raise ProtocolError(f"'{sse.event}' event is not a JSON object")
+    return data

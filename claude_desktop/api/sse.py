@@ -6,7 +6,6 @@ character or between the CR and LF of a line end); complete events come out.
 
 from __future__ import annotations
 
-import codecs
 from dataclasses import dataclass
 
 
@@ -17,75 +16,96 @@ class ServerSentEvent:
     id: str | None = None
 
 
-class SSEDecoder:
-    """Feed bytes with `feed`, get dispatched events back; call `close` at end of stream."""
+_BOM = "\ufeff".encode()
 
-    __slots__ = ("_buffer", "_data", "_decoder", "_event", "_last_id", "_skip_lf", "_started")
+
+class SSEDecoder:
+    """Feed bytes with `feed`, get dispatched events back; call `close` at end of stream.
+
+    Bytes are kept until a blank line ends an event, then the whole event is decoded and
+    parsed at once. Splitting on bytes is safe for UTF-8: a newline byte never occurs inside
+    a multi-byte character, so a character split across chunks is always inside an event
+    still being kept. The usual event, an ``event:`` line then a ``data:`` line, takes a
+    fast path: a stream is thousands of small events and per-line work would be most of
+    what reading one costs.
+    """
+
+    __slots__ = ("_ends_with_lf", "_last_id", "_pending", "_skip_lf", "_started")
 
     def __init__(self) -> None:
-        # Invalid UTF-8 becomes U+FFFD, as the standard says, rather than an exception.
-        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        self._buffer = ""
-        self._data: list[str] = []
-        self._event = ""
+        # Bytes after the last blank line, in pieces: joined only once a blank line can be
+        # in them, so an event arriving in many small pieces is still read in linear time.
+        self._pending: list[bytes] = []
+        self._ends_with_lf = False
         self._last_id: str | None = None
         self._skip_lf = False
         self._started = False
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
-        text = self._decoder.decode(chunk)
-        if not text:
+        if self._skip_lf and chunk:
+            self._skip_lf = False
+            if chunk[:1] == b"\n":
+                chunk = chunk[1:]
+        if not chunk:
             return []
+        if b"\r" in chunk:
+            # A CR at the very end may be the first half of a CRLF split across chunks.
+            self._skip_lf = chunk.endswith(b"\r")
+            chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        if b"\n\n" not in chunk and not (self._ends_with_lf and chunk[:1] == b"\n"):
+            self._pending.append(chunk)
+            self._ends_with_lf = chunk.endswith(b"\n")
+            return []
+        if self._pending:
+            self._pending.append(chunk)
+            chunk = b"".join(self._pending)
+            self._pending.clear()
         if not self._started:
             self._started = True
-            if text.startswith("\ufeff"):
-                text = text[1:]
-        if self._skip_lf:
-            self._skip_lf = False
-            if text.startswith("\n"):
-                text = text[1:]
-        buffer = self._buffer + text if self._buffer else text
-        if "\r" in buffer:
-            # A CR at the very end may be the first half of a CRLF split across chunks.
-            if buffer.endswith("\r"):
-                self._skip_lf = True
-            buffer = buffer.replace("\r\n", "\n").replace("\r", "\n")
-        lines = buffer.split("\n")
-        self._buffer = lines.pop()
+            if chunk.startswith(_BOM):
+                chunk = chunk[len(_BOM) :]
+        blocks = chunk.split(b"\n\n")
+        rest = blocks.pop()
+        if rest:
+            self._pending.append(rest)
+        self._ends_with_lf = rest.endswith(b"\n")
         events: list[ServerSentEvent] = []
-        for line in lines:
-            event = self._process_line(line)
+        for raw in blocks:
+            # Invalid UTF-8 becomes U+FFFD, as the standard says, rather than an exception.
+            block = raw.decode("utf-8", "replace")
+            if block.startswith("event: ") and block.count("\n") == 1:
+                name, _, data = block.partition("\n")
+                if data.startswith("data: "):
+                    events.append(ServerSentEvent(name[7:] or "message", data[6:], self._last_id))
+                    continue
+            event = self._parse_block(block)
             if event is not None:
                 events.append(event)
         return events
 
     def close(self) -> list[ServerSentEvent]:
         """End of stream: an event without its terminating blank line is dropped."""
-        self._decoder.decode(b"", final=True)
-        self._buffer = ""
-        self._data = []
-        self._event = ""
+        self._pending.clear()
+        self._ends_with_lf = False
         return []
 
-    def _process_line(self, line: str) -> ServerSentEvent | None:
-        if not line:
-            if not self._data:
-                self._event = ""
-                return None
-            event = ServerSentEvent(self._event or "message", "\n".join(self._data), self._last_id)
-            self._data = []
-            self._event = ""
-            return event
-        if line[0] == ":":
+    def _parse_block(self, block: str) -> ServerSentEvent | None:
+        """The event the lines of `block` (between blank lines) make, if any, line by line."""
+        event = ""
+        data: list[str] = []
+        for line in block.split("\n"):
+            if not line or line[0] == ":":
+                continue  # leading newlines of extra blank lines, and comments
+            field, sep, value = line.partition(":")
+            if sep and value.startswith(" "):
+                value = value[1:]
+            if field == "data":
+                data.append(value)
+            elif field == "event":
+                event = value
+            elif field == "id" and "\0" not in value:
+                self._last_id = value
+            # "retry" and unknown fields are ignored: this client never reconnects a stream.
+        if not data:
             return None
-        field, sep, value = line.partition(":")
-        if sep and value.startswith(" "):
-            value = value[1:]
-        if field == "data":
-            self._data.append(value)
-        elif field == "event":
-            self._event = value
-        elif field == "id" and "\0" not in value:
-            self._last_id = value
-        # "retry" and unknown fields are ignored: this client never reconnects a stream.
-        return None
+        return ServerSentEvent(event or "message", "\n".join(data), self._last_id)

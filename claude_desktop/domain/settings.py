@@ -11,12 +11,14 @@ The API key is not a setting: it lives in the OS keyring (:mod:`.secrets`).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import json
 import logging
 import os
 import tempfile
+import threading
 import typing
 from pathlib import Path
 from typing import Any, Literal
@@ -57,6 +59,15 @@ class Settings:
     # Not settings (init=False): where the file is, and what it held that we don't know.
     _path: Path | None = dataclasses.field(default=None, init=False, repr=False)
     _unknown: dict[str, Any] = dataclasses.field(default_factory=dict, init=False, repr=False)
+    # Writes, from the loop's thread or a worker: each text made is numbered, and a write
+    # never replaces a newer text with an older one, whichever thread finishes first.
+    _write_lock: threading.Lock = dataclasses.field(
+        default_factory=threading.Lock, init=False, repr=False
+    )
+    _made: int = dataclasses.field(default=0, init=False, repr=False)
+    _written: int = dataclasses.field(default=0, init=False, repr=False)
+    _queued: tuple[int, str] | None = dataclasses.field(default=None, init=False, repr=False)
+    _writer: asyncio.Future[None] | None = dataclasses.field(default=None, init=False, repr=False)
 
     def __setattr__(self, name: str, value: Any) -> None:
         expected = _SETTING_TYPES.get(name)
@@ -119,11 +130,40 @@ class Settings:
 
     def save(self) -> None:
         """Write the settings atomically; raises OSError if the file cannot be written."""
-        path = self.path
+        self._write(*self._make_text())
+
+    def save_in_background(self) -> asyncio.Future[None]:
+        """Save without blocking the event loop (call it from the loop's thread).
+
+        The text is made now, so it holds the values of this moment; the write and its
+        fsync, which can take tens of milliseconds on a busy disk, run in a worker thread.
+        Saves asked for while one is being written coalesce into one write of the newest
+        text. A failure is logged, not raised: the next save tries again.
+        """
+        self._queued = self._make_text()
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.ensure_future(self._write_queued())
+        return self._writer
+
+    async def _write_queued(self) -> None:
+        while (queued := self._queued) is not None:
+            self._queued = None
+            try:
+                await asyncio.to_thread(self._write, *queued)
+            except OSError as exc:
+                log.warning("Could not save settings to %s: %s", self.path, exc)
+
+    def _make_text(self) -> tuple[int, str]:
         # Unknown keys first, then ours: a declared setting always wins a name clash.
         data = {**self._unknown, **self.as_dict()}
-        text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
-        _write_atomically(path, text)
+        self._made += 1
+        return self._made, json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+    def _write(self, number: int, text: str) -> None:
+        with self._write_lock:
+            if number > self._written:
+                _write_atomically(self.path, text)
+                self._written = number
 
 
 def _is_literal(expected: Any) -> bool:

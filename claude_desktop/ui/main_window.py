@@ -485,10 +485,7 @@ class MainWindow(QMainWindow):
 
     def _remember_open(self) -> None:
         """Save which conversation is open now, so even a crash reopens it."""
-        try:
-            self.session.settings.save()
-        except OSError as exc:
-            log.warning("Could not save settings: %s", exc)
+        self.session.settings.save_in_background()
 
     def export_dialog(self) -> None:
         record = self.session.open.record
@@ -824,7 +821,7 @@ class MainWindow(QMainWindow):
 
     def _on_model_chosen(self, model_id: str) -> None:
         self.session.set_model(model_id)
-        self.session.settings.save()
+        self.session.settings.save_in_background()
 
     # -- settings and errors ---------------------------------------------------------------
 

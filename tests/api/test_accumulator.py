@@ -8,7 +8,7 @@ import pytest
 
 from claude_desktop.api.accumulator import MessageAccumulator
 from claude_desktop.api.errors import ProtocolError
-from claude_desktop.api.events import StreamEvent, parse_event
+from claude_desktop.api.events import ContentBlockDelta, StreamEvent, TextDelta, parse_event
 from claude_desktop.api.message import Message
 from claude_desktop.api.sse import ServerSentEvent
 
@@ -171,3 +171,36 @@ def test_wrongly_shaped_fields_are_protocol_errors() -> None:
     ]:
         with pytest.raises(ProtocolError):
             parse_event(ServerSentEvent(event, json.dumps(data)))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"hi"}}',
+        ' {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta",'
+        ' "text": "hi"}} ',
+    ],
+)
+def test_a_text_delta_parses_the_same_with_any_json_spacing(data: str) -> None:
+    event = parse_event(ServerSentEvent("content_block_delta", data))
+    assert event == ContentBlockDelta(0, TextDelta("hi"))
+
+
+def test_a_text_delta_with_a_string_index_takes_the_general_path() -> None:
+    data = '{"index":"0","delta":{"type":"text_delta","text":"hi"}}'
+    event = parse_event(ServerSentEvent("content_block_delta", data))
+    assert event == ContentBlockDelta(0, TextDelta("hi"))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        '{"index":0,"delta":{"type":"text_delta","text":7}}',
+        '{"index":0,"delta":{"type":"text_delta","text":"hi"}} trailing',
+        '["not", "an", "object"]',
+        '{"index":0,"delta":{"type":"text_delta","text":"unterminated',
+    ],
+)
+def test_a_malformed_text_delta_is_a_protocol_error(data: str) -> None:
+    with pytest.raises(ProtocolError):
+        parse_event(ServerSentEvent("content_block_delta", data))

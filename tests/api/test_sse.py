@@ -65,11 +65,30 @@ def test_bom_at_start_is_skipped_and_id_is_kept() -> None:
 
 
 STREAM = (
-    b'event: message_start\r\ndata: {"type":"message_start"}\r\n\r\n'
+    "\ufeff".encode()
+    + b'event: message_start\r\ndata: {"type":"message_start"}\r\n\r\n'
+    + b"\n\n\nid: 42\nevent: ping\ndata: {}\n\n"
     b": comment\n"
     b'event: content_block_delta\ndata: {"text": "caf\xc3\xa9 \xe2\x9c\x93"}\n\n'
     b"event: x\rdata: a\rdata: b\r\r"
+    b"event:nospace\ndata:tight\n\n"
+    b"event: last\ndata: 1\n\n"
 )
+
+
+def test_the_whole_stream_decodes_as_the_rules_say() -> None:
+    assert decode(STREAM) == [
+        ServerSentEvent("message_start", '{"type":"message_start"}'),
+        ServerSentEvent("ping", "{}", "42"),
+        ServerSentEvent("content_block_delta", '{"text": "café ✓"}', "42"),
+        ServerSentEvent("x", "a\nb", "42"),
+        ServerSentEvent("nospace", "tight", "42"),
+        ServerSentEvent("last", "1", "42"),
+    ]
+
+
+def test_an_event_fed_a_byte_at_a_time() -> None:
+    assert decode(*[STREAM[i : i + 1] for i in range(len(STREAM))]) == decode(STREAM)
 
 
 @given(st.lists(st.integers(min_value=0, max_value=len(STREAM)), max_size=20))

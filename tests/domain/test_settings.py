@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -258,3 +260,62 @@ def test_the_api_key_is_not_a_setting(path: Path) -> None:
     settings = Settings.load(path)
     settings.save()
     assert "sk-ant" not in path.read_text(encoding="utf-8")
+
+
+def test_background_saves_coalesce_and_the_newest_value_is_written(path: Path) -> None:
+
+    settings = Settings.load(path)
+    writes: list[str] = []
+    release = threading.Event()
+    real_write = settings._write
+
+    def slow_write(number: int, text: str) -> None:
+        writes.append(text)
+        release.wait(5)  # the first write is still going on while more saves are asked
+        real_write(number, text)
+
+    settings._write = slow_write  # type: ignore[method-assign]
+
+    async def scenario() -> None:
+        settings.last_conversation_id = 1
+        writer = settings.save_in_background()
+        while not writes:  # noqa: ASYNC110 (set from a worker thread)
+            await asyncio.sleep(0.001)
+        for n in range(2, 6):
+            settings.last_conversation_id = n
+            assert settings.save_in_background() is writer
+        release.set()
+        await writer
+
+    asyncio.run(scenario())
+    assert Settings.load(path).last_conversation_id == 5
+    # The first write, then one for everything asked meanwhile: not one write per save.
+    assert [json.loads(t)["last_conversation_id"] for t in writes] == [1, 5]
+
+
+def test_an_older_background_write_never_replaces_a_newer_save(path: Path) -> None:
+    settings = Settings.load(path)
+
+    async def scenario() -> None:
+        settings.last_conversation_id = 1
+        number, text = settings._make_text()  # made first, written last
+        settings.last_conversation_id = 2
+        settings.save()
+        await asyncio.to_thread(settings._write, number, text)
+
+    asyncio.run(scenario())
+    assert Settings.load(path).last_conversation_id == 2
+
+
+def test_a_failed_background_save_is_logged_not_raised(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    settings = Settings.load(blocker / "settings.json")
+
+    async def scenario() -> None:
+        await settings.save_in_background()
+
+    asyncio.run(scenario())
+    assert "Could not save settings" in caplog.text
