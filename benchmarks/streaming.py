@@ -13,6 +13,10 @@ here, not in the app) note when the client hands each text delta to the window a
 each render of the answer completes, which gives every delta's latency to the screen. A
 last answer comes paced, one event per write, as a model writes: its latency is the one a
 person sees; the flood's is bounded by how fast the app renders.
+
+R, the final answer rendered once in one go, is what showing it costs at the least
+(python-markdown, Pygments and Qt's text layout, all on the UI thread): c/(a+R) says how
+much the app adds to reading the stream and rendering its text once.
 """
 
 from __future__ import annotations
@@ -179,6 +183,7 @@ class AppRun:
 class AppFigures:
     runs: dict[int, list[AppRun]]  # c, by delta count
     bare_on_qasync: dict[int, float]  # a, on this same qasync loop (seconds)
+    render_once: dict[int, float]  # R: the whole answer rendered in one go (seconds)
     first_seconds: float  # the first answer, which also loads Markdown and Pygments
     paced: AppRun
 
@@ -257,12 +262,32 @@ async def measure_app(base_url: str, counts: tuple[int, ...], repeat: int) -> Ap
                     [await read_bare(http, url, deltas) for _ in range(repeat)]
                 )
         paced = await answer(PACED_DELTAS, PACE_MS)
+        render_once = {n: render_floor(window, n, repeat) for n in counts}
     finally:
         await tasks.cancel_all()
         await session.aclose()
         window.hide()
         window.deleteLater()
-    return AppFigures(runs, bare_on_qasync, first, paced)
+    return AppFigures(runs, bare_on_qasync, render_once, first, paced)
+
+
+def render_floor(window: Any, deltas: int, repeat: int) -> float:
+    """R: the final answer rendered once, in one go, in a message of the window's view:
+    what showing it costs at the least, however it arrives (median, seconds)."""
+    from claude_desktop.ui.message_widget import AssistantMessageWidget
+
+    text = payload.answer(deltas)[0]
+    times = []
+    for _ in range(max(3, repeat)):
+        window.new_chat()
+        widget = window.view.begin_assistant_message("Claude")
+        assert isinstance(widget, AssistantMessageWidget)
+        started = time.perf_counter()
+        widget.append_text(text)
+        widget.flush()
+        times.append(time.perf_counter() - started)
+    window.new_chat()
+    return median(times)
 
 
 def run_app_phase(base_url: str, counts: tuple[int, ...], repeat: int) -> AppFigures:
@@ -333,6 +358,15 @@ def run(args: argparse.Namespace) -> list[Metric]:
             Metric(f"stream.{deltas}.bare_qasync", case, f"(a on the qasync loop, {deltas:,})",
                    on_qasync * 1000, "ms",
                    note=f"{on_qasync / readers[deltas]['bare']:.2f}x a on asyncio")
+        )  # fmt: skip
+    for deltas in COUNTS:
+        once = app.render_once[deltas]
+        whole = median([r.seconds for r in app.runs[deltas]])
+        bare = readers[deltas]["bare"]
+        metrics.append(
+            Metric(f"stream.{deltas}.app_over_floors", case,
+                   f"(c/(a+R), {deltas:,} deltas)", whole / (bare + once), "x",
+                   note=f"R, the answer rendered once in one go: {once * 1000:.1f} ms")
         )  # fmt: skip
     metrics.append(
         Metric("stream.first_answer", case, f"(the first answer, {small:,} deltas)",
