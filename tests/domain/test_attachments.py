@@ -7,6 +7,7 @@ import asyncio
 import base64
 import hashlib
 import io
+import random
 import struct
 import time
 import zipfile
@@ -537,3 +538,19 @@ def test_loading_encodes_base64_in_the_worker(tmp_path: Path) -> None:
     attachment = asyncio.run(load_attachment(path))
     # Already computed, so nothing is left for the UI thread when the message is sent.
     assert "base64" in attachment.__dict__
+
+
+@pytest.mark.parametrize("extra", [0, 1, 2, 5])
+def test_base64_in_slices_equals_one_call(extra: int) -> None:
+    from claude_desktop.domain import attachments
+
+    data = random.Random(extra).randbytes(2 * attachments._BASE64_SLICE + extra)
+    att = Attachment(
+        name="big.pdf",
+        kind="pdf",
+        media_type="application/pdf",
+        size=len(data),
+        data=data,
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+    assert att.base64 == base64.b64encode(data).decode("ascii")
