@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 from PIL import Image
 
-from claude_desktop.storage.store import Store
+from claude_desktop.storage.store import StorageError, Store
 
 log = logging.getLogger(__name__)
 
@@ -724,7 +724,7 @@ def _blocks(messages: Sequence[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]
 def store_attachment(store: Store, attachment: Attachment) -> dict[str, Any]:
     """Keep the bytes (once per content) and return the reference a draft or a message's
     metadata holds."""
-    digest = store.put_blob(attachment.data, attachment.media_type)
+    digest = store.put_blob(attachment.data, attachment.media_type, attachment.sha256)
     return {
         "sha256": digest,
         "name": attachment.name,
@@ -734,6 +734,25 @@ def store_attachment(store: Store, attachment: Attachment) -> dict[str, Any]:
         "page_count": attachment.page_count,
         "downscaled": attachment.downscaled,
     }
+
+
+async def keep_attachment_bytes(store: Store, attachment: Attachment) -> None:
+    """Write the attachment's bytes to the store from a worker thread, ahead of the draft
+    or message that will refer to them; `store_attachment` then finds them already there.
+
+    A failure is logged and forgotten: `store_attachment` writes them itself later.
+    """
+    if store.has_blob(attachment.sha256):
+        return
+    try:
+        await asyncio.to_thread(
+            store.put_blob_on_own_connection,
+            attachment.data,
+            attachment.media_type,
+            attachment.sha256,
+        )
+    except StorageError as exc:
+        log.warning("Could not keep %s in the history ahead of time: %s", attachment.name, exc)
 
 
 def restore_attachment(store: Store, ref: Mapping[str, Any]) -> Attachment:

@@ -540,16 +540,37 @@ class Store:
 
     # -- blobs ---------------------------------------------------------------------------
 
-    def put_blob(self, data: bytes, media_type: str) -> str:
-        """Store an attachment's bytes once; returns their sha256 (hex), its key."""
-        digest = hashlib.sha256(data).hexdigest()
-        # The first media type stays: the same bytes are the same file.
-        self._con.execute(
-            "INSERT OR IGNORE INTO blobs (hash, media_type, size, data, created_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (digest, media_type, len(data), data, self._now()),
-        )
+    def put_blob(self, data: bytes, media_type: str, digest: str | None = None) -> str:
+        """Store an attachment's bytes once; returns their sha256 (hex), its key.
+
+        Pass `digest` when it is known: hashing and copying megabytes is what a second
+        save of the same attachment (a draft saved as the person types) would cost.
+        """
+        digest = digest or hashlib.sha256(data).hexdigest()
+        if not self.has_blob(digest):
+            _insert_blob(self._con, digest, data, media_type, self._now())
         return digest
+
+    def has_blob(self, digest: str) -> bool:
+        row = self._con.execute("SELECT 1 FROM blobs WHERE hash = ?", (digest,)).fetchone()
+        return row is not None
+
+    def put_blob_on_own_connection(self, data: bytes, media_type: str, digest: str) -> None:
+        """`put_blob` on a connection of its own, for a worker thread: writing a large
+        attachment then never blocks the thread that owns this store."""
+        try:
+            con = sqlite3.connect(self.path, isolation_level=None, timeout=5.0)
+        except sqlite3.Error as exc:
+            raise StorageError(
+                f"The history file {self.path} could not be opened ({exc})."
+            ) from exc
+        try:
+            con.execute("PRAGMA synchronous = NORMAL")
+            _insert_blob(con, digest, data, media_type, time.time())
+        except sqlite3.Error as exc:
+            raise StorageError(f"The attachment could not be saved ({exc}).") from exc
+        finally:
+            con.close()
 
     def blob(self, digest: str) -> tuple[bytes, str] | None:
         """The bytes and media type stored under `digest`, or None."""
@@ -667,6 +688,17 @@ def _check_header(path: Path) -> None:
         raise StorageError(f"The history file {path} could not be read ({exc}).") from exc
     if head and head != _SQLITE_MAGIC:
         raise CorruptDatabaseError(path, "it is not an SQLite database")
+
+
+def _insert_blob(
+    con: sqlite3.Connection, digest: str, data: bytes, media_type: str, now: float
+) -> None:
+    # The first media type stays: the same bytes are the same file.
+    con.execute(
+        "INSERT OR IGNORE INTO blobs (hash, media_type, size, data, created_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (digest, media_type, len(data), data, now),
+    )
 
 
 def _prepare(con: sqlite3.Connection, path: Path) -> None:

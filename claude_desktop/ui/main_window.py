@@ -41,6 +41,7 @@ from claude_desktop.domain.attachments import (
     AttachmentError,
     check_conversation_limits,
     check_request_limits,
+    keep_attachment_bytes,
     load_attachment,
     mark_cache_breakpoint,
     restore_attachment,
@@ -447,6 +448,9 @@ class MainWindow(QMainWindow):
             self.show_notice(exc.human)
             return
         if chip in self.composer.tray.chips:  # not removed while it was being read
+            # Into the history now, off this thread: the draft saved next refers to it.
+            await keep_attachment_bytes(self.history.store, attachment)
+        if chip in self.composer.tray.chips:
             chip.set_attachment(attachment)
             self.composer.tray.changed.emit()
 

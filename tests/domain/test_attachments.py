@@ -28,6 +28,7 @@ from claude_desktop.domain.attachments import (
     check_conversation_limits,
     check_request_limits,
     decode_text,
+    keep_attachment_bytes,
     load_attachment,
     mark_cache_breakpoint,
     prepare_attachment,
@@ -554,3 +555,14 @@ def test_base64_in_slices_equals_one_call(extra: int) -> None:
         sha256=hashlib.sha256(data).hexdigest(),
     )
     assert att.base64 == base64.b64encode(data).decode("ascii")
+
+
+def test_bytes_kept_ahead_from_a_worker_are_what_a_draft_refers_to(tmp_path: Path) -> None:
+    path = write_image(tmp_path / "camera.jpg", photo(3000, 2000), "JPEG", quality=90)
+    att = prepare_attachment(path)
+    with Store.open(tmp_path / "history.sqlite3") as store:
+        asyncio.run(keep_attachment_bytes(store, att))
+        assert store.has_blob(att.sha256)
+        ref = store_attachment(store, att)
+        assert restore_attachment(store, ref).data == att.data
+        assert store._con.execute("SELECT count(*) FROM blobs").fetchone()[0] == 1

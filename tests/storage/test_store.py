@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -767,3 +768,19 @@ def test_the_clock_never_repeats(store: Store, monkeypatch: pytest.MonkeyPatch) 
     b = store.create_conversation(model=MODEL)
     assert b.created_at > a.created_at
     assert [c.id for c in store.list_conversations()] == [b.id, a.id]
+
+
+def test_a_blob_written_from_a_worker_thread_is_seen_by_the_store(store: Store) -> None:
+    data = bytes(range(256)) * 4096
+    digest = hashlib.sha256(data).hexdigest()
+    assert not store.has_blob(digest)
+    worker = threading.Thread(
+        target=store.put_blob_on_own_connection, args=(data, "application/pdf", digest)
+    )
+    worker.start()
+    worker.join()
+    assert store.has_blob(digest)
+    assert store.blob(digest) == (data, "application/pdf")
+    # Once there, a save with the known digest neither hashes nor writes the bytes again.
+    assert store.put_blob(b"not even the same bytes", "text/plain", digest) == digest
+    assert store.blob(digest) == (data, "application/pdf")
