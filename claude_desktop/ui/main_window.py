@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import tempfile
 import time
@@ -96,7 +97,7 @@ class _WidgetSink:
         self.widget.append_text(text)
 
     def on_thinking(self, text: str) -> None:
-        self.widget.set_status("Thinking…")
+        self.widget.append_thinking(text)
 
     def on_status(self, text: str | None) -> None:
         self.widget.set_status(text)
@@ -642,14 +643,17 @@ class MainWindow(QMainWindow):
         self.banner.hide()
         conv = self.session.open
         settings = self.session.settings
+        chat = self.session.conversation_settings
         editing, self._editing = self._editing, None
         self.edit_bar.hide()
         question = self.history.add_question(
             conv,
             text,
             model=self.session.model,
-            system=settings.system_prompt,
-            max_tokens=settings.max_tokens,
+            system=chat.system,
+            max_tokens=chat.max_tokens,
+            temperature=chat.temperature,
+            thinking=chat.thinking_fragment,
             parent_id=editing.parent_id if editing else None,
             replace_leaf=editing is not None,
             content=user_content(text, attachments) if attachments else None,
@@ -696,7 +700,9 @@ class MainWindow(QMainWindow):
     def _start_answer(self, parent_id: int) -> None:
         conv = self.session.open
         model = self.session.model
-        request = self.history.conversation_for_request(conv, upto=parent_id)
+        request = self.history.conversation_for_request(
+            conv, upto=parent_id, model=self.session.model_info()
+        )
         record = self.history.begin_answer(conv, parent_id, model)
         widget = self.view.begin_assistant_message(self.session.display_name(model))
         self._records[widget] = record
@@ -764,10 +770,8 @@ class MainWindow(QMainWindow):
             return f"Uploading an attachment failed: {exc.human}"
         finally:
             widget.set_status(None)
-        return Conversation(
-            request.model,
-            max_tokens=request.max_tokens,
-            system=request.system,
+        return dataclasses.replace(
+            request,
             # Documents and images are read from the prompt cache on follow-up questions.
             messages=mark_cache_breakpoint(messages),
             betas=with_files_beta(request.betas, needed),
