@@ -64,6 +64,7 @@ from claude_desktop.storage.store import MessageRecord, StorageError
 
 from .attachment_chips import AttachmentChip
 from .composer import Composer
+from .conversation_settings import ConversationSettingsDialog
 from .conversation_view import AssistantMessageWidget, ConversationView, MessageWidget
 from .key_view import KeyView
 from .model_picker import ModelPicker
@@ -216,6 +217,13 @@ class MainWindow(QMainWindow):
         self.new_action = action("New chat", QKeySequence.StandardKey.New, self.new_chat)
         self.search_action = action("Search", "Ctrl+K", self.sidebar.focus_search)
         self.settings_action = action("Settings…", "Ctrl+,", self.open_settings)
+        self.chat_settings_action = action(
+            "Chat settings…", "Ctrl+Shift+S", self.open_conversation_settings
+        )
+        self.chat_settings_action.setToolTip(
+            "System prompt, max tokens, temperature, thinking and presets of this chat "
+            "(Ctrl+Shift+S)"
+        )
         self.export_action = action("Export conversation…", "Ctrl+Shift+E", self.export_dialog)
         self.quit_action = action("Quit", QKeySequence.StandardKey.Quit, self.quit_requested.emit)
         self.stop_action = action("Stop", "Esc", self.stop)
@@ -230,6 +238,7 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(spacer)
         toolbar.addWidget(QLabel("Model: ", toolbar))
         toolbar.addWidget(self.picker)
+        toolbar.addAction(self.chat_settings_action)
         toolbar.addAction(self.export_action)
         toolbar.addAction(self.settings_action)
         self.addToolBar(toolbar)
@@ -837,6 +846,11 @@ class MainWindow(QMainWindow):
         dialog.key_removed.connect(self._on_key_removed)
         dialog.key_changed.connect(self._on_key_changed)
         dialog.open()
+
+    def open_conversation_settings(self) -> ConversationSettingsDialog:
+        dialog = ConversationSettingsDialog(self.session, self)
+        dialog.open()
+        return dialog
 
     def _on_key_removed(self) -> None:
         if self.session.key is None:

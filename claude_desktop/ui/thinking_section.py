@@ -35,13 +35,15 @@ class ThinkingSection(QWidget):
         self._redacted = False
 
         self.toggle = QToolButton(self)
-        self.toggle.setCheckable(True)
+        # Not checkable: a checked tool button is drawn pressed in, which reads as a
+        # stuck button rather than an open section. The arrow shows the state.
         self.toggle.setAutoRaise(True)
         self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.toggle.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.toggle.setCursor(Qt.CursorShape.PointingHandCursor)
         self.toggle.setAccessibleName("Thinking")
-        self.toggle.toggled.connect(self._show_open)
+        self._open = False
+        self.toggle.clicked.connect(lambda: self.set_expanded(not self._open))
 
         self.view = view
         view.setParent(self)
@@ -49,6 +51,11 @@ class ThinkingSection(QWidget):
         self.redacted_label = QLabel(REDACTED_NOTE, self)
         self.redacted_label.setWordWrap(True)
         self.redacted_label.setTextFormat(Qt.TextFormat.PlainText)
+        # Lined up with the text, which sits inside the view's 2 px document margin.
+        self.redacted_label.setContentsMargins(2, 0, 0, 0)
+        font = self.redacted_label.font()
+        font.setItalic(True)
+        self.redacted_label.setFont(font)
         self.redacted_label.hide()
 
         layout = QVBoxLayout(self)
@@ -67,7 +74,7 @@ class ThinkingSection(QWidget):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._render)
-        self._show_open(False)
+        self.set_expanded(False)
         self.hide()
 
     # -- what the answer tells it ----------------------------------------------------------
@@ -82,8 +89,7 @@ class ThinkingSection(QWidget):
             self._streaming = True
             self._update_title()
             self.show()
-            self.toggle.setChecked(True)
-            self._show_open(True)
+            self.set_expanded(True)
         if not self._timer.isActive():
             since_ms = (time.perf_counter() - self._last_render) * 1000
             wait = 0 if since_ms >= self._interval_ms else self._interval_ms - since_ms
@@ -95,7 +101,7 @@ class ThinkingSection(QWidget):
             return
         self._auto_collapsed = True
         self.end()
-        self.toggle.setChecked(False)
+        self.set_expanded(False)
 
     def end(self) -> None:
         """No more thinking will come: show the rest of it now."""
@@ -121,13 +127,17 @@ class ThinkingSection(QWidget):
         if self._chars or self._redacted:
             self.show()
             self._update_title()
-            self._show_open(self.toggle.isChecked())
+            self.set_expanded(self._open)
 
     # -- state, for the window and tests ---------------------------------------------------
 
     @property
     def expanded(self) -> bool:
-        return self.isVisibleTo(self.parentWidget()) and self.toggle.isChecked()
+        return self.isVisibleTo(self.parentWidget()) and self._open
+
+    def set_expanded(self, is_open: bool) -> None:
+        self._open = is_open
+        self._show_open(is_open)
 
     def text(self) -> str:
         return self.view.toPlainText() + "".join(self._pending)
