@@ -849,6 +849,7 @@ class MainWindow(QMainWindow):
 
     def open_conversation_settings(self) -> ConversationSettingsDialog:
         dialog = ConversationSettingsDialog(self.session, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
 
