@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from claude_desktop.storage import schema
+from claude_desktop.storage.export import to_json
 from claude_desktop.storage.store import NotFoundError, PresetNameError, Store
 from tests.storage.test_migrations import build, connect
 
@@ -116,3 +117,10 @@ def test_a_version_1_file_upgrades_with_settings_unset(tmp_path: Path) -> None:
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     finally:
         con.close()
+
+
+def test_the_json_export_carries_the_settings(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "h.sqlite3") as store:
+        conv = store.create_conversation(model="m", temperature=0.5, thinking={"type": "adaptive"})
+        exported = to_json(conv, [])["conversation"]
+    assert (exported["temperature"], exported["thinking"]) == (0.5, {"type": "adaptive"})

@@ -168,3 +168,29 @@ def test_an_answer_from_history_shows_its_thinking_folded(
     assert widget.markdown_text() == "42"
     section.toggle.click()
     assert section.expanded and section.redacted_label.isVisible()
+
+
+def test_stopped_while_thinking_keeps_the_thought_and_sends_only_what_is_whole(
+    thinking_app: App, qtbot: QtBot
+) -> None:
+    app = thinking_app
+    app.window.session.set_conversation_settings(ConversationSettings(thinking="adaptive"))
+    steps = [f"idea {i}. " for i in range(300)]
+    app.api.enqueue(SSEResponse(sse.events(thinking_answer(steps, ["never"])), delay=0.02))
+    app.type_and_send(qtbot, "Ponder")
+    app.wait(lambda: "idea 3." in app.last_answer().thinking.text())
+    qtbot.keyClick(app.window.composer.editor, Qt.Key.Key_Escape)
+    app.wait(lambda: not app.window.streaming)
+    section = app.last_answer().thinking
+    assert section.text().startswith("idea 0. idea 1. idea 2. idea 3.")
+    assert section.toggle.text() == "Thinking"  # no longer "Thinking…"
+    app.api.enqueue(SSEResponse(sse.events(sse.text_stream(["Fine."]))))
+    app.type_and_send(qtbot, "Just answer")
+    app.wait(lambda: not app.window.streaming)
+    # The cut-off thought never got its signature: the API would refuse it, so it stays home.
+    messages = app.api.requests[-1].json["messages"]
+    assert [m["role"] for m in messages] == ["user"]
+    assert messages[0]["content"] == [
+        {"type": "text", "text": "Ponder"},
+        {"type": "text", "text": "Just answer"},
+    ]
