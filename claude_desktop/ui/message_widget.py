@@ -464,8 +464,7 @@ class AssistantMessageWidget(MessageWidget):
         _small(self.model_label)
         layout.addWidget(self.model_label)
 
-        self.thinking = ThinkingSection(TextView(), RENDER_INTERVAL_MS, self)
-        layout.addWidget(self.thinking)
+        self._thinking: ThinkingSection | None = None  # made when there is thinking to show
 
         self.text_view = TextView(self)
         self.text_view.setAccessibleName("Claude's answer")
@@ -528,7 +527,8 @@ class AssistantMessageWidget(MessageWidget):
         """
         if not delta or self._ended:
             return
-        self.thinking.answer_started()
+        if self._thinking is not None:
+            self._thinking.answer_started()
         self._pending.append(delta)
         self.stats.deltas += 1
         if not self._timer.isActive():
@@ -541,6 +541,17 @@ class AssistantMessageWidget(MessageWidget):
         """Add a streamed thinking delta to the Thinking section (rendered like the text)."""
         if not self._ended:
             self.thinking.append(delta)
+
+    @property
+    def thinking(self) -> ThinkingSection:
+        """The Thinking section above the text (hidden until it has something to show)."""
+        if self._thinking is None:
+            self._thinking = ThinkingSection(TextView(), RENDER_INTERVAL_MS, self)
+            layout = self.layout()
+            assert isinstance(layout, QVBoxLayout)
+            layout.insertWidget(layout.indexOf(self.text_view), self._thinking)
+            self._apply_palette()
+        return self._thinking
 
     def markdown_text(self) -> str:
         """The raw Markdown received so far."""
@@ -612,7 +623,8 @@ class AssistantMessageWidget(MessageWidget):
             self._ended = True
             self._timer.stop()
             self._render()
-            self.thinking.end()
+            if self._thinking is not None:
+                self._thinking.end()
         self.set_status(None)
         self.setAccessibleDescription(self.markdown_text())
 
@@ -638,7 +650,9 @@ class AssistantMessageWidget(MessageWidget):
         """
         if message is not None and not self.markdown_text() and message.text:
             self._pending.append(message.text)
-        if message is not None:
+        if message is not None and any(
+            b.get("type") in ("thinking", "redacted_thinking") for b in message.content
+        ):
             self.thinking.show_blocks(message.content)
         self._end()
         self.footer_label.setText(footer)
@@ -716,10 +730,11 @@ class AssistantMessageWidget(MessageWidget):
             self.stopped_label,
             self.note_label,
             self.footer_label,
-            self.thinking.redacted_label,
         ):
             _set_text_color(label, muted)
-        _set_text_color(self.thinking.view, muted)
+        if self._thinking is not None:
+            _set_text_color(self._thinking.redacted_label, muted)
+            _set_text_color(self._thinking.view, muted)
         _set_text_color(self.error_label, theme.error_color(palette))
         dark = theme.is_dark(palette)
         if dark != self._dark:

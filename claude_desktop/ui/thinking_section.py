@@ -33,6 +33,8 @@ class ThinkingSection(QWidget):
         self._streaming = False
         self._auto_collapsed = False
         self._redacted = False
+        #: How many times streamed thinking was put on screen (tests: the cadence).
+        self.renders = 0
 
         self.toggle = QToolButton(self)
         # Not checkable: a checked tool button is drawn pressed in, which reads as a
@@ -154,6 +156,7 @@ class ThinkingSection(QWidget):
         cursor.insertText(chunk)
         self._chars += len(chunk)
         self._last_render = time.perf_counter()
+        self.renders += 1
 
     def _show_open(self, is_open: bool) -> None:
         self.toggle.setArrowType(Qt.ArrowType.DownArrow if is_open else Qt.ArrowType.RightArrow)
