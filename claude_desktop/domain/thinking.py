@@ -15,7 +15,6 @@ from claude_desktop.api.models import FALLBACK_MODELS, ModelInfo
 
 Mode = Literal["off", "adaptive", "enabled"]
 Form = Literal["adaptive", "enabled"]
-MODES: tuple[Mode, ...] = ("off", "adaptive", "enabled")
 FORMS: tuple[Form, ...] = ("adaptive", "enabled")
 
 #: The API's smallest thinking budget.
