@@ -59,11 +59,31 @@ def parse_model(data: dict[str, Any]) -> ModelInfo:
     )
 
 
+def _thinking(*, adaptive: bool, enabled: bool) -> dict[str, Any]:
+    """Capabilities in the shape `/v1/models` gives them, for the thinking forms alone."""
+    types = {"adaptive": {"supported": adaptive}, "enabled": {"supported": enabled}}
+    return {"thinking": {"supported": True, "types": types}}
+
+
 # Shown when the API can't be asked (offline, no key yet). The API's list wins when it comes.
+# The thinking forms are those the API documents for these models (Opus 4.7 refuses
+# "enabled"; Haiku 4.5 has no "adaptive").
 FALLBACK_MODELS: tuple[ModelInfo, ...] = (
-    ModelInfo("claude-opus-4-7", "Claude Opus 4.7"),
-    ModelInfo("claude-sonnet-4-6", "Claude Sonnet 4.6"),
-    ModelInfo("claude-haiku-4-5", "Claude Haiku 4.5"),
+    ModelInfo(
+        "claude-opus-4-7",
+        "Claude Opus 4.7",
+        capabilities=_thinking(adaptive=True, enabled=False),
+    ),
+    ModelInfo(
+        "claude-sonnet-4-6",
+        "Claude Sonnet 4.6",
+        capabilities=_thinking(adaptive=True, enabled=True),
+    ),
+    ModelInfo(
+        "claude-haiku-4-5",
+        "Claude Haiku 4.5",
+        capabilities=_thinking(adaptive=False, enabled=True),
+    ),
 )
 
 

@@ -20,6 +20,10 @@ class Conversation:
     messages: list[MessageParam] = field(default_factory=list)
     #: `anthropic-beta` features the request needs (e.g. the Files API).
     betas: list[str] = field(default_factory=list)
+    #: None: not sent, the API's default applies.
+    temperature: float | None = None
+    #: The `thinking` object, already checked against the model; None: no thinking.
+    thinking: dict[str, Any] | None = None
 
     def request_body(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -29,4 +33,9 @@ class Conversation:
         }
         if self.system.strip():
             body["system"] = self.system
+        if self.thinking is not None:
+            body["thinking"] = self.thinking
+        elif self.temperature is not None:
+            # The API refuses a temperature alongside thinking, so it goes only without.
+            body["temperature"] = self.temperature
         return body

@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from claude_desktop.api.message import Message
+from claude_desktop.api.models import ModelInfo
 from claude_desktop.storage.export import to_json, to_markdown
 from claude_desktop.storage.store import ConversationRecord, MessageRecord, Store
 
 from .conversation import Conversation
+from .conversation_settings import ConversationSettings, fit
 from .paths import data_dir
 
 DB_NAME = "history.sqlite3"
@@ -160,6 +162,8 @@ class History:
         model: str,
         system: str,
         max_tokens: int,
+        temperature: float | None = None,
+        thinking: dict[str, Any] | None = None,
         parent_id: int | None = None,
         replace_leaf: bool = False,
         content: list[dict[str, Any]] | None = None,
@@ -167,7 +171,9 @@ class History:
     ) -> MessageRecord:
         """Store a question before it is sent, so a crash can never lose it.
 
-        `content` (attachments and text as API blocks) defaults to the text alone.
+        `content` (attachments and text as API blocks) defaults to the text alone. The
+        settings (model, system ... thinking) are those of a new conversation; an existing
+        one keeps its own.
         `parent_id` (with `replace_leaf`) makes it a sibling of an earlier question: an edit.
         """
         if content is None:
@@ -175,7 +181,12 @@ class History:
         if conv.record is None:
             title = auto_title(text) if text.strip() else _attachment_title(content)
             conv.record = self.store.create_conversation(
-                model=model, system=system, max_tokens=max_tokens, title=title
+                model=model,
+                system=system,
+                max_tokens=max_tokens,
+                title=title,
+                temperature=temperature,
+                thinking=thinking,
             )
             self.store.rename(conv.record.id, title, auto=True)
         parent = parent_id if replace_leaf else conv.leaf_id
@@ -215,20 +226,24 @@ class History:
         )
 
     def conversation_for_request(
-        self, conv: OpenConversation, upto: int | None = None
+        self, conv: OpenConversation, upto: int | None = None, model: ModelInfo | None = None
     ) -> Conversation:
-        """The API request for the branch, up to and including message `upto`."""
+        """The API request for the branch, up to and including message `upto`, with the
+        conversation's settings fitted to what `model` (its model's info) accepts."""
         assert conv.record is not None
         branch = conv.branch
         if upto is not None:
             ids = [m.id for m in branch]
             branch = branch[: ids.index(upto) + 1]
         record = conv.record
+        settings = fit(ConversationSettings.of(record), model)
         return Conversation(
             record.model,
-            max_tokens=record.max_tokens,
-            system=record.system,
+            max_tokens=settings.max_tokens,
+            system=settings.system,
             messages=request_messages(branch),
+            temperature=settings.sent_temperature,
+            thinking=settings.thinking_fragment,
         )
 
     def siblings(self, message: MessageRecord) -> list[MessageRecord]:

@@ -14,9 +14,11 @@ from claude_desktop.api.client import MessagesClient
 from claude_desktop.api.models import FALLBACK_MODELS, ModelInfo
 
 from .chat import check_key, fetch_models
+from .conversation_settings import ConversationSettings, fit, new_chat_settings
 from .history import History, OpenConversation
 from .secrets import KeySource, KeyStore
 from .settings import Settings
+from .thinking import find_model
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,8 @@ class Session:
         self.models: list[ModelInfo] = list(FALLBACK_MODELS)
         self._history = history
         self.open = OpenConversation(None)
+        #: The settings of the open conversation while it is a new chat (no record yet).
+        self.new_chat_settings = ConversationSettings.defaults(settings)
         self._client: MessagesClient | None = None
         self._retired_clients: list[MessagesClient] = []
 
@@ -96,6 +100,7 @@ class Session:
 
     def new_conversation(self) -> OpenConversation:
         self.open = OpenConversation(None)
+        self.new_chat_settings = new_chat_settings(self.history.store, self.settings)
         self.settings.last_conversation_id = 0
         return self.open
 
@@ -118,6 +123,34 @@ class Session:
         if record is not None:
             self.history.store.update_conversation(record.id, model=model_id)
             self.open = self.history.reload(self.open)
+
+    def model_info(self, model_id: str | None = None) -> ModelInfo | None:
+        """What is known of a model (default: the open conversation's), None if nothing."""
+        return find_model(self.models, model_id or self.model)
+
+    @property
+    def conversation_settings(self) -> ConversationSettings:
+        """The open conversation's settings, fitted to its model."""
+        record = self.open.record
+        current = self.new_chat_settings if record is None else ConversationSettings.of(record)
+        return fit(current, self.model_info())
+
+    def set_conversation_settings(self, settings: ConversationSettings) -> None:
+        """Keep `settings` (fitted to the model) for the open conversation: in the history,
+        or until its first question for a new chat."""
+        settings = fit(settings, self.model_info())
+        record = self.open.record
+        if record is None:
+            self.new_chat_settings = settings
+            return
+        self.history.store.update_conversation(
+            record.id,
+            system=settings.system,
+            max_tokens=settings.max_tokens,
+            temperature=settings.temperature,
+            thinking=settings.thinking_fragment,
+        )
+        self.open = self.history.reload(self.open)
 
     def display_name(self, model_id: str) -> str:
         for model in self.models:

@@ -56,6 +56,11 @@ class Settings:
     #: The conversation open at the last quit (0: a new chat), reopened at start-up.
     last_conversation_id: int = 0
 
+    # -- Per-conversation settings and presets --
+    #: The preset new chats start from (an id in the history's presets); 0: the defaults
+    #: above (max_tokens, system_prompt).
+    new_chat_preset: int = 0
+
     # Not settings (init=False): where the file is, and what it held that we don't know.
     _path: Path | None = dataclasses.field(default=None, init=False, repr=False)
     _unknown: dict[str, Any] = dataclasses.field(default_factory=dict, init=False, repr=False)

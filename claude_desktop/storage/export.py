@@ -62,7 +62,8 @@ def to_markdown(
 def to_json(conv: ConversationRecord, messages: list[MessageRecord]) -> dict[str, Any]:
     """The conversation as JSON-ready data. Each message's `role` and `content` are exactly
     the API's, so ``[{"role": m["role"], "content": m["content"]} for m in messages]`` with
-    the conversation's model, system and max_tokens is a valid request body."""
+    the conversation's model, system and max_tokens (and its thinking, or else its
+    temperature, when set) is a valid request body."""
     return {
         "format": JSON_FORMAT,
         "version": JSON_VERSION,
@@ -73,6 +74,8 @@ def to_json(conv: ConversationRecord, messages: list[MessageRecord]) -> dict[str
             "model": conv.model,
             "system": conv.system,
             "max_tokens": conv.max_tokens,
+            "temperature": conv.temperature,
+            "thinking": conv.thinking,
             "settings": conv.settings,
             "created_at": _iso(conv.created_at),
             "updated_at": _iso(conv.updated_at),

@@ -129,8 +129,34 @@ def _to_v1(con: sqlite3.Connection) -> None:
         con.execute(statement)
 
 
+# Version 2: per-conversation temperature and thinking (NULL: not set, the API's default /
+# thinking off), and saved presets of those settings for new chats. The thinking value is
+# the request's own `thinking` object ({"type": "adaptive"} or {"type": "enabled",
+# "budget_tokens": N}), checked against the model when a request is built.
+_V2 = (
+    """ALTER TABLE conversations ADD COLUMN temperature REAL
+        CHECK (temperature IS NULL OR temperature BETWEEN 0 AND 1)""",
+    """ALTER TABLE conversations ADD COLUMN thinking TEXT
+        CHECK (thinking IS NULL OR json_type(thinking) = 'object')""",
+    """CREATE TABLE presets (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (trim(name) <> ''),
+        system TEXT NOT NULL DEFAULT '',
+        max_tokens INTEGER NOT NULL CHECK (max_tokens > 0),
+        temperature REAL CHECK (temperature IS NULL OR temperature BETWEEN 0 AND 1),
+        thinking TEXT CHECK (thinking IS NULL OR json_type(thinking) = 'object'),
+        created_at REAL NOT NULL
+    )""",
+)
+
+
+def _to_v2(con: sqlite3.Connection) -> None:
+    for statement in _V2:
+        con.execute(statement)
+
+
 #: Append only. MIGRATIONS[n] migrates version n to n + 1.
-MIGRATIONS: tuple[Migration, ...] = (_to_v1,)
+MIGRATIONS: tuple[Migration, ...] = (_to_v1, _to_v2)
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -34,6 +34,13 @@ _SNIPPET_TOKENS = 12
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
+class Unset:
+    """The type of UNSET: "leave this as it is" where None is a value of its own."""
+
+
+UNSET = Unset()
+
+
 class StorageError(Exception):
     """A problem with the history file; `human` says it to a person in a sentence or two."""
 
@@ -97,6 +104,27 @@ class ConversationRecord:
     current_leaf_id: int | None
     #: When it went to the trash (soft delete), or None.
     deleted_at: float | None = None
+    #: None: not sent (the API's default).
+    temperature: float | None = None
+    #: The request's `thinking` object, or None for no thinking.
+    thinking: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PresetRecord:
+    """Saved per-conversation settings a new chat can start from."""
+
+    id: int
+    name: str
+    system: str
+    max_tokens: int
+    temperature: float | None
+    thinking: dict[str, Any] | None
+    created_at: float
+
+
+class PresetNameError(StorageError, ValueError):
+    """A preset name that is empty or already taken."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +160,9 @@ class Draft:
 
 _CONVERSATION_COLUMNS = (
     "id, title, title_is_auto, model, system, max_tokens, settings, created_at, updated_at, "
-    "current_leaf_id, deleted_at"
+    "current_leaf_id, deleted_at, temperature, thinking"
 )
+_PRESET_COLUMNS = "id, name, system, max_tokens, temperature, thinking, created_at"
 _MESSAGE_COLUMNS = (
     "id, conversation_id, parent_id, role, content, status, model, usage, meta, created_at"
 )
@@ -203,6 +232,8 @@ class Store:
         max_tokens: int = 8192,
         title: str = "",
         settings: dict[str, Any] | None = None,
+        temperature: float | None = None,
+        thinking: dict[str, Any] | None = None,
     ) -> ConversationRecord:
         """A new, empty conversation. With no title it counts as auto-titled, so the app
         may name it later."""
@@ -210,8 +241,20 @@ class Store:
         now = self._now()
         cur = self._con.execute(
             "INSERT INTO conversations (title, title_is_auto, model, system, max_tokens, "
-            "settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (title, int(not title), model, system, max_tokens, _dumps(settings or {}), now, now),
+            "settings, created_at, updated_at, temperature, thinking) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                title,
+                int(not title),
+                model,
+                system,
+                max_tokens,
+                _dumps(settings or {}),
+                now,
+                now,
+                temperature,
+                None if thinking is None else _dumps(thinking),
+            ),
         )
         assert cur.lastrowid is not None
         return self._require_conversation(cur.lastrowid)
@@ -251,9 +294,17 @@ class Store:
         system: str | None = None,
         max_tokens: int | None = None,
         settings: dict[str, Any] | None = None,
+        temperature: float | Unset | None = UNSET,
+        thinking: dict[str, Any] | Unset | None = UNSET,
     ) -> None:
-        """Change the given per-conversation settings; None leaves one as it is."""
+        """Change the given per-conversation settings; None leaves one as it is, except
+        for `temperature` and `thinking`, where None means "not set" and leaving them out
+        leaves them as they are."""
         changes: dict[str, Any] = {}
+        if not isinstance(temperature, Unset):
+            changes["temperature"] = temperature
+        if not isinstance(thinking, Unset):
+            changes["thinking"] = None if thinking is None else _dumps(thinking)
         if model is not None:
             changes["model"] = model
         if system is not None:
@@ -305,6 +356,70 @@ class Store:
             """
         ).fetchall()
         return {int(cid): int(n) for cid, n in rows}
+
+    # -- presets -------------------------------------------------------------------------
+
+    def presets(self) -> list[PresetRecord]:
+        """Saved presets, by name."""
+        rows = self._con.execute(
+            f"SELECT {_PRESET_COLUMNS} FROM presets ORDER BY name COLLATE NOCASE, id"
+        ).fetchall()
+        return [_preset(row) for row in rows]
+
+    def preset(self, preset_id: int) -> PresetRecord | None:
+        row = self._con.execute(
+            f"SELECT {_PRESET_COLUMNS} FROM presets WHERE id = ?", (preset_id,)
+        ).fetchone()
+        return None if row is None else _preset(row)
+
+    def save_preset(
+        self,
+        name: str,
+        *,
+        system: str,
+        max_tokens: int,
+        temperature: float | None,
+        thinking: dict[str, Any] | None,
+    ) -> PresetRecord:
+        """Create a preset, or replace the settings of the one with that name (any case).
+
+        Raises PresetNameError for an empty name.
+        """
+        name = _preset_name(name)
+        values = (system, max_tokens, temperature, None if thinking is None else _dumps(thinking))
+        with self._transaction() as con:
+            row = con.execute("SELECT id FROM presets WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                cur = con.execute(
+                    "INSERT INTO presets (name, system, max_tokens, temperature, thinking, "
+                    "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (name, *values, self._now()),
+                )
+                preset_id = cur.lastrowid
+            else:
+                preset_id = row[0]
+                con.execute(
+                    "UPDATE presets SET system = ?, max_tokens = ?, temperature = ?, "
+                    "thinking = ? WHERE id = ?",
+                    (*values, preset_id),
+                )
+        assert preset_id is not None
+        record = self.preset(preset_id)
+        assert record is not None
+        return record
+
+    def rename_preset(self, preset_id: int, name: str) -> None:
+        """Raises PresetNameError when the name is empty or another preset has it."""
+        name = _preset_name(name)
+        try:
+            cur = self._con.execute("UPDATE presets SET name = ? WHERE id = ?", (name, preset_id))
+        except sqlite3.IntegrityError:
+            raise PresetNameError(f"There is already a preset called “{name}”.") from None
+        _found(cur, "preset", preset_id)
+
+    def delete_preset(self, preset_id: int) -> None:
+        cur = self._con.execute("DELETE FROM presets WHERE id = ?", (preset_id,))
+        _found(cur, "preset", preset_id)
 
     # -- messages ------------------------------------------------------------------------
 
@@ -757,7 +872,28 @@ def _conversation(row: tuple[Any, ...]) -> ConversationRecord:
         updated_at=row[8],
         current_leaf_id=row[9],
         deleted_at=row[10],
+        temperature=row[11],
+        thinking=None if row[12] is None else json.loads(row[12]),
     )
+
+
+def _preset(row: tuple[Any, ...]) -> PresetRecord:
+    return PresetRecord(
+        id=row[0],
+        name=row[1],
+        system=row[2],
+        max_tokens=row[3],
+        temperature=row[4],
+        thinking=None if row[5] is None else json.loads(row[5]),
+        created_at=row[6],
+    )
+
+
+def _preset_name(name: str) -> str:
+    name = _one_line(name)
+    if not name:
+        raise PresetNameError("A preset needs a name.")
+    return name
 
 
 def _message(row: tuple[Any, ...]) -> MessageRecord:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import tempfile
 import time
@@ -64,6 +65,7 @@ from claude_desktop.storage.store import MessageRecord, StorageError
 
 from .attachment_chips import AttachmentChip
 from .composer import Composer
+from .conversation_settings import ConversationSettingsDialog
 from .conversation_view import AssistantMessageWidget, ConversationView, MessageWidget
 from .key_view import KeyView
 from .model_picker import ModelPicker
@@ -97,7 +99,7 @@ class _WidgetSink:
         self.widget.append_text(text)
 
     def on_thinking(self, text: str) -> None:
-        self.widget.set_status("Thinking…")
+        self.widget.append_thinking(text)
 
     def on_status(self, text: str | None) -> None:
         self.widget.set_status(text)
@@ -216,6 +218,13 @@ class MainWindow(QMainWindow):
         self.new_action = action("New chat", QKeySequence.StandardKey.New, self.new_chat)
         self.search_action = action("Search", "Ctrl+K", self.sidebar.focus_search)
         self.settings_action = action("Settings…", "Ctrl+,", self.open_settings)
+        self.chat_settings_action = action(
+            "Chat settings…", "Ctrl+Shift+S", self.open_conversation_settings
+        )
+        self.chat_settings_action.setToolTip(
+            "System prompt, max tokens, temperature, thinking and presets of this chat "
+            "(Ctrl+Shift+S)"
+        )
         self.export_action = action("Export conversation…", "Ctrl+Shift+E", self.export_dialog)
         self.quit_action = action("Quit", QKeySequence.StandardKey.Quit, self.quit_requested.emit)
         self.stop_action = action("Stop", "Esc", self.stop)
@@ -230,6 +239,7 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(spacer)
         toolbar.addWidget(QLabel("Model: ", toolbar))
         toolbar.addWidget(self.picker)
+        toolbar.addAction(self.chat_settings_action)
         toolbar.addAction(self.export_action)
         toolbar.addAction(self.settings_action)
         self.addToolBar(toolbar)
@@ -643,14 +653,17 @@ class MainWindow(QMainWindow):
         self.banner.hide()
         conv = self.session.open
         settings = self.session.settings
+        chat = self.session.conversation_settings
         editing, self._editing = self._editing, None
         self.edit_bar.hide()
         question = self.history.add_question(
             conv,
             text,
             model=self.session.model,
-            system=settings.system_prompt,
-            max_tokens=settings.max_tokens,
+            system=chat.system,
+            max_tokens=chat.max_tokens,
+            temperature=chat.temperature,
+            thinking=chat.thinking_fragment,
             parent_id=editing.parent_id if editing else None,
             replace_leaf=editing is not None,
             content=user_content(text, attachments) if attachments else None,
@@ -697,7 +710,9 @@ class MainWindow(QMainWindow):
     def _start_answer(self, parent_id: int) -> None:
         conv = self.session.open
         model = self.session.model
-        request = self.history.conversation_for_request(conv, upto=parent_id)
+        request = self.history.conversation_for_request(
+            conv, upto=parent_id, model=self.session.model_info()
+        )
         record = self.history.begin_answer(conv, parent_id, model)
         widget = self.view.begin_assistant_message(self.session.display_name(model))
         self._records[widget] = record
@@ -765,10 +780,8 @@ class MainWindow(QMainWindow):
             return f"Uploading an attachment failed: {exc.human}"
         finally:
             widget.set_status(None)
-        return Conversation(
-            request.model,
-            max_tokens=request.max_tokens,
-            system=request.system,
+        return dataclasses.replace(
+            request,
             # Documents and images are read from the prompt cache on follow-up questions.
             messages=mark_cache_breakpoint(messages),
             betas=with_files_beta(request.betas, needed),
@@ -834,6 +847,12 @@ class MainWindow(QMainWindow):
         dialog.key_removed.connect(self._on_key_removed)
         dialog.key_changed.connect(self._on_key_changed)
         dialog.open()
+
+    def open_conversation_settings(self) -> ConversationSettingsDialog:
+        dialog = ConversationSettingsDialog(self.session, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def _on_key_removed(self) -> None:
         if self.session.key is None:

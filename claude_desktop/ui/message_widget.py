@@ -54,6 +54,7 @@ from .render import (
     render_blocks,
     split_blocks,
 )
+from .thinking_section import ThinkingSection
 
 __all__ = [
     "RENDER_BUDGET_MS",
@@ -463,6 +464,8 @@ class AssistantMessageWidget(MessageWidget):
         _small(self.model_label)
         layout.addWidget(self.model_label)
 
+        self._thinking: ThinkingSection | None = None  # made when there is thinking to show
+
         self.text_view = TextView(self)
         self.text_view.setAccessibleName("Claude's answer")
         self.text_view.anchorClicked.connect(self.open_link)
@@ -524,6 +527,8 @@ class AssistantMessageWidget(MessageWidget):
         """
         if not delta or self._ended:
             return
+        if self._thinking is not None:
+            self._thinking.answer_started()
         self._pending.append(delta)
         self.stats.deltas += 1
         if not self._timer.isActive():
@@ -531,6 +536,22 @@ class AssistantMessageWidget(MessageWidget):
             # Show the first text at once; after that at most one render per interval.
             wait = 0 if since_ms >= RENDER_INTERVAL_MS else RENDER_INTERVAL_MS - since_ms
             self._timer.start(math.ceil(wait))
+
+    def append_thinking(self, delta: str) -> None:
+        """Add a streamed thinking delta to the Thinking section (rendered like the text)."""
+        if not self._ended:
+            self.thinking.append(delta)
+
+    @property
+    def thinking(self) -> ThinkingSection:
+        """The Thinking section above the text (hidden until it has something to show)."""
+        if self._thinking is None:
+            self._thinking = ThinkingSection(TextView(), RENDER_INTERVAL_MS, self)
+            layout = self.layout()
+            assert isinstance(layout, QVBoxLayout)
+            layout.insertWidget(layout.indexOf(self.text_view), self._thinking)
+            self._apply_palette()
+        return self._thinking
 
     def markdown_text(self) -> str:
         """The raw Markdown received so far."""
@@ -602,6 +623,8 @@ class AssistantMessageWidget(MessageWidget):
             self._ended = True
             self._timer.stop()
             self._render()
+            if self._thinking is not None:
+                self._thinking.end()
         self.set_status(None)
         self.setAccessibleDescription(self.markdown_text())
 
@@ -627,6 +650,10 @@ class AssistantMessageWidget(MessageWidget):
         """
         if message is not None and not self.markdown_text() and message.text:
             self._pending.append(message.text)
+        if message is not None and any(
+            b.get("type") in ("thinking", "redacted_thinking") for b in message.content
+        ):
+            self.thinking.show_blocks(message.content)
         self._end()
         self.footer_label.setText(footer)
         self.footer_label.setVisible(bool(footer))
@@ -705,6 +732,9 @@ class AssistantMessageWidget(MessageWidget):
             self.footer_label,
         ):
             _set_text_color(label, muted)
+        if self._thinking is not None:
+            _set_text_color(self._thinking.redacted_label, muted)
+            _set_text_color(self._thinking.view, muted)
         _set_text_color(self.error_label, theme.error_color(palette))
         dark = theme.is_dark(palette)
         if dark != self._dark:
