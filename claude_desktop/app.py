@@ -47,6 +47,8 @@ async def run(app: Any, files: Sequence[str] = ()) -> int:
     session = Session(Settings.load(), KeyStore())
     tasks = TaskRegistry()
     window = MainWindow(session, tasks)
+    # The theme is the application's: light, dark, or the OS's (followed as it changes).
+    window.appearance.apply_theme()
 
     def on_loop_error(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         exc = context.get("exception")
