@@ -239,7 +239,6 @@ class MainWindow(QMainWindow):
         self.shortcuts_action = action("Keyboard shortcuts", "F1", self.show_shortcuts)
         self.log_folder_action = action("Open log folder", "", self.open_log_folder)
         self.about_action = action("About Claude Desktop", "", self.show_about)
-        build_menu_bar(self)
         toolbar = QToolBar("Main", self)
         toolbar.setObjectName("main-toolbar")
         toolbar.setMovable(False)
@@ -253,6 +252,7 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.export_action)
         toolbar.addAction(self.settings_action)
         self.addToolBar(toolbar)
+        build_menu_bar(self)
 
     def _restore_geometry(self) -> None:
         saved = self.session.settings.window_geometry

@@ -1,17 +1,26 @@
 """The main window's menu bar (File, Edit, View, Help): where a person finds every action
-and its keys. The actions themselves are the window's (MainWindow._build_actions)."""
+and its keys. The actions themselves are the window's (MainWindow._build_actions).
+
+Toolbar buttons join the Tab order here too: Qt leaves them out of it by default.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QToolBar, QToolButton
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
 
 def build_menu_bar(window: MainWindow) -> None:
+    """The menu bar; call it once the toolbar is built."""
+    for toolbar in window.findChildren(QToolBar):
+        for button in toolbar.findChildren(QToolButton):
+            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
     bar = window.menuBar()
     bar.setAccessibleName("Menu bar")
     menus: list[tuple[str, list[QAction | None]]] = [
