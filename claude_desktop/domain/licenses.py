@@ -47,13 +47,19 @@ def _normal(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def _field(meta: metadata.PackageMetadata, name: str) -> str | None:
+    """A metadata field's first value; get_all, unlike [], is the same on every Python."""
+    values = meta.get_all(name) or []
+    return str(values[0]) if values else None
+
+
 def license_of(meta: metadata.PackageMetadata) -> str | None:
     """The license a package declares: its SPDX expression, a short License field, or the
     name in its license classifiers."""
-    expression = meta.get("License-Expression")
+    expression = _field(meta, "License-Expression")
     if expression:
-        return str(expression).strip()
-    text = str(meta.get("License") or "").strip()
+        return expression.strip()
+    text = (_field(meta, "License") or "").strip()
     # Some packages put the whole license text here; only a short name is a name.
     if text and "\n" not in text and len(text) <= 80 and text.upper() != "UNKNOWN":
         return text
@@ -73,8 +79,7 @@ def homepage_of(meta: metadata.PackageMetadata) -> str | None:
     for label in ("homepage", "home", "repository", "source"):
         if urls.get(label):
             return urls[label]
-    home = meta.get("Home-page")
-    return str(home) if home else next(iter(urls.values()), None)
+    return _field(meta, "Home-page") or next(iter(urls.values()), None)
 
 
 def _parse(requirement: str) -> tuple[str, set[str], set[str]] | None:
@@ -120,7 +125,7 @@ def bundled_components(app: str = APP_NAME) -> list[Component]:
             continue
         meta = dist.metadata
         found[key[0]] = Component(
-            str(meta["Name"] or name), dist.version, license_of(meta), homepage_of(meta)
+            _field(meta, "Name") or name, dist.version, license_of(meta), homepage_of(meta)
         )
         for requirement in dist.requires or []:
             parsed = _parse(requirement)
@@ -140,4 +145,4 @@ def app_metadata(app: str = APP_NAME) -> Component | None:
     except metadata.PackageNotFoundError:
         return None
     meta = dist.metadata
-    return Component(str(meta["Name"]), dist.version, license_of(meta), homepage_of(meta))
+    return Component(_field(meta, "Name") or app, dist.version, license_of(meta), homepage_of(meta))
