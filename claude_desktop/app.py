@@ -179,6 +179,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from claude_desktop.resources import app_icon
 
     app.setWindowIcon(app_icon())
+    from claude_desktop.ui.appearance import install_focus_ring
+
+    install_focus_ring(app)
     app.setQuitOnLastWindowClosed(False)
     lock = single_instance_lock()
     if lock is None:

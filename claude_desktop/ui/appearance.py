@@ -14,9 +14,9 @@ import logging
 import weakref
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QObject, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPalette, QPen
+from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleOptionComplex, QWidget
 
 from claude_desktop.domain.settings import Settings, Theme
 
@@ -203,6 +203,39 @@ class Appearance(QObject):
 def default_font_size() -> int:
     size = QApplication.font().pointSize()
     return size if size > 0 else 10
+
+
+class FocusRingStyle(QProxyStyle):
+    """The platform's style, plus a ring around a focused tool button.
+
+    Fusion (and others) draw no focus at all on auto-raised tool buttons (the message's
+    Copy, Edit, Regenerate; the toolbar's), so a keyboard user could not see where they are.
+    """
+
+    def drawComplexControl(
+        self,
+        control: QStyle.ComplexControl,
+        option: QStyleOptionComplex,
+        painter: QPainter,
+        widget: QWidget | None = None,
+    ) -> None:
+        super().drawComplexControl(control, option, painter, widget)
+        if control == QStyle.ComplexControl.CC_ToolButton and (
+            option.state & QStyle.StateFlag.State_HasFocus
+        ):
+            painter.save()
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(QPen(option.palette.highlight().color(), 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(QRectF(option.rect).adjusted(1, 1, -1, -1), 4, 4)
+            painter.restore()
+
+
+def install_focus_ring(app: QApplication) -> None:
+    """Wrap the application's style in FocusRingStyle (once)."""
+    if not isinstance(app.style(), FocusRingStyle):
+        base = app.style()
+        app.setStyle(FocusRingStyle(base.name() if base is not None else None))
 
 
 _BY_SETTINGS: weakref.WeakKeyDictionary[Settings, Appearance] = weakref.WeakKeyDictionary()

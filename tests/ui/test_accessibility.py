@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
+    QApplication,
     QComboBox,
     QLabel,
     QLineEdit,
@@ -16,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
+from claude_desktop.ui.appearance import FocusRingStyle, install_focus_ring
 from tests import sse
 from tests.fakeapi import SSEResponse
 from tests.ui.harness import App
@@ -72,3 +77,33 @@ def test_messages_read_as_who_and_what(app: App, qtbot: QtBot) -> None:
     description = answer.accessibleDescription()
     assert "print('hi')" in description and "Done." in description
     assert "```" not in description
+
+
+@pytest.fixture
+def focus_ring() -> Iterator[None]:
+    """The app's style, as app.py installs it; the plain style back afterwards."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    previous = app.style().name()
+    install_focus_ring(app)
+    yield
+    app.setStyle(previous)
+
+
+def test_a_focused_tool_button_shows_its_focus(app: App, qtbot: QtBot, focus_ring: None) -> None:
+    app.api.enqueue(SSEResponse(sse.events(sse.text_stream([ANSWER]))))
+    app.type_and_send(qtbot, "Show me code")
+    app.wait(lambda: not app.window.streaming)
+    copy = app.last_answer().copy_button
+    assert isinstance(copy.style(), FocusRingStyle)
+    unfocused = copy.grab().toImage()
+    copy.setFocus(Qt.FocusReason.TabFocusReason)
+    app.wait(copy.hasFocus)
+    focused = copy.grab().toImage()
+    assert focused != unfocused
+    # The ring is drawn in the highlight colour, round the edge of the button.
+    highlight = copy.palette().highlight().color()
+    edge = [focused.pixelColor(x, focused.height() // 2) for x in range(3)]
+    assert any(
+        abs(c.red() - highlight.red()) + abs(c.green() - highlight.green()) < 60 for c in edge
+    )
