@@ -134,9 +134,9 @@ class AboutDialog(QDialog):
         self.text.setHtml(about_html(components))
         icon = QLabel(self)
         window_icon = self.windowIcon()
-        if not window_icon.isNull():
-            icon.setPixmap(window_icon.pixmap(64, 64))
+        icon.setPixmap(window_icon.pixmap(64, 64))
         icon.setAccessibleName("Claude Desktop icon")
+        icon.setVisible(not window_icon.isNull())
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

@@ -5,6 +5,7 @@ Changes apply at once and are remembered (through :class:`Appearance`).
 
 from __future__ import annotations
 
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from .appearance import MAX_FONT_SIZE, MIN_FONT_SIZE, THEMES, Appearance, default_font_size
@@ -24,7 +25,11 @@ class AppearancePage(QWidget):
         self.font_size.setRange(MIN_FONT_SIZE - 1, MAX_FONT_SIZE)
         self.font_size.setSpecialValueText(f"Default ({default_font_size()} pt)")
         self.font_size.setSuffix(" pt")
-        hint = QLabel("Ctrl+= and Ctrl+- change the size too; Ctrl+0 resets it.", self)
+        larger, smaller, reset = (
+            QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText)
+            for k in ("Ctrl+=", "Ctrl+-", "Ctrl+0")
+        )
+        hint = QLabel(f"{larger} and {smaller} change the size too; {reset} resets it.", self)
         hint.setWordWrap(True)
         form = QFormLayout()
         form.addRow("&Theme:", self.theme)
