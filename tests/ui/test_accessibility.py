@@ -107,3 +107,13 @@ def test_a_focused_tool_button_shows_its_focus(app: App, qtbot: QtBot, focus_rin
     assert any(
         abs(c.red() - highlight.red()) + abs(c.green() - highlight.green()) < 60 for c in edge
     )
+
+
+def test_the_key_page_controls_have_names_too(app: App) -> None:
+    window = app.window
+    window._show_key_page("Your API key was removed.")
+    window.key_view.offer_session_only("The keyring is locked.")
+    controls = visible_controls(window.key_view)
+    assert {accessible_name(w) for w in controls} >= {"API key", "Check and save the API key"}
+    assert [type(w).__name__ for w in controls if not accessible_name(w)] == []
+    assert all(w.focusPolicy() & Qt.FocusPolicy.TabFocus for w in controls)
