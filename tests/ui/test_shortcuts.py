@@ -141,3 +141,15 @@ def test_open_log_folder_opens_the_apps_log_folder(app: App) -> None:
         QDesktopServices.unsetUrlHandler("file")
     assert [Path(u.toLocalFile()) for u in opener.opened] == [log_dir()]
     assert log_dir().is_dir()
+
+
+def test_escape_still_closes_a_dialog(app: App, qtbot: QtBot) -> None:
+    """The window's Esc (Stop) must not swallow the key a dialog closes on."""
+    app.window.show_about()
+    app.wait(lambda: _dialogs(app, AboutDialog))
+    dialog = _dialogs(app, AboutDialog)[0]
+    dialog.activateWindow()
+    app.wait(dialog.isActiveWindow)
+    assert isinstance(dialog, AboutDialog)
+    qtbot.keyClick(dialog.text, Qt.Key.Key_Escape)
+    app.wait(lambda: not dialog.isVisible(), 2)
