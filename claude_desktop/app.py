@@ -35,21 +35,6 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return args
 
 
-def setup_logging(debug: bool) -> None:
-    handlers: list[logging.Handler] = []
-    # A windowed frozen app has no stderr at all.
-    if sys.stderr is not None:
-        handlers.append(logging.StreamHandler())
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        handlers=handlers,
-    )
-    if not debug:
-        # httpx logs every request at INFO: too chatty for a user's log.
-        logging.getLogger("httpx").setLevel(logging.WARNING)
-
-
 async def run(app: Any, files: Sequence[str] = ()) -> int:
     """Run the app until the person quits; returns the exit code."""
     from claude_desktop.domain.secrets import KeyStore
@@ -62,6 +47,8 @@ async def run(app: Any, files: Sequence[str] = ()) -> int:
     session = Session(Settings.load(), KeyStore())
     tasks = TaskRegistry()
     window = MainWindow(session, tasks)
+    # The theme is the application's: light, dark, or the OS's (followed as it changes).
+    window.appearance.apply_theme()
 
     def on_loop_error(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         exc = context.get("exception")
@@ -172,7 +159,10 @@ def single_instance_lock() -> Any:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     args = parse_args(argv[1:])
-    setup_logging(args.debug)
+    from claude_desktop.domain.logs import setup_logging
+
+    log_path = setup_logging(args.debug)
+    log.info("Claude Desktop %s starting; log file %s", __version__, log_path)
     if args.self_test:
         from claude_desktop import selftest
 
@@ -190,6 +180,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from claude_desktop.resources import app_icon
 
     app.setWindowIcon(app_icon())
+    from claude_desktop.ui.appearance import install_focus_ring
+
+    install_focus_ring(app)
     app.setQuitOnLastWindowClosed(False)
     lock = single_instance_lock()
     if lock is None:

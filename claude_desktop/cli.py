@@ -25,6 +25,7 @@ from claude_desktop.domain.attachments import (
     load_attachment,
     user_content,
 )
+from claude_desktop.domain.logs import setup_logging
 from claude_desktop.domain.secrets import KeyStore
 
 COMMANDS = ("ask", *history_cli.COMMANDS)
@@ -124,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in history_cli.COMMANDS:
         return history_cli.run(args)
     if args.debug:
-        logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+        # To stderr only (a terminal command keeps no log file), keys masked.
+        setup_logging(debug=True, to_file=False)
     else:
         # stderr carries the one human line; without this, Python would print warnings too.
         logging.getLogger().addHandler(logging.NullHandler())

@@ -7,6 +7,7 @@ arrived: a stopped or failed turn still keeps its partial answer in the conversa
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from claude_desktop.api.models import ModelInfo, pickable_models
 from claude_desktop.api.pricing import cost_of, format_usd
 
 from .conversation import Conversation
+
+log = logging.getLogger(__name__)
 
 
 class TurnSink(Protocol):
@@ -94,6 +97,14 @@ async def run_turn(
                     sink.on_status(None)
         result.message = stream.message
     except ClaudeError as exc:
+        # The request id is what Anthropic's support asks for about a failed request.
+        log.warning(
+            "Turn failed (model %s): %s: %s (request id %s)",
+            conversation.model,
+            type(exc).__name__,
+            exc,
+            exc.request_id or "none",
+        )
         result.error = exc
         result.message = exc.partial
     except asyncio.CancelledError:

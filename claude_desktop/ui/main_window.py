@@ -11,10 +11,11 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QMimeData, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QMimeData, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
+    QDesktopServices,
     QDragEnterEvent,
     QDragLeaveEvent,
     QDropEvent,
@@ -52,6 +53,7 @@ from claude_desktop.domain.attachments import (
 from claude_desktop.domain.chat import TurnResult, footer_text, run_turn
 from claude_desktop.domain.conversation import Conversation
 from claude_desktop.domain.history import History, group_by_recency, text_of
+from claude_desktop.domain.paths import log_dir
 from claude_desktop.domain.secrets import KeySource, SecretStoreError
 from claude_desktop.domain.session import Session
 from claude_desktop.domain.tasks import TaskRegistry
@@ -63,11 +65,14 @@ from claude_desktop.domain.uploads import (
 )
 from claude_desktop.storage.store import MessageRecord, StorageError
 
+from .appearance import appearance_for
 from .attachment_chips import AttachmentChip
 from .composer import Composer
 from .conversation_settings import ConversationSettingsDialog
 from .conversation_view import AssistantMessageWidget, ConversationView, MessageWidget
+from .help_dialogs import AboutDialog, ShortcutsDialog
 from .key_view import KeyView
+from .menus import build_menu_bar
 from .model_picker import ModelPicker
 from .render import warm_up
 from .settings_dialog import SettingsDialog
@@ -201,6 +206,9 @@ class MainWindow(QMainWindow):
         self.picker = ModelPicker(self)
         self.picker.set_models(session.models, session.model)
         self.picker.model_chosen.connect(self._on_model_chosen)
+        self.appearance = appearance_for(session.settings)
+        self.appearance.font_size_changed.connect(self._apply_font_size)
+        self._apply_font_size()
         self._build_actions()
         self._restore_geometry()
 
@@ -229,6 +237,18 @@ class MainWindow(QMainWindow):
         self.quit_action = action("Quit", QKeySequence.StandardKey.Quit, self.quit_requested.emit)
         self.stop_action = action("Stop", "Esc", self.stop)
         self.focus_action = action("Focus composer", "Ctrl+L", self.composer.focus)
+        if self.quit_action.shortcut().isEmpty():  # Windows has no standard Quit key
+            self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.copy_answer_action = action("Copy last answer", "Ctrl+Shift+C", self.copy_last_answer)
+        self.zoom_in_action = action("Larger text", "Ctrl+=", self.appearance.zoom_in)
+        self.zoom_in_action.setShortcuts([QKeySequence("Ctrl+="), QKeySequence("Ctrl++")])
+        self.zoom_out_action = action("Smaller text", "Ctrl+-", self.appearance.zoom_out)
+        self.zoom_reset_action = action(
+            "Default text size", "Ctrl+0", self.appearance.reset_font_size
+        )
+        self.shortcuts_action = action("Keyboard shortcuts", "F1", self.show_shortcuts)
+        self.log_folder_action = action("Open log folder", "", self.open_log_folder)
+        self.about_action = action("About Claude Desktop", "", self.show_about)
         toolbar = QToolBar("Main", self)
         toolbar.setObjectName("main-toolbar")
         toolbar.setMovable(False)
@@ -243,6 +263,7 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.export_action)
         toolbar.addAction(self.settings_action)
         self.addToolBar(toolbar)
+        build_menu_bar(self)
 
     def _restore_geometry(self) -> None:
         saved = self.session.settings.window_geometry
@@ -863,6 +884,35 @@ class MainWindow(QMainWindow):
     def _on_key_changed(self) -> None:
         self.picker.set_models(self.session.models, self.session.model)
         self._show_chat()
+
+    # -- appearance and help ---------------------------------------------------------------
+
+    def _apply_font_size(self) -> None:
+        self.view.setFont(self.appearance.font())
+
+    def copy_last_answer(self) -> None:
+        """Put the newest answer's Markdown on the clipboard."""
+        answers = [w for w in self.view.message_widgets() if isinstance(w, AssistantMessageWidget)]
+        if answers and answers[-1].markdown_text():
+            answers[-1].copy_to_clipboard()
+            self.statusBar().showMessage("Copied the last answer", 3000)
+        else:
+            self.statusBar().showMessage("There is no answer to copy yet", 3000)
+
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(self.actions(), self).open()
+
+    def show_about(self) -> None:
+        AboutDialog(self).open()
+
+    def open_log_folder(self) -> None:
+        try:
+            folder = log_dir(create=True)
+        except OSError as exc:
+            self.show_notice(f"The log folder cannot be created: {exc.strerror or exc}.")
+            return
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            self.show_notice(f"Could not open the log folder. It is {folder}")
 
     def show_unexpected_error(self, exc: BaseException) -> None:
         """For bugs: say so plainly, keep the app usable (the traceback goes to the log)."""

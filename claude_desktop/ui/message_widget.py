@@ -383,7 +383,8 @@ class UserMessageWidget(MessageWidget):
     ) -> None:
         super().__init__(parent)
         self._text = text
-        self.setAccessibleName("Your message")
+        # What a screen reader says of the message: who, then the text.
+        self.setAccessibleName("You")
         self.setAccessibleDescription(text)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 10, 10, 8)
@@ -450,7 +451,7 @@ class AssistantMessageWidget(MessageWidget):
         self._ended = False
         self._retry: Callable[[], None] | None = None
 
-        self.setAccessibleName("Claude's answer")
+        self.setAccessibleName("Claude")
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._render)
@@ -626,7 +627,7 @@ class AssistantMessageWidget(MessageWidget):
             if self._thinking is not None:
                 self._thinking.end()
         self.set_status(None)
-        self.setAccessibleDescription(self.markdown_text())
+        self.setAccessibleDescription(self.text_view.toPlainText())
 
     def _rebuild(self) -> None:
         """Render everything again (the palette went from light to dark or back)."""

@@ -23,6 +23,7 @@ class ModelPicker(QComboBox):
         self.activated.connect(self._on_activated)
         line_edit = self.lineEdit()
         assert line_edit is not None
+        line_edit.setAccessibleName("Model")
         line_edit.editingFinished.connect(self._on_typed)
 
     def set_models(self, models: list[ModelInfo], current: str) -> None:

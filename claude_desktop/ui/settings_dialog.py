@@ -25,6 +25,9 @@ from claude_desktop.domain.secrets import KeySource, SecretStoreError, mask
 from claude_desktop.domain.session import Session
 from claude_desktop.domain.tasks import TaskRegistry
 
+from .appearance import appearance_for
+from .settings_appearance import AppearancePage
+
 SOURCE_TEXT = {
     KeySource.ENVIRONMENT: "from the ANTHROPIC_API_KEY environment variable (it wins over "
     "the keyring; unset it to use a saved key)",
@@ -46,6 +49,7 @@ class SettingsDialog(QDialog):
         self.account.key_changed.connect(self.key_changed)
         self.account.key_removed.connect(self.key_removed)
         self.tabs.addTab(self.account, "Account")
+        self.tabs.addTab(AppearancePage(appearance_for(session.settings), self.tabs), "Appearance")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

@@ -1,0 +1,251 @@
+"""The app's look as the person chose it: the light/dark theme and the conversation's font size.
+
+The theme follows the OS ("system") or is forced light or dark. Qt is asked first
+(`QStyleHints.setColorScheme`, Qt 6.8+), which works where the platform theme supports it
+(Windows, macOS, GNOME and KDE through their platform themes); where it does not (checked:
+the offscreen and plain xcb platforms of Qt 6.11 leave the scheme Unknown and the palette
+light), the application palette is set instead. The conversation re-renders itself on the
+palette change (`MessageWidget.changeEvent`), code highlighting included.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+
+import shiboken6
+from PySide6.QtCore import QObject, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPalette, QPen
+from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleOptionComplex, QWidget
+
+from claude_desktop.domain.settings import Settings, Theme
+
+from . import theme as colors
+
+#: Font sizes the zoom keys move between, in points (0 in the settings: the default).
+MIN_FONT_SIZE = 7
+MAX_FONT_SIZE = 32
+
+log = logging.getLogger(__name__)
+
+THEMES: dict[Theme, str] = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
+
+
+def dark_palette() -> QPalette:
+    """A dark palette for platforms whose theme cannot switch to dark by itself."""
+    palette = QPalette()
+    role, group = QPalette.ColorRole, QPalette.ColorGroup
+    for r, color in {
+        role.Window: "#1e1f22",
+        role.WindowText: "#e3e3e6",
+        role.Base: "#17181a",
+        role.AlternateBase: "#25272b",
+        role.Text: "#e3e3e6",
+        role.Button: "#2b2d31",
+        role.ButtonText: "#e3e3e6",
+        role.BrightText: "#ffffff",
+        role.Light: "#3a3c41",
+        role.Midlight: "#323439",
+        role.Mid: "#26282c",
+        role.Dark: "#141517",
+        role.Shadow: "#000000",
+        role.Highlight: "#c96442",
+        role.HighlightedText: "#ffffff",
+        role.PlaceholderText: "#8b8d93",
+        role.ToolTipBase: "#2b2d31",
+        role.ToolTipText: "#e3e3e6",
+        role.Link: "#e0a084",
+        role.LinkVisited: "#c79bd9",
+    }.items():
+        palette.setColor(r, QColor(color))
+    for r in (role.WindowText, role.Text, role.ButtonText):
+        palette.setColor(group.Disabled, r, QColor("#7a7c82"))
+    palette.setColor(group.Disabled, role.Button, QColor("#232428"))
+    return palette
+
+
+def light_palette() -> QPalette:
+    """The style's own light palette, for a light theme forced over a dark OS."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    style = app.style()
+    return style.standardPalette() if style is not None else QPalette()
+
+
+class Appearance(QObject):
+    """Applies `Settings.theme` to the application and `Settings.font_size` to whoever listens.
+
+    One per Settings object (:func:`appearance_for`), shared by the window and the
+    Settings dialog's Appearance page.
+    """
+
+    #: The conversation's font changed (the new size in points, 0: the default).
+    font_size_changed = Signal(int)
+    #: The theme setting changed ("system", "light" or "dark").
+    theme_changed = Signal(str)
+
+    def __init__(self, settings: Settings, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self._own_palette = False  # whether the application palette is one we set
+        self._applying = False
+        hints = QGuiApplication.styleHints()
+        hints.colorSchemeChanged.connect(self._on_system_scheme_changed)
+
+    # -- theme -------------------------------------------------------------------------------
+
+    @property
+    def theme(self) -> Theme:
+        return self.settings.theme
+
+    def set_theme(self, theme: Theme) -> None:
+        """Use `theme` now and remember it."""
+        if theme not in THEMES:
+            raise ValueError(f"unknown theme {theme!r}")
+        changed = theme != self.settings.theme
+        self.settings.theme = theme
+        self.apply_theme()
+        if changed:
+            self._save()
+            self.theme_changed.emit(theme)
+
+    def apply_theme(self) -> None:
+        """Make the application's palette match the theme setting (and the OS, for "system")."""
+        if self._applying:  # setColorScheme below emits colorSchemeChanged
+            return
+        self._applying = True
+        try:
+            self._apply(self.settings.theme)
+        finally:
+            self._applying = False
+
+    def _apply(self, theme: Theme) -> None:
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        hints = QGuiApplication.styleHints()
+        requested = {
+            "light": Qt.ColorScheme.Light,
+            "dark": Qt.ColorScheme.Dark,
+        }.get(theme)
+        # Qt 6.8+: ask the platform; a no-op where the platform cannot switch.
+        if requested is None and hasattr(hints, "unsetColorScheme"):
+            hints.unsetColorScheme()
+        elif requested is not None and hasattr(hints, "setColorScheme"):
+            hints.setColorScheme(requested)
+        if self._own_palette:
+            # Back to the platform's palette, then see whether it is right by itself.
+            app.setPalette(QPalette())
+            self._own_palette = False
+        if theme == "system":
+            scheme = hints.colorScheme()
+            if scheme == Qt.ColorScheme.Unknown:
+                return  # the OS states no preference: its palette is the system look
+            want_dark = scheme == Qt.ColorScheme.Dark
+        else:
+            want_dark = theme == "dark"
+        if colors.is_dark(app.palette()) != want_dark:
+            app.setPalette(dark_palette() if want_dark else light_palette())
+            self._own_palette = True
+
+    def _save(self) -> None:
+        try:
+            self.settings.save()
+        except OSError as exc:
+            # The change still applies; it is only not remembered after a restart.
+            log.warning("Could not save the appearance settings: %s", exc)
+
+    def _on_system_scheme_changed(self, _scheme: Qt.ColorScheme) -> None:
+        if self.settings.theme == "system":
+            self.apply_theme()
+
+    def is_dark(self) -> bool:
+        return colors.is_dark(QApplication.palette())
+
+    # -- font size ---------------------------------------------------------------------------
+
+    @property
+    def font_size(self) -> int:
+        """The conversation's point size as set (0: the platform's default)."""
+        return self.settings.font_size
+
+    def effective_font_size(self) -> int:
+        return self.settings.font_size or default_font_size()
+
+    def set_font_size(self, size: int) -> None:
+        """Use `size` points (0: the default), within MIN..MAX, and remember it."""
+        if size:
+            size = max(MIN_FONT_SIZE, min(MAX_FONT_SIZE, size))
+        if size == default_font_size():
+            size = 0  # the default follows the platform's, should that change
+        if size == self.settings.font_size:
+            return
+        self.settings.font_size = size
+        self._save()
+        self.font_size_changed.emit(size)
+
+    def zoom_in(self) -> None:
+        self.set_font_size(self.effective_font_size() + 1)
+
+    def zoom_out(self) -> None:
+        self.set_font_size(self.effective_font_size() - 1)
+
+    def reset_font_size(self) -> None:
+        self.set_font_size(0)
+
+    def font(self) -> QFont:
+        """The conversation's font: the application's, at the chosen size."""
+        font = QApplication.font()
+        if self.settings.font_size:
+            font.setPointSize(self.settings.font_size)
+        return font
+
+
+def default_font_size() -> int:
+    size = QApplication.font().pointSize()
+    return size if size > 0 else 10
+
+
+class FocusRingStyle(QProxyStyle):
+    """The platform's style, plus a ring around a focused tool button.
+
+    Fusion (and others) draw no focus at all on auto-raised tool buttons (the message's
+    Copy, Edit, Regenerate; the toolbar's), so a keyboard user could not see where they are.
+    """
+
+    def drawComplexControl(
+        self,
+        control: QStyle.ComplexControl,
+        option: QStyleOptionComplex,
+        painter: QPainter,
+        widget: QWidget | None = None,
+    ) -> None:
+        super().drawComplexControl(control, option, painter, widget)
+        if control == QStyle.ComplexControl.CC_ToolButton and (
+            option.state & QStyle.StateFlag.State_HasFocus
+        ):
+            painter.save()
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(QPen(option.palette.highlight().color(), 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(QRectF(option.rect).adjusted(1, 1, -1, -1), 4, 4)
+            painter.restore()
+
+
+def install_focus_ring(app: QApplication) -> None:
+    """Wrap the application's style in FocusRingStyle (once)."""
+    if not isinstance(app.style(), FocusRingStyle):
+        base = app.style()
+        app.setStyle(FocusRingStyle(base.name() if base is not None else None))
+
+
+_BY_SETTINGS: weakref.WeakKeyDictionary[Settings, Appearance] = weakref.WeakKeyDictionary()
+
+
+def appearance_for(settings: Settings) -> Appearance:
+    """The one Appearance of these settings (made on first use)."""
+    existing = _BY_SETTINGS.get(settings)
+    if existing is not None and shiboken6.isValid(existing):
+        return existing
+    appearance = Appearance(settings)
+    _BY_SETTINGS[settings] = appearance
+    return appearance
