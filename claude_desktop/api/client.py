@@ -119,7 +119,8 @@ class BaseMessagesClient:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.base_url = check_base_url(base_url)
+        # Empty for a client whose endpoint is resolved on first use (Bedrock).
+        self.base_url = check_base_url(base_url) if base_url else ""
         self.max_retries = max_retries
         self.read_timeout = read_timeout
         self.betas = list(betas)
@@ -140,7 +141,7 @@ class BaseMessagesClient:
 
     @property
     def host(self) -> str:
-        return httpx.URL(self.base_url).host
+        return httpx.URL(self.base_url).host if self.base_url else ""
 
     def _all_betas(self, betas: Sequence[str]) -> list[str]:
         return [*self.betas, *(b for b in betas if b not in self.betas)]
