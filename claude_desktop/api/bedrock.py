@@ -203,6 +203,13 @@ class BedrockClient(BaseMessagesClient):
         error.request_id = self._request_id(response)
         return error
 
+    async def request_json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """The Files API and the rest of the direct API's endpoints do not exist here."""
+        raise ProviderSetupError(
+            f"{SERVICE} has no Files API, so this document is too large to send through it:"
+            " send a smaller one (or fewer pages), or use the Anthropic API."
+        )
+
     async def list_models(self) -> list[ModelInfo]:
         """Bedrock's own model list is another service (and permission): use the pinned one."""
         return list(self._models)

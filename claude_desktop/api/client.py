@@ -91,6 +91,8 @@ def check_base_url(url: str) -> str:
         raise ValueError(f"'{text}' must start with https:// (or http:// for a local gateway).")
     if not parsed.host:
         raise ValueError(f"'{text}' has no host name: write it like https://gateway.example.com.")
+    if any(c.isspace() for c in text) or "%" in parsed.host:
+        raise ValueError(f"'{text}' is not a web address (a space or odd character in it).")
     return text.rstrip("/")
 
 

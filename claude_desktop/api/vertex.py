@@ -156,6 +156,13 @@ class VertexClient(BaseMessagesClient):
     def _status_error(self, response: httpx.Response, body: bytes) -> ClaudeError:
         return vertex_error(response.status_code, body)
 
+    async def request_json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """The Files API and the rest of the direct API's endpoints do not exist here."""
+        raise ProviderSetupError(
+            f"{SERVICE} has no Files API, so this document is too large to send through it:"
+            " send a smaller one (or fewer pages), or use the Anthropic API."
+        )
+
     async def list_models(self) -> list[ModelInfo]:
         """Vertex lists publisher models elsewhere (and per region): use the pinned list."""
         return list(self._models)

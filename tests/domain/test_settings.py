@@ -26,6 +26,15 @@ DEFAULTS: dict[str, Any] = {
     "base_url": "",
     "follow_output": True,
     "last_conversation_id": 0,
+    "provider": "anthropic",
+    "proxy": "",
+    "connect_timeout": 10.0,
+    "read_timeout": 60.0,
+    "bedrock_region": "",
+    "bedrock_profile": "",
+    "bedrock_model_prefix": "",
+    "vertex_project": "",
+    "vertex_region": "",
 }
 
 
