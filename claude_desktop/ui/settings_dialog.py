@@ -24,6 +24,7 @@ from claude_desktop.domain.chat import check_key
 from claude_desktop.domain.secrets import KeySource, SecretStoreError, mask
 from claude_desktop.domain.session import Session
 from claude_desktop.domain.tasks import TaskRegistry
+from claude_desktop.ui.settings_connection import ConnectionPage
 
 SOURCE_TEXT = {
     KeySource.ENVIRONMENT: "from the ANTHROPIC_API_KEY environment variable (it wins over "
@@ -46,6 +47,7 @@ class SettingsDialog(QDialog):
         self.account.key_changed.connect(self.key_changed)
         self.account.key_removed.connect(self.key_removed)
         self.tabs.addTab(self.account, "Account")
+        self.tabs.addTab(ConnectionPage(session, tasks, self.tabs), "Connection")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
