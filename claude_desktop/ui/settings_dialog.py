@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from claude_desktop.api.errors import ClaudeError
 from claude_desktop.domain.chat import check_key
+from claude_desktop.domain.providers import connection_options
 from claude_desktop.domain.secrets import KeySource, SecretStoreError, mask
 from claude_desktop.domain.session import Session
 from claude_desktop.domain.tasks import TaskRegistry
@@ -138,7 +139,11 @@ class AccountPage(QWidget):
             return
         self._say("Testing the key…")
         try:
-            models = await check_key(self.session.key, base_url=self.session.base_url)
+            models = await check_key(
+                self.session.key,
+                base_url=self.session.base_url,
+                **connection_options(self.session.settings),  # the proxy and timeouts
+            )
         except ClaudeError as exc:
             self._say(exc.human)
             return
