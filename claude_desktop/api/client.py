@@ -36,6 +36,7 @@ from .errors import (
     ClaudeError,
     ConnectionFailedError,
     ProtocolError,
+    ProviderSetupError,
     StreamInterruptedError,
     StreamTimeoutError,
     error_from_body,
@@ -121,8 +122,21 @@ class BaseMessagesClient:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        # Empty for a client whose endpoint is resolved on first use (Bedrock).
-        self.base_url = check_base_url(base_url) if base_url else ""
+        # A bad address (typed in settings.json, or in ANTHROPIC_BASE_URL) must not break the
+        # window where the client is made: each request reports it instead, as a sentence.
+        self._setup_problem: str | None = None
+        try:
+            # Empty for a client whose endpoint is resolved on first use (Bedrock).
+            self.base_url = check_base_url(base_url) if base_url else ""
+        except ValueError as exc:
+            self.base_url = ""
+            self._setup_problem = f"The API base URL {exc}"
+        if proxy:
+            try:
+                check_base_url(proxy)
+            except ValueError as exc:
+                self._setup_problem = self._setup_problem or f"The proxy {exc}"
+                proxy = None
         self.max_retries = max_retries
         self.read_timeout = read_timeout
         self.betas = list(betas)
@@ -144,6 +158,10 @@ class BaseMessagesClient:
     @property
     def host(self) -> str:
         return httpx.URL(self.base_url).host if self.base_url else ""
+
+    def _check_setup(self) -> None:
+        if self._setup_problem is not None:
+            raise ProviderSetupError(f"{self._setup_problem} Fix it in Settings → Connection.")
 
     def _all_betas(self, betas: Sequence[str]) -> list[str]:
         return [*self.betas, *(b for b in betas if b not in self.betas)]
@@ -187,6 +205,7 @@ class BaseMessagesClient:
 
         `content` makes the body afresh for each attempt (a streamed upload can't be re-read).
         """
+        self._check_setup()
         attempt = 0
         while True:
             try:
@@ -375,6 +394,7 @@ class MessageStream:
         client = self._client
         accumulator = self._accumulator
         host, service = client.host, client.service
+        client._check_setup()
         request = await client._stream_request(self._body, self._betas)
         try:
             response = await client._http.send(request, stream=True)

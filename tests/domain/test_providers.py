@@ -14,7 +14,7 @@ import pytest
 
 from claude_desktop.api.bedrock import BedrockClient
 from claude_desktop.api.client import MessagesClient
-from claude_desktop.api.errors import StreamTimeoutError
+from claude_desktop.api.errors import ProviderSetupError, StreamTimeoutError
 from claude_desktop.api.models import FALLBACK_MODELS
 from claude_desktop.api.vertex import VertexClient
 from claude_desktop.domain import providers
@@ -195,3 +195,20 @@ def test_a_missing_extra_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "google.auth", None)
     assert "claude-desktop[bedrock]" in (providers.missing_extra("bedrock") or "")
     assert "claude-desktop[vertex]" in (providers.missing_extra("vertex") or "")
+
+
+def test_a_bad_address_in_the_settings_file_is_a_sentence_not_a_crash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Settings come from a JSON file a person may edit: the client is still made (the window
+    # makes it), and each request says what is wrong instead of going anywhere.
+    client = providers.make_client(Settings(proxy="proxy.corp:3128"), "k")
+    with pytest.raises(ProviderSetupError) as info:
+        answer(client)  # type: ignore[arg-type]
+    assert info.value.human.startswith("The proxy 'proxy.corp:3128' must start with https://")
+    assert info.value.human.endswith("Fix it in Settings → Connection.")
+
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "localhost:8080")
+    with pytest.raises(ProviderSetupError) as info:
+        answer(providers.make_client(Settings(), "k"))  # type: ignore[arg-type]
+    assert "The API base URL 'localhost:8080'" in info.value.human
