@@ -132,6 +132,21 @@ HOST_LIBRARIES = re.compile(
 )
 
 
+#: botocore's data folder holds a model for each of its ~440 AWS services (30 MB). The app
+#: talks to one: bedrock-runtime; the credential chain may call STS (assumed roles, web
+#: identity) and SSO/SSO-OIDC (`aws sso login` sessions). Files at the top of data/ (the
+#: endpoints and partitions tables, retry and default configuration) are all kept.
+BOTOCORE_SERVICES = frozenset({"bedrock-runtime", "sts", "sso", "sso-oidc"})
+
+
+def botocore_data_service(dest: str) -> str | None:
+    """The service whose model `dest` is, for a file under botocore/data/<service>/; else None."""
+    parts = PurePosixPath(dest.replace("\\", "/")).parts
+    if parts[:2] == ("botocore", "data") and len(parts) > 3:
+        return parts[2]
+    return None
+
+
 def qt_plugin_of(dest: str) -> tuple[str, str] | None:
     """(directory, name) if `dest` is a Qt plugin in the bundle, else None.
 
@@ -156,6 +171,9 @@ def drop_reason(dest: str, *, linux: bool) -> str | None:
     if parts[:1] == ("PySide6",) and "translations" in parts:
         # Qt's own UI strings, used only through a QTranslator, which the app never installs.
         return "Qt translation"
+    service = botocore_data_service(dest)
+    if service is not None and service not in BOTOCORE_SERVICES:
+        return "botocore model of an unused AWS service"
     plugin = qt_plugin_of(dest)
     if plugin is not None:
         directory, name = plugin

@@ -269,7 +269,7 @@ def check_self_test(checks: Checks, exe: Path, work: Path) -> None:
         requests = list(api.requests)
     checks.check("self-test: exits 0", code == 0, f"exit {code}")
     checks.check("self-test: runs frozen", "(frozen;" in report, report.split("\n", 1)[0])
-    for name in ("window", "markdown", "text", "resources", "history"):
+    for name in ("window", "markdown", "text", "resources", "history", "providers"):
         checks.check(f"self-test: {name}", _status(report, name) == "ok", _line(report, name))
     keyring = _status(report, "keyring")
     if require_secret_service:

@@ -78,6 +78,15 @@ def test_qt_plugin_of(dest: str, expected: tuple[str, str] | None) -> None:
         "libssl.so.3",
         "PySide6/Qt6Core.dll",
         "python311.dll",
+        # botocore: Bedrock's model, the sign-in services, and the tables at the top.
+        "botocore/data/bedrock-runtime/2023-09-30/service-2.json.gz",
+        "botocore/data/bedrock-runtime/2023-09-30/endpoint-rule-set-1.json.gz",
+        "botocore/data/sts/2011-06-15/service-2.json.gz",
+        "botocore/data/sso-oidc/2019-06-10/service-2.json.gz",
+        "botocore/data/endpoints.json",
+        "botocore/data/partitions.json",
+        "botocore/data/_retry.json",
+        "botocore/cacert.pem",
     ],
 )
 def test_keeps_what_the_app_needs(dest: str) -> None:
@@ -101,6 +110,9 @@ def test_keeps_what_the_app_needs(dest: str) -> None:
         "PySide6/Qt/plugins/imageformats/libqtiff.dylib",
         "PySide6/opengl32sw.dll",
         "PySide6/d3dcompiler_47.dll",
+        "botocore/data/ec2/2016-11-15/service-2.json.gz",
+        "botocore/data/bedrock/2023-04-20/service-2.json.gz",  # the control plane, not runtime
+        "botocore\\data\\s3\\2006-03-01\\service-2.json.gz",
     ],
 )
 def test_drops_what_the_app_does_not_use(dest: str) -> None:

@@ -13,7 +13,17 @@ from tests import sse
 from tests.fakeapi import FakeAnthropicAPI, SSEResponse, api_error
 
 TIMEOUT = 60
-CHECKS = ("window", "markdown", "text", "resources", "history", "files", "keyring", "stream")
+CHECKS = (
+    "window",
+    "markdown",
+    "text",
+    "resources",
+    "history",
+    "files",
+    "keyring",
+    "providers",
+    "stream",
+)
 
 
 def self_test(base_url: str | None, key: str | None = "sk-ant-self-test") -> tuple[int, str]:
@@ -62,10 +72,11 @@ def test_passes_and_streams_from_the_api(fake_api: FakeAnthropicAPI) -> None:
         "files": "ok",
         # The test keyring is keyring's "fail" stand-in: noted, not a failure.
         "keyring": "note",
+        "providers": "ok",  # the dev group installs both cloud extras
         "stream": "ok",
     }, report
     assert "17 characters of text in 2 deltas, stop reason end_turn" in report
-    assert last_line(report) == "self-test passed (8 checks)"
+    assert last_line(report) == "self-test passed (9 checks)"
     (request,) = fake_api.requests
     assert request.path == "/v1/messages"
     assert request.headers["x-api-key"] == "sk-ant-self-test"
@@ -84,7 +95,7 @@ def test_skips_the_stream_without_a_base_url() -> None:
     assert code == 0, report
     assert statuses(report)["stream"] == "skip"
     assert "ANTHROPIC_BASE_URL is not set" in report
-    assert "self-test passed (7 checks, 1 skipped)" in report
+    assert "self-test passed (8 checks, 1 skipped)" in report
 
 
 def test_unreachable_api_fails_naming_the_stream_check() -> None:

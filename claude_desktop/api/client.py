@@ -14,9 +14,17 @@ import asyncio
 import logging
 import os
 import platform
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol, Self
 
 import httpx
 
@@ -28,6 +36,7 @@ from .errors import (
     ClaudeError,
     ConnectionFailedError,
     ProtocolError,
+    ProviderSetupError,
     StreamInterruptedError,
     StreamTimeoutError,
     error_from_body,
@@ -72,24 +81,62 @@ def default_user_agent() -> str:
     )
 
 
-class MessagesClient:
-    """A client for one API key and base URL; share one per app, close it at exit."""
+def check_base_url(url: str) -> str:
+    """`url` stripped of a trailing slash, or ValueError with a sentence saying what is wrong."""
+    text = url.strip()
+    try:
+        parsed = httpx.URL(text)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise ValueError(f"'{text}' is not a web address ({exc}).") from None
+    if parsed.scheme not in ("http", "https"):
+        raise ValueError(f"'{text}' must start with https:// (or http:// for a local gateway).")
+    if not parsed.host:
+        raise ValueError(f"'{text}' has no host name: write it like https://gateway.example.com.")
+    if any(c.isspace() for c in text) or "%" in parsed.host:
+        raise ValueError(f"'{text}' is not a web address (a space or odd character in it).")
+    return text.rstrip("/")
+
+
+class BaseMessagesClient:
+    """What every provider's client shares: one httpx.AsyncClient, retries, streaming.
+
+    A subclass says how a streamed request is made (`_stream_request`: URL, body, auth),
+    how its response is decoded (`_event_decoder`) and how its errors read
+    (`_status_error`); the retry loop, the accumulator and the error handling stay here.
+    """
+
+    #: Named in errors a person reads ("Could not reach Amazon Bedrock at ...").
+    service = "the Anthropic API"
 
     def __init__(
         self,
-        api_key: str,
         *,
-        base_url: str | None = None,
+        base_url: str,
         max_retries: int = DEFAULT_MAX_RETRIES,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
+        proxy: str | None = None,
         betas: Sequence[str] = (),
+        headers: Mapping[str, str] | None = None,
         user_agent: str | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.api_key = api_key
-        self.base_url = (base_url or default_base_url()).rstrip("/")
+        # A bad address (typed in settings.json, or in ANTHROPIC_BASE_URL) must not break the
+        # window where the client is made: each request reports it instead, as a sentence.
+        self._setup_problem: str | None = None
+        try:
+            # Empty for a client whose endpoint is resolved on first use (Bedrock).
+            self.base_url = check_base_url(base_url) if base_url else ""
+        except ValueError as exc:
+            self.base_url = ""
+            self._setup_problem = f"The API base URL {exc}"
+        if proxy:
+            try:
+                check_base_url(proxy)
+            except ValueError as exc:
+                self._setup_problem = self._setup_problem or f"The proxy {exc}"
+                proxy = None
         self.max_retries = max_retries
         self.read_timeout = read_timeout
         self.betas = list(betas)
@@ -98,44 +145,51 @@ class MessagesClient:
             http2=True,
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
             headers={
-                "anthropic-version": ANTHROPIC_VERSION,
                 "user-agent": user_agent or default_user_agent(),
                 "accept": "application/json",
+                **(headers or {}),
             },
+            # An explicit proxy wins; without one, HTTPS_PROXY/ALL_PROXY/NO_PROXY apply.
+            proxy=proxy or None,
+            trust_env=True,
             transport=transport,
         )
 
     @property
     def host(self) -> str:
-        return httpx.URL(self.base_url).host
+        return httpx.URL(self.base_url).host if self.base_url else ""
+
+    def _check_setup(self) -> None:
+        if self._setup_problem is not None:
+            raise ProviderSetupError(f"{self._setup_problem} Fix it in Settings → Connection.")
+
+    def _all_betas(self, betas: Sequence[str]) -> list[str]:
+        return [*self.betas, *(b for b in betas if b not in self.betas)]
 
     def _headers(self, betas: Sequence[str] = ()) -> dict[str, str]:
-        headers = {"x-api-key": self.api_key}
-        all_betas = [*self.betas, *(b for b in betas if b not in self.betas)]
-        if all_betas:
-            headers["anthropic-beta"] = ",".join(all_betas)
-        return headers
+        """Headers of every plain request (a subclass adds its authentication)."""
+        return {}
 
     def stream(self, body: Mapping[str, Any], *, betas: Sequence[str] = ()) -> MessageStream:
         """Start streaming a message; iterate the result to receive its events."""
-        return MessageStream(self, {**body, "stream": True}, self._headers(betas))
+        return MessageStream(self, dict(body), list(betas))
+
+    async def _stream_request(self, body: dict[str, Any], betas: Sequence[str]) -> httpx.Request:
+        """The request of one streaming attempt (made afresh each time: auth can expire)."""
+        raise NotImplementedError
+
+    def _event_decoder(self) -> EventDecoder:
+        return SSEEventDecoder()
+
+    def _status_error(self, response: httpx.Response, body: bytes) -> ClaudeError:
+        return _status_error(response, body)
+
+    def _request_id(self, response: httpx.Response) -> str | None:
+        request_id: str | None = response.headers.get("request-id")
+        return request_id
 
     async def list_models(self) -> list[ModelInfo]:
-        """Every model the key can use, following the API's pagination."""
-        models: list[ModelInfo] = []
-        params: dict[str, str | int] = {"limit": 1000}
-        while True:
-            page = await self._get_json("/v1/models", params)
-            for item in page.get("data") or []:
-                if isinstance(item, dict) and item.get("id"):
-                    models.append(parse_model(item))
-            last_id = page.get("last_id")
-            if not page.get("has_more") or not last_id:
-                return models
-            params["after_id"] = str(last_id)
-
-    async def _get_json(self, path: str, params: Mapping[str, str | int]) -> dict[str, Any]:
-        return await self.request_json("GET", path, params=params)
+        raise NotImplementedError
 
     async def request_json(
         self,
@@ -151,6 +205,7 @@ class MessagesClient:
 
         `content` makes the body afresh for each attempt (a streamed upload can't be re-read).
         """
+        self._check_setup()
         attempt = 0
         while True:
             try:
@@ -162,7 +217,7 @@ class MessagesClient:
                     content=content() if content is not None else None,
                 )
                 if response.status_code >= 400:
-                    raise _status_error(response, response.content)
+                    raise self._status_error(response, response.content)
                 data = response.json()
                 if not isinstance(data, dict):
                     raise ProtocolError(f"{method} {path} did not return a JSON object")
@@ -170,9 +225,13 @@ class MessagesClient:
             except ValueError as exc:
                 raise ProtocolError(f"{method} {path} returned invalid JSON") from exc
             except httpx.TimeoutException:
-                error: ClaudeError = StreamTimeoutError(self.read_timeout, host=self.host)
+                error: ClaudeError = StreamTimeoutError(
+                    self.read_timeout, host=self.host, service=self.service
+                )
             except httpx.TransportError as exc:
-                error = ConnectionFailedError(str(exc) or type(exc).__name__, host=self.host)
+                error = ConnectionFailedError(
+                    str(exc) or type(exc).__name__, host=self.host, service=self.service
+                )
             except ClaudeError as exc:
                 error = exc
             if attempt >= self.max_retries or not should_retry(error):
@@ -184,22 +243,86 @@ class MessagesClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def __aenter__(self) -> MessagesClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
 
+class MessagesClient(BaseMessagesClient):
+    """A client for one API key and base URL; share one per app, close it at exit."""
+
+    def __init__(self, api_key: str, *, base_url: str | None = None, **options: Any) -> None:
+        super().__init__(
+            base_url=base_url or default_base_url(),
+            headers={"anthropic-version": ANTHROPIC_VERSION},
+            **options,
+        )
+        self.api_key = api_key
+
+    def _headers(self, betas: Sequence[str] = ()) -> dict[str, str]:
+        headers = {"x-api-key": self.api_key}
+        all_betas = self._all_betas(betas)
+        if all_betas:
+            headers["anthropic-beta"] = ",".join(all_betas)
+        return headers
+
+    async def _stream_request(self, body: dict[str, Any], betas: Sequence[str]) -> httpx.Request:
+        return self._http.build_request(
+            "POST",
+            self.base_url + "/v1/messages",
+            json={**body, "stream": True},
+            headers=self._headers(betas),
+        )
+
+    async def list_models(self) -> list[ModelInfo]:
+        """Every model the key can use, following the API's pagination."""
+        models: list[ModelInfo] = []
+        params: dict[str, str | int] = {"limit": 1000}
+        while True:
+            page = await self.request_json("GET", "/v1/models", params=params)
+            for item in page.get("data") or []:
+                if isinstance(item, dict) and item.get("id"):
+                    models.append(parse_model(item))
+            last_id = page.get("last_id")
+            if not page.get("has_more") or not last_id:
+                return models
+            params["after_id"] = str(last_id)
+
+
+class EventDecoder(Protocol):
+    """Bytes of a streamed response in, typed events out (None entries are skipped)."""
+
+    content_type: str
+
+    def feed(self, chunk: bytes) -> Iterable[StreamEvent | None]: ...
+    def close(self) -> None: ...
+
+
+class SSEEventDecoder:
+    """The Messages API's own framing: server-sent events (the direct API and Vertex AI)."""
+
+    content_type = "text/event-stream"
+
+    def __init__(self) -> None:
+        self._sse = SSEDecoder()
+
+    def feed(self, chunk: bytes) -> Iterable[StreamEvent | None]:
+        # Lazy, so the events before a malformed one still reach the accumulator.
+        return (parse_event(sse) for sse in self._sse.feed(chunk))
+
+    def close(self) -> None:
+        self._sse.close()
+
+
 class MessageStream:
     """The events of one streamed message, retried transparently until content arrives."""
 
-    def __init__(
-        self, client: MessagesClient, body: dict[str, Any], headers: dict[str, str]
-    ) -> None:
+    def __init__(self, client: BaseMessagesClient, body: dict[str, Any], betas: list[str]) -> None:
         self._client = client
         self._body = body
-        self._headers = headers
+        self._betas = betas
         self._accumulator = MessageAccumulator()
         self._events = self._run()
         self.request_id: str | None = None
@@ -271,25 +394,27 @@ class MessageStream:
     async def _attempt(self) -> AsyncGenerator[StreamEvent, None]:
         client = self._client
         accumulator = self._accumulator
-        url = client.base_url + "/v1/messages"
+        host, service = client.host, client.service
+        client._check_setup()
+        request = await client._stream_request(self._body, self._betas)
         try:
-            async with client._http.stream(
-                "POST", url, json=self._body, headers=self._headers
-            ) as response:
-                self.request_id = response.headers.get("request-id")
+            response = await client._http.send(request, stream=True)
+            try:
+                self.request_id = client._request_id(response)
                 if response.status_code >= 400:
-                    raise _status_error(response, await response.aread())
+                    raise client._status_error(response, await response.aread())
+                decoder = client._event_decoder()
                 content_type = response.headers.get("content-type", "")
-                if not content_type.startswith("text/event-stream"):
+                if not content_type.startswith(decoder.content_type):
                     body = await response.aread()
                     if response.status_code == 200 and b'"error"' not in body:
-                        raise ProtocolError(f"expected an event stream, got '{content_type}'")
-                    raise _status_error(response, body)
-                decoder = SSEDecoder()
+                        raise ProtocolError(
+                            f"expected '{decoder.content_type}', got '{content_type}'"
+                        )
+                    raise client._status_error(response, body)
                 chunks = response.aiter_bytes()
                 async for chunk in chunks:
-                    for sse in decoder.feed(chunk):
-                        event = parse_event(sse)
+                    for event in decoder.feed(chunk):
                         if event is None:
                             continue
                         if isinstance(event, ErrorEvent):
@@ -302,19 +427,23 @@ class MessageStream:
                             await _drain(chunks)
                             return
                 decoder.close()
+            finally:
+                await response.aclose()
         except httpx.TimeoutException as exc:
             if isinstance(exc, httpx.ReadTimeout):
-                raise StreamTimeoutError(client.read_timeout, host=client.host) from None
-            raise ConnectionFailedError(type(exc).__name__, host=client.host) from None
+                raise StreamTimeoutError(client.read_timeout, host=host, service=service) from None
+            raise ConnectionFailedError(type(exc).__name__, host=host, service=service) from None
         except httpx.TransportError as exc:
             reason = str(exc) or type(exc).__name__
             if accumulator.started:
-                raise StreamInterruptedError(reason, host=client.host) from None
-            raise ConnectionFailedError(reason, host=client.host) from None
+                raise StreamInterruptedError(reason, host=host, service=service) from None
+            raise ConnectionFailedError(reason, host=host, service=service) from None
         if not accumulator.started:
             raise ProtocolError("the stream ended before a message started")
         if not accumulator.done:
-            raise StreamInterruptedError("the stream ended without message_stop", host=client.host)
+            raise StreamInterruptedError(
+                "the stream ended without message_stop", host=host, service=service
+            )
 
 
 async def _drain(chunks: AsyncIterator[bytes]) -> None:

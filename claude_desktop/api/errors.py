@@ -36,21 +36,36 @@ class ConnectionFailedError(ClaudeError):
 
     retryable = True
 
-    def __init__(self, message: str, *, host: str = "", partial: Message | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        host: str = "",
+        service: str = "the Anthropic API",
+        partial: Message | None = None,
+    ) -> None:
         super().__init__(message, partial=partial)
         self.host = host
+        self.service = service
 
     @property
     def human(self) -> str:
         where = f" at {self.host}" if self.host else ""
-        return f"Could not reach the Anthropic API{where}. Check your internet connection."
+        return f"Could not reach {self.service}{where}. Check your internet connection."
 
 
 class StreamTimeoutError(ConnectionFailedError):
     """Nothing arrived for longer than the read timeout: a silent, dead stream."""
 
-    def __init__(self, seconds: float, *, host: str = "", partial: Message | None = None) -> None:
-        super().__init__(f"no data for {seconds:g} s", host=host, partial=partial)
+    def __init__(
+        self,
+        seconds: float,
+        *,
+        host: str = "",
+        service: str = "the Anthropic API",
+        partial: Message | None = None,
+    ) -> None:
+        super().__init__(f"no data for {seconds:g} s", host=host, service=service, partial=partial)
         self.seconds = seconds
 
     @property
@@ -264,3 +279,82 @@ def error_from_body(status_code: int, body: bytes, **kwargs: Any) -> APIStatusEr
         text = body.decode("utf-8", "replace").strip()
         message = text[:200] if text else f"HTTP {status_code}"
     return make_status_error(status_code, error_type, message, **kwargs)
+
+
+# -- Cloud providers (Amazon Bedrock, Google Vertex AI) ------------------------------------
+# Each cloud's failures map onto the classes above, so retries and the window treat them
+# alike; these subclasses only say, in the cloud's own terms, what to do about them.
+
+
+class ProviderSetupError(ClaudeError):
+    """The chosen provider cannot be used as set up (missing package, no region or project).
+
+    The message is already the sentence to show.
+    """
+
+
+class CloudAuthError(AuthenticationError):
+    """The cloud's credentials are missing, expired or refused; `advice` says how to fix it."""
+
+    def __init__(self, message: str, *, service: str, advice: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.service = service
+        self.advice = advice
+
+    @property
+    def human(self) -> str:
+        return self.advice
+
+
+class CloudPermissionError(PermissionDeniedError):
+    """The credentials work but may not use this model (IAM policy, model access, project)."""
+
+    def __init__(self, message: str, *, service: str, advice: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.service = service
+        self.advice = advice
+
+    @property
+    def human(self) -> str:
+        return f"{self.service} refused access: {self.message.rstrip('.')}. {self.advice}"
+
+
+class CloudNotFoundError(NotFoundError):
+    """The model (or project, or region) does not exist where the request went."""
+
+    def __init__(self, message: str, *, service: str, advice: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.service = service
+        self.advice = advice
+
+    @property
+    def human(self) -> str:
+        what = self.message.rstrip(".")
+        return f"{self.service} does not know this model here: {what}. {self.advice}"
+
+
+class CloudThrottlingError(RateLimitError):
+    """The cloud's quota for the account or the model is used up for now: retried."""
+
+    def __init__(self, message: str, *, service: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.service = service
+
+    @property
+    def human(self) -> str:
+        return (
+            f"{self.service} is limiting your requests (throttling). Wait a moment, then try"
+            " again, or ask for a higher quota."
+        )
+
+
+class CloudServerError(InternalServerError):
+    """The cloud or the model failed on its side: retried before any content arrived."""
+
+    def __init__(self, message: str, *, service: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.service = service
+
+    @property
+    def human(self) -> str:
+        return f"{self.service} had an internal error ({self.message}). Try again in a moment."

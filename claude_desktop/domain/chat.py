@@ -11,9 +11,9 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from claude_desktop.api.client import MessagesClient
+from claude_desktop.api.client import BaseMessagesClient, MessagesClient
 from claude_desktop.api.errors import ClaudeError
 from claude_desktop.api.events import (
     ContentBlockDelta,
@@ -56,7 +56,7 @@ FLUSH_INTERVAL = 1.0
 
 
 async def run_turn(
-    client: MessagesClient,
+    client: BaseMessagesClient,
     conversation: Conversation,
     sink: TurnSink,
     *,
@@ -146,12 +146,14 @@ def footer_text(result: TurnResult, display_name: str) -> str:
     return " · ".join(parts)
 
 
-async def fetch_models(client: MessagesClient) -> list[ModelInfo]:
+async def fetch_models(client: BaseMessagesClient) -> list[ModelInfo]:
     """The models the picker offers, from the API (raises ClaudeError when it can't)."""
     return pickable_models(await client.list_models())
 
 
-async def check_key(key: str, *, base_url: str | None = None) -> list[ModelInfo]:
-    """Prove a key works with one real request; raises ClaudeError (e.g. 401) if not."""
-    async with MessagesClient(key, base_url=base_url, max_retries=1) as client:
+async def check_key(key: str, *, base_url: str | None = None, **options: Any) -> list[ModelInfo]:
+    """Prove a key works with one real request; raises ClaudeError (e.g. 401) if not.
+
+    `options` are the connection's (proxy, timeouts), as for the client that will use it."""
+    async with MessagesClient(key, base_url=base_url, max_retries=1, **options) as client:
         return await fetch_models(client)

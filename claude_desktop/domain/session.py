@@ -10,9 +10,10 @@ import logging
 import tempfile
 from pathlib import Path
 
-from claude_desktop.api.client import MessagesClient
+from claude_desktop.api.client import BaseMessagesClient
 from claude_desktop.api.models import FALLBACK_MODELS, ModelInfo
 
+from . import providers
 from .chat import check_key, fetch_models
 from .conversation_settings import ConversationSettings, fit, new_chat_settings
 from .history import History, OpenConversation
@@ -34,8 +35,8 @@ class Session:
         self.open = OpenConversation(None)
         #: The settings of the open conversation while it is a new chat (no record yet).
         self.new_chat_settings = ConversationSettings.defaults(settings)
-        self._client: MessagesClient | None = None
-        self._retired_clients: list[MessagesClient] = []
+        self._client: BaseMessagesClient | None = None
+        self._retired_clients: list[BaseMessagesClient] = []
 
     @property
     def history(self) -> History:
@@ -54,12 +55,23 @@ class Session:
         return self.key
 
     @property
-    def client(self) -> MessagesClient:
-        if self.key is None:
+    def needs_key(self) -> bool:
+        """Whether the active provider takes an Anthropic API key (the clouds do not)."""
+        return providers.needs_key(self.settings)
+
+    @property
+    def client(self) -> BaseMessagesClient:
+        """The active provider's client; ClaudeError (with a sentence) if it can't be made."""
+        if self.needs_key and self.key is None:
             raise RuntimeError("no API key")
         if self._client is None:
-            self._client = MessagesClient(self.key, base_url=self.base_url)
+            self._client = providers.make_client(self.settings, self.key)
         return self._client
+
+    def connection_changed(self) -> None:
+        """The provider or its settings changed: the next request uses a new client."""
+        self._retire_client()
+        self.models = list(FALLBACK_MODELS)
 
     async def use_key(self, key: str, *, remember: bool) -> list[ModelInfo]:
         """Check `key` with a real request, then keep it: in the keyring, or for this session.
@@ -68,7 +80,8 @@ class Session:
         should be remembered but no keyring can hold it (the key is not used then).
         """
         key = key.strip()
-        models = await check_key(key, base_url=self.base_url)
+        options = providers.connection_options(self.settings)
+        models = await check_key(key, base_url=self.base_url, **options)
         if remember:
             await asyncio.to_thread(self.keys.save, key)
             source = KeySource.KEYRING
@@ -86,6 +99,10 @@ class Session:
 
     def _set_key(self, key: str | None, source: KeySource) -> None:
         self.key, self.key_source = key, source
+        if self.needs_key:
+            self._retire_client()
+
+    def _retire_client(self) -> None:
         if self._client is not None:
             # Closed at shutdown: a stream may still be reading from it.
             self._retired_clients.append(self._client)

@@ -31,6 +31,7 @@ FILENAME = "settings.json"
 BACKUP_SUFFIX = ".bak"
 
 Theme = Literal["system", "light", "dark"]
+Provider = Literal["anthropic", "bedrock", "vertex"]
 
 
 @dataclasses.dataclass(eq=False)
@@ -60,6 +61,27 @@ class Settings:
     #: The preset new chats start from (an id in the history's presets); 0: the defaults
     #: above (max_tokens, system_prompt).
     new_chat_preset: int = 0
+
+    # -- Connection: who answers and how to reach it (see domain/providers.py) -------------
+    # Each provider keeps its own fields, so switching back and forth loses nothing. Cloud
+    # credentials are not settings: they stay where the AWS and Google tools keep them.
+    #: The service that answers: the Anthropic API (key), Amazon Bedrock or Google Vertex AI.
+    provider: Provider = "anthropic"
+    #: A proxy for every provider (http://host:port); empty: HTTPS_PROXY/NO_PROXY apply.
+    proxy: str = ""
+    #: Seconds to open a connection, and of silence mid-answer before it counts as dead.
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    #: Empty: AWS_REGION, else the AWS profile's region.
+    bedrock_region: str = ""
+    #: Empty: the default credential chain (AWS_PROFILE, environment, default profile).
+    bedrock_profile: str = ""
+    #: A cross-region inference profile ("us", "eu", "apac", "global"); empty: the region's.
+    bedrock_model_prefix: str = ""
+    #: Empty: the project of the Application Default Credentials.
+    vertex_project: str = ""
+    #: Empty: CLOUD_ML_REGION, else "global".
+    vertex_region: str = ""
 
     # Not settings (init=False): where the file is, and what it held that we don't know.
     _path: Path | None = dataclasses.field(default=None, init=False, repr=False)

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from claude_desktop.api.errors import AuthenticationError, ClaudeError
 from claude_desktop.api.message import Message, Usage
+from claude_desktop.domain import providers
 from claude_desktop.domain.attachments import (
     Attachment,
     AttachmentError,
@@ -75,6 +76,7 @@ from .key_view import KeyView
 from .menus import build_menu_bar
 from .model_picker import ModelPicker
 from .render import warm_up
+from .settings_connection import ConnectionPage
 from .settings_dialog import SettingsDialog
 from .sidebar import ConversationSidebar
 
@@ -286,7 +288,7 @@ class MainWindow(QMainWindow):
         # UI thread, while the person reads the window.
         self.spawn(asyncio.to_thread(warm_up), "warm-up")
         key = await self.session.load_key()
-        if key:
+        if key or not self.session.needs_key:  # a cloud provider has no API key to ask for
             self._show_chat()
             self.spawn(self._refresh_models(), "refresh-models")
         else:
@@ -310,8 +312,22 @@ class MainWindow(QMainWindow):
 
     def _show_chat(self) -> None:
         self.pages.setCurrentWidget(self.chat_page)
-        self.statusBar().showMessage(KEY_SOURCE_TEXT[self.session.key_source])
+        self.statusBar().showMessage(self._connection_text())
         self.composer.focus()
+
+    def _connection_text(self) -> str:
+        if self.session.needs_key:
+            return KEY_SOURCE_TEXT[self.session.key_source]
+        return providers.describe(self.session.settings)
+
+    def _on_connection_changed(self) -> None:
+        """Settings → Connection saved: another provider (or network) from now on."""
+        if self.session.needs_key and self.session.key is None:
+            self._show_key_page()
+            return
+        self.picker.set_models(self.session.models, self.session.model)
+        self._show_chat()
+        self.spawn(self._refresh_models(), "refresh-models")
 
     def _show_key_page(self, message: str = "") -> None:
         self.key_view.reset(message)
@@ -833,8 +849,10 @@ class MainWindow(QMainWindow):
         widget.finish(result.message, footer=footer)
         if result.error is not None:
             widget.show_error(result.error.human, lambda: self.regenerate(final))
-            if isinstance(result.error, AuthenticationError) and (
-                self.session.key_source is not KeySource.ENVIRONMENT
+            if (
+                isinstance(result.error, AuthenticationError)
+                and self.session.needs_key
+                and self.session.key_source is not KeySource.ENVIRONMENT
             ):
                 self._show_key_page(result.error.human)
         self._refresh_sidebar()
@@ -867,6 +885,7 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(self.session, self.tasks, self)
         dialog.key_removed.connect(self._on_key_removed)
         dialog.key_changed.connect(self._on_key_changed)
+        dialog.findChild(ConnectionPage).connection_changed.connect(self._on_connection_changed)
         dialog.open()
 
     def open_conversation_settings(self) -> ConversationSettingsDialog:
@@ -876,10 +895,10 @@ class MainWindow(QMainWindow):
         return dialog
 
     def _on_key_removed(self) -> None:
-        if self.session.key is None:
+        if self.session.key is None and self.session.needs_key:
             self._show_key_page("Your API key was removed.")
         else:
-            self.statusBar().showMessage(KEY_SOURCE_TEXT[self.session.key_source])
+            self.statusBar().showMessage(self._connection_text())
 
     def _on_key_changed(self) -> None:
         self.picker.set_models(self.session.models, self.session.model)

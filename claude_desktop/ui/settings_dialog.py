@@ -21,9 +21,11 @@ from PySide6.QtWidgets import (
 
 from claude_desktop.api.errors import ClaudeError
 from claude_desktop.domain.chat import check_key
+from claude_desktop.domain.providers import connection_options
 from claude_desktop.domain.secrets import KeySource, SecretStoreError, mask
 from claude_desktop.domain.session import Session
 from claude_desktop.domain.tasks import TaskRegistry
+from claude_desktop.ui.settings_connection import ConnectionPage
 
 from .appearance import appearance_for
 from .settings_appearance import AppearancePage
@@ -49,6 +51,7 @@ class SettingsDialog(QDialog):
         self.account.key_changed.connect(self.key_changed)
         self.account.key_removed.connect(self.key_removed)
         self.tabs.addTab(self.account, "Account")
+        self.tabs.addTab(ConnectionPage(session, tasks, self.tabs), "Connection")
         self.tabs.addTab(AppearancePage(appearance_for(session.settings), self.tabs), "Appearance")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
@@ -140,7 +143,11 @@ class AccountPage(QWidget):
             return
         self._say("Testing the key…")
         try:
-            models = await check_key(self.session.key, base_url=self.session.base_url)
+            models = await check_key(
+                self.session.key,
+                base_url=self.session.base_url,
+                **connection_options(self.session.settings),  # the proxy and timeouts
+            )
         except ClaudeError as exc:
             self._say(exc.human)
             return

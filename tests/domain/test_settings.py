@@ -29,6 +29,15 @@ DEFAULTS: dict[str, Any] = {
     "follow_output": True,
     "last_conversation_id": 0,
     "new_chat_preset": 0,
+    "provider": "anthropic",
+    "proxy": "",
+    "connect_timeout": 10.0,
+    "read_timeout": 60.0,
+    "bedrock_region": "",
+    "bedrock_profile": "",
+    "bedrock_model_prefix": "",
+    "vertex_project": "",
+    "vertex_region": "",
 }
 
 

@@ -1,0 +1,186 @@
+"""Who answers: the Anthropic API, Amazon Bedrock or Google Vertex AI, chosen in Settings.
+
+This module turns the connection settings into a client (with the proxy and timeouts that
+apply to every provider), checks what a person typed (base URL, proxy, timeouts), says what
+to install when a provider's optional package is missing, and maps the model picker's ids
+to each cloud's own.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, get_args
+
+from claude_desktop.api.bedrock import INSTALL_HINT as BEDROCK_INSTALL_HINT
+from claude_desktop.api.bedrock import BedrockClient
+from claude_desktop.api.client import BaseMessagesClient, MessagesClient, check_base_url
+from claude_desktop.api.errors import ProviderSetupError
+from claude_desktop.api.events import MessageStop
+from claude_desktop.api.models import FALLBACK_MODELS, ModelInfo
+from claude_desktop.api.vertex import INSTALL_HINT as VERTEX_INSTALL_HINT
+from claude_desktop.api.vertex import VertexClient
+
+from .settings import Provider, Settings
+
+PROVIDER_IDS: tuple[Provider, ...] = get_args(Provider)
+
+
+@dataclass(frozen=True)
+class ProviderInfo:
+    id: Provider
+    name: str
+    #: The importable module its optional extra brings, or "" when it needs none.
+    module: str
+    install_hint: str
+
+
+PROVIDERS: dict[Provider, ProviderInfo] = {
+    "anthropic": ProviderInfo("anthropic", "Anthropic API (API key)", "", ""),
+    "bedrock": ProviderInfo("bedrock", "Amazon Bedrock", "botocore", BEDROCK_INSTALL_HINT),
+    "vertex": ProviderInfo("vertex", "Google Vertex AI", "google.auth", VERTEX_INSTALL_HINT),
+}
+
+# The picker's ids on each cloud. Newer models share the API's id there; a few older ones
+# carry a date (and Bedrock a version). An id the table lacks is tried as is, prefixed.
+BEDROCK_MODEL_IDS: Mapping[str, str] = {
+    "claude-opus-4-7": "anthropic.claude-opus-4-7",
+    "claude-sonnet-4-6": "anthropic.claude-sonnet-4-6",
+    "claude-haiku-4-5": "anthropic.claude-haiku-4-5-20251001-v1:0",
+}
+VERTEX_MODEL_IDS: Mapping[str, str] = {
+    "claude-opus-4-7": "claude-opus-4-7",
+    "claude-sonnet-4-6": "claude-sonnet-4-6",
+    "claude-haiku-4-5": "claude-haiku-4-5@20251001",
+}
+BEDROCK_PREFIXES = ("", "us", "eu", "apac", "jp", "au", "global")
+
+
+def bedrock_model_id(model: str, prefix: str = "") -> str:
+    """The Bedrock id (or cross-region inference profile) for a picker id."""
+    if model.startswith("arn:") or "anthropic." in model:
+        return model  # already Bedrock's (someone typed an id or an inference profile ARN)
+    base = BEDROCK_MODEL_IDS.get(model, f"anthropic.{model}")
+    return f"{prefix}.{base}" if prefix else base
+
+
+def vertex_model_id(model: str) -> str:
+    """The Vertex AI model name for a picker id."""
+    return model if "@" in model else VERTEX_MODEL_IDS.get(model, model)
+
+
+def missing_extra(provider: Provider) -> str | None:
+    """The sentence saying what to install, when the provider's optional package is absent."""
+    info = PROVIDERS[provider]
+    if not info.module:
+        return None
+    try:
+        found = importlib.util.find_spec(info.module) is not None
+    except (ImportError, ValueError):  # a parent package missing, or a broken install
+        found = False
+    return None if found else info.install_hint
+
+
+def needs_key(settings: Settings) -> bool:
+    """Only the Anthropic API takes an API key; the clouds use their own credentials."""
+    return settings.provider == "anthropic"
+
+
+def base_url_problem(text: str) -> str | None:
+    """Why `text` cannot be the API's base URL, or None (empty means the default)."""
+    if not text.strip():
+        return None
+    try:
+        check_base_url(text)
+    except ValueError as exc:
+        return f"The API base URL {exc}"
+    return None
+
+
+def proxy_problem(text: str) -> str | None:
+    """Why `text` cannot be a proxy address, or None (empty means none, or the environment's)."""
+    if not text.strip():
+        return None
+    try:
+        check_base_url(text)
+    except ValueError as exc:
+        return f"The proxy {exc}"
+    return None
+
+
+def timeout_problem(connect: float, read: float) -> str | None:
+    if not 1 <= connect <= 300:
+        return "The connect timeout must be between 1 and 300 seconds."
+    if not 5 <= read <= 3600:
+        return "The read timeout must be between 5 and 3600 seconds."
+    return None
+
+
+def connection_options(settings: Settings) -> dict[str, Any]:
+    """What every provider's client takes from the Connection settings."""
+    return {
+        "proxy": settings.proxy.strip() or None,
+        "connect_timeout": float(settings.connect_timeout),
+        "read_timeout": float(settings.read_timeout),
+    }
+
+
+def make_client(settings: Settings, key: str | None, **options: Any) -> BaseMessagesClient:
+    """The client of the active provider (ProviderSetupError for the Anthropic API without
+    a key). A cloud's missing package or credentials are reported by its first request, so
+    they show where the answer would be, with Retry."""
+    options = {**connection_options(settings), **options}
+    provider = settings.provider
+    if provider == "bedrock":
+        prefix = settings.bedrock_model_prefix.strip()
+        return BedrockClient(
+            region=settings.bedrock_region,
+            profile=settings.bedrock_profile,
+            model_id=lambda model: bedrock_model_id(model, prefix),
+            models=cloud_models(),
+            **options,
+        )
+    if provider == "vertex":
+        return VertexClient(
+            project=settings.vertex_project,
+            region=settings.vertex_region,
+            model_id=vertex_model_id,
+            models=cloud_models(),
+            **options,
+        )
+    if not key:
+        raise ProviderSetupError("Set your Anthropic API key first.")
+    return MessagesClient(key, base_url=settings.base_url.strip() or None, **options)
+
+
+def cloud_models() -> list[ModelInfo]:
+    """The pinned models a cloud offers in the picker (ids mapped when a request is sent)."""
+    return list(FALLBACK_MODELS)
+
+
+def describe(settings: Settings) -> str:
+    """One line for the status bar: which provider answers, and where."""
+    if settings.provider == "bedrock":
+        where = settings.bedrock_region or "the AWS profile's region"
+        profile = f", profile {settings.bedrock_profile}" if settings.bedrock_profile else ""
+        return f"Using Amazon Bedrock ({where}{profile})"
+    if settings.provider == "vertex":
+        project = settings.vertex_project or "the default project"
+        return f"Using Google Vertex AI ({project}, {settings.vertex_region or 'global'})"
+    return "Using the Anthropic API"
+
+
+async def check_connection(settings: Settings, key: str | None, model: str) -> str:
+    """Ask the active provider for one token, as a person's first question would; returns a
+    sentence saying it works, or raises ClaudeError saying why not."""
+    async with make_client(settings, key, max_retries=0) as client:
+        if isinstance(client, MessagesClient):
+            models = await client.list_models()
+            return f"The connection works: {len(models)} models available."
+        body = {"model": model, "max_tokens": 1, "messages": [{"role": "user", "content": "Hi"}]}
+        async with client.stream(body) as stream:
+            async for event in stream:
+                if isinstance(event, MessageStop):
+                    break
+        return f"The connection works: {client.service} answered."

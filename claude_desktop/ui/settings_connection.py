@@ -1,0 +1,254 @@
+"""The Connection tab of Settings: who answers (Anthropic API, Amazon Bedrock, Google Vertex
+AI) with each one's own fields, and the network (proxy, API base URL, timeouts).
+
+What a person types is checked here before it is saved (the rules live in
+:mod:`claude_desktop.domain.providers`); "Test connection" asks the provider for real.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Coroutine
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from claude_desktop.api.errors import ClaudeError
+from claude_desktop.domain import providers
+from claude_desktop.domain.session import Session
+from claude_desktop.domain.settings import Provider
+from claude_desktop.domain.tasks import TaskRegistry
+
+PREFIX_NAMES = {
+    "": "None (the region's own)",
+    "us": "us (United States)",
+    "eu": "eu (Europe)",
+    "apac": "apac (Asia Pacific)",
+    "jp": "jp (Japan)",
+    "au": "au (Australia)",
+    "global": "global",
+}
+
+
+class ConnectionPage(QWidget):
+    """Provider choice with each provider's fields, proxy, base URL, timeouts; Save and Test."""
+
+    #: The provider or a network setting was saved: the window re-reads the session.
+    connection_changed = Signal()
+
+    def __init__(self, session: Session, tasks: TaskRegistry, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.tasks = tasks
+        settings = session.settings
+
+        self.provider = QComboBox(self)
+        self.provider.setAccessibleName("Provider")
+        for info in providers.PROVIDERS.values():
+            self.provider.addItem(info.name, info.id)
+
+        # Anthropic API
+        self.base_url = QLineEdit(settings.base_url, self)
+        self.base_url.setPlaceholderText("Default: ANTHROPIC_BASE_URL, else api.anthropic.com")
+        self.base_url.setAccessibleName("API base URL")
+        anthropic = self._form(
+            ("API base URL:", self.base_url),
+            note="The key itself is on the Account tab. Set a base URL only for a gateway.",
+        )
+
+        # Amazon Bedrock
+        self.bedrock_region = QLineEdit(settings.bedrock_region, self)
+        self.bedrock_region.setPlaceholderText("Default: AWS_REGION, else the profile's region")
+        self.bedrock_region.setAccessibleName("AWS region")
+        self.bedrock_profile = QLineEdit(settings.bedrock_profile, self)
+        self.bedrock_profile.setPlaceholderText("Default: AWS_PROFILE, else the default chain")
+        self.bedrock_profile.setAccessibleName("AWS profile")
+        self.bedrock_prefix = QComboBox(self)
+        self.bedrock_prefix.setAccessibleName("Cross-region inference")
+        for prefix, name in PREFIX_NAMES.items():
+            self.bedrock_prefix.addItem(name, prefix)
+        self.bedrock_prefix.setCurrentIndex(
+            max(0, self.bedrock_prefix.findData(settings.bedrock_model_prefix))
+        )
+        bedrock = self._form(
+            ("Region:", self.bedrock_region),
+            ("Profile:", self.bedrock_profile),
+            ("Cross-region inference:", self.bedrock_prefix),
+            note="Credentials come from your AWS configuration (aws configure, aws sso login);"
+            " they are never copied into the app.",
+        )
+
+        # Google Vertex AI
+        self.vertex_project = QLineEdit(settings.vertex_project, self)
+        self.vertex_project.setPlaceholderText("Default: the project of your gcloud login")
+        self.vertex_project.setAccessibleName("Google Cloud project")
+        self.vertex_region = QLineEdit(settings.vertex_region, self)
+        self.vertex_region.setPlaceholderText("Default: CLOUD_ML_REGION, else global")
+        self.vertex_region.setAccessibleName("Vertex AI region")
+        vertex = self._form(
+            ("Project:", self.vertex_project),
+            ("Region:", self.vertex_region),
+            note="Credentials are Google's Application Default Credentials"
+            " (gcloud auth application-default login).",
+        )
+        self._pages: dict[Provider, QWidget] = {
+            "anthropic": anthropic,
+            "bedrock": bedrock,
+            "vertex": vertex,
+        }
+
+        self.missing = QLabel(self)
+        self.missing.setWordWrap(True)
+        self.missing.setAccessibleName("Missing package")
+        self.missing.setStyleSheet("color: palette(link);")
+
+        # Network, for every provider
+        self.proxy = QLineEdit(settings.proxy, self)
+        self.proxy.setPlaceholderText("Default: HTTPS_PROXY / NO_PROXY from the environment")
+        self.proxy.setAccessibleName("Proxy")
+        self.connect_timeout = self._seconds(settings.connect_timeout, 1, 300, "Connect timeout")
+        self.read_timeout = self._seconds(settings.read_timeout, 5, 3600, "Read timeout")
+        network = QGroupBox("Network (every provider)", self)
+        network_form = QFormLayout(network)
+        network_form.addRow("Proxy:", self.proxy)
+        network_form.addRow("Connect timeout:", self.connect_timeout)
+        network_form.addRow("Silence before giving up:", self.read_timeout)
+
+        self.save_button = QPushButton("Save", self)
+        self.test_button = QPushButton("Test connection", self)
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
+        self.status.setAccessibleName("Connection status")
+        self.save_button.clicked.connect(self.save)
+        self.test_button.clicked.connect(lambda: self._run(self._test()))
+
+        who = QGroupBox("Who answers", self)
+        who_layout = QVBoxLayout(who)
+        top = QFormLayout()
+        top.addRow("Provider:", self.provider)
+        who_layout.addLayout(top)
+        # One form per provider, only the chosen one shown (hidden ones take no room).
+        for page in self._pages.values():
+            who_layout.addWidget(page)
+        who_layout.addWidget(self.missing)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.test_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(who)
+        layout.addWidget(network)
+        layout.addLayout(buttons)
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+
+        self.provider.currentIndexChanged.connect(self._show_provider)
+        self.provider.setCurrentIndex(max(0, self.provider.findData(settings.provider)))
+        self._show_provider()
+
+    def _form(self, *rows: tuple[str, QWidget], note: str) -> QWidget:
+        page = QWidget(self)
+        form = QFormLayout(page)
+        form.setContentsMargins(0, 0, 0, 0)
+        for label, widget in rows:
+            form.addRow(label, widget)
+        hint = QLabel(note, page)
+        hint.setWordWrap(True)
+        form.addRow(hint)
+        return page
+
+    def _seconds(self, value: float, low: float, high: float, name: str) -> QDoubleSpinBox:
+        box = QDoubleSpinBox(self)
+        box.setRange(low, high)
+        box.setDecimals(0)
+        box.setSuffix(" s")
+        box.setValue(value)
+        box.setAccessibleName(name)
+        return box
+
+    @property
+    def form(self) -> QWidget:
+        """The fields of the chosen provider."""
+        return self._pages[self.chosen]
+
+    @property
+    def chosen(self) -> Provider:
+        value = self.provider.currentData()
+        return value if value in providers.PROVIDER_IDS else "anthropic"
+
+    def _show_provider(self) -> None:
+        chosen = self.chosen
+        for provider, page in self._pages.items():
+            page.setVisible(provider == chosen)
+        hint = providers.missing_extra(chosen)
+        self.missing.setText(hint or "")
+        self.missing.setVisible(hint is not None)
+
+    def _say(self, text: str) -> None:
+        self.status.setText(text)
+
+    def _problem(self) -> str | None:
+        return (
+            providers.base_url_problem(self.base_url.text())
+            or providers.proxy_problem(self.proxy.text())
+            or providers.timeout_problem(self.connect_timeout.value(), self.read_timeout.value())
+        )
+
+    def save(self) -> bool:
+        """Check and keep what is typed; False (and a sentence) when something is wrong."""
+        problem = self._problem()
+        if problem is not None:
+            self._say(problem)
+            return False
+        settings = self.session.settings
+        settings.provider = self.chosen
+        settings.base_url = self.base_url.text().strip()
+        settings.bedrock_region = self.bedrock_region.text().strip()
+        settings.bedrock_profile = self.bedrock_profile.text().strip()
+        settings.bedrock_model_prefix = str(self.bedrock_prefix.currentData() or "")
+        settings.vertex_project = self.vertex_project.text().strip()
+        settings.vertex_region = self.vertex_region.text().strip()
+        settings.proxy = self.proxy.text().strip()
+        settings.connect_timeout = float(self.connect_timeout.value())
+        settings.read_timeout = float(self.read_timeout.value())
+        try:
+            settings.save()
+        except OSError as exc:
+            self._say(f"The settings could not be saved ({exc.strerror or exc}).")
+            return False
+        self.session.connection_changed()
+        hint = providers.missing_extra(self.chosen)
+        self._say(hint or f"Saved. {providers.describe(settings)}.")
+        self.connection_changed.emit()
+        return True
+
+    def _run(self, coro: Coroutine[Any, Any, None]) -> None:
+        self.tasks.spawn(coro, "settings-connection")
+
+    async def _test(self) -> None:
+        if not self.save():
+            return
+        session = self.session
+        if session.needs_key and not session.key:
+            self._say("Set your API key on the Account tab first.")
+            return
+        self._say("Testing the connection…")
+        self.test_button.setEnabled(False)
+        try:
+            text = await providers.check_connection(session.settings, session.key, session.model)
+        except ClaudeError as exc:
+            text = exc.human
+        finally:
+            self.test_button.setEnabled(True)
+        self._say(text)
