@@ -83,8 +83,9 @@ def test_the_settings_page_switches_the_theme(app: App, qtbot: QtBot) -> None:
     dialog = SettingsDialog(app.window.session, app.window.tasks, app.window)
     qtbot.addWidget(dialog)
     tabs = dialog.tabs
-    assert [tabs.tabText(i) for i in range(tabs.count())][:2] == ["Account", "Appearance"]
-    page = tabs.widget(1)
+    names = [tabs.tabText(i) for i in range(tabs.count())]
+    assert names == ["Account", "Connection", "Appearance"]
+    page = tabs.widget(names.index("Appearance"))
     assert isinstance(page, AppearancePage)
     assert page.appearance is app.window.appearance
     page.theme.setCurrentIndex(page.theme.findData("dark"))
