@@ -79,9 +79,11 @@ class MessageAccumulator:
 
     def feed(self, event: StreamEvent) -> None:
         if isinstance(event, ContentBlockDelta):
-            block = self._block(event.index)
             delta = event.delta
-            if isinstance(delta, TextDelta | ThinkingDelta):
+            block = self._blocks.get(event.index) or self._block(event.index)
+            if type(delta) is TextDelta:  # nearly every event: the shortest way
+                block.parts.append(delta.text)
+            elif isinstance(delta, TextDelta | ThinkingDelta):
                 block.parts.append(delta.text if isinstance(delta, TextDelta) else delta.thinking)
             elif isinstance(delta, InputJSONDelta):
                 block.json_parts.append(delta.partial_json)

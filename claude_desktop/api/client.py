@@ -309,8 +309,11 @@ class SSEEventDecoder:
         self._sse = SSEDecoder()
 
     def feed(self, chunk: bytes) -> Iterable[StreamEvent | None]:
+        events = self._sse.feed(chunk)
+        if len(events) == 1:  # the usual chunk, as the API writes them: no generator
+            return (parse_event(events[0]),)
         # Lazy, so the events before a malformed one still reach the accumulator.
-        return (parse_event(sse) for sse in self._sse.feed(chunk))
+        return (parse_event(sse) for sse in events)
 
     def close(self) -> None:
         self._sse.close()
