@@ -91,6 +91,10 @@ class Appearance(QObject):
         self._applying = False
         hints = QGuiApplication.styleHints()
         hints.colorSchemeChanged.connect(self._on_system_scheme_changed)
+        # The application's palette is one for the whole process: only the newest
+        # Appearance follows the OS, so an older one (an earlier window's) cannot undo it.
+        global _following
+        _following = weakref.ref(self)
 
     # -- theme -------------------------------------------------------------------------------
 
@@ -109,17 +113,18 @@ class Appearance(QObject):
             self._save()
             self.theme_changed.emit(theme)
 
-    def apply_theme(self) -> None:
-        """Make the application's palette match the theme setting (and the OS, for "system")."""
+    def apply_theme(self, scheme: Qt.ColorScheme | None = None) -> None:
+        """Make the application's palette match the theme setting (and the OS, for "system":
+        `scheme` when the OS just announced it, else what Qt says it is now)."""
         if self._applying:  # setColorScheme below emits colorSchemeChanged
             return
         self._applying = True
         try:
-            self._apply(self.settings.theme)
+            self._apply(self.settings.theme, scheme)
         finally:
             self._applying = False
 
-    def _apply(self, theme: Theme) -> None:
+    def _apply(self, theme: Theme, scheme: Qt.ColorScheme | None) -> None:
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         hints = QGuiApplication.styleHints()
@@ -137,7 +142,8 @@ class Appearance(QObject):
             app.setPalette(QPalette())
             self._own_palette = False
         if theme == "system":
-            scheme = hints.colorScheme()
+            if scheme is None:
+                scheme = hints.colorScheme()
             if scheme == Qt.ColorScheme.Unknown:
                 return  # the OS states no preference: its palette is the system look
             want_dark = scheme == Qt.ColorScheme.Dark
@@ -154,9 +160,9 @@ class Appearance(QObject):
             # The change still applies; it is only not remembered after a restart.
             log.warning("Could not save the appearance settings: %s", exc)
 
-    def _on_system_scheme_changed(self, _scheme: Qt.ColorScheme) -> None:
-        if self.settings.theme == "system":
-            self.apply_theme()
+    def _on_system_scheme_changed(self, scheme: Qt.ColorScheme) -> None:
+        if _following is not None and _following() is self and self.settings.theme == "system":
+            self.apply_theme(scheme)
 
     def is_dark(self) -> bool:
         return colors.is_dark(QApplication.palette())
@@ -238,6 +244,7 @@ def install_focus_ring(app: QApplication) -> None:
         app.setStyle(FocusRingStyle(base.name() if base is not None else None))
 
 
+_following: weakref.ref[Appearance] | None = None
 _BY_SETTINGS: weakref.WeakKeyDictionary[Settings, Appearance] = weakref.WeakKeyDictionary()
 
 

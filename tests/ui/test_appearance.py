@@ -73,6 +73,23 @@ def test_switching_the_theme_restyles_an_answer_already_shown(app: App, qtbot: Q
     assert _code_background(app).name() == theme.LIGHT.code_background
 
 
+def test_following_the_system_switches_live_when_the_os_does(app: App, qtbot: QtBot) -> None:
+    _answer_with_code(app, qtbot)
+    assert app.window.session.settings.theme == "system"
+    hints = QGuiApplication.styleHints()
+    # What the platform plugin does when the OS switches; offscreen and Xvfb never do.
+    hints.colorSchemeChanged.emit(Qt.ColorScheme.Dark)
+    assert theme.is_dark(QApplication.palette())
+    app.wait(lambda: _code_background(app).name() == theme.DARK.code_background)
+    hints.colorSchemeChanged.emit(Qt.ColorScheme.Light)
+    assert not theme.is_dark(QApplication.palette())
+    app.wait(lambda: _code_background(app).name() == theme.LIGHT.code_background)
+    # With the theme forced, the OS's switches are not followed.
+    app.window.appearance.set_theme("light")
+    hints.colorSchemeChanged.emit(Qt.ColorScheme.Dark)
+    assert not theme.is_dark(QApplication.palette())
+
+
 def test_new_messages_after_a_switch_use_the_new_theme(app: App, qtbot: QtBot) -> None:
     app.window.appearance.set_theme("dark")
     _answer_with_code(app, qtbot)
