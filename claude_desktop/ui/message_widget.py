@@ -73,6 +73,27 @@ RENDER_INTERVAL_MS = 16
 RENDER_BUDGET_MS = 8
 
 
+class _TurnBudget:
+    """The render budget of the current event loop turn, shared by every message: opening
+    a conversation finishes dozens of answers in one turn, and a budget each would add up
+    to a frozen window."""
+
+    _deadline: float | None = None
+
+    @classmethod
+    def deadline(cls, now: float) -> float:
+        current = cls._deadline
+        # A deadline long past belongs to an earlier turn whose reset has not run yet.
+        if current is None or now - current > RENDER_INTERVAL_MS / 1000:
+            current = cls._deadline = now + RENDER_BUDGET_MS / 1000
+            QTimer.singleShot(0, cls._reset)  # the next turn starts with a fresh budget
+        return current
+
+    @classmethod
+    def _reset(cls) -> None:
+        cls._deadline = None
+
+
 def _small(widget: QWidget, factor: float = 0.9) -> None:
     font = widget.font()
     if font.pointSizeF() > 0:
@@ -588,10 +609,14 @@ class AssistantMessageWidget(MessageWidget):
             finished, tail = blocks[:-1], blocks[-1] if blocks else ""
         if not finished and tail == self._tail:
             return
-        # A burst of text (a stall, then everything at once; a long answer from history) is
-        # rendered over several event loop turns, a time budget each, so that no render
-        # blocks the window for long. At least one block per render, so it always advances.
-        deadline = started + RENDER_BUDGET_MS / 1000 if budget else math.inf
+        # A burst of text (a stall, then everything at once; answers opened from history) is
+        # rendered over several event loop turns, within a time budget per turn shared by
+        # every message, so that no turn blocks the window for long. The first render of a
+        # turn takes at least one block, so every message always advances.
+        deadline = _TurnBudget.deadline(started) if budget else math.inf
+        if finished and started > deadline:
+            self._timer.start(0)  # this turn's budget is spent: the next turn's, then
+            return
         html: list[str] = []
         taken = 0
         for block in finished:

@@ -187,6 +187,40 @@ def test_a_long_conversation_renders_only_its_newest_messages(
         assert app.window.view.message_widgets()[0].markdown_text().startswith("Message 920")
 
 
+def test_answers_opened_together_render_over_several_turns_and_completely(
+    qtbot: QtBot, loop: qasync.QEventLoop, api: FakeAnthropicAPI
+) -> None:
+    history = History.open()
+    store = history.store
+    conv = store.create_conversation(model="claude-sonnet-4-6", title="Long answers")
+    parent = None
+    answers = []
+    for i in range(RENDER_WINDOW // 2):
+        question = [{"type": "text", "text": f"Question {i}"}]
+        parent = store.add_message(conv.id, parent_id=parent, role="user", content=question).id
+        # Thirty blocks, each Markdown with code: far more than one turn's budget in all.
+        answer = "\n\n".join(
+            f"Part {j} of answer {i}, with `code`.\n\n```python\nprint({i}, {j})\n```"
+            for j in range(15)
+        )
+        answers.append(answer)
+        content = [{"type": "text", "text": answer}]
+        parent = store.add_message(conv.id, parent_id=parent, role="assistant", content=content).id
+    history.close()
+    with make_app(qtbot, loop, api) as app:
+        app.window.open_conversation(conv.id)
+        shown = [
+            w for w in app.window.view.message_widgets() if isinstance(w, AssistantMessageWidget)
+        ]
+        assert len(shown) == len(answers)
+        # Opening returned before every answer was rendered: the rest come turn by turn.
+        assert not all(w.is_rendered for w in shown)
+        app.wait(lambda: all(w.is_rendered for w in shown))
+        for widget, answer in zip(shown, answers, strict=True):
+            assert widget.markdown_text() == answer
+            assert widget.text_view.toPlainText().count("print(") == 15
+
+
 KILL_SCRIPT = Path(__file__).with_name("kill_midstream_app.py")
 
 
