@@ -3,11 +3,10 @@ signed with real botocore SigV4 and checked by recomputing the signature."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import sys
-import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -28,7 +27,13 @@ from claude_desktop.api.errors import (
 from claude_desktop.api.events import ContentBlockDelta, RetryScheduled, StreamEvent
 from claude_desktop.api.message import Message
 from tests import sse
-from tests.api.test_client import BODY, SleepRecorder, run
+from tests.api.streaming import (
+    BODY,
+    SleepRecorder,
+    cancel_after_first_delta,
+    collect,
+    collect_error,
+)
 from tests.fake_clouds import (
     ACCESS_KEY,
     REGION,
@@ -53,34 +58,18 @@ def _model_id(model: str) -> str:
     return MODEL_ID if model == "claude-sonnet-4-6" else model
 
 
+def _client(**kw: Any) -> Callable[[], BedrockClient]:
+    return lambda: BedrockClient(model_id=_model_id, **{"sleep": SleepRecorder(), **kw})
+
+
 def stream_all(
     sleep: SleepRecorder | None = None, betas: tuple[str, ...] = (), **kw: Any
 ) -> tuple[list[StreamEvent], Message]:
-    async def go() -> tuple[list[StreamEvent], Message]:
-        async with BedrockClient(model_id=_model_id, sleep=sleep or SleepRecorder(), **kw) as c:
-            events: list[StreamEvent] = []
-            async with c.stream(BODY, betas=betas) as stream:
-                async for event in stream:
-                    events.append(event)
-            return events, stream.message
-
-    return run(go)
+    return collect(_client(sleep=sleep or SleepRecorder(), **kw), betas)
 
 
 def stream_error(**kw: Any) -> tuple[ClaudeError, list[StreamEvent]]:
-    seen: list[StreamEvent] = []
-
-    async def go() -> None:
-        async with (
-            BedrockClient(model_id=_model_id, **{"sleep": SleepRecorder(), **kw}) as client,
-            client.stream(BODY) as stream,
-        ):
-            async for event in stream:
-                seen.append(event)
-
-    with pytest.raises(ClaudeError) as info:
-        run(go)
-    return info.value, seen
+    return collect_error(_client(**kw))
 
 
 def test_a_long_answer_streams_signed_and_framed(aws_env: FakeAnthropicAPI) -> None:
@@ -172,25 +161,7 @@ def test_cancelling_mid_stream_closes_the_connection(aws_env: FakeAnthropicAPI) 
     frames = bedrock_frames(sse.text_stream([f"w{i} " for i in range(200)]))
     aws_env.enqueue(bedrock_response(frames[:40], delay=0.05, then="stall"))
 
-    async def go() -> float:
-        async with BedrockClient() as client:
-            first = asyncio.Event()
-
-            async def consume() -> None:
-                async with client.stream(BODY) as stream:
-                    async for event in stream:
-                        if isinstance(event, ContentBlockDelta):
-                            first.set()
-
-            task = asyncio.create_task(consume())
-            await asyncio.wait_for(first.wait(), 5)
-            task.cancel()
-            cancelled_at = time.monotonic()
-            with pytest.raises(asyncio.CancelledError):
-                await task
-            return cancelled_at
-
-    cancelled_at = run(go)
+    cancelled_at = cancel_after_first_delta(BedrockClient)
     seen = aws_env.wait_for_disconnect(timeout=2)
     assert seen is not None and seen - cancelled_at < 1.0
 

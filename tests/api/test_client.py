@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -33,6 +32,14 @@ from claude_desktop.api.events import (
 )
 from claude_desktop.api.message import Message
 from tests import sse
+from tests.api.streaming import (
+    BODY,
+    SleepRecorder,
+    cancel_after_first_delta,
+    collect,
+    collect_error,
+    run,
+)
 from tests.fakeapi import (
     DropConnection,
     FakeAnthropicAPI,
@@ -41,63 +48,21 @@ from tests.fakeapi import (
     api_error,
 )
 
-T = TypeVar("T")
-BODY = {
-    "model": "claude-sonnet-4-6",
-    "max_tokens": 64,
-    "messages": [{"role": "user", "content": "Hi"}],
-}
 
-
-class SleepRecorder:
-    """Stands in for asyncio.sleep so backoff tests are instant yet checkable."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, delay: float) -> None:
-        self.delays.append(delay)
-
-
-def run(make: Callable[[], Awaitable[T]]) -> T:
-    async def main() -> T:
-        return await make()
-
-    return asyncio.run(main())
+def _client(api: FakeAnthropicAPI, **kw: Any) -> Callable[[], MessagesClient]:
+    return lambda: MessagesClient(
+        "sk-ant-test-key", base_url=api.base_url, **{"sleep": SleepRecorder(), **kw}
+    )
 
 
 def stream_all(
     api: FakeAnthropicAPI, sleep: SleepRecorder | None = None, **client_kw: Any
 ) -> tuple[list[StreamEvent], Message]:
-    async def go() -> tuple[list[StreamEvent], Message]:
-        async with MessagesClient(
-            "sk-ant-test-key", base_url=api.base_url, sleep=sleep or SleepRecorder(), **client_kw
-        ) as client:
-            events: list[StreamEvent] = []
-            async with client.stream(BODY) as stream:
-                async for event in stream:
-                    events.append(event)
-            return events, stream.message
-
-    return run(go)
+    return collect(_client(api, sleep=sleep or SleepRecorder(), **client_kw))
 
 
 def stream_error(api: FakeAnthropicAPI, **kw: Any) -> tuple[ClaudeError, list[StreamEvent]]:
-    seen: list[StreamEvent] = []
-
-    async def go() -> None:
-        async with (
-            MessagesClient(
-                "sk-ant-test-key", base_url=api.base_url, **{"sleep": SleepRecorder(), **kw}
-            ) as client,
-            client.stream(BODY) as stream,
-        ):
-            async for event in stream:
-                seen.append(event)
-
-    with pytest.raises(ClaudeError) as info:
-        run(go)
-    return info.value, seen
+    return collect_error(_client(api, **kw))
 
 
 def texts(events: list[StreamEvent]) -> str:
@@ -331,25 +296,7 @@ def test_cancelling_the_consumer_closes_the_connection(fake_api: FakeAnthropicAP
     deltas = [f"word{i} " for i in range(200)]
     fake_api.enqueue(SSEResponse(sse.events(sse.text_stream(deltas)), delay=0.05))
 
-    async def go() -> float:
-        async with MessagesClient("k", base_url=fake_api.base_url) as client:
-            first = asyncio.Event()
-
-            async def consume() -> None:
-                async with client.stream(BODY) as stream:
-                    async for event in stream:
-                        if isinstance(event, ContentBlockDelta):
-                            first.set()
-
-            task = asyncio.create_task(consume())
-            await asyncio.wait_for(first.wait(), 5)
-            task.cancel()
-            cancelled_at = time.monotonic()
-            with pytest.raises(asyncio.CancelledError):
-                await task
-            return cancelled_at
-
-    cancelled_at = run(go)
+    cancelled_at = cancel_after_first_delta(_client(fake_api))
     seen = fake_api.wait_for_disconnect(timeout=2)
     assert seen is not None and seen - cancelled_at < 1.0
 

@@ -3,9 +3,8 @@ signed JWT, checked with google-auth's own decoder) and the SSE stream over real
 
 from __future__ import annotations
 
-import asyncio
 import sys
-import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -22,11 +21,18 @@ from claude_desktop.api.errors import (
     ProviderSetupError,
     StreamInterruptedError,
 )
-from claude_desktop.api.events import ContentBlockDelta, RetryScheduled, StreamEvent
+from claude_desktop.api.events import RetryScheduled, StreamEvent
 from claude_desktop.api.message import Message
 from claude_desktop.api.vertex import VERTEX_VERSION, VertexClient, vertex_base_url
 from tests import sse
-from tests.api.test_client import BODY, SleepRecorder, run
+from tests.api.streaming import (
+    BODY,
+    SleepRecorder,
+    cancel_after_first_delta,
+    collect,
+    collect_error,
+    run,
+)
 from tests.fake_clouds import GoogleAccount, google_account, request_path, vertex_path
 from tests.fakeapi import FakeAnthropicAPI, JSONResponse, SSEResponse, api_error
 
@@ -37,35 +43,18 @@ def _model_id(model: str) -> str:
     return "claude-sonnet-4-6@20260101" if model == "claude-sonnet-4-6" else model
 
 
-def stream_all(
-    client: VertexClient | None = None, betas: tuple[str, ...] = (), **kw: Any
-) -> tuple[list[StreamEvent], Message]:
-    async def go() -> tuple[list[StreamEvent], Message]:
-        c = client or VertexClient(model_id=_model_id, sleep=SleepRecorder(), **kw)
-        async with c:
-            events: list[StreamEvent] = []
-            async with c.stream(BODY, betas=betas) as stream:
-                async for event in stream:
-                    events.append(event)
-            return events, stream.message
+def _client(**kw: Any) -> Callable[[], VertexClient]:
+    return lambda: VertexClient(model_id=_model_id, **{"sleep": SleepRecorder(), **kw})
 
-    return run(go)
+
+def stream_all(
+    sleep: SleepRecorder | None = None, betas: tuple[str, ...] = (), **kw: Any
+) -> tuple[list[StreamEvent], Message]:
+    return collect(_client(sleep=sleep or SleepRecorder(), **kw), betas)
 
 
 def stream_error(**kw: Any) -> tuple[ClaudeError, list[StreamEvent]]:
-    seen: list[StreamEvent] = []
-
-    async def go() -> None:
-        async with (
-            VertexClient(model_id=_model_id, **{"sleep": SleepRecorder(), **kw}) as client,
-            client.stream(BODY) as stream,
-        ):
-            async for event in stream:
-                seen.append(event)
-
-    with pytest.raises(ClaudeError) as info:
-        run(go)
-    return info.value, seen
+    return collect_error(_client(**kw))
 
 
 def stream_requests(api: FakeAnthropicAPI) -> list[Any]:
@@ -154,25 +143,7 @@ def test_cancelling_mid_stream_closes_the_connection(
     deltas = [f"w{i} " for i in range(200)]
     fake_api.enqueue(SSEResponse(sse.events(sse.text_stream(deltas)), delay=0.05))
 
-    async def go() -> float:
-        async with VertexClient() as client:
-            first = asyncio.Event()
-
-            async def consume() -> None:
-                async with client.stream(BODY) as stream:
-                    async for event in stream:
-                        if isinstance(event, ContentBlockDelta):
-                            first.set()
-
-            task = asyncio.create_task(consume())
-            await asyncio.wait_for(first.wait(), 5)
-            task.cancel()
-            cancelled_at = time.monotonic()
-            with pytest.raises(asyncio.CancelledError):
-                await task
-            return cancelled_at
-
-    cancelled_at = run(go)
+    cancelled_at = cancel_after_first_delta(VertexClient)
     seen = fake_api.wait_for_disconnect(timeout=2)
     assert seen is not None and seen - cancelled_at < 1.0
 
