@@ -17,14 +17,14 @@ import binascii
 import json
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from .client import BaseMessagesClient
+from .client import CloudMessagesClient
 from .errors import (
     APIStatusError,
     BadRequestError,
@@ -41,7 +41,6 @@ from .errors import (
 )
 from .events import StreamEvent, parse_event
 from .eventstream import EventStreamDecoder
-from .models import FALLBACK_MODELS, ModelInfo
 from .sse import ServerSentEvent
 
 log = logging.getLogger(__name__)
@@ -75,26 +74,16 @@ class _AWS:
     credentials: Any  # botocore Credentials (refreshable ones refresh themselves)
 
 
-class BedrockClient(BaseMessagesClient):
+class BedrockClient(CloudMessagesClient):
     """Streams Messages through Bedrock's InvokeModelWithResponseStream."""
 
     service = SERVICE
 
-    def __init__(
-        self,
-        *,
-        region: str = "",
-        profile: str = "",
-        model_id: Callable[[str], str] = str,
-        models: Sequence[ModelInfo] = FALLBACK_MODELS,
-        **options: Any,
-    ) -> None:
+    def __init__(self, *, region: str = "", profile: str = "", **options: Any) -> None:
         # The endpoint is known only once botocore has read the configuration (off the loop).
         super().__init__(base_url="", **options)
         self.region = region.strip()
         self.profile = profile.strip()
-        self._model_id = model_id
-        self._models = list(models)
         self._aws: _AWS | None = None
         self._setup_lock = asyncio.Lock()
 
@@ -209,10 +198,6 @@ class BedrockClient(BaseMessagesClient):
             f"{SERVICE} has no Files API, so this document is too large to send through it:"
             " send a smaller one (or fewer pages), or use the Anthropic API."
         )
-
-    async def list_models(self) -> list[ModelInfo]:
-        """Bedrock's own model list is another service (and permission): use the pinned one."""
-        return list(self._models)
 
 
 class BedrockEventDecoder:

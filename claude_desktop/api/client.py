@@ -50,7 +50,7 @@ from .events import (
     parse_event,
 )
 from .message import Message
-from .models import ModelInfo, parse_model
+from .models import FALLBACK_MODELS, ModelInfo, parse_model
 from .retry import (
     DEFAULT_MAX_RETRIES,
     parse_retry_after,
@@ -139,6 +139,9 @@ class BaseMessagesClient:
                 proxy = None
         self.max_retries = max_retries
         self.read_timeout = read_timeout
+        self.connect_timeout = connect_timeout
+        #: The proxy every request goes through (checked), or None for the environment's.
+        self.proxy = proxy or None
         self.betas = list(betas)
         self._sleep = sleep
         self._http = httpx.AsyncClient(
@@ -150,7 +153,7 @@ class BaseMessagesClient:
                 **(headers or {}),
             },
             # An explicit proxy wins; without one, HTTPS_PROXY/ALL_PROXY/NO_PROXY apply.
-            proxy=proxy or None,
+            proxy=self.proxy,
             trust_env=True,
             transport=transport,
         )
@@ -289,6 +292,26 @@ class MessagesClient(BaseMessagesClient):
             if not page.get("has_more") or not last_id:
                 return models
             params["after_id"] = str(last_id)
+
+
+class CloudMessagesClient(BaseMessagesClient):
+    """A client of a cloud that serves Claude under its own model ids and has no model list
+    of its own to ask: the picker's ids are mapped (`model_id`), the list is pinned."""
+
+    def __init__(
+        self,
+        *,
+        model_id: Callable[[str], str] = str,
+        models: Sequence[ModelInfo] = FALLBACK_MODELS,
+        **options: Any,
+    ) -> None:
+        super().__init__(**options)
+        self._model_id = model_id
+        self._models = list(models)
+
+    async def list_models(self) -> list[ModelInfo]:
+        # The clouds list models through another service (and permission), per region.
+        return list(self._models)
 
 
 class EventDecoder(Protocol):

@@ -293,39 +293,36 @@ class ProviderSetupError(ClaudeError):
     """
 
 
-class CloudAuthError(AuthenticationError):
-    """The cloud's credentials are missing, expired or refused; `advice` says how to fix it."""
+class _CloudError:
+    """What each cloud error adds to its API error class: the cloud's name (`service`) and
+    what to do about it (`advice`), for the sentence a person reads."""
 
-    def __init__(self, message: str, *, service: str, advice: str, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
+    message: str
+
+    def __init__(self, message: str, *, service: str, advice: str = "", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[call-arg]
         self.service = service
         self.advice = advice
+
+
+class CloudAuthError(_CloudError, AuthenticationError):
+    """The cloud's credentials are missing, expired or refused; `advice` says how to fix it."""
 
     @property
     def human(self) -> str:
         return self.advice
 
 
-class CloudPermissionError(PermissionDeniedError):
+class CloudPermissionError(_CloudError, PermissionDeniedError):
     """The credentials work but may not use this model (IAM policy, model access, project)."""
-
-    def __init__(self, message: str, *, service: str, advice: str, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.service = service
-        self.advice = advice
 
     @property
     def human(self) -> str:
         return f"{self.service} refused access: {self.message.rstrip('.')}. {self.advice}"
 
 
-class CloudNotFoundError(NotFoundError):
+class CloudNotFoundError(_CloudError, NotFoundError):
     """The model (or project, or region) does not exist where the request went."""
-
-    def __init__(self, message: str, *, service: str, advice: str, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.service = service
-        self.advice = advice
 
     @property
     def human(self) -> str:
@@ -333,12 +330,8 @@ class CloudNotFoundError(NotFoundError):
         return f"{self.service} does not know this model here: {what}. {self.advice}"
 
 
-class CloudThrottlingError(RateLimitError):
+class CloudThrottlingError(_CloudError, RateLimitError):
     """The cloud's quota for the account or the model is used up for now: retried."""
-
-    def __init__(self, message: str, *, service: str, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.service = service
 
     @property
     def human(self) -> str:
@@ -348,12 +341,8 @@ class CloudThrottlingError(RateLimitError):
         )
 
 
-class CloudServerError(InternalServerError):
+class CloudServerError(_CloudError, InternalServerError):
     """The cloud or the model failed on its side: retried before any content arrived."""
-
-    def __init__(self, message: str, *, service: str, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.service = service
 
     @property
     def human(self) -> str:

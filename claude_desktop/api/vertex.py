@@ -16,12 +16,12 @@ import asyncio
 import datetime
 import json
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
 
-from .client import BaseMessagesClient
+from .client import CloudMessagesClient
 from .errors import (
     BadRequestError,
     ClaudeError,
@@ -35,7 +35,6 @@ from .errors import (
     error_from_body,
     make_status_error,
 )
-from .models import FALLBACK_MODELS, ModelInfo
 
 VERTEX_VERSION = "vertex-2023-10-16"
 SERVICE = "Google Vertex AI"
@@ -77,27 +76,15 @@ def import_google_auth() -> Any:
     return google.auth
 
 
-class VertexClient(BaseMessagesClient):
+class VertexClient(CloudMessagesClient):
     """Streams Messages through Vertex AI's `streamRawPredict`."""
 
     service = SERVICE
 
-    def __init__(
-        self,
-        *,
-        project: str = "",
-        region: str = "",
-        model_id: Callable[[str], str] = str,
-        models: Sequence[ModelInfo] = FALLBACK_MODELS,
-        **options: Any,
-    ) -> None:
+    def __init__(self, *, project: str = "", region: str = "", **options: Any) -> None:
         self.region = region.strip() or os.environ.get("CLOUD_ML_REGION", "") or DEFAULT_REGION
         super().__init__(base_url=vertex_base_url(self.region), **options)
         self.project = project.strip()
-        self._model_id = model_id
-        self._models = list(models)
-        self._proxy = options.get("proxy") or None
-        self._connect_timeout = float(options.get("connect_timeout", 10.0))
         self._credentials: Any = None
         self._token_lock = asyncio.Lock()
 
@@ -117,7 +104,7 @@ class VertexClient(BaseMessagesClient):
                 self.project = self.project or (project or "")
             credentials = self._credentials
             if not _fresh(credentials):
-                credentials.refresh(_AuthRequest(self._proxy, self._connect_timeout))
+                credentials.refresh(_AuthRequest(self.proxy, self.connect_timeout))
         except exceptions.DefaultCredentialsError as exc:
             raise CloudAuthError(str(exc), service=SERVICE, advice=LOGIN_ADVICE) from None
         except exceptions.TransportError as exc:
@@ -162,10 +149,6 @@ class VertexClient(BaseMessagesClient):
             f"{SERVICE} has no Files API, so this document is too large to send through it:"
             " send a smaller one (or fewer pages), or use the Anthropic API."
         )
-
-    async def list_models(self) -> list[ModelInfo]:
-        """Vertex lists publisher models elsewhere (and per region): use the pinned list."""
-        return list(self._models)
 
 
 def _fresh(credentials: Any) -> bool:
