@@ -154,11 +154,9 @@ class Appearance(QObject):
             self._own_palette = True
 
     def _save(self) -> None:
-        try:
-            self.settings.save()
-        except OSError as exc:
-            # The change still applies; it is only not remembered after a restart.
-            log.warning("Could not save the appearance settings: %s", exc)
+        # Off the UI thread: Ctrl+= pressed five times is five saves, coalesced. A failure
+        # is logged; the change still applies, it is only not remembered after a restart.
+        self.settings.save_in_background()
 
     def _on_system_scheme_changed(self, scheme: Qt.ColorScheme) -> None:
         if _following is not None and _following() is self and self.settings.theme == "system":
