@@ -169,6 +169,33 @@ def test_renders_are_at_most_about_one_per_interval(qtbot, view):
     assert widget.stats.renders <= elapsed_ms / RENDER_INTERVAL_MS + 3
 
 
+def test_the_render_interval_counts_from_the_start_of_a_render(qtbot, view, monkeypatch):
+    """A slow render must not push the next one a whole interval past its end: text that
+    arrives during a render would then wait render time plus an interval to show."""
+    from claude_desktop.ui import message_widget
+
+    slow_ms = RENDER_INTERVAL_MS * 0.75
+    render_block = message_widget.render_block
+
+    def slow_render_block(*args, **kwargs):
+        finish = time.perf_counter() + slow_ms / 1000
+        out = render_block(*args, **kwargs)
+        while time.perf_counter() < finish:
+            pass
+        return out
+
+    monkeypatch.setattr(message_widget, "render_block", slow_render_block)
+    widget = view.begin_assistant_message("m")
+    widget.append_text("Hello")
+    QApplication.processEvents()
+    assert widget.stats.renders == 1
+    widget.append_text(", world")  # just after a render that took 3/4 of an interval
+    assert widget._timer.isActive()
+    assert widget._timer.interval() <= RENDER_INTERVAL_MS - slow_ms + 1
+    qtbot.waitUntil(lambda: widget.stats.renders == 2)
+    assert widget.text_view.document().toPlainText() == "Hello, world"
+
+
 MARKDOWN_PIECES = st.lists(
     st.sampled_from(
         [
