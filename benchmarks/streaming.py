@@ -15,8 +15,9 @@ last answer comes paced, one event per write, as a model writes: its latency is 
 person sees; the flood's is bounded by how fast the app renders.
 
 R, the final answer rendered once in one go, is what showing it costs at the least
-(python-markdown, Pygments and Qt's text layout, all on the UI thread): c/(a+R) says how
-much the app adds to reading the stream and rendering its text once.
+(python-markdown, Pygments and Qt's text layout, all on the UI thread, which PySide6 does
+not release the GIL for): (a+R)/a is the least c/a any window on this renderer can reach,
+and c/(a+R) says how much the app adds to reading the stream and rendering its text once.
 """
 
 from __future__ import annotations
@@ -183,7 +184,7 @@ class AppRun:
 class AppFigures:
     runs: dict[int, list[AppRun]]  # c, by delta count
     bare_on_qasync: dict[int, float]  # a, on this same qasync loop (seconds)
-    render_once: dict[int, float]  # R: the whole answer rendered in one go (seconds)
+    render_once: dict[int, RenderFloor]  # R: the whole answer rendered in one go
     first_seconds: float  # the first answer, which also loads Markdown and Pygments
     paced: AppRun
 
@@ -271,13 +272,22 @@ async def measure_app(base_url: str, counts: tuple[int, ...], repeat: int) -> Ap
     return AppFigures(runs, bare_on_qasync, render_once, first, paced)
 
 
-def render_floor(window: Any, deltas: int, repeat: int) -> float:
+@dataclass
+class RenderFloor:
+    """R, the final answer rendered once in one go, and its Markdown part (seconds)."""
+
+    whole: float
+    markdown: float  # python-markdown and Pygments, to HTML; the rest is Qt's
+
+
+def render_floor(window: Any, deltas: int, repeat: int) -> RenderFloor:
     """R: the final answer rendered once, in one go, in a message of the window's view:
-    what showing it costs at the least, however it arrives (median, seconds)."""
+    what showing it costs at the least, however it arrives (medians)."""
     from claude_desktop.ui.message_widget import AssistantMessageWidget
+    from claude_desktop.ui.render import render_markdown
 
     text = payload.answer(deltas)[0]
-    times = []
+    whole, markdown = [], []
     for _ in range(max(3, repeat)):
         window.new_chat()
         widget = window.view.begin_assistant_message("Claude")
@@ -285,9 +295,12 @@ def render_floor(window: Any, deltas: int, repeat: int) -> float:
         started = time.perf_counter()
         widget.append_text(text)
         widget.flush()
-        times.append(time.perf_counter() - started)
+        whole.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        render_markdown(text)
+        markdown.append(time.perf_counter() - started)
     window.new_chat()
-    return median(times)
+    return RenderFloor(median(whole), median(markdown))
 
 
 def run_app_phase(base_url: str, counts: tuple[int, ...], repeat: int) -> AppFigures:
@@ -363,11 +376,16 @@ def run(args: argparse.Namespace) -> list[Metric]:
         once = app.render_once[deltas]
         whole = median([r.seconds for r in app.runs[deltas]])
         bare = readers[deltas]["bare"]
-        metrics.append(
+        qt = once.whole - once.markdown
+        metrics += [
+            Metric(f"stream.{deltas}.floor_ratio", case,
+                   f"((a+R)/a, the least c/a can be, {deltas:,})", (bare + once.whole) / bare,
+                   "x", note=f"R, the answer rendered once in one go: {once.whole * 1000:.1f} ms"
+                   f" (Markdown and Pygments {once.markdown * 1000:.1f}, Qt {qt * 1000:.1f})"),
             Metric(f"stream.{deltas}.app_over_floors", case,
-                   f"(c/(a+R), {deltas:,} deltas)", whole / (bare + once), "x",
-                   note=f"R, the answer rendered once in one go: {once * 1000:.1f} ms")
-        )  # fmt: skip
+                   f"(c/(a+R), {deltas:,} deltas)", whole / (bare + once.whole), "x",
+                   note="what the app adds to reading the stream and rendering its text once"),
+        ]  # fmt: skip
     metrics.append(
         Metric("stream.first_answer", case, f"(the first answer, {small:,} deltas)",
                app.first_seconds * 1000, "ms", note="includes loading Markdown and Pygments")
