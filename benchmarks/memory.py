@@ -47,9 +47,12 @@ def write_conversation(messages: int) -> int:
 
 
 async def _settle(window: Any) -> None:
-    """Until every answer on screen is rendered, then a few more loop turns."""
+    """Until every message of the open window is made and every answer rendered, then a few
+    more loop turns."""
     from claude_desktop.ui.message_widget import AssistantMessageWidget
 
+    while window.is_filling:  # noqa: ASYNC110 (no signal for it)
+        await asyncio.sleep(0.001)
     answers = [w for w in window.view.message_widgets() if isinstance(w, AssistantMessageWidget)]
     while not all(w.is_rendered for w in answers):  # noqa: ASYNC110 (no signal for it)
         await asyncio.sleep(0.001)

@@ -59,17 +59,22 @@ class ConversationView(QScrollArea):
     # -- messages ----------------------------------------------------------------------------
 
     def add_user_message(
-        self, text: str, attachments: Sequence[str] = (), *, at_top: bool = False
+        self,
+        text: str,
+        attachments: Sequence[str] = (),
+        *,
+        at_top: bool = False,
+        follow: bool = False,
     ) -> UserMessageWidget:
         widget = UserMessageWidget(text, attachments)
-        self._add(widget, at_top=at_top)
+        self._add(widget, at_top=at_top, follow=follow)
         return widget
 
     def begin_assistant_message(
-        self, model: str, *, at_top: bool = False
+        self, model: str, *, at_top: bool = False, follow: bool = False
     ) -> AssistantMessageWidget:
         widget = AssistantMessageWidget(model)
-        self._add(widget, at_top=at_top)
+        self._add(widget, at_top=at_top, follow=follow)
         return widget
 
     def set_more_above(self, count: int) -> None:
@@ -89,13 +94,15 @@ class ConversationView(QScrollArea):
         self.earlier_button.hide()
         self.scroll_to_bottom()
 
-    def _add(self, widget: MessageWidget, *, at_top: bool = False) -> None:
+    def _add(self, widget: MessageWidget, *, at_top: bool = False, follow: bool = False) -> None:
+        """Add a message at the end, or `at_top` (below the "Show earlier" button). A message
+        the user asked for at the top stops following the end; one added at the top while a
+        conversation fills in (`follow`) leaves following as it is."""
         if at_top:
-            # Earlier messages go below the "Show earlier" button, keeping what is on
-            # screen where it is.
             self._messages.insert(0, widget)
             self._layout.insertWidget(1, widget)
-            self._set_following(False)
+            if not follow:
+                self._set_following(False)
         else:
             self._messages.append(widget)
             # Before the stretch that keeps a short conversation at the top.

@@ -82,6 +82,10 @@ from .sidebar import ConversationSidebar
 
 #: Messages rendered when a conversation opens; earlier ones come on request.
 RENDER_WINDOW = 40
+#: Of those, the newest that are made at once (more than a window shows); the others are made
+#: above them a batch per event loop turn, so opening never blocks for forty widgets.
+FIRST_SHOWN = 8
+FILL_BATCH = 6
 DRAFT_SAVE_MS = 500
 UNDO_SECONDS = 10
 INTERRUPTED = "The answer was interrupted (the app closed before it finished)."
@@ -123,6 +127,11 @@ class MainWindow(QMainWindow):
         self._turn: asyncio.Task[None] | None = None
         self._records: dict[MessageWidget, MessageRecord] = {}
         self._hidden_above = 0  # messages of the branch not rendered yet (above the view)
+        self._fill_to: int | None = None  # while opening: render the branch down to here
+        self._fill_timer = QTimer(self)
+        self._fill_timer.setSingleShot(True)
+        self._fill_timer.setInterval(0)
+        self._fill_timer.timeout.connect(self._fill_step)
         self._editing: MessageRecord | None = None
         self._deleted: int | None = None
         self.setWindowTitle("Claude")
@@ -594,17 +603,27 @@ class MainWindow(QMainWindow):
     # -- showing a conversation ------------------------------------------------------------
 
     def _show_conversation(self, scroll_to: int | None = None) -> None:
-        """Render the open branch: its newest messages now, earlier ones on request."""
+        """Render the open branch: its newest messages now, the rest of RENDER_WINDOW over
+        the next few event loop turns, earlier ones on request."""
         self.view.clear()
         self._records.clear()
+        self._fill_timer.stop()
+        self._fill_to = None
         branch = self.session.open.branch
         start = max(0, len(branch) - RENDER_WINDOW)
         ids = [m.id for m in branch]
         if scroll_to in ids:
+            # Everything from the target down, now: it must be in place to scroll to.
             start = min(start, ids.index(scroll_to))
-        for record in branch[start:]:
+            first = start
+        else:
+            first = max(start, len(branch) - FIRST_SHOWN)
+        for record in branch[first:]:
             self._render(record)
-        self._hidden_above = start
+        self._hidden_above = first
+        if first > start:
+            self._fill_to = start
+            self._fill_timer.start()
         self.view.set_more_above(start)
         target = self._widget_for(scroll_to) if scroll_to is not None else None
         if target is not None:
@@ -612,7 +631,27 @@ class MainWindow(QMainWindow):
         else:
             self.view.scroll_to_bottom()
 
+    @property
+    def is_filling(self) -> bool:
+        """Whether the opened conversation's window of messages is still being made."""
+        return self._fill_to is not None
+
+    def _fill_step(self, batch: int = FILL_BATCH) -> None:
+        """Make the next few messages above those shown (while a conversation opens)."""
+        if self._fill_to is None:
+            return
+        branch = self.session.open.branch
+        start = max(self._fill_to, self._hidden_above - batch)
+        for record in reversed(branch[start : self._hidden_above]):
+            self._render(record, at_top=True, follow=True)
+        self._hidden_above = start
+        if start > self._fill_to:
+            self._fill_timer.start()
+        else:
+            self._fill_to = None
+
     def _show_earlier(self) -> None:
+        self._fill_step(batch=len(self.session.open.branch))  # finish the opening first
         branch = self.session.open.branch
         start = max(0, self._hidden_above - RENDER_WINDOW)
         for record in reversed(branch[start : self._hidden_above]):
@@ -626,16 +665,20 @@ class MainWindow(QMainWindow):
                 return widget
         return None
 
-    def _render(self, record: MessageRecord, *, at_top: bool = False) -> MessageWidget:
+    def _render(
+        self, record: MessageRecord, *, at_top: bool = False, follow: bool = False
+    ) -> MessageWidget:
         widget: MessageWidget
         if record.role == "user":
             names = record.meta.get("attachments") or _attachment_names(record.content)
-            widget = self.view.add_user_message(text_of(record.content), names, at_top=at_top)
+            widget = self.view.add_user_message(
+                text_of(record.content), names, at_top=at_top, follow=follow
+            )
             widget.set_action("Edit", "Edit this message and send it as a new version")
             widget.action_requested.connect(lambda: self.edit_message(record))
         else:
             answer = self.view.begin_assistant_message(
-                self.session.display_name(record.model or ""), at_top=at_top
+                self.session.display_name(record.model or ""), at_top=at_top, follow=follow
             )
             self._fill_answer(answer, record)
             widget = answer

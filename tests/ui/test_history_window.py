@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from claude_desktop.domain.history import History
 from claude_desktop.domain.secrets import KEYRING_SERVICE, KEYRING_USERNAME
-from claude_desktop.ui.main_window import RENDER_WINDOW
+from claude_desktop.ui.main_window import FIRST_SHOWN, RENDER_WINDOW
 from claude_desktop.ui.message_widget import AssistantMessageWidget, UserMessageWidget
 from tests import sse
 from tests.fakeapi import FakeAnthropicAPI, JSONResponse, SSEResponse
@@ -179,12 +179,62 @@ def test_a_long_conversation_renders_only_its_newest_messages(
         app.window.open_conversation(conv.id)
         opened = time.perf_counter() - started
         widgets = app.window.view.message_widgets()
-        assert len(widgets) == RENDER_WINDOW
+        # The newest at once; the rest of the window above them over the next turns.
+        assert len(widgets) == FIRST_SHOWN
         assert widgets[-1].markdown_text().startswith("Message 999")
         print(f"opened a 1,000-message conversation in {opened * 1000:.0f} ms")
+        app.wait(lambda: not app.window.is_filling)
+        widgets = app.window.view.message_widgets()
+        assert [w.markdown_text().split("\n")[0] for w in widgets] == [
+            f"Message {i}" for i in range(1000 - RENDER_WINDOW, 1000)
+        ]
+        assert app.window.view.is_following
+        bar = app.window.view.verticalScrollBar()
+        app.wait(lambda: bar.value() == bar.maximum() > 0)  # still at the newest message
         app.window.view.earlier_button.click()
         assert len(app.window.view.message_widgets()) == 2 * RENDER_WINDOW
         assert app.window.view.message_widgets()[0].markdown_text().startswith("Message 920")
+
+
+def write_numbered_conversation(messages: int, title: str) -> int:
+    history = History.open()
+    store = history.store
+    conv = store.create_conversation(model="claude-sonnet-4-6", title=title)
+    parent = None
+    for i in range(messages):
+        role = "user" if i % 2 == 0 else "assistant"
+        content = [{"type": "text", "text": f"{title} {i}"}]
+        parent = store.add_message(conv.id, parent_id=parent, role=role, content=content).id
+    history.close()
+    return conv.id
+
+
+def test_show_earlier_while_the_window_still_fills_keeps_every_message_once(
+    qtbot: QtBot, loop: qasync.QEventLoop, api: FakeAnthropicAPI
+) -> None:
+    conv = write_numbered_conversation(200, "Numbered")
+    with make_app(qtbot, loop, api) as app:
+        app.window.open_conversation(conv)
+        assert app.window.is_filling
+        app.window.view.earlier_button.click()  # before the opening has made its window
+        assert not app.window.is_filling
+        texts = [w.markdown_text() for w in app.window.view.message_widgets()]
+        assert texts == [f"Numbered {i}" for i in range(200 - 2 * RENDER_WINDOW, 200)]
+
+
+def test_opening_another_conversation_stops_the_first_ones_filling(
+    qtbot: QtBot, loop: qasync.QEventLoop, api: FakeAnthropicAPI
+) -> None:
+    first = write_numbered_conversation(100, "First")
+    second = write_numbered_conversation(4, "Second")
+    with make_app(qtbot, loop, api) as app:
+        app.window.open_conversation(first)
+        assert app.window.is_filling
+        app.window.open_conversation(second)
+        assert not app.window.is_filling
+        qtbot.wait(200)  # the turns in which the first would have filled
+        texts = [w.markdown_text() for w in app.window.view.message_widgets()]
+        assert texts == [f"Second {i}" for i in range(4)]
 
 
 def test_answers_opened_together_render_over_several_turns_and_completely(
@@ -209,14 +259,17 @@ def test_answers_opened_together_render_over_several_turns_and_completely(
     history.close()
     with make_app(qtbot, loop, api) as app:
         app.window.open_conversation(conv.id)
-        shown = [
-            w for w in app.window.view.message_widgets() if isinstance(w, AssistantMessageWidget)
-        ]
-        assert len(shown) == len(answers)
+
+        def shown() -> list[AssistantMessageWidget]:
+            widgets = app.window.view.message_widgets()
+            return [w for w in widgets if isinstance(w, AssistantMessageWidget)]
+
         # Opening returned before every answer was rendered: the rest come turn by turn.
-        assert not all(w.is_rendered for w in shown)
-        app.wait(lambda: all(w.is_rendered for w in shown))
-        for widget, answer in zip(shown, answers, strict=True):
+        assert not all(w.is_rendered for w in shown())
+        app.wait(lambda: not app.window.is_filling)
+        assert len(shown()) == len(answers)
+        app.wait(lambda: all(w.is_rendered for w in shown()))
+        for widget, answer in zip(shown(), answers, strict=True):
             assert widget.markdown_text() == answer
             assert widget.text_view.toPlainText().count("print(") == 15
 
