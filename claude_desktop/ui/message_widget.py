@@ -70,7 +70,9 @@ __all__ = [
 #: delta shows within one frame; measured p95 delta-to-screen at model pace 33 -> 18 ms).
 RENDER_INTERVAL_MS = 16
 #: Markdown work one render may do before it leaves the rest to the next event loop turn.
-RENDER_BUDGET_MS = 8
+#: The tail, the insert and the layout come on top: with 5 ms the longest render under a
+#: flood is ~10 ms (it was ~15 ms with 8), which is what a delta waits for beyond the interval.
+RENDER_BUDGET_MS = 5
 
 
 class _TurnBudget:
