@@ -12,9 +12,9 @@ from claude_desktop.api.message import Message, Usage
 from claude_desktop.domain.chat import TurnResult, footer_text, run_turn
 from claude_desktop.domain.conversation import Conversation
 from claude_desktop.domain.history import request_messages
-from claude_desktop.storage.store import MessageRecord
 from tests import sse
 from tests.fakeapi import FakeAnthropicAPI, SSEResponse, api_error
+from tests.records import message_record
 
 
 class Sink:
@@ -108,9 +108,9 @@ def test_a_question_after_a_failure_joins_the_unanswered_one(fake_api: FakeAnthr
     assert isinstance(result.error, AuthenticationError) and result.message is None
     # ...and the next request joins the two questions, as roles must alternate.
     branch = [
-        _record("user", [{"type": "text", "text": "first"}]),
-        _record("assistant", [], status="error"),
-        _record("user", [{"type": "text", "text": "second"}]),
+        message_record("user", [{"type": "text", "text": "first"}]),
+        message_record("assistant", [], status="error"),
+        message_record("user", [{"type": "text", "text": "second"}]),
     ]
     assert request_messages(branch) == [
         {
@@ -118,21 +118,6 @@ def test_a_question_after_a_failure_joins_the_unanswered_one(fake_api: FakeAnthr
             "content": [{"type": "text", "text": "first"}, {"type": "text", "text": "second"}],
         }
     ]
-
-
-def _record(role: str, content: list[dict[str, object]], status: str = "complete") -> MessageRecord:
-    return MessageRecord(
-        id=0,
-        conversation_id=1,
-        parent_id=None,
-        role=role,
-        content=content,
-        status=status,
-        model=None,
-        usage=None,
-        meta={},
-        created_at=0.0,
-    )
 
 
 def test_retry_is_reported_to_the_sink(fake_api: FakeAnthropicAPI) -> None:

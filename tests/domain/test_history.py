@@ -6,24 +6,8 @@ import datetime as dt
 from typing import Any
 
 from claude_desktop.domain.history import auto_title, group_by_recency, request_messages
-from claude_desktop.storage.store import ConversationRecord, MessageRecord
-
-
-def msg(
-    role: str, content: list[dict[str, Any]], mid: int = 1, status: str = "complete"
-) -> MessageRecord:
-    return MessageRecord(
-        id=mid,
-        conversation_id=1,
-        parent_id=None,
-        role=role,
-        content=content,
-        status=status,
-        model=None,
-        usage=None,
-        meta={},
-        created_at=0.0,
-    )
+from claude_desktop.storage.store import ConversationRecord
+from tests.records import message_record as msg
 
 
 def text(t: str) -> list[dict[str, Any]]:

@@ -16,9 +16,9 @@ from PySide6.QtGui import QTextDocument
 from claude_desktop.ui.conversation_view import ConversationView
 from claude_desktop.ui.message_widget import AssistantMessageWidget
 from claude_desktop.ui.render import warm_up
-from tests.ui.harness import app, loop
+from tests.ui.harness import app, keyed_api, loop
 
-__all__ = ["app", "loop"]  # fixtures of the main-window tests
+__all__ = ["app", "keyed_api", "loop"]  # fixtures of the main-window tests
 
 _SECTIONS = [
     "## Step {n}: set up the project\n\n"

@@ -34,6 +34,28 @@ MODELS = {
 }
 
 
+def _thinking_model(model_id: str, name: str, *, adaptive: bool, enabled: bool) -> dict[str, Any]:
+    types = {"adaptive": {"supported": adaptive}, "enabled": {"supported": enabled}}
+    return {
+        "type": "model",
+        "id": model_id,
+        "display_name": name,
+        "max_tokens": 64_000,
+        "capabilities": {"thinking": {"supported": True, "types": types}},
+    }
+
+
+#: Models as /v1/models lists them with their thinking capabilities and max tokens.
+THINKING_MODELS = {
+    "data": [
+        _thinking_model("claude-opus-4-7", "Claude Opus 4.7", adaptive=True, enabled=False),
+        _thinking_model("claude-sonnet-4-6", "Claude Sonnet 4.6", adaptive=True, enabled=True),
+        _thinking_model("claude-haiku-4-5", "Claude Haiku 4.5", adaptive=False, enabled=True),
+    ],
+    "has_more": False,
+}
+
+
 _CLOSED_LOOPS: list[qasync.QEventLoop] = []
 
 
@@ -119,15 +141,27 @@ def make_app(
     app.run(session.aclose())
 
 
-@pytest.fixture
-def app(
-    qtbot: QtBot,
-    loop: qasync.QEventLoop,
-    fake_api: FakeAnthropicAPI,
-    monkeypatch: pytest.MonkeyPatch,
+@contextmanager
+def running_with_thinking_models(
+    qtbot: QtBot, loop: qasync.QEventLoop, api: FakeAnthropicAPI
 ) -> Iterator[App]:
+    """The window, once it has read THINKING_MODELS (their capabilities decide what it offers)."""
+    api.route("GET", "/v1/models", JSONResponse(200, THINKING_MODELS))
+    with make_app(qtbot, loop, api) as app:
+        app.wait(lambda: app.window.session.model_info().max_tokens == 64_000)  # type: ignore[union-attr]
+        yield app
+
+
+@pytest.fixture
+def keyed_api(fake_api: FakeAnthropicAPI, monkeypatch: pytest.MonkeyPatch) -> FakeAnthropicAPI:
+    """The fake API where the app looks for it, with a key in the keyring."""
     monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_api.base_url)
     keyring.set_password(KEYRING_SERVICE, KEYRING_USERNAME, "sk-ant-stored-key-0000")
-    fake_api.route("GET", "/v1/models", JSONResponse(200, MODELS))
-    with make_app(qtbot, loop, fake_api) as app:
+    return fake_api
+
+
+@pytest.fixture
+def app(qtbot: QtBot, loop: qasync.QEventLoop, keyed_api: FakeAnthropicAPI) -> Iterator[App]:
+    keyed_api.route("GET", "/v1/models", JSONResponse(200, MODELS))
+    with make_app(qtbot, loop, keyed_api) as app:
         yield app

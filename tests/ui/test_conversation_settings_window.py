@@ -4,44 +4,26 @@ settings are sent, saved and restored, and presets are created, applied and mana
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 
-import keyring
 import pytest
 import qasync
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from claude_desktop.domain.secrets import KEYRING_SERVICE, KEYRING_USERNAME
 from claude_desktop.ui.conversation_settings import (
     NO_THINKING,
     TEMPERATURE_WITH_THINKING,
     ConversationSettingsDialog,
 )
 from tests import sse
-from tests.fakeapi import FakeAnthropicAPI, JSONResponse, SSEResponse
-from tests.ui.harness import App, make_app
-from tests.ui.test_thinking_window import MODELS
-
-
-@contextmanager
-def running(qtbot: QtBot, loop: qasync.QEventLoop, api: FakeAnthropicAPI) -> Iterator[App]:
-    api.route("GET", "/v1/models", JSONResponse(200, MODELS))
-    with make_app(qtbot, loop, api) as app:
-        app.wait(lambda: app.window.session.model_info().max_tokens == 64_000)  # type: ignore[union-attr]
-        yield app
+from tests.fakeapi import FakeAnthropicAPI, SSEResponse
+from tests.ui.harness import App
+from tests.ui.harness import running_with_thinking_models as running
 
 
 @pytest.fixture
-def env(fake_api: FakeAnthropicAPI, monkeypatch: pytest.MonkeyPatch) -> FakeAnthropicAPI:
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_api.base_url)
-    keyring.set_password(KEYRING_SERVICE, KEYRING_USERNAME, "sk-ant-stored-key-0000")
-    return fake_api
-
-
-@pytest.fixture
-def app(qtbot: QtBot, loop: qasync.QEventLoop, env: FakeAnthropicAPI) -> Iterator[App]:
-    with running(qtbot, loop, env) as app:
+def app(qtbot: QtBot, loop: qasync.QEventLoop, keyed_api: FakeAnthropicAPI) -> Iterator[App]:
+    with running(qtbot, loop, keyed_api) as app:
         yield app
 
 
@@ -144,9 +126,9 @@ def test_invalid_combinations_cannot_be_entered(app: App, qtbot: QtBot) -> None:
 
 
 def test_settings_are_sent_saved_and_restored(
-    qtbot: QtBot, loop: qasync.QEventLoop, env: FakeAnthropicAPI
+    qtbot: QtBot, loop: qasync.QEventLoop, keyed_api: FakeAnthropicAPI
 ) -> None:
-    with running(qtbot, loop, env) as app:
+    with running(qtbot, loop, keyed_api) as app:
         choose_model(app, "claude-haiku-4-5")
         dialog = open_dialog(app, qtbot)
         assert dialog.windowTitle() == "New chat settings"
@@ -176,7 +158,7 @@ def test_settings_are_sent_saved_and_restored(
         # Gone, as after a quit (its shortcuts would otherwise clash with the next one's).
         app.window.hide()
     # A new start of the app: the conversation comes back with its settings.
-    with running(qtbot, loop, env) as app:
+    with running(qtbot, loop, keyed_api) as app:
         assert app.window.session.open.id == conv_id
         dialog = open_dialog(app, qtbot)
         assert dialog.system.toPlainText() == "Answer in one sentence."

@@ -38,6 +38,20 @@ def ask(app: App, qtbot: QtBot, text: str, answer: list[str]) -> None:
     app.wait(lambda: not app.window.streaming)
 
 
+def write_conversation(title: str, texts: list[str]) -> int:
+    """A stored conversation whose messages, a question first, have these texts."""
+    history = History.open()
+    store = history.store
+    conv = store.create_conversation(model="claude-sonnet-4-6", title=title)
+    parent = None
+    for i, text in enumerate(texts):
+        role = "user" if i % 2 == 0 else "assistant"
+        content = [{"type": "text", "text": text}]
+        parent = store.add_message(conv.id, parent_id=parent, role=role, content=content).id
+    history.close()
+    return conv.id
+
+
 def texts(app: App) -> list[str]:
     return [w.markdown_text() for w in app.window.view.message_widgets()]
 
@@ -163,20 +177,12 @@ def test_the_unsent_draft_survives_a_restart(
 def test_a_long_conversation_renders_only_its_newest_messages(
     qtbot: QtBot, loop: qasync.QEventLoop, api: FakeAnthropicAPI
 ) -> None:
-    history = History.open()
-    store = history.store
-    conv = store.create_conversation(model="claude-sonnet-4-6", title="Long one")
-    parent = None
-    for i in range(1000):
-        role = "user" if i % 2 == 0 else "assistant"
-        text = f"Message {i}\n\n```python\nprint({i})\n```"
-        parent = store.add_message(
-            conv.id, parent_id=parent, role=role, content=[{"type": "text", "text": text}]
-        ).id
-    history.close()
+    conv = write_conversation(
+        "Long one", [f"Message {i}\n\n```python\nprint({i})\n```" for i in range(1000)]
+    )
     with make_app(qtbot, loop, api) as app:
         started = time.perf_counter()
-        app.window.open_conversation(conv.id)
+        app.window.open_conversation(conv)
         opened = time.perf_counter() - started
         widgets = app.window.view.message_widgets()
         # The newest at once; the rest of the window above them over the next turns.
@@ -196,23 +202,10 @@ def test_a_long_conversation_renders_only_its_newest_messages(
         assert app.window.view.message_widgets()[0].markdown_text().startswith("Message 920")
 
 
-def write_numbered_conversation(messages: int, title: str) -> int:
-    history = History.open()
-    store = history.store
-    conv = store.create_conversation(model="claude-sonnet-4-6", title=title)
-    parent = None
-    for i in range(messages):
-        role = "user" if i % 2 == 0 else "assistant"
-        content = [{"type": "text", "text": f"{title} {i}"}]
-        parent = store.add_message(conv.id, parent_id=parent, role=role, content=content).id
-    history.close()
-    return conv.id
-
-
 def test_show_earlier_while_the_window_still_fills_keeps_every_message_once(
     qtbot: QtBot, loop: qasync.QEventLoop, api: FakeAnthropicAPI
 ) -> None:
-    conv = write_numbered_conversation(200, "Numbered")
+    conv = write_conversation("Numbered", [f"Numbered {i}" for i in range(200)])
     with make_app(qtbot, loop, api) as app:
         app.window.open_conversation(conv)
         assert app.window.is_filling
@@ -225,8 +218,8 @@ def test_show_earlier_while_the_window_still_fills_keeps_every_message_once(
 def test_opening_another_conversation_stops_the_first_ones_filling(
     qtbot: QtBot, loop: qasync.QEventLoop, api: FakeAnthropicAPI
 ) -> None:
-    first = write_numbered_conversation(100, "First")
-    second = write_numbered_conversation(4, "Second")
+    first = write_conversation("First", [f"First {i}" for i in range(100)])
+    second = write_conversation("Second", [f"Second {i}" for i in range(4)])
     with make_app(qtbot, loop, api) as app:
         app.window.open_conversation(first)
         assert app.window.is_filling
@@ -240,25 +233,18 @@ def test_opening_another_conversation_stops_the_first_ones_filling(
 def test_answers_opened_together_render_over_several_turns_and_completely(
     qtbot: QtBot, loop: qasync.QEventLoop, api: FakeAnthropicAPI
 ) -> None:
-    history = History.open()
-    store = history.store
-    conv = store.create_conversation(model="claude-sonnet-4-6", title="Long answers")
-    parent = None
-    answers = []
+    texts, answers = [], []
     for i in range(RENDER_WINDOW // 2):
-        question = [{"type": "text", "text": f"Question {i}"}]
-        parent = store.add_message(conv.id, parent_id=parent, role="user", content=question).id
         # Thirty blocks, each Markdown with code: far more than one turn's budget in all.
         answer = "\n\n".join(
             f"Part {j} of answer {i}, with `code`.\n\n```python\nprint({i}, {j})\n```"
             for j in range(15)
         )
         answers.append(answer)
-        content = [{"type": "text", "text": answer}]
-        parent = store.add_message(conv.id, parent_id=parent, role="assistant", content=content).id
-    history.close()
+        texts += [f"Question {i}", answer]
+    conv = write_conversation("Long answers", texts)
     with make_app(qtbot, loop, api) as app:
-        app.window.open_conversation(conv.id)
+        app.window.open_conversation(conv)
 
         def shown() -> list[AssistantMessageWidget]:
             widgets = app.window.view.message_widgets()

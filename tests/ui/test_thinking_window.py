@@ -5,60 +5,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import keyring
 import pytest
 import qasync
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from claude_desktop.domain.conversation_settings import ConversationSettings
-from claude_desktop.domain.secrets import KEYRING_SERVICE, KEYRING_USERNAME
 from claude_desktop.ui.thinking_section import REDACTED_NOTE
 from tests import sse
-from tests.fakeapi import FakeAnthropicAPI, JSONResponse, SSEResponse
-from tests.ui.harness import App, make_app
+from tests.fakeapi import FakeAnthropicAPI, SSEResponse
+from tests.ui.harness import App, running_with_thinking_models
 
-
-def _model(model_id: str, name: str, *, adaptive: bool, enabled: bool) -> dict[str, object]:
-    types = {"adaptive": {"supported": adaptive}, "enabled": {"supported": enabled}}
-    return {
-        "type": "model",
-        "id": model_id,
-        "display_name": name,
-        "max_tokens": 64_000,
-        "capabilities": {"thinking": {"supported": True, "types": types}},
-    }
-
-
-MODELS = {
-    "data": [
-        _model("claude-opus-4-7", "Claude Opus 4.7", adaptive=True, enabled=False),
-        _model("claude-sonnet-4-6", "Claude Sonnet 4.6", adaptive=True, enabled=True),
-        _model("claude-haiku-4-5", "Claude Haiku 4.5", adaptive=False, enabled=True),
-    ],
-    "has_more": False,
-}
 SIGNATURE = "EqQBCkYIBRgCKkBsignature+/=="
 REDACTED = "EmwKAhgBEgy3va3pzix/LafPsn4a"
 
 
-def start(qtbot: QtBot, loop: qasync.QEventLoop, api: FakeAnthropicAPI) -> Iterator[App]:
-    api.route("GET", "/v1/models", JSONResponse(200, MODELS))
-    with make_app(qtbot, loop, api) as app:
-        app.wait(lambda: app.window.session.model_info().max_tokens == 64_000)  # type: ignore[union-attr]
-        yield app
-
-
 @pytest.fixture
 def thinking_app(
-    qtbot: QtBot,
-    loop: qasync.QEventLoop,
-    fake_api: FakeAnthropicAPI,
-    monkeypatch: pytest.MonkeyPatch,
+    qtbot: QtBot, loop: qasync.QEventLoop, keyed_api: FakeAnthropicAPI
 ) -> Iterator[App]:
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_api.base_url)
-    keyring.set_password(KEYRING_SERVICE, KEYRING_USERNAME, "sk-ant-stored-key-0000")
-    yield from start(qtbot, loop, fake_api)
+    with running_with_thinking_models(qtbot, loop, keyed_api) as app:
+        yield app
 
 
 def thinking_answer(thinking: list[str], text: list[str], *, redacted: bool = False) -> bytes:
