@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import keyring
 import pytest
 import qasync
 from PySide6.QtCore import Qt
@@ -12,7 +11,6 @@ from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from claude_desktop.domain.secrets import KEYRING_SERVICE, KEYRING_USERNAME
 from claude_desktop.domain.settings import Settings
 from claude_desktop.ui import theme
 from claude_desktop.ui.appearance import appearance_for, default_font_size
@@ -120,13 +118,9 @@ def _press(app: App, qtbot: QtBot, key: Qt.Key) -> None:
 
 
 def test_font_size_keys_and_restart(
-    qtbot: QtBot,
-    loop: qasync.QEventLoop,
-    fake_api: FakeAnthropicAPI,
-    monkeypatch: pytest.MonkeyPatch,
+    qtbot: QtBot, loop: qasync.QEventLoop, keyed_api: FakeAnthropicAPI
 ) -> None:
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_api.base_url)
-    keyring.set_password(KEYRING_SERVICE, KEYRING_USERNAME, "sk-ant-stored-key-0000")
+    fake_api = keyed_api
     fake_api.route("GET", "/v1/models", JSONResponse(200, MODELS))
     default = default_font_size()
     with make_app(qtbot, loop, fake_api) as app:
