@@ -588,17 +588,13 @@ class MainWindow(QMainWindow):
 
     def _load_draft(self) -> None:
         draft = self.history.store.draft(self.session.open.id)
-        self.composer.editor.blockSignals(True)
-        self.composer.set_text(draft.text if draft else "")
-        self.composer.editor.blockSignals(False)
         restored = []
         for ref in draft.attachments if draft else []:
             try:
                 restored.append(restore_attachment(self.history.store, ref))
             except AttachmentError as exc:
                 self.show_notice(exc.human)
-        self.composer.tray.set_attachments(restored)
-        self.composer.editor.moveCursor(self.composer.editor.textCursor().MoveOperation.End)
+        self.composer.load(draft.text if draft else "", restored)
 
     # -- showing a conversation ------------------------------------------------------------
 

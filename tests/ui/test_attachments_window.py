@@ -5,14 +5,15 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
+import qasync
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QGuiApplication, QImage
 from pytestqt.qtbot import QtBot
 
 from claude_desktop.app import parse_args
 from tests import sse
-from tests.fakeapi import SSEResponse
-from tests.ui.harness import App
+from tests.fakeapi import FakeAnthropicAPI, JSONResponse, SSEResponse
+from tests.ui.harness import MODELS, App, make_app
 
 
 def png(path: Path, width: int = 64, height: int = 48) -> Path:
@@ -216,3 +217,36 @@ def test_a_large_document_is_uploaded_once_and_sent_by_file_id(
     app.wait(lambda: not app.window.streaming, limit=20)
     assert len(uploads) == 1
     assert app.api.requests[-1].json["messages"][0]["content"][0]["source"]["type"] == "file"
+
+
+# -- Send follows what can be sent -------------------------------------------------------
+
+
+def test_a_draft_restored_at_start_with_attachments_can_be_sent(
+    qtbot: QtBot, loop: qasync.QEventLoop, keyed_api: FakeAnthropicAPI, tmp_path: Path
+) -> None:
+    keyed_api.route("GET", "/v1/models", JSONResponse(200, MODELS))
+    with make_app(qtbot, loop, keyed_api) as app:
+        app.window.attach_paths([str(png(tmp_path / "sketch.png"))])
+        ready(app, 1)
+        app.window.save_state()
+    with make_app(qtbot, loop, keyed_api) as again:
+        composer = again.window.composer
+        assert [a.name for a in composer.tray.attachments()] == ["sketch.png"]
+        assert composer.button.isEnabled()
+
+
+def test_a_text_draft_restored_when_switching_conversations_can_be_sent(
+    app: App, qtbot: QtBot
+) -> None:
+    app.api.enqueue(SSEResponse(sse.text_stream(["Hello."])))
+    app.type_and_send(qtbot, "Hi")
+    app.wait(lambda: not app.window.streaming)
+    first = app.window.session.open.id
+    assert first is not None
+    qtbot.keyClicks(app.window.composer.editor, "Half a thought")
+    app.window.new_chat()
+    assert not app.window.composer.button.isEnabled()  # the new chat's composer is empty
+    app.window.open_conversation(first)
+    assert app.window.composer.text() == "Half a thought"
+    assert app.window.composer.button.isEnabled()
