@@ -7,7 +7,7 @@ import dataclasses
 import logging
 import tempfile
 import time
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,7 @@ from claude_desktop.domain.chat import TurnResult, footer_text, run_turn
 from claude_desktop.domain.conversation import Conversation
 from claude_desktop.domain.history import History, group_by_recency, text_of
 from claude_desktop.domain.paths import log_dir
+from claude_desktop.domain.saved_attachments import load_saved_attachment, saved_attachments
 from claude_desktop.domain.secrets import KeySource, SecretStoreError
 from claude_desktop.domain.session import Session
 from claude_desktop.domain.tasks import TaskRegistry
@@ -483,7 +484,7 @@ class MainWindow(QMainWindow):
         """Read and encode files off the UI thread; each shows as a chip meanwhile."""
         for path in paths:
             chip = self.composer.tray.add_pending(Path(path).name)
-            self.spawn(self._load_attachment(Path(path), chip), "attach")
+            self.spawn(self._fill_chip(chip, load_attachment(Path(path))), "attach")
 
     def attach_image(self, image: QImage) -> None:
         """A pasted image: saved as a PNG in a temporary folder, then attached like a file."""
@@ -494,9 +495,10 @@ class MainWindow(QMainWindow):
         else:
             self.show_notice("The pasted image could not be read.")
 
-    async def _load_attachment(self, path: Path, chip: AttachmentChip) -> None:
+    async def _fill_chip(self, chip: AttachmentChip, loading: Awaitable[Attachment]) -> None:
+        """The attachment `loading` reads, into `chip` once it is ready and within limits."""
         try:
-            attachment = await load_attachment(path)
+            attachment = await loading
             others: list[Attachment] = self.composer.tray.attachments()
             check_request_limits([*others, attachment])
         except AttachmentError as exc:
@@ -768,12 +770,25 @@ class MainWindow(QMainWindow):
         self._start_answer(record.parent_id)
 
     def edit_message(self, record: MessageRecord) -> None:
-        """Put a question back in the composer; sending makes it a new version."""
+        """Put a question back in the composer, its text and its attachments; sending
+        makes what the composer then holds a new version."""
         if self.streaming:
+            return
+        if self.composer.tray.pending and self._editing is None:
+            # The draft is saved before the edit takes the composer; a file still being
+            # read would not be in it.
+            self.show_notice("Wait a moment: an attachment is still being read.")
             return
         self.save_draft()
         self._editing = record
-        self.composer.set_text(text_of(record.content))
+        names = record.meta.get("attachments") or []
+        saved, problems = saved_attachments(self.history.store, record.content, names)
+        self.composer.load(text_of(record.content))
+        for problem in problems:
+            self.show_notice(problem)
+        for item in saved:
+            chip = self.composer.tray.add_pending(item.name)
+            self.spawn(self._fill_chip(chip, load_saved_attachment(item)), "attach")
         self.edit_bar.show()
         self.composer.focus()
 

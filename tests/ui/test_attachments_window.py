@@ -250,3 +250,123 @@ def test_a_text_draft_restored_when_switching_conversations_can_be_sent(
     app.window.open_conversation(first)
     assert app.window.composer.text() == "Half a thought"
     assert app.window.composer.button.isEnabled()
+
+
+# -- Edit keeps the attachments ----------------------------------------------------------
+
+
+def ask_with(app: App, qtbot: QtBot, text: str, *paths: Path) -> None:
+    drop(app, *paths)
+    ready(app, len(paths))
+    app.api.enqueue(SSEResponse(sse.text_stream(["Seen."])))
+    app.type_and_send(qtbot, text)
+    app.wait(lambda: not app.window.streaming)
+
+
+def edit_first_question(app: App) -> None:
+    question = app.window.view.message_widgets()[0]
+    question.action_button.click()
+    assert app.window.edit_bar.isVisibleTo(app.window)
+
+
+def sent_kinds(app: App) -> list[tuple[str, str]]:
+    content = app.api.requests[-1].json["messages"][-1]["content"]
+    return [
+        (b["type"], b.get("title") or b.get("text") or b["source"]["media_type"]) for b in content
+    ]
+
+
+def test_an_edited_question_keeps_its_attachments(app: App, qtbot: QtBot, tmp_path: Path) -> None:
+    document = pdf(tmp_path / "report.pdf", pages=3)
+    ask_with(app, qtbot, "What are these?", document, png(tmp_path / "photo.png"))
+    first = app.api.requests[-1].json["messages"][0]["content"]
+    edit_first_question(app)
+    composer = app.window.composer
+    assert composer.text() == "What are these?"
+    ready(app, 2)
+    assert [a.name for a in composer.tray.attachments()] == ["report.pdf", "photo.png"]
+    assert composer.tray.attachments()[0].page_count == 3
+    assert composer.button.isEnabled()
+    composer.set_text("Describe them")
+    app.api.enqueue(SSEResponse(sse.text_stream(["A report and a photo."])))
+    qtbot.keyClick(composer.editor, Qt.Key.Key_Return)
+    app.wait(lambda: not app.window.streaming and len(app.api.requests) >= 3)
+    content = app.api.requests[-1].json["messages"][0]["content"]
+    assert [b["type"] for b in content] == ["document", "image", "text"]
+    assert content[0]["source"] == first[0]["source"]  # the same bytes, not a copy of a copy
+    assert content[1]["source"] == first[1]["source"]
+    assert content[2] == {"type": "text", "text": "Describe them"}
+    question = app.window.view.message_widgets()[0]
+    assert question.versions_text() == "2/2"
+    assert [c.text() for c in question.chips.chips] == ["report.pdf", "photo.png"]
+    assert composer.tray.chips == []
+
+
+def test_an_edit_can_drop_an_attachment_and_add_another(
+    app: App, qtbot: QtBot, tmp_path: Path
+) -> None:
+    ask_with(app, qtbot, "Compare", pdf(tmp_path / "a.pdf"), png(tmp_path / "old.png"))
+    edit_first_question(app)
+    ready(app, 2)
+    tray = app.window.composer.tray
+    tray.chips[1].remove.click()
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Budget: 12 000 €\n", encoding="utf-8")
+    drop(app, notes)
+    ready(app, 2)
+    app.api.enqueue(SSEResponse(sse.text_stream(["Compared."])))
+    qtbot.keyClick(app.window.composer.editor, Qt.Key.Key_Return)
+    app.wait(lambda: not app.window.streaming and len(app.api.requests) >= 3)
+    assert sent_kinds(app) == [
+        ("document", "a.pdf"),
+        ("document", "notes.txt"),
+        ("text", "Compare"),
+    ]
+    assert app.api.requests[-1].json["messages"][0]["content"][1]["source"]["data"] == (
+        "Budget: 12 000 €\n"
+    )
+
+
+def test_an_edit_of_attachments_alone_can_be_sent(app: App, qtbot: QtBot, tmp_path: Path) -> None:
+    ask_with(app, qtbot, "Look", png(tmp_path / "a.png"))
+    edit_first_question(app)
+    ready(app, 1)
+    app.window.composer.set_text("")
+    assert app.window.composer.button.isEnabled()  # the picture alone is something to send
+    app.api.enqueue(SSEResponse(sse.text_stream(["A picture."])))
+    app.window.composer.button.click()
+    app.wait(lambda: not app.window.streaming and len(app.api.requests) >= 3)
+    assert [b["type"] for b in app.api.requests[-1].json["messages"][0]["content"]] == ["image"]
+
+
+def test_cancelling_an_edit_gives_back_the_draft_and_its_attachments(
+    app: App, qtbot: QtBot, tmp_path: Path
+) -> None:
+    ask_with(app, qtbot, "First", pdf(tmp_path / "a.pdf"))
+    qtbot.keyClicks(app.window.composer.editor, "My next question")
+    drop(app, png(tmp_path / "draft.png"))
+    ready(app, 1)
+    edit_first_question(app)
+    ready(app, 1)
+    assert [a.name for a in app.window.composer.tray.attachments()] == ["a.pdf"]
+    qtbot.keyClick(app.window.composer.editor, Qt.Key.Key_Escape)
+    assert not app.window.edit_bar.isVisibleTo(app.window)
+    assert app.window.composer.text() == "My next question"
+    assert [a.name for a in app.window.composer.tray.attachments()] == ["draft.png"]
+    assert app.window.composer.button.isEnabled()
+
+
+def test_an_attachment_gone_from_the_history_is_explained(
+    app: App, qtbot: QtBot, tmp_path: Path
+) -> None:
+    ask_with(app, qtbot, "Read it", pdf(tmp_path / "a.pdf"))
+    record = app.window.session.open.branch[0]
+    store = app.window.history.store
+    record.content[0]["source"] = {"type": "file", "file_id": "file_unknown"}
+    store.update_message(record.id, content=record.content)
+    app.window.session.open = app.window.history.reload(app.window.session.open)
+    app.window._show_conversation()
+    edit_first_question(app)
+    assert "a.pdf is no longer in the history" in app.window.banner.text()
+    assert app.window.composer.text() == "Read it"
+    assert app.window.composer.tray.chips == []
