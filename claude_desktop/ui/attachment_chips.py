@@ -37,7 +37,10 @@ class AttachmentChip(QFrame):
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.name = name
+        #: Ready and shown.
         self.attachment: Attachment | None = None
+        #: Within the limits and counted, maybe not shown yet (its bytes are being kept).
+        self.accepted: Attachment | None = None
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAccessibleName(f"Attachment {name}")
         self.thumb = QLabel(self)
@@ -60,7 +63,7 @@ class AttachmentChip(QFrame):
         self.label.setText(f"{name}\nReading…")
 
     def set_attachment(self, att: Attachment) -> None:
-        self.attachment = att
+        self.attachment = self.accepted = att
         self.label.setText(f"{att.name}\n{describe(att)}")
         self.setToolTip(f"{att.name} ({att.media_type})")
         if att.thumbnail_png:
@@ -121,6 +124,10 @@ class AttachmentTray(QWidget):
 
     def attachments(self) -> list[Attachment]:
         return [chip.attachment for chip in self.chips if chip.attachment is not None]
+
+    def accepted(self) -> list[Attachment]:
+        """What the limits count: the ready attachments and those accepted on the way."""
+        return [chip.accepted for chip in self.chips if chip.accepted is not None]
 
     def set_attachments(self, attachments: Sequence[Attachment]) -> None:
         self.clear()

@@ -43,7 +43,7 @@ from claude_desktop.domain.attachments import (
     Attachment,
     AttachmentError,
     check_conversation_limits,
-    check_request_limits,
+    check_question_limits,
     keep_attachment_bytes,
     load_attachment,
     mark_cache_breakpoint,
@@ -53,7 +53,12 @@ from claude_desktop.domain.attachments import (
 )
 from claude_desktop.domain.chat import TurnResult, footer_text, run_turn
 from claude_desktop.domain.conversation import Conversation
-from claude_desktop.domain.history import History, group_by_recency, text_of
+from claude_desktop.domain.history import (
+    History,
+    group_by_recency,
+    request_messages,
+    text_of,
+)
 from claude_desktop.domain.paths import log_dir
 from claude_desktop.domain.saved_attachments import load_saved_attachment, saved_attachments
 from claude_desktop.domain.secrets import KeySource, SecretStoreError
@@ -497,20 +502,35 @@ class MainWindow(QMainWindow):
 
     async def _fill_chip(self, chip: AttachmentChip, loading: Awaitable[Attachment]) -> None:
         """The attachment `loading` reads, into `chip` once it is ready and within limits."""
+        tray = self.composer.tray
         try:
             attachment = await loading
-            others: list[Attachment] = self.composer.tray.attachments()
-            check_request_limits([*others, attachment])
+            if chip not in tray.chips:  # removed while it was being read
+                return
+            # Against everything attached or accepted so far, and what the conversation
+            # already carries: files dropped together are checked one by one as they come.
+            check_question_limits(self._earlier_messages(), [*tray.accepted(), attachment])
         except AttachmentError as exc:
-            self.composer.tray.remove(chip)
+            tray.remove(chip)
             self.show_notice(exc.human)
             return
-        if chip in self.composer.tray.chips:  # not removed while it was being read
+        chip.accepted = attachment
+        if chip in self.composer.tray.chips:
             # Into the history now, off this thread: the draft saved next refers to it.
             await keep_attachment_bytes(self.history.store, attachment)
         if chip in self.composer.tray.chips:
             chip.set_attachment(attachment)
             self.composer.tray.changed.emit()
+
+    def _earlier_messages(self) -> list[dict[str, Any]]:
+        """What the next question's request carries before it: the branch shown, or while
+        editing, the messages above the question being edited."""
+        branch = self.session.open.branch
+        if self._editing is not None:
+            ids = [m.id for m in branch]
+            if self._editing.id in ids:
+                branch = branch[: ids.index(self._editing.id)]
+        return request_messages(branch)
 
     def show_notice(self, text: str) -> None:
         """A plain message above the conversation (not an error of the app)."""
@@ -727,6 +747,13 @@ class MainWindow(QMainWindow):
     def send(self, text: str) -> None:
         attachments = self.composer.tray.attachments()
         if self.streaming or (not text.strip() and not attachments):
+            return
+        try:
+            # Again at Send: the draft may be older than the limits, or another version
+            # of the conversation, carrying more, may be shown now.
+            check_question_limits(self._earlier_messages(), attachments)
+        except AttachmentError as exc:
+            self.show_notice(exc.human)
             return
         self.banner.hide()
         conv = self.session.open

@@ -370,3 +370,90 @@ def test_an_attachment_gone_from_the_history_is_explained(
     assert "a.pdf is no longer in the history" in app.window.banner.text()
     assert app.window.composer.text() == "Read it"
     assert app.window.composer.tray.chips == []
+
+
+# -- Limits over everything attached -----------------------------------------------------
+
+
+def pngs(folder: Path, count: int, prefix: str = "shot") -> list[Path]:
+    paths = []
+    for i in range(count):
+        image = QImage(16, 12, QImage.Format.Format_RGB32)
+        image.fill(QColor.fromHsv((i * 7) % 360, 160, 200))
+        path = folder / f"{prefix}-{i + 1:03}.png"
+        assert image.save(str(path), "PNG")
+        paths.append(path)
+    return paths
+
+
+def settled(app: App) -> None:
+    tray = app.window.composer.tray
+    app.wait(lambda: not tray.pending, limit=60)
+
+
+def test_150_images_dropped_at_once_stop_at_the_limit(
+    app: App, qtbot: QtBot, tmp_path: Path
+) -> None:
+    drop(app, *pngs(tmp_path, 150))
+    settled(app)
+    tray = app.window.composer.tray
+    assert len(tray.attachments()) == 100
+    assert len(tray.chips) == 100
+    assert "at most 100 images" in app.window.banner.text()
+    app.api.enqueue(SSEResponse(sse.text_stream(["A hundred pictures."])))
+    app.type_and_send(qtbot, "Sort these")
+    app.wait(lambda: not app.window.streaming)
+    content = app.api.requests[-1].json["messages"][0]["content"]
+    assert sum(1 for b in content if b["type"] == "image") == 100
+    assert app.last_answer().markdown_text() == "A hundred pictures."
+
+
+def test_images_the_conversation_already_carries_count_too(
+    app: App, qtbot: QtBot, tmp_path: Path
+) -> None:
+    drop(app, *pngs(tmp_path, 60, "first"))
+    ready(app, 60)
+    app.api.enqueue(SSEResponse(sse.text_stream(["Sixty."])))
+    app.type_and_send(qtbot, "Count them")
+    app.wait(lambda: not app.window.streaming)
+    app.window.banner.hide()
+    drop(app, *pngs(tmp_path, 50, "more"))
+    settled(app)
+    assert len(app.window.composer.tray.attachments()) == 40
+    assert "already carries 60 images" in app.window.banner.text()
+    assert "at most 100" in app.window.banner.text()
+    app.api.enqueue(SSEResponse(sse.text_stream(["A hundred."])))
+    app.type_and_send(qtbot, "And now?")
+    app.wait(lambda: not app.window.streaming)
+    messages = app.api.requests[-1].json["messages"]
+    assert sum(1 for m in messages for b in m["content"] if b["type"] == "image") == 100
+    assert app.last_answer().markdown_text() == "A hundred."
+
+
+def test_send_refuses_a_restored_draft_over_the_limit_and_keeps_it(
+    qtbot: QtBot, loop: qasync.QEventLoop, keyed_api: FakeAnthropicAPI, tmp_path: Path
+) -> None:
+    from claude_desktop.domain.attachments import prepare_attachment, store_attachment
+    from claude_desktop.domain.history import History
+
+    history = History.open()
+    refs = [
+        store_attachment(history.store, prepare_attachment(path)) for path in pngs(tmp_path, 101)
+    ]
+    history.store.save_draft(None, "All of them", refs)  # as an older version saved it
+    history.close()
+    keyed_api.route("GET", "/v1/models", JSONResponse(200, MODELS))
+    with make_app(qtbot, loop, keyed_api) as app:
+        composer = app.window.composer
+        assert len(composer.tray.attachments()) == 101
+        qtbot.keyClick(composer.editor, Qt.Key.Key_Return)
+        assert "at most 100 images" in app.window.banner.text()
+        assert composer.text() == "All of them"
+        assert len(composer.tray.attachments()) == 101
+        assert app.window.view.message_widgets() == []
+        assert not [r for r in app.api.requests if r.path == "/v1/messages"]
+        composer.tray.chips[-1].remove.click()
+        app.api.enqueue(SSEResponse(sse.text_stream(["Fine."])))
+        qtbot.keyClick(composer.editor, Qt.Key.Key_Return)
+        app.wait(lambda: not app.window.streaming and app.window.view.message_widgets())
+        assert app.api.requests[-1].path == "/v1/messages"
