@@ -6,8 +6,9 @@ import base64
 from pathlib import Path
 
 import qasync
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QRect, Qt, QUrl
 from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QGuiApplication, QImage
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from claude_desktop.app import parse_args
@@ -457,3 +458,33 @@ def test_send_refuses_a_restored_draft_over_the_limit_and_keeps_it(
         qtbot.keyClick(composer.editor, Qt.Key.Key_Return)
         app.wait(lambda: not app.window.streaming and app.window.view.message_widgets())
         assert app.api.requests[-1].path == "/v1/messages"
+
+
+# -- The attachment row fits the window --------------------------------------------------
+
+
+def inside_window(app: App, widget: QWidget) -> bool:
+    top_left = widget.mapTo(app.window, QPoint(0, 0))
+    return app.window.rect().contains(QRect(top_left, widget.size()))
+
+
+def test_many_attachments_wrap_and_send_stays_in_a_1280_px_window(app: App, tmp_path: Path) -> None:
+    app.window.resize(1280, 800)
+    app.wait(lambda: app.window.width() == 1280)
+    names = [f"quarterly-report-{i}-final-version.png" for i in range(12)]
+    drop(app, *[png(tmp_path / name) for name in names])
+    ready(app, 12)
+    app.wait(lambda: app.window.composer.tray.isVisible())
+    assert app.window.width() == 1280
+    composer = app.window.composer
+    assert composer.width() <= app.window.width()
+    assert inside_window(app, composer.button) and composer.button.isVisible()
+    assert inside_window(app, app.window.picker) and app.window.picker.isVisible()
+    # The chips wrap onto more rows rather than widen the composer, and all can be reached.
+    tray = composer.tray
+    rows = {chip.mapTo(tray, QPoint(0, 0)).y() for chip in tray.chips}
+    assert len(rows) >= 2
+    for chip in tray.chips:
+        assert chip.mapTo(composer, QPoint(chip.width(), 0)).x() <= composer.width()
+    # The conversation keeps most of the window: the tray scrolls beyond a few rows.
+    assert tray.height() <= 3 * tray.chips[0].height() + 40
