@@ -47,6 +47,9 @@ MAX_IMAGE_BASE64 = 5 * 1024 * 1024
 #: The whole request body; decimal on purpose, so an estimate a little low still fits.
 MAX_REQUEST_BYTES = 32_000_000
 MAX_IMAGES = 100
+#: Above this many images in a request, none may be larger than MANY_IMAGES_EDGE square.
+MANY_IMAGES = 20
+MANY_IMAGES_EDGE = 2000
 MAX_PDF_PAGES = 100
 #: Refused before decoding: 100 MP of RGBA is 400 MB of memory.
 MAX_PIXELS = 100_000_000
@@ -624,9 +627,40 @@ def check_request_limits(attachments: Sequence[Attachment]) -> None:
         )
 
 
-def check_conversation_limits(messages: Sequence[Mapping[str, Any]]) -> None:
-    """Raise AttachmentError if a whole request (every earlier turn's attachments travel
-    again) has too many images or too many bytes. File references count as nothing."""
+def check_question_limits(
+    earlier: Sequence[Mapping[str, Any]], attachments: Sequence[Attachment]
+) -> None:
+    """Raise AttachmentError if a question with these attachments can't be sent after the
+    `earlier` messages of its conversation, whose attachments travel again with it."""
+    check_request_limits(attachments)
+    carried, carried_bytes = _carried(earlier)
+    added = sum(1 for a in attachments if a.kind == "image")
+    images = carried + added
+    if added and images > MAX_IMAGES:
+        raise AttachmentError(
+            f"This conversation already carries {carried} images, so {added} more would make "
+            f"{images}; the API takes at most {MAX_IMAGES} images per request."
+        )
+    if images > MANY_IMAGES:
+        for a in attachments:
+            if a.kind == "image" and max(a.width or 0, a.height or 0) > MANY_IMAGES_EDGE:
+                raise AttachmentError(
+                    f"{a.name} is {a.width}×{a.height}; with more than {MANY_IMAGES} images "
+                    f"in a request the API takes none larger than "
+                    f"{MANY_IMAGES_EDGE}×{MANY_IMAGES_EDGE} pixels."
+                )
+    total = carried_bytes + sum(a.wire_size for a in attachments)
+    if attachments and total > MAX_REQUEST_BYTES:
+        raise AttachmentError(
+            f"With what this conversation already carries, these attachments come to "
+            f"{format_size(total)}; the API takes at most {format_size(MAX_REQUEST_BYTES)} "
+            "per request. Remove some, or ask in a new chat."
+        )
+
+
+def _carried(messages: Sequence[Mapping[str, Any]]) -> tuple[int, int]:
+    """How many images, and about how many bytes of attachments and text, `messages` send.
+    File references count as nothing."""
     images = 0
     total = 0
     for block in _blocks(messages):
@@ -637,6 +671,13 @@ def check_conversation_limits(messages: Sequence[Mapping[str, Any]]) -> None:
             total += len(source["data"])
         elif block.get("type") == "text" and isinstance(block.get("text"), str):
             total += len(block["text"])
+    return images, total
+
+
+def check_conversation_limits(messages: Sequence[Mapping[str, Any]]) -> None:
+    """Raise AttachmentError if a whole request (every earlier turn's attachments travel
+    again) has too many images or too many bytes. File references count as nothing."""
+    images, total = _carried(messages)
     if images > MAX_IMAGES:
         raise AttachmentError(
             f"This conversation now carries {images} images; the API takes at most "

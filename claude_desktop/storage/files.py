@@ -44,3 +44,11 @@ def forget_uploaded_file(
         "DELETE FROM uploaded_files WHERE sha256 = ? OR file_id = ?", (sha256, file_id)
     )
     return cur.rowcount
+
+
+def uploaded_file_sha256(store: Store, file_id: str) -> str | None:
+    """The content hash a file id was uploaded for (the key of its bytes in the blobs)."""
+    con = store._con
+    con.execute(_CREATE)
+    row = con.execute("SELECT sha256 FROM uploaded_files WHERE file_id = ?", (file_id,)).fetchone()
+    return None if row is None else str(row[0])

@@ -4,13 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QPixmap, QResizeEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QLayoutItem,
+    QScrollArea,
+    QSizePolicy,
+    QToolButton,
+    QWidget,
+    QWidgetItem,
+)
 
 from claude_desktop.domain.attachments import Attachment
 
 THUMB = 32
+#: How wide a chip's file name may be before it is elided in the middle.
+NAME_WIDTH = 180
+#: Rows of chips shown at most; more scroll (2.5: the half row says there is more).
+MAX_ROWS = 2.5
 
 
 def human_size(size: int) -> str:
@@ -37,7 +52,10 @@ class AttachmentChip(QFrame):
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.name = name
+        #: Ready and shown.
         self.attachment: Attachment | None = None
+        #: Within the limits and counted, maybe not shown yet (its bytes are being kept).
+        self.accepted: Attachment | None = None
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAccessibleName(f"Attachment {name}")
         self.thumb = QLabel(self)
@@ -57,11 +75,17 @@ class AttachmentChip(QFrame):
         row.addWidget(self.thumb)
         row.addWidget(self.label)
         row.addWidget(self.remove)
-        self.label.setText(f"{name}\nReading…")
+        self.setToolTip(name)
+        self.label.setText(f"{self._short(name)}\nReading…")
+
+    def _short(self, name: str) -> str:
+        # A long file name would make one chip wider than the window.
+        metrics = self.label.fontMetrics()
+        return metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, NAME_WIDTH)
 
     def set_attachment(self, att: Attachment) -> None:
-        self.attachment = att
-        self.label.setText(f"{att.name}\n{describe(att)}")
+        self.attachment = self.accepted = att
+        self.label.setText(f"{self._short(att.name)}\n{describe(att)}")
         self.setToolTip(f"{att.name} ({att.media_type})")
         if att.thumbnail_png:
             pixmap = QPixmap()
@@ -78,37 +102,114 @@ class AttachmentChip(QFrame):
         self.thumb.setText({"pdf": "PDF", "text": "TXT"}.get(att.kind, "FILE"))
 
 
-class AttachmentTray(QWidget):
-    """The row of chips above the composer's text; hidden while empty."""
+class FlowLayout(QLayout):
+    """Widgets left to right, wrapping onto a new row when the next one would not fit:
+    however many there are, the layout is never wider than its widest item."""
+
+    def __init__(self, parent: QWidget | None = None, spacing: int = 6) -> None:
+        super().__init__(parent)
+        self._items: list[QLayoutItem] = []
+        self.gap = spacing
+        self.setContentsMargins(0, 0, 0, 0)
+
+    def addItem(self, item: QLayoutItem) -> None:
+        self._items.append(item)
+
+    def insert_widget(self, index: int, widget: QWidget) -> None:
+        self.addChildWidget(widget)
+        self._items.insert(index, QWidgetItem(widget))
+        self.invalidate()
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int) -> QLayoutItem | None:  # type: ignore[override]
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int) -> QLayoutItem | None:  # type: ignore[override]
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def expandingDirections(self) -> Qt.Orientation:
+        return Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return self._arrange(QRect(0, 0, width, 0), move=False)
+
+    def setGeometry(self, rect: QRect) -> None:
+        super().setGeometry(rect)
+        self._arrange(rect, move=True)
+
+    def sizeHint(self) -> QSize:
+        return self.minimumSize()
+
+    def minimumSize(self) -> QSize:
+        size = QSize()
+        for item in self._items:
+            size = size.expandedTo(item.minimumSize())
+        margins = self.contentsMargins()
+        return size + QSize(margins.left() + margins.right(), margins.top() + margins.bottom())
+
+    def _arrange(self, rect: QRect, *, move: bool) -> int:
+        """Place the items in `rect` (or only measure, unless `move`); the height used."""
+        margins = self.contentsMargins()
+        area = rect.adjusted(margins.left(), margins.top(), -margins.right(), -margins.bottom())
+        x, y, row_height = area.x(), area.y(), 0
+        for item in self._items:
+            if item.isEmpty():
+                continue
+            hint = item.sizeHint()
+            if x > area.x() and x + hint.width() > area.right() + 1:
+                x, y, row_height = area.x(), y + row_height + self.gap, 0
+            if move:
+                item.setGeometry(QRect(QPoint(x, y), hint))
+            x += hint.width() + self.gap
+            row_height = max(row_height, hint.height())
+        return y + row_height - rect.y() + margins.bottom()
+
+
+class AttachmentTray(QScrollArea):
+    """The chips above the composer's text, wrapping onto more rows as they come; beyond
+    MAX_ROWS rows it scrolls, so the conversation keeps the window. Hidden while empty."""
 
     changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Attachments")
-        self._row = QHBoxLayout(self)
-        self._row.setContentsMargins(0, 0, 0, 0)
-        self._row.setSpacing(6)
-        self._row.addStretch(1)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidgetResizable(True)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self._content = QWidget(self)
+        self._content.setAutoFillBackground(False)
+        self._flow = FlowLayout(self._content)
+        self.setWidget(self._content)
+        self.viewport().setAutoFillBackground(False)
         self.chips: list[AttachmentChip] = []
         self.hide()
 
     def add_pending(self, name: str) -> AttachmentChip:
-        chip = AttachmentChip(name, self)
+        chip = AttachmentChip(name, self._content)
         chip.remove_requested.connect(self.remove)
         self.chips.append(chip)
-        self._row.insertWidget(self._row.count() - 1, chip)
+        self._flow.insert_widget(len(self.chips) - 1, chip)
+        chip.show()
         self.show()
+        self._fit_height()
         self.changed.emit()
         return chip
 
     def remove(self, chip: AttachmentChip) -> None:
         if chip in self.chips:
             self.chips.remove(chip)
-            self._row.removeWidget(chip)
+            self._flow.removeWidget(chip)
             chip.hide()
             chip.deleteLater()
         self.setVisible(bool(self.chips))
+        self._fit_height()
         self.changed.emit()
 
     def clear(self) -> None:
@@ -122,7 +223,24 @@ class AttachmentTray(QWidget):
     def attachments(self) -> list[Attachment]:
         return [chip.attachment for chip in self.chips if chip.attachment is not None]
 
+    def accepted(self) -> list[Attachment]:
+        """What the limits count: the ready attachments and those accepted on the way."""
+        return [chip.accepted for chip in self.chips if chip.accepted is not None]
+
     def set_attachments(self, attachments: Sequence[Attachment]) -> None:
         self.clear()
         for att in attachments:
             self.add_pending(att.name).set_attachment(att)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            self._fit_height()  # another width, another number of rows
+
+    def _fit_height(self) -> None:
+        if not self.chips:
+            return
+        row = max(chip.sizeHint().height() for chip in self.chips)
+        needed = self._flow.heightForWidth(max(1, self.viewport().width()))
+        cap = int(MAX_ROWS * row + (MAX_ROWS - 1) * self._flow.gap)
+        self.setFixedHeight(min(needed, cap) + 2 * self.frameWidth())

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QMimeData, QObject, Qt, Signal
-from PySide6.QtGui import QImage, QKeyEvent
+from collections.abc import Sequence
+
+from PySide6.QtCore import QEvent, QMimeData, QObject, QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QImage, QKeyEvent, QTextCursor
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QPlainTextEdit,
@@ -13,6 +15,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from claude_desktop.domain.attachments import Attachment
 
 from .attachment_chips import AttachmentTray
 
@@ -102,6 +106,16 @@ class Composer(QWidget):
 
     def set_text(self, text: str) -> None:
         self.editor.setPlainText(text)
+        self._update_button()
+
+    def load(self, text: str, attachments: Sequence[Attachment] = ()) -> None:
+        """Show a saved draft (or a question being edited) without announcing it as typing:
+        no textChanged or tray.changed, so nothing takes it for a new draft to save."""
+        with QSignalBlocker(self.editor), QSignalBlocker(self.tray):
+            self.editor.setPlainText(text)
+            self.tray.set_attachments(attachments)
+        self.editor.moveCursor(QTextCursor.MoveOperation.End)
+        self._update_button()
 
     def focus(self) -> None:
         self.editor.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -142,6 +156,8 @@ class Composer(QWidget):
         self.tray.clear()
 
     def _update_button(self) -> None:
+        # Every path that changes what could be sent ends here: typing, set_text and load,
+        # chips added, read or removed, streaming started or ended.
         ready = bool(self.text().strip()) or bool(self.tray.attachments())
         self.button.setEnabled(self._streaming or (ready and not self.tray.pending))
 

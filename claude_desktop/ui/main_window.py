@@ -7,7 +7,7 @@ import dataclasses
 import logging
 import tempfile
 import time
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ from claude_desktop.domain.attachments import (
     Attachment,
     AttachmentError,
     check_conversation_limits,
-    check_request_limits,
+    check_question_limits,
     keep_attachment_bytes,
     load_attachment,
     mark_cache_breakpoint,
@@ -53,8 +53,14 @@ from claude_desktop.domain.attachments import (
 )
 from claude_desktop.domain.chat import TurnResult, footer_text, run_turn
 from claude_desktop.domain.conversation import Conversation
-from claude_desktop.domain.history import History, group_by_recency, text_of
+from claude_desktop.domain.history import (
+    History,
+    group_by_recency,
+    request_messages,
+    text_of,
+)
 from claude_desktop.domain.paths import log_dir
+from claude_desktop.domain.saved_attachments import load_saved_attachment, saved_attachments
 from claude_desktop.domain.secrets import KeySource, SecretStoreError
 from claude_desktop.domain.session import Session
 from claude_desktop.domain.tasks import TaskRegistry
@@ -483,7 +489,7 @@ class MainWindow(QMainWindow):
         """Read and encode files off the UI thread; each shows as a chip meanwhile."""
         for path in paths:
             chip = self.composer.tray.add_pending(Path(path).name)
-            self.spawn(self._load_attachment(Path(path), chip), "attach")
+            self.spawn(self._fill_chip(chip, load_attachment(Path(path))), "attach")
 
     def attach_image(self, image: QImage) -> None:
         """A pasted image: saved as a PNG in a temporary folder, then attached like a file."""
@@ -494,21 +500,37 @@ class MainWindow(QMainWindow):
         else:
             self.show_notice("The pasted image could not be read.")
 
-    async def _load_attachment(self, path: Path, chip: AttachmentChip) -> None:
+    async def _fill_chip(self, chip: AttachmentChip, loading: Awaitable[Attachment]) -> None:
+        """The attachment `loading` reads, into `chip` once it is ready and within limits."""
+        tray = self.composer.tray
         try:
-            attachment = await load_attachment(path)
-            others: list[Attachment] = self.composer.tray.attachments()
-            check_request_limits([*others, attachment])
+            attachment = await loading
+            if chip not in tray.chips:  # removed while it was being read
+                return
+            # Against everything attached or accepted so far, and what the conversation
+            # already carries: files dropped together are checked one by one as they come.
+            check_question_limits(self._earlier_messages(), [*tray.accepted(), attachment])
         except AttachmentError as exc:
-            self.composer.tray.remove(chip)
+            tray.remove(chip)
             self.show_notice(exc.human)
             return
-        if chip in self.composer.tray.chips:  # not removed while it was being read
+        chip.accepted = attachment
+        if chip in self.composer.tray.chips:
             # Into the history now, off this thread: the draft saved next refers to it.
             await keep_attachment_bytes(self.history.store, attachment)
         if chip in self.composer.tray.chips:
             chip.set_attachment(attachment)
             self.composer.tray.changed.emit()
+
+    def _earlier_messages(self) -> list[dict[str, Any]]:
+        """What the next question's request carries before it: the branch shown, or while
+        editing, the messages above the question being edited."""
+        branch = self.session.open.branch
+        if self._editing is not None:
+            ids = [m.id for m in branch]
+            if self._editing.id in ids:
+                branch = branch[: ids.index(self._editing.id)]
+        return request_messages(branch)
 
     def show_notice(self, text: str) -> None:
         """A plain message above the conversation (not an error of the app)."""
@@ -588,17 +610,13 @@ class MainWindow(QMainWindow):
 
     def _load_draft(self) -> None:
         draft = self.history.store.draft(self.session.open.id)
-        self.composer.editor.blockSignals(True)
-        self.composer.set_text(draft.text if draft else "")
-        self.composer.editor.blockSignals(False)
         restored = []
         for ref in draft.attachments if draft else []:
             try:
                 restored.append(restore_attachment(self.history.store, ref))
             except AttachmentError as exc:
                 self.show_notice(exc.human)
-        self.composer.tray.set_attachments(restored)
-        self.composer.editor.moveCursor(self.composer.editor.textCursor().MoveOperation.End)
+        self.composer.load(draft.text if draft else "", restored)
 
     # -- showing a conversation ------------------------------------------------------------
 
@@ -730,6 +748,13 @@ class MainWindow(QMainWindow):
         attachments = self.composer.tray.attachments()
         if self.streaming or (not text.strip() and not attachments):
             return
+        try:
+            # Again at Send: the draft may be older than the limits, or another version
+            # of the conversation, carrying more, may be shown now.
+            check_question_limits(self._earlier_messages(), attachments)
+        except AttachmentError as exc:
+            self.show_notice(exc.human)
+            return
         self.banner.hide()
         conv = self.session.open
         settings = self.session.settings
@@ -772,12 +797,25 @@ class MainWindow(QMainWindow):
         self._start_answer(record.parent_id)
 
     def edit_message(self, record: MessageRecord) -> None:
-        """Put a question back in the composer; sending makes it a new version."""
+        """Put a question back in the composer, its text and its attachments; sending
+        makes what the composer then holds a new version."""
         if self.streaming:
+            return
+        if self.composer.tray.pending and self._editing is None:
+            # The draft is saved before the edit takes the composer; a file still being
+            # read would not be in it.
+            self.show_notice("Wait a moment: an attachment is still being read.")
             return
         self.save_draft()
         self._editing = record
-        self.composer.set_text(text_of(record.content))
+        names = record.meta.get("attachments") or []
+        saved, problems = saved_attachments(self.history.store, record.content, names)
+        self.composer.load(text_of(record.content))
+        for problem in problems:
+            self.show_notice(problem)
+        for item in saved:
+            chip = self.composer.tray.add_pending(item.name)
+            self.spawn(self._fill_chip(chip, load_saved_attachment(item)), "attach")
         self.edit_bar.show()
         self.composer.focus()
 

@@ -12,6 +12,7 @@ import struct
 import time
 import zipfile
 import zlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from claude_desktop.domain.attachments import (
     Attachment,
     AttachmentError,
     check_conversation_limits,
+    check_question_limits,
     check_request_limits,
     decode_text,
     keep_attachment_bytes,
@@ -424,6 +426,52 @@ def test_conversation_limits(tiny_image: Attachment) -> None:
         check_conversation_limits(messages)
     assert "110 images" in info.value.human
     check_conversation_limits(messages[:10])
+
+
+def test_question_limits_count_what_the_conversation_carries(tiny_image: Attachment) -> None:
+    earlier = [
+        {"role": "user", "content": user_content("q", [tiny_image] * 60)},
+        {"role": "assistant", "content": [{"type": "text", "text": "Sixty."}]},
+    ]
+    check_question_limits(earlier, [tiny_image] * 40)
+    with pytest.raises(AttachmentError) as info:
+        check_question_limits(earlier, [tiny_image] * 41)
+    assert info.value.human == (
+        "This conversation already carries 60 images, so 41 more would make 101; "
+        "the API takes at most 100 images per request."
+    )
+    with pytest.raises(AttachmentError, match="at most 100 images to one message"):
+        check_question_limits([], [tiny_image] * 101)
+    check_question_limits(earlier * 2, [])  # nothing added: the turn's own check says it
+
+
+def test_question_limits_over_20_images_refuse_one_above_2000_px(tiny_image: Attachment) -> None:
+    wide = replace(tiny_image, name="wide.png", width=2400, height=1600)
+    check_question_limits([], [wide, *[tiny_image] * 19])
+    earlier = [{"role": "user", "content": user_content("q", [tiny_image] * 5)}]
+    with pytest.raises(AttachmentError) as info:
+        check_question_limits(earlier, [wide, *[tiny_image] * 19])
+    assert info.value.human == (
+        "wide.png is 2400×1600; with more than 20 images in a request the API takes none "
+        "larger than 2000×2000 pixels."
+    )
+
+
+def test_question_limits_count_the_bytes_already_carried() -> None:
+    pdf = Attachment(
+        name="big.pdf",
+        kind="pdf",
+        media_type="application/pdf",
+        size=15_000_000,
+        data=b"\x00" * 15_000_000,
+        sha256="x",
+        page_count=1,
+    )
+    earlier = [{"role": "user", "content": user_content("q", [pdf])}]
+    check_question_limits([], [pdf])
+    with pytest.raises(AttachmentError) as info:
+        check_question_limits(earlier, [pdf])
+    assert "already carries" in info.value.human and "32 MB" in info.value.human
 
 
 def test_user_content_puts_attachments_first(tmp_path: Path, tiny_image: Attachment) -> None:

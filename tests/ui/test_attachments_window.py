@@ -5,14 +5,16 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+import qasync
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QRect, Qt, QUrl
 from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QGuiApplication, QImage
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from claude_desktop.app import parse_args
 from tests import sse
-from tests.fakeapi import SSEResponse
-from tests.ui.harness import App
+from tests.fakeapi import FakeAnthropicAPI, JSONResponse, SSEResponse
+from tests.ui.harness import MODELS, App, make_app
 
 
 def png(path: Path, width: int = 64, height: int = 48) -> Path:
@@ -216,3 +218,273 @@ def test_a_large_document_is_uploaded_once_and_sent_by_file_id(
     app.wait(lambda: not app.window.streaming, limit=20)
     assert len(uploads) == 1
     assert app.api.requests[-1].json["messages"][0]["content"][0]["source"]["type"] == "file"
+
+
+# -- Send follows what can be sent -------------------------------------------------------
+
+
+def test_a_draft_restored_at_start_with_attachments_can_be_sent(
+    qtbot: QtBot, loop: qasync.QEventLoop, keyed_api: FakeAnthropicAPI, tmp_path: Path
+) -> None:
+    keyed_api.route("GET", "/v1/models", JSONResponse(200, MODELS))
+    with make_app(qtbot, loop, keyed_api) as app:
+        app.window.attach_paths([str(png(tmp_path / "sketch.png"))])
+        ready(app, 1)
+        app.window.save_state()
+    with make_app(qtbot, loop, keyed_api) as again:
+        composer = again.window.composer
+        assert [a.name for a in composer.tray.attachments()] == ["sketch.png"]
+        assert composer.button.isEnabled()
+
+
+def test_a_text_draft_restored_when_switching_conversations_can_be_sent(
+    app: App, qtbot: QtBot
+) -> None:
+    app.api.enqueue(SSEResponse(sse.text_stream(["Hello."])))
+    app.type_and_send(qtbot, "Hi")
+    app.wait(lambda: not app.window.streaming)
+    first = app.window.session.open.id
+    assert first is not None
+    qtbot.keyClicks(app.window.composer.editor, "Half a thought")
+    app.window.new_chat()
+    assert not app.window.composer.button.isEnabled()  # the new chat's composer is empty
+    app.window.open_conversation(first)
+    assert app.window.composer.text() == "Half a thought"
+    assert app.window.composer.button.isEnabled()
+
+
+# -- Edit keeps the attachments ----------------------------------------------------------
+
+
+def ask_with(app: App, qtbot: QtBot, text: str, *paths: Path) -> None:
+    drop(app, *paths)
+    ready(app, len(paths))
+    app.api.enqueue(SSEResponse(sse.text_stream(["Seen."])))
+    app.type_and_send(qtbot, text)
+    app.wait(lambda: not app.window.streaming)
+
+
+def edit_first_question(app: App) -> None:
+    question = app.window.view.message_widgets()[0]
+    question.action_button.click()
+    assert app.window.edit_bar.isVisibleTo(app.window)
+
+
+def sent_kinds(app: App) -> list[tuple[str, str]]:
+    content = app.api.requests[-1].json["messages"][-1]["content"]
+    return [
+        (b["type"], b.get("title") or b.get("text") or b["source"]["media_type"]) for b in content
+    ]
+
+
+def test_an_edited_question_keeps_its_attachments(app: App, qtbot: QtBot, tmp_path: Path) -> None:
+    document = pdf(tmp_path / "report.pdf", pages=3)
+    ask_with(app, qtbot, "What are these?", document, png(tmp_path / "photo.png"))
+    first = app.api.requests[-1].json["messages"][0]["content"]
+    edit_first_question(app)
+    composer = app.window.composer
+    assert composer.text() == "What are these?"
+    ready(app, 2)
+    assert [a.name for a in composer.tray.attachments()] == ["report.pdf", "photo.png"]
+    assert composer.tray.attachments()[0].page_count == 3
+    assert composer.button.isEnabled()
+    composer.set_text("Describe them")
+    app.api.enqueue(SSEResponse(sse.text_stream(["A report and a photo."])))
+    qtbot.keyClick(composer.editor, Qt.Key.Key_Return)
+    app.wait(lambda: not app.window.streaming and len(app.api.requests) >= 3)
+    content = app.api.requests[-1].json["messages"][0]["content"]
+    assert [b["type"] for b in content] == ["document", "image", "text"]
+    assert content[0]["source"] == first[0]["source"]  # the same bytes, not a copy of a copy
+    assert content[1]["source"] == first[1]["source"]
+    assert content[2] == {"type": "text", "text": "Describe them"}
+    question = app.window.view.message_widgets()[0]
+    assert question.versions_text() == "2/2"
+    assert [c.text() for c in question.chips.chips] == ["report.pdf", "photo.png"]
+    assert composer.tray.chips == []
+
+
+def test_an_edit_can_drop_an_attachment_and_add_another(
+    app: App, qtbot: QtBot, tmp_path: Path
+) -> None:
+    ask_with(app, qtbot, "Compare", pdf(tmp_path / "a.pdf"), png(tmp_path / "old.png"))
+    edit_first_question(app)
+    ready(app, 2)
+    tray = app.window.composer.tray
+    tray.chips[1].remove.click()
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Budget: 12 000 €\n", encoding="utf-8")
+    drop(app, notes)
+    ready(app, 2)
+    app.api.enqueue(SSEResponse(sse.text_stream(["Compared."])))
+    qtbot.keyClick(app.window.composer.editor, Qt.Key.Key_Return)
+    app.wait(lambda: not app.window.streaming and len(app.api.requests) >= 3)
+    assert sent_kinds(app) == [
+        ("document", "a.pdf"),
+        ("document", "notes.txt"),
+        ("text", "Compare"),
+    ]
+    assert app.api.requests[-1].json["messages"][0]["content"][1]["source"]["data"] == (
+        "Budget: 12 000 €\n"
+    )
+
+
+def test_an_edit_of_attachments_alone_can_be_sent(app: App, qtbot: QtBot, tmp_path: Path) -> None:
+    ask_with(app, qtbot, "Look", png(tmp_path / "a.png"))
+    edit_first_question(app)
+    ready(app, 1)
+    app.window.composer.set_text("")
+    assert app.window.composer.button.isEnabled()  # the picture alone is something to send
+    app.api.enqueue(SSEResponse(sse.text_stream(["A picture."])))
+    app.window.composer.button.click()
+    app.wait(lambda: not app.window.streaming and len(app.api.requests) >= 3)
+    assert [b["type"] for b in app.api.requests[-1].json["messages"][0]["content"]] == ["image"]
+
+
+def test_cancelling_an_edit_gives_back_the_draft_and_its_attachments(
+    app: App, qtbot: QtBot, tmp_path: Path
+) -> None:
+    ask_with(app, qtbot, "First", pdf(tmp_path / "a.pdf"))
+    qtbot.keyClicks(app.window.composer.editor, "My next question")
+    drop(app, png(tmp_path / "draft.png"))
+    ready(app, 1)
+    edit_first_question(app)
+    ready(app, 1)
+    assert [a.name for a in app.window.composer.tray.attachments()] == ["a.pdf"]
+    qtbot.keyClick(app.window.composer.editor, Qt.Key.Key_Escape)
+    assert not app.window.edit_bar.isVisibleTo(app.window)
+    assert app.window.composer.text() == "My next question"
+    assert [a.name for a in app.window.composer.tray.attachments()] == ["draft.png"]
+    assert app.window.composer.button.isEnabled()
+
+
+def test_an_attachment_gone_from_the_history_is_explained(
+    app: App, qtbot: QtBot, tmp_path: Path
+) -> None:
+    ask_with(app, qtbot, "Read it", pdf(tmp_path / "a.pdf"))
+    record = app.window.session.open.branch[0]
+    store = app.window.history.store
+    record.content[0]["source"] = {"type": "file", "file_id": "file_unknown"}
+    store.update_message(record.id, content=record.content)
+    app.window.session.open = app.window.history.reload(app.window.session.open)
+    app.window._show_conversation()
+    edit_first_question(app)
+    assert "a.pdf is no longer in the history" in app.window.banner.text()
+    assert app.window.composer.text() == "Read it"
+    assert app.window.composer.tray.chips == []
+
+
+# -- Limits over everything attached -----------------------------------------------------
+
+
+def pngs(folder: Path, count: int, prefix: str = "shot") -> list[Path]:
+    paths = []
+    for i in range(count):
+        image = QImage(16, 12, QImage.Format.Format_RGB32)
+        image.fill(QColor.fromHsv((i * 7) % 360, 160, 200))
+        path = folder / f"{prefix}-{i + 1:03}.png"
+        assert image.save(str(path), "PNG")
+        paths.append(path)
+    return paths
+
+
+def settled(app: App) -> None:
+    tray = app.window.composer.tray
+    app.wait(lambda: not tray.pending, limit=60)
+
+
+def test_150_images_dropped_at_once_stop_at_the_limit(
+    app: App, qtbot: QtBot, tmp_path: Path
+) -> None:
+    drop(app, *pngs(tmp_path, 150))
+    settled(app)
+    tray = app.window.composer.tray
+    assert len(tray.attachments()) == 100
+    assert len(tray.chips) == 100
+    assert "at most 100 images" in app.window.banner.text()
+    app.api.enqueue(SSEResponse(sse.text_stream(["A hundred pictures."])))
+    app.type_and_send(qtbot, "Sort these")
+    app.wait(lambda: not app.window.streaming)
+    content = app.api.requests[-1].json["messages"][0]["content"]
+    assert sum(1 for b in content if b["type"] == "image") == 100
+    assert app.last_answer().markdown_text() == "A hundred pictures."
+
+
+def test_images_the_conversation_already_carries_count_too(
+    app: App, qtbot: QtBot, tmp_path: Path
+) -> None:
+    drop(app, *pngs(tmp_path, 60, "first"))
+    ready(app, 60)
+    app.api.enqueue(SSEResponse(sse.text_stream(["Sixty."])))
+    app.type_and_send(qtbot, "Count them")
+    app.wait(lambda: not app.window.streaming)
+    app.window.banner.hide()
+    drop(app, *pngs(tmp_path, 50, "more"))
+    settled(app)
+    assert len(app.window.composer.tray.attachments()) == 40
+    assert "already carries 60 images" in app.window.banner.text()
+    assert "at most 100" in app.window.banner.text()
+    app.api.enqueue(SSEResponse(sse.text_stream(["A hundred."])))
+    app.type_and_send(qtbot, "And now?")
+    app.wait(lambda: not app.window.streaming)
+    messages = app.api.requests[-1].json["messages"]
+    assert sum(1 for m in messages for b in m["content"] if b["type"] == "image") == 100
+    assert app.last_answer().markdown_text() == "A hundred."
+
+
+def test_send_refuses_a_restored_draft_over_the_limit_and_keeps_it(
+    qtbot: QtBot, loop: qasync.QEventLoop, keyed_api: FakeAnthropicAPI, tmp_path: Path
+) -> None:
+    from claude_desktop.domain.attachments import prepare_attachment, store_attachment
+    from claude_desktop.domain.history import History
+
+    history = History.open()
+    refs = [
+        store_attachment(history.store, prepare_attachment(path)) for path in pngs(tmp_path, 101)
+    ]
+    history.store.save_draft(None, "All of them", refs)  # as an older version saved it
+    history.close()
+    keyed_api.route("GET", "/v1/models", JSONResponse(200, MODELS))
+    with make_app(qtbot, loop, keyed_api) as app:
+        composer = app.window.composer
+        assert len(composer.tray.attachments()) == 101
+        qtbot.keyClick(composer.editor, Qt.Key.Key_Return)
+        assert "at most 100 images" in app.window.banner.text()
+        assert composer.text() == "All of them"
+        assert len(composer.tray.attachments()) == 101
+        assert app.window.view.message_widgets() == []
+        assert not [r for r in app.api.requests if r.path == "/v1/messages"]
+        composer.tray.chips[-1].remove.click()
+        app.api.enqueue(SSEResponse(sse.text_stream(["Fine."])))
+        qtbot.keyClick(composer.editor, Qt.Key.Key_Return)
+        app.wait(lambda: not app.window.streaming and app.window.view.message_widgets())
+        assert app.api.requests[-1].path == "/v1/messages"
+
+
+# -- The attachment row fits the window --------------------------------------------------
+
+
+def inside_window(app: App, widget: QWidget) -> bool:
+    top_left = widget.mapTo(app.window, QPoint(0, 0))
+    return app.window.rect().contains(QRect(top_left, widget.size()))
+
+
+def test_many_attachments_wrap_and_send_stays_in_a_1280_px_window(app: App, tmp_path: Path) -> None:
+    app.window.resize(1280, 800)
+    app.wait(lambda: app.window.width() == 1280)
+    names = [f"quarterly-report-{i}-final-version.png" for i in range(12)]
+    drop(app, *[png(tmp_path / name) for name in names])
+    ready(app, 12)
+    app.wait(lambda: app.window.composer.tray.isVisible())
+    assert app.window.width() == 1280
+    composer = app.window.composer
+    assert composer.width() <= app.window.width()
+    assert inside_window(app, composer.button) and composer.button.isVisible()
+    assert inside_window(app, app.window.picker) and app.window.picker.isVisible()
+    # The chips wrap onto more rows rather than widen the composer, and all can be reached.
+    tray = composer.tray
+    rows = {chip.mapTo(tray, QPoint(0, 0)).y() for chip in tray.chips}
+    assert len(rows) >= 2
+    for chip in tray.chips:
+        assert chip.mapTo(composer, QPoint(chip.width(), 0)).x() <= composer.width()
+    # The conversation keeps most of the window: the tray scrolls beyond a few rows.
+    assert tray.height() <= 3 * tray.chips[0].height() + 40
