@@ -172,19 +172,11 @@ def test_unknown_model_shows_tokens_without_price() -> None:
     assert "5 in / 6 out" in text and "$" not in text
 
 
-def wrong_usage_stream(parts: list[str]) -> bytes:
-    """The answer's blocks, then a message_delta whose output_tokens is not a number."""
-    body = sse.message_stream([sse.text_block(parts)], finish=False)
-    usage = {"output_tokens": [len(parts)]}
-    body += sse.sse_event("message_delta", {"delta": {"stop_reason": "end_turn"}, "usage": usage})
-    return body + sse.sse_event("message_stop", {})
-
-
 def test_an_event_with_wrong_types_ends_the_turn_with_the_partial_answer(
     fake_api: FakeAnthropicAPI,
 ) -> None:
-    fake_api.enqueue(SSEResponse(wrong_usage_stream(["Par", "tial"])))
-    result, sink = turn(fake_api, asking("q"))
+    fake_api.enqueue(SSEResponse(sse.wrong_usage_stream(["Par", "tial"])))
+    result, _ = turn(fake_api, asking("q"))
     assert isinstance(result.error, TypeError) and not result.ok
     assert result.message is not None and result.message.text == "Partial"
     assert result.error_text is not None

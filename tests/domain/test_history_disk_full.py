@@ -1,9 +1,5 @@
-"""A full disk while answers are saved: nothing is lost, and it is saved once there is room.
-
-"Full" is SQLite's own limit on the real history file (PRAGMA max_page_count), which fails
-writes with the real SQLITE_FULL ("database or disk is full"). A small tmpfs would be more
-literal, but mounting one needs root, which CI does not have.
-"""
+"""A full disk while answers are saved: nothing is lost, and it is saved once there is room
+(the limit is SQLite's own on the real file: see tests/full_disk.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +10,7 @@ import pytest
 
 from claude_desktop.api.message import Message
 from claude_desktop.domain.history import DISK_FULL, UNSAVED, DiskFullError, History
+from tests.full_disk import fill_disk, free_disk
 
 
 @pytest.fixture
@@ -21,17 +18,6 @@ def history(tmp_path: Path) -> Iterator[History]:
     history = History.open(tmp_path / "history.sqlite3")
     yield history
     history.close()
-
-
-def fill_disk(history: History) -> None:
-    """No page more for the history file: the next write that grows it fails."""
-    con = history.store._con
-    pages = con.execute("PRAGMA page_count").fetchone()[0]
-    con.execute(f"PRAGMA max_page_count = {pages}")
-
-
-def free_disk(history: History) -> None:
-    history.store._con.execute("PRAGMA max_page_count = 1073741823")
 
 
 def answer(text: str) -> Message:
