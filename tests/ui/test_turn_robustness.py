@@ -113,3 +113,91 @@ def test_a_question_on_a_full_disk_stays_in_the_composer(app: App, qtbot: QtBot)
     app.api.enqueue(SSEResponse(sse.text_stream(["Hi"])))
     qtbot.keyClick(window.composer.editor, Qt.Key.Key_Return)
     app.wait(lambda: not window.streaming and app.last_answer().markdown_text() == "Hi")
+
+
+# -- switching conversations while an answer streams -------------------------------------------
+
+
+def slow_answer(app: App, word: str, count: int = 150, delay: float = 0.02) -> str:
+    deltas = [f"{word}{i} " for i in range(count)]
+    app.api.enqueue(SSEResponse(sse.events(sse.text_stream(deltas)), delay=delay))
+    return "".join(deltas)
+
+
+def test_an_answer_streams_on_while_another_chat_is_open_and_shows_again(
+    app: App, qtbot: QtBot
+) -> None:
+    window = app.window
+    whole = slow_answer(app, "alpha")
+    app.type_and_send(qtbot, "First chat")
+    app.wait(lambda: "alpha3 " in app.last_answer().markdown_text())
+    first = window.session.open.id
+    assert first is not None
+
+    window.new_chat()  # Ctrl+N
+    assert not window.streaming and window.composer.button.text() == "Send"
+    assert window.view.message_widgets() == []
+    # Another chat asks and is answered meanwhile.
+    ask(app, qtbot, "Second chat", "Meanwhile")
+    second = window.session.open.id
+
+    window.open_conversation(first)  # as a click in the sidebar does
+    assert window.streaming and window.composer.button.text() == "Stop"
+    shown = app.last_answer()
+    assert shown.is_streaming and shown.markdown_text().startswith("alpha0 alpha1 alpha2 alpha3 ")
+    app.wait(lambda: not window.streaming, limit=10)
+    assert shown.markdown_text() == whole and shown.error_text() is None
+    assert window.composer.button.text() == "Send"
+    stored = window.history.store.branch(first)
+    assert [(m.role, m.status) for m in stored] == [("user", "complete"), ("assistant", "complete")]
+    assert stored[1].content == [{"type": "text", "text": whole}]
+    assert second is not None
+    assert [m.status for m in window.history.store.branch(second)] == ["complete", "complete"]
+
+
+def test_an_answer_that_finished_while_away_shows_complete(app: App, qtbot: QtBot) -> None:
+    window = app.window
+    whole = slow_answer(app, "beta", count=40, delay=0.01)
+    app.type_and_send(qtbot, "Question")
+    app.wait(lambda: "beta1 " in app.last_answer().markdown_text())
+    first = window.session.open.id
+    assert first is not None
+    window.new_chat()
+    app.wait(lambda: window.history.store.branch(first)[-1].status == "complete")
+    window.open_conversation(first)
+    shown = app.last_answer()
+    assert not shown.is_streaming and shown.markdown_text() == whole
+    assert shown.error_text() is None and "Claude" in (shown.footer_label.text() or "")
+    assert window.composer.button.text() == "Send"
+
+
+def test_escape_stops_only_the_open_chats_answer(app: App, qtbot: QtBot) -> None:
+    window = app.window
+    whole = slow_answer(app, "gamma")
+    app.type_and_send(qtbot, "Keep going")
+    app.wait(lambda: "gamma1 " in app.last_answer().markdown_text())
+    first = window.session.open.id
+    assert first is not None
+    window.new_chat()
+    slow_answer(app, "delta", count=300, delay=0.03)
+    app.type_and_send(qtbot, "Stop me")
+    app.wait(lambda: "delta1 " in app.last_answer().markdown_text())
+    qtbot.keyClick(window.composer.editor, Qt.Key.Key_Escape)
+    app.wait(lambda: not window.streaming)
+    assert window.session.open.branch[-1].status == "stopped"
+    app.wait(lambda: window.history.store.branch(first)[-1].status == "complete", limit=10)
+    assert window.history.store.branch(first)[-1].content == [{"type": "text", "text": whole}]
+
+
+def test_deleting_a_chat_stops_its_answer(app: App, qtbot: QtBot) -> None:
+    window = app.window
+    slow_answer(app, "eps", count=300, delay=0.03)
+    app.type_and_send(qtbot, "Doomed")
+    app.wait(lambda: "eps1 " in app.last_answer().markdown_text())
+    doomed = window.session.open.id
+    answer_id = window.session.open.branch[-1].id
+    assert doomed is not None
+    window.delete_conversation(doomed)
+    assert not window.streaming and window.composer.button.text() == "Send"
+    app.wait(lambda: getattr(window.history.store.message(answer_id), "status", "") == "stopped")
+    assert app.api.wait_for_disconnect(timeout=2) is not None
