@@ -245,6 +245,15 @@ def text_stream(
     )
 
 
+def wrong_usage_stream(parts: list[str]) -> bytes:
+    """A text block of `parts`, then a message_delta whose output_tokens is a list, not a
+    number: an event whose fields have the wrong types."""
+    body = message_stream([text_block(parts)], finish=False)
+    usage = {"output_tokens": [len(parts)]}
+    body += sse_event("message_delta", {"delta": {"stop_reason": "end_turn"}, "usage": usage})
+    return body + sse_event("message_stop", {})
+
+
 def thinking_stream(
     thinking_parts: list[str],
     signature: str,

@@ -2,6 +2,8 @@
 
 The window calls these; they report progress to a `TurnSink` and never lose what
 arrived: a stopped or failed turn still keeps its partial answer in the conversation.
+A turn ends with a TurnResult whatever fails in it (an API error, a bug, a full disk);
+only cancellation (Stop) propagates.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from claude_desktop.api.events import (
 from claude_desktop.api.message import Message
 from claude_desktop.api.models import ModelInfo, pickable_models
 from claude_desktop.api.pricing import cost_of, format_usd
+from claude_desktop.storage.store import StorageError
 
 from .conversation import Conversation
 
@@ -42,7 +45,8 @@ class TurnSink(Protocol):
 @dataclass
 class TurnResult:
     message: Message | None
-    error: ClaudeError | None = None
+    #: What ended the turn early: usually a ClaudeError, but any exception (a bug) counts.
+    error: Exception | None = None
     stopped: bool = False
     time_to_first_token: float | None = None
     total_time: float = 0.0
@@ -50,6 +54,18 @@ class TurnResult:
     @property
     def ok(self) -> bool:
         return self.error is None and not self.stopped
+
+    @property
+    def error_text(self) -> str | None:
+        return None if self.error is None else describe_failure(self.error)
+
+
+def describe_failure(exc: Exception) -> str:
+    """One sentence for what ended a turn: the API's or the disk's own, else that it is a bug."""
+    if isinstance(exc, (ClaudeError, StorageError)):
+        return exc.human
+    detail = str(exc) or type(exc).__name__
+    return f"Something went wrong while answering: {detail}. The details are in the log."
 
 
 FLUSH_INTERVAL = 1.0
@@ -66,7 +82,9 @@ async def run_turn(
 
     `on_flush` gets the partial answer about once a second (to save it as it grows).
     Cancelling the task stops the stream; the partial answer goes to `on_flush` before
-    the cancellation propagates.
+    the cancellation propagates. Any other failure, in the stream, the sink or the code
+    between, ends the turn with the partial answer and the exception in the result; a
+    failing `on_flush` (a full disk) is logged and the stream goes on.
     """
     started = time.monotonic()
     first: float | None = None
@@ -80,7 +98,7 @@ async def run_turn(
                     now = time.monotonic()
                     if now - last_flush >= FLUSH_INTERVAL:
                         last_flush = now
-                        on_flush(stream.message)
+                        _flush(on_flush, stream.message)
                 if isinstance(event, ContentBlockDelta):
                     delta = event.delta
                     if isinstance(delta, TextDelta):
@@ -112,9 +130,23 @@ async def run_turn(
         result.message = stream.message
         _finish(result, started, first)
         if on_flush is not None:
-            on_flush(result.message)
+            _flush(on_flush, result.message)
         raise
+    except Exception as exc:
+        # A bug (here, in the client, in the sink): the turn still ends, with what arrived.
+        log.error("Turn failed unexpectedly (model %s)", conversation.model, exc_info=exc)
+        result.error = exc
+        result.message = stream.message
     return _finish(result, started, first)
+
+
+def _flush(on_flush: Callable[[Message], None], message: Message) -> None:
+    """Save the answer so far; failing to must not end a healthy stream (it is saved
+    again at the next flush and at the end)."""
+    try:
+        on_flush(message)
+    except Exception:
+        log.warning("Saving the partial answer failed; the stream goes on", exc_info=True)
 
 
 def _finish(result: TurnResult, started: float, first: float | None) -> TurnResult:

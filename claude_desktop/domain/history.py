@@ -6,10 +6,14 @@ overwritten); what a person sees, and what a request carries, is one branch of i
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+import logging
 import os
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +21,7 @@ from typing import Any
 from claude_desktop.api.message import Message
 from claude_desktop.api.models import ModelInfo
 from claude_desktop.storage.export import to_json, to_markdown
-from claude_desktop.storage.store import ConversationRecord, MessageRecord, Store
+from claude_desktop.storage.store import ConversationRecord, MessageRecord, StorageError, Store
 
 from .conversation import Conversation
 from .conversation_settings import ConversationSettings, fit
@@ -25,6 +29,30 @@ from .paths import data_dir
 
 DB_NAME = "history.sqlite3"
 TITLE_LENGTH = 60
+DISK_FULL = "The disk is full: free space and Retry."
+#: The meta key of an answer shown with changes not saved yet: why they are not.
+UNSAVED = "unsaved"
+
+log = logging.getLogger(__name__)
+
+
+class DiskFullError(StorageError):
+    """A write found no room on the disk (SQLite's SQLITE_FULL)."""
+
+    def __init__(self) -> None:
+        super().__init__(DISK_FULL)
+
+
+@contextmanager
+def _writing() -> Iterator[None]:
+    """SQLite's failures of a write, as StorageError with a sentence: a full disk as
+    DiskFullError, which the person can do something about."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+            raise DiskFullError() from exc
+        raise StorageError(f"The history could not be saved ({exc}).") from exc
 
 
 def default_db_path() -> Path:
@@ -130,6 +158,11 @@ class History:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        #: Answers whose last changes could not be written (a full disk), by message id:
+        #: the fields of update_message still to write, and why they were not. They are
+        #: written at the next save of an answer or a question, or by save_unsaved (the
+        #: window's Retry), and shown as they are meanwhile.
+        self._unsaved: dict[int, tuple[dict[str, Any], str]] = {}
 
     @classmethod
     def open(cls, path: Path | None = None) -> History:
@@ -138,6 +171,8 @@ class History:
         return cls(store)
 
     def close(self) -> None:
+        if self.save_unsaved() is not None:
+            log.error("Closing with %d answers that could not be saved", len(self._unsaved))
         self.store.close()
 
     def conversations(self) -> list[ConversationRecord]:
@@ -147,7 +182,49 @@ class History:
         record = self.store.conversation(conversation_id)
         if record is None:
             return None
-        return OpenConversation(record, self.store.branch(conversation_id))
+        return OpenConversation(record, self._branch(conversation_id))
+
+    def _branch(self, conversation_id: int) -> list[MessageRecord]:
+        return [self._as_kept(m) for m in self.store.branch(conversation_id)]
+
+    def message(self, message_id: int) -> MessageRecord | None:
+        """A message as the app has it: with any changes not saved yet."""
+        record = self.store.message(message_id)
+        return None if record is None else self._as_kept(record)
+
+    def _as_kept(self, record: MessageRecord) -> MessageRecord:
+        unsaved = self._unsaved.get(record.id)
+        if unsaved is None:
+            return record
+        changes, why = unsaved
+        kept = dataclasses.replace(record, **changes)
+        # Marked for the window, which says why it is not saved yet; never written.
+        return dataclasses.replace(kept, meta={**kept.meta, UNSAVED: why})
+
+    def save_unsaved(self) -> StorageError | None:
+        """Write the answers kept in memory; the error if some still cannot be."""
+        for message_id, (changes, _why) in list(self._unsaved.items()):
+            try:
+                with _writing():
+                    self.store.update_message(message_id, **changes)
+            except StorageError as exc:
+                return exc
+            del self._unsaved[message_id]
+        return None
+
+    def _update_answer(self, message_id: int, changes: dict[str, Any]) -> None:
+        """Write an answer's changes, after any earlier ones still unsaved; when the disk
+        refuses, keep them in memory (shown as they are) and raise the StorageError."""
+        pending = self._unsaved.pop(message_id, None)
+        if pending is not None:
+            changes = {**pending[0], **changes}
+        self.save_unsaved()  # others' too: there may be room again
+        try:
+            with _writing():
+                self.store.update_message(message_id, **changes)
+        except StorageError as exc:
+            self._unsaved[message_id] = (changes, exc.human)
+            raise
 
     def reload(self, conv: OpenConversation) -> OpenConversation:
         if conv.record is None:
@@ -178,52 +255,59 @@ class History:
         """
         if content is None:
             content = [{"type": "text", "text": text}]
-        if conv.record is None:
-            title = auto_title(text) if text.strip() else _attachment_title(content)
-            conv.record = self.store.create_conversation(
-                model=model,
-                system=system,
-                max_tokens=max_tokens,
-                title=title,
-                temperature=temperature,
-                thinking=thinking,
+        self.save_unsaved()  # answers kept in memory go first, if there is room now
+        with _writing():
+            if conv.record is None:
+                title = auto_title(text) if text.strip() else _attachment_title(content)
+                conv.record = self.store.create_conversation(
+                    model=model,
+                    system=system,
+                    max_tokens=max_tokens,
+                    title=title,
+                    temperature=temperature,
+                    thinking=thinking,
+                )
+                self.store.rename(conv.record.id, title, auto=True)
+            parent = parent_id if replace_leaf else conv.leaf_id
+            # Image blocks carry no file name: keep the names for showing the message.
+            meta = {"attachments": list(attachment_names)} if attachment_names else None
+            record = self.store.add_message(
+                conv.record.id, parent_id=parent, role="user", content=content, meta=meta
             )
-            self.store.rename(conv.record.id, title, auto=True)
-        parent = parent_id if replace_leaf else conv.leaf_id
-        # Image blocks carry no file name: keep the names for showing the message.
-        meta = {"attachments": list(attachment_names)} if attachment_names else None
-        record = self.store.add_message(
-            conv.record.id, parent_id=parent, role="user", content=content, meta=meta
-        )
-        conv.branch = self.store.branch(conv.record.id)
+        conv.branch = self._branch(conv.record.id)
         return record
 
     def begin_answer(self, conv: OpenConversation, parent_id: int, model: str) -> MessageRecord:
         assert conv.record is not None
-        record = self.store.add_message(
-            conv.record.id,
-            parent_id=parent_id,
-            role="assistant",
-            content=[],
-            status="streaming",
-            model=model,
-        )
-        conv.branch = self.store.branch(conv.record.id)
+        self.save_unsaved()
+        with _writing():
+            record = self.store.add_message(
+                conv.record.id,
+                parent_id=parent_id,
+                role="assistant",
+                content=[],
+                status="streaming",
+                model=model,
+            )
+        conv.branch = self._branch(conv.record.id)
         return record
 
     def flush_answer(self, message_id: int, message: Message) -> None:
-        self.store.update_message(message_id, content=message.content)
+        """Save the answer so far. StorageError (DiskFullError) when the disk refuses: it is
+        kept in memory then, and saved with the next save that finds room."""
+        # A copy: the stream's accumulator keeps growing its lists.
+        self._update_answer(message_id, {"content": json.loads(json.dumps(message.content))})
 
     def finish_answer(
         self, message_id: int, message: Message | None, *, status: str, meta: dict[str, Any]
     ) -> None:
-        self.store.update_message(
-            message_id,
-            content=message.content if message is not None else None,
-            status=status,
-            usage=message.usage.to_dict() if message is not None and message.id else None,
-            meta=meta,
-        )
+        """Save the answer as it ended; kept in memory, as flush_answer, when it can't be."""
+        changes: dict[str, Any] = {"status": status, "meta": meta}
+        if message is not None:
+            changes["content"] = json.loads(json.dumps(message.content))
+            if message.id:
+                changes["usage"] = message.usage.to_dict()
+        self._update_answer(message_id, changes)
 
     def conversation_for_request(
         self, conv: OpenConversation, upto: int | None = None, model: ModelInfo | None = None
@@ -254,7 +338,7 @@ class History:
         assert conv.record is not None
         leaf = self.store.latest_leaf(message_id)
         self.store.set_current_leaf(conv.record.id, leaf)
-        conv.branch = self.store.branch(conv.record.id)
+        conv.branch = self._branch(conv.record.id)
 
     def export(self, conv: OpenConversation, path: Path) -> None:
         """Write the visible branch to `path`: JSON for a .json name, else Markdown."""

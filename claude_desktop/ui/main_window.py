@@ -51,9 +51,11 @@ from claude_desktop.domain.attachments import (
     store_attachment,
     user_content,
 )
-from claude_desktop.domain.chat import TurnResult, footer_text, run_turn
+from claude_desktop.domain.chat import TurnResult, describe_failure, footer_text, run_turn
 from claude_desktop.domain.conversation import Conversation
 from claude_desktop.domain.history import (
+    UNSAVED,
+    DiskFullError,
     History,
     group_by_recency,
     request_messages,
@@ -72,6 +74,7 @@ from claude_desktop.domain.uploads import (
 )
 from claude_desktop.storage.store import MessageRecord, StorageError
 
+from .answer_stream import AnswerStream
 from .appearance import appearance_for
 from .attachment_chips import AttachmentChip
 from .composer import Composer
@@ -106,22 +109,6 @@ KEY_SOURCE_TEXT = {
 }
 
 
-class _WidgetSink:
-    """Feeds a streaming answer into its message widget (the domain's TurnSink)."""
-
-    def __init__(self, widget: AssistantMessageWidget) -> None:
-        self.widget = widget
-
-    def on_text(self, text: str) -> None:
-        self.widget.append_text(text)
-
-    def on_thinking(self, text: str) -> None:
-        self.widget.append_thinking(text)
-
-    def on_status(self, text: str | None) -> None:
-        self.widget.set_status(text)
-
-
 class MainWindow(QMainWindow):
     quit_requested = Signal()
 
@@ -130,7 +117,9 @@ class MainWindow(QMainWindow):
         self.session = session
         self.tasks = tasks if tasks is not None else TaskRegistry()
         self.tasks.on_error = self.show_unexpected_error
-        self._turn: asyncio.Task[None] | None = None
+        #: The answers streaming, by conversation: each streams into its own conversation,
+        #: whichever one is open.
+        self._turns: dict[int, AnswerStream] = {}
         self._records: dict[MessageWidget, MessageRecord] = {}
         self._hidden_above = 0  # messages of the branch not rendered yet (above the view)
         self._fill_to: int | None = None  # while opening: render the branch down to here
@@ -398,7 +387,6 @@ class MainWindow(QMainWindow):
             self.sidebar.set_conversations(groups, self.session.open.id)
 
     def new_chat(self) -> None:
-        self.stop()
         self.save_draft()
         self._enter_new_chat()
 
@@ -418,7 +406,6 @@ class MainWindow(QMainWindow):
     ) -> bool:
         if self.session.open.id == conversation_id and scroll_to is None:
             return True
-        self.stop()
         if save_draft:
             self.save_draft()
         self._cancel_edit()
@@ -437,7 +424,6 @@ class MainWindow(QMainWindow):
             self.open_conversation(conversation_id)
             return
         if self.session.open.id != conversation_id:
-            self.stop()
             self.save_draft()
             if self.session.open_conversation(conversation_id) is None:
                 return
@@ -455,6 +441,9 @@ class MainWindow(QMainWindow):
         record = self.history.store.conversation(conversation_id)
         if record is None:
             return
+        turn = self._turns.get(conversation_id)
+        if turn is not None and turn.task is not None:
+            turn.task.cancel()  # its answer is kept, stopped, with the conversation
         if self.session.open.id == conversation_id:
             self.new_chat()
         self.history.store.delete_conversation(conversation_id)
@@ -623,6 +612,8 @@ class MainWindow(QMainWindow):
     def _show_conversation(self, scroll_to: int | None = None) -> None:
         """Render the open branch: its newest messages now, the rest of RENDER_WINDOW over
         the next few event loop turns, earlier ones on request."""
+        for turn in self._turns.values():
+            turn.detach()  # its widget goes with the view; the answer streams on
         self.view.clear()
         self._records.clear()
         self._fill_timer.stop()
@@ -648,6 +639,7 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, lambda: self.view.ensureWidgetVisible(target))
         else:
             self.view.scroll_to_bottom()
+        self._sync_composer()
 
     @property
     def is_filling(self) -> bool:
@@ -698,7 +690,11 @@ class MainWindow(QMainWindow):
             answer = self.view.begin_assistant_message(
                 self.session.display_name(record.model or ""), at_top=at_top, follow=follow
             )
-            self._fill_answer(answer, record)
+            turn = self._turns.get(record.conversation_id)
+            if turn is not None and turn.record.id == record.id:
+                turn.attach(answer)  # still streaming: what arrived so far, then the rest
+            else:
+                self._fill_answer(answer, record)
             widget = answer
         self._records[widget] = record
         self._show_versions(widget, record)
@@ -718,6 +714,9 @@ class MainWindow(QMainWindow):
         elif record.status in ("error", "interrupted", "streaming"):
             error = record.meta.get("error") or INTERRUPTED
             widget.show_error(str(error), lambda: self.regenerate(record))
+        if record.meta.get(UNSAVED):
+            # Kept in memory only (the disk was full): Retry saves it.
+            widget.show_error(str(record.meta[UNSAVED]), lambda: self._save_again(widget, record))
         widget.set_action("Regenerate", "Ask for a new answer (kept as another version)")
         widget.action_requested.connect(lambda: self.regenerate(record))
 
@@ -742,7 +741,16 @@ class MainWindow(QMainWindow):
 
     @property
     def streaming(self) -> bool:
-        return self._turn is not None and not self._turn.done()
+        """Whether the open conversation's answer is streaming (others may be, meanwhile)."""
+        return self._open_turn() is not None
+
+    def _open_turn(self) -> AnswerStream | None:
+        conversation_id = self.session.open.id
+        return None if conversation_id is None else self._turns.get(conversation_id)
+
+    def _sync_composer(self) -> None:
+        """Stop while the open conversation's answer streams, else Send."""
+        self.composer.set_streaming(self.streaming)
 
     def send(self, text: str) -> None:
         attachments = self.composer.tray.attachments()
@@ -759,21 +767,28 @@ class MainWindow(QMainWindow):
         conv = self.session.open
         settings = self.session.settings
         chat = self.session.conversation_settings
-        editing, self._editing = self._editing, None
+        editing = self._editing
+        try:
+            question = self.history.add_question(
+                conv,
+                text,
+                model=self.session.model,
+                system=chat.system,
+                max_tokens=chat.max_tokens,
+                temperature=chat.temperature,
+                thinking=chat.thinking_fragment,
+                parent_id=editing.parent_id if editing else None,
+                replace_leaf=editing is not None,
+                content=user_content(text, attachments) if attachments else None,
+                attachment_names=[a.name for a in attachments],
+            )
+        except StorageError as exc:
+            # Nothing was sent, and the message stays in the composer to send again.
+            log.error("The question could not be saved: %s", exc)
+            self.show_notice(_not_sent(exc))
+            return
+        self._editing = None
         self.edit_bar.hide()
-        question = self.history.add_question(
-            conv,
-            text,
-            model=self.session.model,
-            system=chat.system,
-            max_tokens=chat.max_tokens,
-            temperature=chat.temperature,
-            thinking=chat.thinking_fragment,
-            parent_id=editing.parent_id if editing else None,
-            replace_leaf=editing is not None,
-            content=user_content(text, attachments) if attachments else None,
-            attachment_names=[a.name for a in attachments],
-        )
         self.composer.clear()
         settings.last_conversation_id = question.conversation_id
         self._remember_open()
@@ -831,53 +846,90 @@ class MainWindow(QMainWindow):
         request = self.history.conversation_for_request(
             conv, upto=parent_id, model=self.session.model_info()
         )
-        record = self.history.begin_answer(conv, parent_id, model)
+        try:
+            record = self.history.begin_answer(conv, parent_id, model)
+        except StorageError as exc:
+            log.error("The answer could not be started: %s", exc)
+            self.show_notice(f"{exc.human} (The question is kept: edit it to send it again.)")
+            return
         widget = self.view.begin_assistant_message(self.session.display_name(model))
         self._records[widget] = record
         self._show_versions(widget, record)
+        turn = AnswerStream(record)
+        turn.attach(widget)
+        self._turns[record.conversation_id] = turn
         self.composer.set_streaming(True)
-        self._turn = self.spawn(self._run_turn(widget, record, request), "turn")
+        turn.task = self.spawn(self._run_turn(turn, request), "turn")
         self.view.scroll_to_bottom()
         self.composer.focus()
 
-    async def _run_turn(
-        self, widget: AssistantMessageWidget, record: MessageRecord, request: Conversation
-    ) -> None:
+    async def _run_turn(self, turn: AnswerStream, request: Conversation) -> None:
+        """Stream one answer into its conversation and end it cleanly whatever happens: the
+        answer kept (saved, or in memory until the disk has room), any failure said in a
+        sentence where the answer is, the composer usable again."""
+        outcome: TurnResult | str | None = None
+        try:
+            try:
+                outcome = await self._answer(turn, request)
+                if isinstance(outcome, str):
+                    self._fail_before_sending(turn, outcome)
+                else:
+                    self._show_result(turn, outcome)
+            except asyncio.CancelledError:
+                self._end_answer(turn, None, status="stopped", meta={})
+                raise
+            except Exception as exc:
+                # A bug, anywhere in the turn: the traceback goes to the log, a sentence to
+                # the screen, and the answer ends with what arrived.
+                log.error("The turn failed", exc_info=exc)
+                error = describe_failure(exc)
+                partial = outcome.message if isinstance(outcome, TurnResult) else None
+                self._end_answer(turn, partial, status="error", meta={"error": error}, error=error)
+        finally:
+            if self._turns.get(turn.conversation_id) is turn:
+                del self._turns[turn.conversation_id]
+            self._sync_composer()
+
+    async def _answer(self, turn: AnswerStream, request: Conversation) -> TurnResult | str:
+        """The answer streamed into `turn`, or the human reason it could not be asked."""
         session = self.session
         history = self.history
-        model = session.display_name(record.model or "")
+        record = turn.record
+        unsaved = False
 
         def flush(message: Message) -> None:
-            history.flush_answer(record.id, message)
+            nonlocal unsaved
+            try:
+                history.flush_answer(record.id, message)
+            except StorageError as exc:
+                # Kept in memory by the history; the stream goes on and saves again later.
+                if not unsaved:
+                    log.warning("The answer so far could not be saved: %s", exc)
+                unsaved = True
+                turn.on_status(_kept_unsaved(exc))
+                return
+            if unsaved:
+                unsaved = False
+                turn.on_status(None)
 
         try:
-            prepared = await self._prepare_request(widget, request)
+            prepared = await self._prepare_request(turn, request)
             if isinstance(prepared, str):
-                self._fail_before_sending(widget, record, prepared)
-                return
-            result = await run_turn(session.client, prepared, _WidgetSink(widget), on_flush=flush)
-            if result.error is not None and is_missing_file_error(result.error):
+                return prepared
+            result = await run_turn(session.client, prepared, turn, on_flush=flush)
+            if isinstance(result.error, ClaudeError) and is_missing_file_error(result.error):
                 # An uploaded file the API no longer has: upload it again, ask once more.
                 await forget_missing_files(session.client, history.store, prepared.messages)
-                again = await self._prepare_request(widget, request)
+                again = await self._prepare_request(turn, request)
                 if isinstance(again, str):
-                    self._fail_before_sending(widget, record, again)
-                    return
-                result = await run_turn(session.client, again, _WidgetSink(widget), on_flush=flush)
-        except asyncio.CancelledError:
-            widget.mark_stopped()
-            widget.finish(None, footer="")
-            history.finish_answer(record.id, None, status="stopped", meta={})
-            self._stored(widget, record)
-            self.composer.set_streaming(False)
-            raise
+                    return again
+                result = await run_turn(session.client, again, turn, on_flush=flush)
         finally:
-            widget.set_status(None)
-        self.composer.set_streaming(False)
-        self._show_result(widget, record, result, model)
+            turn.on_status(None)
+        return result
 
     async def _prepare_request(
-        self, widget: AssistantMessageWidget, request: Conversation
+        self, turn: AnswerStream, request: Conversation
     ) -> Conversation | str:
         """The request as sent: within the API's limits, big documents uploaded once and
         referenced by file id, the newest attachment marked for the prompt cache.
@@ -885,7 +937,7 @@ class MainWindow(QMainWindow):
 
         def progress(name: str, done: int, total: int) -> None:
             percent = 100 * done // total if total else 100
-            widget.set_status(f"Uploading {name}… {percent}%")
+            turn.on_status(f"Uploading {name}… {percent}%")
 
         try:
             check_conversation_limits(request.messages)
@@ -897,7 +949,7 @@ class MainWindow(QMainWindow):
         except ClaudeError as exc:
             return f"Uploading an attachment failed: {exc.human}"
         finally:
-            widget.set_status(None)
+            turn.on_status(None)
         return dataclasses.replace(
             request,
             # Documents and images are read from the prompt cache on follow-up questions.
@@ -905,54 +957,87 @@ class MainWindow(QMainWindow):
             betas=with_files_beta(request.betas, needed),
         )
 
-    def _fail_before_sending(
-        self, widget: AssistantMessageWidget, record: MessageRecord, reason: str
-    ) -> None:
-        self.composer.set_streaming(False)
-        widget.finish(None, footer="")
-        self.history.finish_answer(record.id, None, status="error", meta={"error": reason})
-        final = self._stored(widget, record)
-        widget.show_error(reason, lambda: self.regenerate(final))
+    def _fail_before_sending(self, turn: AnswerStream, reason: str) -> None:
+        self._end_answer(turn, None, status="error", meta={"error": reason}, error=reason)
 
-    def _show_result(
-        self, widget: AssistantMessageWidget, record: MessageRecord, result: TurnResult, model: str
-    ) -> None:
+    def _show_result(self, turn: AnswerStream, result: TurnResult) -> None:
+        model = self.session.display_name(turn.record.model or "")
         footer = footer_text(result, model) if result.message is not None else ""
         meta: dict[str, Any] = {"footer": footer, "total_time": result.total_time}
         if result.message is not None:
             meta.update(message_id=result.message.id, stop_reason=result.message.stop_reason)
-        if result.error is not None:
-            meta["error"] = result.error.human
-        self.history.finish_answer(
-            record.id, result.message, status="complete" if result.ok else "error", meta=meta
+        error = result.error_text
+        if error is not None:
+            meta["error"] = error
+        self._end_answer(
+            turn,
+            result.message,
+            status="complete" if result.ok else "error",
+            meta=meta,
+            footer=footer,
+            error=error,
         )
-        final = self._stored(widget, record)
-        widget.finish(result.message, footer=footer)
-        if result.error is not None:
-            widget.show_error(result.error.human, lambda: self.regenerate(final))
-            if (
-                isinstance(result.error, AuthenticationError)
-                and self.session.needs_key
-                and self.session.key_source is not KeySource.ENVIRONMENT
-            ):
-                self._show_key_page(result.error.human)
+        if (
+            isinstance(result.error, AuthenticationError)
+            and self.session.needs_key
+            and self.session.key_source is not KeySource.ENVIRONMENT
+        ):
+            self._show_key_page(result.error.human)
         self._refresh_sidebar()
-        self.composer.focus()
+        if turn.widget is not None:
+            self.composer.focus()
 
-    def _stored(self, widget: AssistantMessageWidget, record: MessageRecord) -> MessageRecord:
-        """The answer is saved for good: refresh the branch, offer Regenerate on it."""
-        self.session.open = self.history.reload(self.session.open)
+    def _end_answer(
+        self,
+        turn: AnswerStream,
+        message: Message | None,
+        *,
+        status: str,
+        meta: dict[str, Any],
+        footer: str = "",
+        error: str | None = None,
+    ) -> None:
+        """Save how the answer ended (kept in memory when the disk refuses), and show it if
+        its conversation is on screen, with Regenerate, and Retry under any error."""
+        record = turn.record
+        unsaved: StorageError | None = None
+        try:
+            self.history.finish_answer(record.id, message, status=status, meta=meta)
+        except StorageError as exc:
+            log.error("The answer could not be saved: %s", exc)
+            unsaved = exc
+        if self.session.open.id == turn.conversation_id:
+            self.session.open = self.history.reload(self.session.open)
         # Regenerate and Retry must see the final content and status, not the placeholder.
-        final = self.history.store.message(record.id) or record
+        final = self.history.message(record.id) or record
+        widget = turn.widget
+        if widget is None:
+            return
+        if status == "stopped":
+            widget.mark_stopped()
+        widget.finish(message, footer=footer)
         self._records[widget] = final
         widget.action_requested.connect(lambda: self.regenerate(final))
         widget.set_action("Regenerate", "Ask for a new answer (kept as another version)")
-        return final
+        if unsaved is not None:
+            widget.show_error(unsaved.human, lambda: self._save_again(widget, final))
+        elif error is not None:
+            widget.show_error(error, lambda: self.regenerate(final))
+
+    def _save_again(self, widget: AssistantMessageWidget, record: MessageRecord) -> None:
+        """Retry under an answer the disk refused: write what is kept in memory."""
+        error = self.history.save_unsaved()
+        if error is not None:
+            widget.show_error(error.human, lambda: self._save_again(widget, record))
+            return
+        if self.session.open.id == record.conversation_id:
+            self.session.open = self.history.reload(self.session.open)
+            self._show_conversation(scroll_to=record.id)
 
     def stop(self) -> None:
-        if self.streaming:
-            assert self._turn is not None
-            self._turn.cancel()
+        turn = self._open_turn()
+        if turn is not None and turn.task is not None:
+            turn.task.cancel()
         elif self._editing is not None:
             self._cancel_edit()
 
@@ -1036,3 +1121,15 @@ def _attachment_names(content: list[dict[str, Any]]) -> list[str]:
         if block.get("type") in ("image", "document"):
             names.append(str(block.get("title") or block.get("type")))
     return names
+
+
+def _not_sent(exc: StorageError) -> str:
+    if isinstance(exc, DiskFullError):
+        return "The disk is full: free space, then send again (your message is still here)."
+    return f"{exc.human} Your message was not sent; it is still here."
+
+
+def _kept_unsaved(exc: StorageError) -> str:
+    if isinstance(exc, DiskFullError):
+        return "The disk is full: this answer is kept here and saved once there is room."
+    return f"{exc.human} This answer is kept here meanwhile."

@@ -12,6 +12,7 @@ from claude_desktop.api.message import Message, Usage
 from claude_desktop.domain.chat import TurnResult, footer_text, run_turn
 from claude_desktop.domain.conversation import Conversation
 from claude_desktop.domain.history import request_messages
+from claude_desktop.storage.store import StorageError
 from tests import sse
 from tests.fakeapi import FakeAnthropicAPI, SSEResponse, api_error
 from tests.records import message_record
@@ -169,3 +170,57 @@ def test_unknown_model_shows_tokens_without_price() -> None:
     message = Message(id="m", model="claude-next", usage=Usage(input_tokens=5, output_tokens=6))
     text = footer_text(TurnResult(message, total_time=1), "claude-next")
     assert "5 in / 6 out" in text and "$" not in text
+
+
+def test_an_event_with_wrong_types_ends_the_turn_with_the_partial_answer(
+    fake_api: FakeAnthropicAPI,
+) -> None:
+    fake_api.enqueue(SSEResponse(sse.wrong_usage_stream(["Par", "tial"])))
+    result, _ = turn(fake_api, asking("q"))
+    assert isinstance(result.error, TypeError) and not result.ok
+    assert result.message is not None and result.message.text == "Partial"
+    assert result.error_text is not None
+    assert result.error_text.startswith("Something went wrong while answering: int() argument")
+
+
+def test_a_sink_that_raises_ends_the_turn_with_what_arrived(fake_api: FakeAnthropicAPI) -> None:
+    class BrokenSink(Sink):
+        def on_text(self, text: str) -> None:
+            if text == "boom":
+                raise RuntimeError("the view broke")
+            super().on_text(text)
+
+    fake_api.enqueue(SSEResponse(sse.text_stream(["Kept ", "so far ", "boom", "lost"])))
+
+    async def go() -> TurnResult:
+        async with MessagesClient("k", base_url=fake_api.base_url) as client:
+            return await run_turn(client, asking("q"), BrokenSink())
+
+    result = asyncio.run(go())
+    assert isinstance(result.error, RuntimeError)
+    assert result.error_text == (
+        "Something went wrong while answering: the view broke. The details are in the log."
+    )
+    assert result.message is not None and result.message.text.startswith("Kept so far ")
+
+
+def test_a_failing_save_does_not_end_a_healthy_stream(
+    fake_api: FakeAnthropicAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("claude_desktop.domain.chat.FLUSH_INTERVAL", 0.0)  # a save per event
+    deltas = [f"w{i} " for i in range(20)]
+    fake_api.enqueue(SSEResponse(sse.events(sse.text_stream(deltas))))
+    tries: list[str] = []
+
+    def full_disk(message: Message) -> None:
+        tries.append(message.text)
+        raise StorageError("The disk is full: free space and Retry.")
+
+    async def go() -> TurnResult:
+        async with MessagesClient("k", base_url=fake_api.base_url) as client:
+            return await run_turn(client, asking("q"), Sink(), on_flush=full_disk)
+
+    result = asyncio.run(go())
+    assert result.ok and result.message is not None
+    assert result.message.text == "".join(deltas)
+    assert len(tries) > 10  # tried again at every flush

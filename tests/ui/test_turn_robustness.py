@@ -1,0 +1,203 @@
+"""A turn always ends cleanly in the window: failures of every kind, a full disk while an
+answer streams, and switching conversations while one does."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from claude_desktop.domain.history import DISK_FULL
+from tests import sse
+from tests.fakeapi import SSEResponse
+from tests.full_disk import fill_disk, free_disk
+from tests.ui.harness import App
+
+
+def ask(app: App, qtbot: QtBot, question: str, answer: str) -> None:
+    """Ask, and see the answer come, complete."""
+    app.api.enqueue(SSEResponse(sse.text_stream([answer])))
+    app.type_and_send(qtbot, question)
+    app.wait(lambda: not app.window.streaming and app.last_answer().markdown_text() == answer)
+    assert app.window.session.open.branch[-1].status == "complete"
+
+
+def test_an_unexpected_failure_ends_the_turn_and_every_chat_can_ask_again(
+    app: App, qtbot: QtBot
+) -> None:
+    window = app.window
+    app.api.enqueue(SSEResponse(sse.wrong_usage_stream(["Partial ", "answer"])))
+    app.type_and_send(qtbot, "Question")
+    app.wait(lambda: app.last_answer().error_text())
+    failed = app.last_answer()
+    assert failed.error_text() is not None
+    assert failed.error_text().startswith("Something went wrong while answering: int()")
+    assert failed.markdown_text() == "Partial answer"
+    assert not window.streaming and window.composer.button.text() == "Send"
+    stored = window.history.store.message(window.session.open.branch[-1].id)
+    assert stored is not None and stored.role == "assistant"
+    assert (stored.status, stored.content) == (
+        "error",
+        [{"type": "text", "text": "Partial answer"}],
+    )
+    # The same chat asks again, then another one.
+    ask(app, qtbot, "Again", "Fine now")
+    window.new_chat()
+    ask(app, qtbot, "Elsewhere", "Fine there too")
+
+
+def test_a_full_disk_while_answering_keeps_the_stream_and_saves_on_retry(
+    app: App, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("claude_desktop.domain.chat.FLUSH_INTERVAL", 0.05)
+    window = app.window
+    deltas = [f"chunk{i} " + "x" * 200 + "\n\n" for i in range(60)]
+    app.api.enqueue(SSEResponse(sse.events(sse.text_stream(deltas)), delay=0.02))
+    app.type_and_send(qtbot, "Write a lot")
+    app.wait(lambda: "chunk1 " in app.last_answer().markdown_text())
+    fill_disk(window.history)
+    widget = app.last_answer()
+    app.wait(lambda: (widget.status_text() or "").startswith("The disk is full"))
+    assert window.streaming  # the stream goes on
+    app.wait(lambda: not window.streaming, limit=10)
+    assert widget.markdown_text() == "".join(deltas)
+    assert widget.error_text() == DISK_FULL
+    assert window.composer.button.text() == "Send"
+    answer_id = window.session.open.branch[-1].id
+    stored = window.history.store.message(answer_id)
+    assert stored is not None and stored.status == "streaming"  # not on disk yet
+    assert window.session.open.branch[-1].status == "complete"  # but kept in memory
+
+    widget.retry()  # still full: says so again
+    assert widget.error_text() == DISK_FULL
+    free_disk(window.history)
+    widget.retry()
+    stored = window.history.store.message(answer_id)
+    assert stored is not None and stored.status == "complete"
+    assert stored.content == [{"type": "text", "text": "".join(deltas)}]
+    shown = app.last_answer()
+    assert shown.markdown_text() == "".join(deltas) and shown.error_text() is None
+
+
+def test_an_answer_finished_on_a_full_disk_is_saved_with_the_next_question(
+    app: App, qtbot: QtBot
+) -> None:
+    window = app.window
+    app.api.enqueue(SSEResponse(sse.events(sse.text_stream(["Big " * 5000])), delay=0.05))
+    app.type_and_send(qtbot, "First")
+    app.wait(lambda: window.session.open.branch[-1].role == "assistant")
+    fill_disk(window.history)
+    app.wait(lambda: app.last_answer().error_text() == DISK_FULL)
+    answer_id = window.session.open.branch[-1].id
+    # Reopened meanwhile, it is shown as it ended, and still says it is not saved.
+    conversation = window.session.open.id
+    assert conversation is not None
+    window.new_chat()
+    window.open_conversation(conversation)
+    assert app.last_answer().markdown_text() == "Big " * 5000
+    assert app.last_answer().error_text() == DISK_FULL
+    free_disk(window.history)
+    ask(app, qtbot, "Second", "ok")
+    stored = window.history.store.message(answer_id)
+    assert stored is not None and stored.status == "complete"
+
+
+def test_a_question_on_a_full_disk_stays_in_the_composer(app: App, qtbot: QtBot) -> None:
+    window = app.window
+    fill_disk(window.history)
+    app.type_and_send(qtbot, "Hello " * 2000)
+    assert window.banner.isVisible() and window.banner.text().startswith("The disk is full")
+    assert window.composer.text().startswith("Hello Hello")
+    assert not [r for r in app.api.requests if r.path == "/v1/messages"]
+    free_disk(window.history)
+    app.api.enqueue(SSEResponse(sse.text_stream(["Hi"])))
+    qtbot.keyClick(window.composer.editor, Qt.Key.Key_Return)
+    app.wait(lambda: not window.streaming and app.last_answer().markdown_text() == "Hi")
+
+
+# -- switching conversations while an answer streams -------------------------------------------
+
+
+def slow_answer(app: App, word: str, count: int = 150, delay: float = 0.02) -> str:
+    deltas = [f"{word}{i} " for i in range(count)]
+    app.api.enqueue(SSEResponse(sse.events(sse.text_stream(deltas)), delay=delay))
+    return "".join(deltas)
+
+
+def test_an_answer_streams_on_while_another_chat_is_open_and_shows_again(
+    app: App, qtbot: QtBot
+) -> None:
+    window = app.window
+    whole = slow_answer(app, "alpha")
+    app.type_and_send(qtbot, "First chat")
+    app.wait(lambda: "alpha3 " in app.last_answer().markdown_text())
+    first = window.session.open.id
+    assert first is not None
+
+    window.new_chat()  # Ctrl+N
+    assert not window.streaming and window.composer.button.text() == "Send"
+    assert window.view.message_widgets() == []
+    # Another chat asks and is answered meanwhile.
+    ask(app, qtbot, "Second chat", "Meanwhile")
+    second = window.session.open.id
+
+    window.open_conversation(first)  # as a click in the sidebar does
+    assert window.streaming and window.composer.button.text() == "Stop"
+    shown = app.last_answer()
+    assert shown.is_streaming and shown.markdown_text().startswith("alpha0 alpha1 alpha2 alpha3 ")
+    app.wait(lambda: not window.streaming, limit=10)
+    assert shown.markdown_text() == whole and shown.error_text() is None
+    assert window.composer.button.text() == "Send"
+    stored = window.history.store.branch(first)
+    assert [(m.role, m.status) for m in stored] == [("user", "complete"), ("assistant", "complete")]
+    assert stored[1].content == [{"type": "text", "text": whole}]
+    assert second is not None
+    assert [m.status for m in window.history.store.branch(second)] == ["complete", "complete"]
+
+
+def test_an_answer_that_finished_while_away_shows_complete(app: App, qtbot: QtBot) -> None:
+    window = app.window
+    whole = slow_answer(app, "beta", count=40, delay=0.01)
+    app.type_and_send(qtbot, "Question")
+    app.wait(lambda: "beta1 " in app.last_answer().markdown_text())
+    first = window.session.open.id
+    assert first is not None
+    window.new_chat()
+    app.wait(lambda: window.history.store.branch(first)[-1].status == "complete")
+    window.open_conversation(first)
+    shown = app.last_answer()
+    assert not shown.is_streaming and shown.markdown_text() == whole
+    assert shown.error_text() is None and "Claude" in (shown.footer_label.text() or "")
+    assert window.composer.button.text() == "Send"
+
+
+def test_escape_stops_only_the_open_chats_answer(app: App, qtbot: QtBot) -> None:
+    window = app.window
+    whole = slow_answer(app, "gamma")
+    app.type_and_send(qtbot, "Keep going")
+    app.wait(lambda: "gamma1 " in app.last_answer().markdown_text())
+    first = window.session.open.id
+    assert first is not None
+    window.new_chat()
+    slow_answer(app, "delta", count=300, delay=0.03)
+    app.type_and_send(qtbot, "Stop me")
+    app.wait(lambda: "delta1 " in app.last_answer().markdown_text())
+    qtbot.keyClick(window.composer.editor, Qt.Key.Key_Escape)
+    app.wait(lambda: not window.streaming)
+    assert window.session.open.branch[-1].status == "stopped"
+    app.wait(lambda: window.history.store.branch(first)[-1].status == "complete", limit=10)
+    assert window.history.store.branch(first)[-1].content == [{"type": "text", "text": whole}]
+
+
+def test_deleting_a_chat_stops_its_answer(app: App, qtbot: QtBot) -> None:
+    window = app.window
+    slow_answer(app, "eps", count=300, delay=0.03)
+    app.type_and_send(qtbot, "Doomed")
+    app.wait(lambda: "eps1 " in app.last_answer().markdown_text())
+    doomed = window.session.open.id
+    answer_id = window.session.open.branch[-1].id
+    assert doomed is not None
+    window.delete_conversation(doomed)
+    assert not window.streaming and window.composer.button.text() == "Send"
+    app.wait(lambda: getattr(window.history.store.message(answer_id), "status", "") == "stopped")
+    assert app.api.wait_for_disconnect(timeout=2) is not None
