@@ -8,11 +8,16 @@ Streaming renders block by block: `split_blocks` cuts the text into top-level bl
 finished blocks are rendered once and only the growing last block is rendered again. The
 split is prefix-stable: growing the text only ever changes the last block, so rendering the
 blocks of a stream one by one gives exactly `render_markdown` of the whole text.
+
+Rendering never raises: a block nested deeper than `MAX_NESTING`, or one python-markdown
+fails on, is shown as escaped plain text, and the shared Markdown instance is rebuilt after
+any failure (it keeps state between conversions that a half-done one leaves inconsistent).
 """
 
 from __future__ import annotations
 
 import html
+import logging
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
@@ -34,6 +39,7 @@ from .theme import MarkdownColors, markdown_colors
 __all__ = [
     "ALLOWED_LINK_SCHEMES",
     "COPY_CODE_SCHEME",
+    "MAX_NESTING",
     "RenderedBlock",
     "copy_code_index",
     "render_block",
@@ -43,8 +49,20 @@ __all__ = [
     "warm_up",
 ]
 
+log = logging.getLogger(__name__)
+
 ALLOWED_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 COPY_CODE_SCHEME = "copy-code"
+
+#: Blocks nested deeper than this (quote and list markers and indentation levels at the start
+#: of a line) are shown as plain text. python-markdown recurses a few frames per level and
+#: raises RecursionError at ~230 list levels (and takes seconds over 1,000 quote levels
+#: before that); no real answer nests past a handful.
+MAX_NESTING = 64
+
+# What nests at the start of a line: indentation, quote markers and list markers.
+_NESTING_MARKER = r">|[-*+](?=[ \t])|[0-9]{1,9}[.)](?=[ \t])"
+_NESTING_PREFIX = re.compile(rf"(?:[ \t]|{_NESTING_MARKER})*")
 
 # An opening code fence: 3+ backticks or tildes. Indented fences count too, because the model
 # often puts code inside list items, which python-markdown's own fences do not handle.
@@ -320,12 +338,52 @@ def _is_fence_block(block: str) -> bool:
     return False
 
 
+def _nesting(block: str) -> int:
+    """How deep the most nested line of `block` goes (indentation counts a level per 2)."""
+    deepest = 0
+    for line in block.split("\n"):
+        match = _NESTING_PREFIX.match(line)
+        prefix = match.group() if match else ""
+        if len(prefix) <= deepest:
+            continue  # cannot be deeper: every level takes at least one character
+        markers = len(re.findall(_NESTING_MARKER, prefix))
+        indent = prefix.count(" ") + 2 * prefix.count("\t")
+        deepest = max(deepest, markers + indent // 2)
+    return deepest
+
+
+def _plain_text(block: str) -> RenderedBlock:
+    """A block as the text it is: escaped, its line breaks and spaces kept."""
+    text = html.escape(block.strip("\n"), quote=False)
+    return RenderedBlock(f'<p style="white-space: pre-wrap;">{text}</p>')
+
+
 def render_block(block: str, *, dark: bool = False, code_index: int = 0) -> RenderedBlock:
-    """HTML for one block of `split_blocks`; its code block, if any, is `copy-code:code_index`."""
+    """HTML for one block of `split_blocks`; its code block, if any, is `copy-code:code_index`.
+
+    Never raises: a block that cannot be rendered is shown as plain text.
+    """
     if not block.strip():
         return RenderedBlock("")
+    try:
+        return _render_block(block, dark, code_index)
+    except Exception as exc:  # RecursionError, or a bug in a library: the text still shows
+        # python-markdown keeps parser state between conversions; after one that stopped
+        # half-way every later render would come out wrong, so build fresh instances.
+        _markdown.cache_clear()
+        log.warning(
+            "A block of %d characters could not be rendered (%s); shown as plain text",
+            len(block),
+            type(exc).__name__,
+        )
+        return _plain_text(block)
+
+
+def _render_block(block: str, dark: bool, code_index: int) -> RenderedBlock:
     if _is_fence_block(block):
         return _render_fence(block, dark, code_index)
+    if _nesting(block) > MAX_NESTING:
+        return _plain_text(block)
     first = block.lstrip("\n")
     if first[:1] in (" ", "\t"):
         # Only text right after a fence starts indented: the rest of a list item whose code
