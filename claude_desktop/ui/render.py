@@ -2,7 +2,10 @@
 
 The model's Markdown is untrusted: raw HTML is shown as text, images never load (they become
 links), and only http, https and mailto links stay links. Fenced code is highlighted with
-Pygments (inline styles: Qt ignores CSS classes) and gets a `copy-code:N` link.
+Pygments (inline styles: Qt ignores CSS classes) and gets a `copy-code:N` link. A fence
+still being typed at the end of the text ("``", "```pyth", an opener with no code yet) shows
+nothing until its code arrives, so neither a streaming nor a cut-off answer shows stray
+backticks or an empty box labelled with half a language name.
 
 Streaming renders block by block: `split_blocks` cuts the text into top-level blocks so that
 finished blocks are rendered once and only the growing last block is rendered again. The
@@ -67,6 +70,8 @@ _NESTING_PREFIX = re.compile(rf"(?:[ \t]|{_NESTING_MARKER})*")
 # An opening code fence: 3+ backticks or tildes. Indented fences count too, because the model
 # often puts code inside list items, which python-markdown's own fences do not handle.
 _FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+# The first characters of a fence the model is still typing, as a text's unfinished last line.
+_FENCE_BEING_TYPED = re.compile(r"[ \t]*(?:`{1,2}|~{1,2})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,8 +277,8 @@ def _dedent(line: str, indent: int) -> str:
     return line[i:]
 
 
-def _parse_fence(block: str) -> tuple[str, str]:
-    """(language, raw code) of a block that starts with a fence, closed or not."""
+def _parse_fence(block: str) -> tuple[str, str, bool]:
+    """(language, raw code, closed) of a block that starts with a fence, closed or not."""
     lines = block.split("\n")
     first = 0
     while not lines[first].strip():
@@ -287,24 +292,31 @@ def _parse_fence(block: str) -> tuple[str, str]:
     lang = info.split()[0].strip("{}.") if info else ""
     code: list[str] = []
     body = lines[first + 1 :]
+    closed = False
     for i, line in enumerate(body):
         last = i == len(body) - 1
+        if _closes_fence(line, char, length) and not last:
+            closed = True
+            break
         # A partial last line made of fence characters is a closing fence still arriving:
         # hide it rather than flash backticks in the code.
-        if _closes_fence(line, char, length) or (
-            last and line.strip() and set(line.strip()) == {char}
-        ):
+        if last and line.strip() and set(line.strip()) == {char}:
             break
         code.append(_dedent(line, indent))
     else:
         # Unclosed: a newline the model has not followed with anything yet is no code line.
         if code and code[-1] == "" and len(body) >= 1:
             code.pop()
-    return lang, "\n".join(code)
+    return lang, "\n".join(code), closed
 
 
 def _render_fence(block: str, dark: bool, index: int) -> RenderedBlock:
-    lang, code = _parse_fence(block)
+    lang, code, closed = _parse_fence(block)
+    if not closed and not code.strip():
+        # A fence still being typed ("```pyth"), or opened with no code yet: a stopped or
+        # cut-off answer ends there. An empty box, labelled with half a language name, is
+        # no part of the answer; the code block appears with its first line of code.
+        return RenderedBlock("")
     c = markdown_colors(dark)
     body = highlight(code, _lexer(lang.lower()), _formatter(dark))
     # Trailing newlines would show as empty last lines; and an empty last line in the last
@@ -382,6 +394,13 @@ def render_block(block: str, *, dark: bool = False, code_index: int = 0) -> Rend
 def _render_block(block: str, dark: bool, code_index: int) -> RenderedBlock:
     if _is_fence_block(block):
         return _render_fence(block, dark, code_index)
+    last_line = block[block.rfind("\n") + 1 :]
+    if _FENCE_BEING_TYPED.fullmatch(last_line):
+        # "``" as the unfinished last line is a fence being typed, not text: hide it until
+        # it is one (then it is a block of its own), or for good if the answer ended there.
+        block = block[: -len(last_line)]
+        if not block.strip():
+            return RenderedBlock("")
     if _nesting(block) > MAX_NESTING:
         return _plain_text(block)
     first = block.lstrip("\n")

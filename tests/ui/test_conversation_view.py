@@ -458,6 +458,51 @@ def test_error_shows_with_retry_below_the_partial_answer(qtbot, view):
     assert widget.error_label.y() > widget.text_view.y()
 
 
+CUT_OFF = "Here is the code:\n\n```pyth"
+
+
+@pytest.mark.parametrize("end", ["stopped", "error", "interrupted"])
+def test_an_answer_cut_off_in_a_fence_opener_shows_no_fragment_of_it(qtbot, view, end):
+    widget = view.begin_assistant_message("m")
+    if end == "interrupted":  # reopened from history: never streamed
+        message = Message(content=[{"type": "text", "text": CUT_OFF}])
+        widget.finish(message, footer="")
+        widget.show_error("The answer was interrupted.", None)
+    else:
+        widget.append_text(CUT_OFF[:20])
+        widget.flush()
+        widget.append_text(CUT_OFF[20:])
+        if end == "stopped":
+            widget.mark_stopped()
+        else:
+            widget.show_error("The connection was lost before the answer finished.", None)
+    qtbot.waitUntil(lambda: widget.is_rendered)
+    doc = widget.text_view.document()
+    assert doc.toPlainText() == "Here is the code:"
+    assert widget.code_blocks() == []
+    assert "copy-code" not in doc.toHtml()
+    assert widget.markdown_text() == CUT_OFF  # nothing is lost: Copy gives all of it
+
+
+def test_a_fence_being_typed_shows_as_a_code_block_only_once_code_arrives(qtbot, view):
+    widget = view.begin_assistant_message("m")
+    doc = widget.text_view.document()
+    for delta in ("Intro\n\n", "`", "``", "pyt", "hon", "\n"):
+        widget.append_text(delta)
+        widget.flush()
+        assert doc.toPlainText() == "Intro", delta
+        assert widget.code_blocks() == []
+    widget.append_text("print(1)")
+    widget.flush()
+    assert widget.code_blocks() == ["print(1)"]
+    assert doc.toPlainText().split() == ["Intro", "python", "Copy", "print(1)"]
+    widget.append_text("\n``")  # the closing fence, half typed, when the stream drops
+    widget.show_error("The connection was lost before the answer finished.", None)
+    qtbot.waitUntil(lambda: widget.is_rendered)
+    assert widget.code_blocks() == ["print(1)"]
+    assert "``" not in doc.toPlainText()
+
+
 def test_error_without_retry_has_no_button(qtbot, view):
     widget = view.begin_assistant_message("m")
     widget.show_error("Your API key was rejected.", None)

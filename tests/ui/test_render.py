@@ -107,6 +107,48 @@ def test_unclosed_fence_renders_what_arrived_and_hides_a_closing_fence_in_progre
     assert render_block("```python\nprint(1)\npri").code == ("print(1)\npri",)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Here is the code:\n\n```pyth",  # a stopped answer: the opener still being typed
+        "Here is the code:\n\n```",
+        "Here is the code:\n\n~~~",
+        "Here is the code:\n\n``",  # a dropped stream: the opener's first backticks
+        "Here is the code:\n\n`",
+        "Here is the code:\n``",
+        "Here is the code:\n\n```python\n",  # the opener done, no code yet
+        "Here is the code:\n\n```python\n\n",
+        "Here is the code:\n\n```python\n``",
+    ],
+)
+def test_an_unfinished_fence_with_nothing_in_it_renders_nothing(text):
+    rendered = render_blocks(split_blocks(text))
+    assert rendered.html == render_markdown("Here is the code:\n")
+    assert rendered.code == ()
+
+
+def test_an_unfinished_fence_in_a_list_item_renders_nothing_either():
+    for tail in ("  ``", "  ```ba", "  ```bash\n"):
+        text = f"1. Install:\n{tail}"
+        assert render_markdown(text) == render_markdown("1. Install:\n")
+
+
+def test_an_unfinished_fence_with_code_is_a_code_block_of_what_arrived():
+    rendered = render_blocks(split_blocks("Code:\n\n```python\nprint(1)\n``"))
+    assert rendered.code == ("print(1)",)
+    assert "``" not in visible_text(rendered.html)
+    assert ">python<" in rendered.html  # the opener was finished: its language is real
+
+
+def test_what_only_looks_like_a_fence_being_typed_stays():
+    # Inside a longer fence, a shorter fence line is code; inline code is text.
+    assert render_block("````md\n```js").code == ("```js",)
+    assert "`" in visible_text(render_markdown("Use ` for code"))
+    assert ">x</code>" in render_markdown("a line\n`x` here")
+    # A fence the model closed with nothing in it is an empty block it meant to write.
+    assert render_blocks(split_blocks("```\n```\n")).code == ("",)
+
+
 # -- safety ------------------------------------------------------------------------------------
 
 DANGEROUS = [
