@@ -530,6 +530,8 @@ class AssistantMessageWidget(MessageWidget):
         # Right-aligned even while the footer is hidden (streaming, stopped).
         bottom.addWidget(self.tools, 0, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight)
         layout.addLayout(bottom)
+        # Copy appears when the answer has ended with some text (see _end).
+        self.copy_button.hide()
         self._built = True
         self._apply_palette()
 
@@ -587,6 +589,16 @@ class AssistantMessageWidget(MessageWidget):
     @property
     def is_streaming(self) -> bool:
         return not self._ended
+
+    @property
+    def can_copy(self) -> bool:
+        """Whether Copy is offered: the answer has ended and has some text."""
+        return self._ended and bool(self.markdown_text().strip())
+
+    def copy_to_clipboard(self) -> None:
+        """Copy the answer's Markdown; nothing while it streams or if it is empty."""
+        if self.can_copy:
+            super().copy_to_clipboard()
 
     def flush(self) -> None:
         """Render everything received so far, now, whatever it costs (tests, screenshots)."""
@@ -655,6 +667,7 @@ class AssistantMessageWidget(MessageWidget):
             self._render()
             if self._thinking is not None:
                 self._thinking.end()
+        self.copy_button.setVisible(self.can_copy)
         self.set_status(None)
         self.setAccessibleDescription(self.text_view.toPlainText())
 

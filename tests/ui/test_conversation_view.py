@@ -363,6 +363,36 @@ def test_copy_button_copies_the_message_as_markdown(qtbot, view):
     assert QGuiApplication.clipboard().text() == "my <b>question</b>\n  indented"
 
 
+def test_copy_is_offered_only_once_an_answer_with_text_has_ended(qtbot, view):
+    QGuiApplication.clipboard().setText("kept")
+    widget = view.begin_assistant_message("m")
+    assert not widget.can_copy and not widget.copy_button.isVisible()
+    widget.append_text("Half an answer")
+    widget.flush()
+    assert not widget.can_copy and not widget.copy_button.isVisible()
+    widget.copy_to_clipboard()  # Ctrl+Shift+C's way in: nothing while it streams
+    assert QGuiApplication.clipboard().text() == "kept"
+    widget.mark_stopped()
+    assert widget.can_copy and widget.copy_button.isVisible()
+    qtbot.mouseClick(widget.copy_button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == "Half an answer"
+
+
+@pytest.mark.parametrize("text", ["", "\n\n  "])
+def test_an_empty_answer_offers_no_copy(qtbot, view, text):
+    QGuiApplication.clipboard().setText("kept")
+    failed = view.begin_assistant_message("m")
+    failed.append_text(text)
+    failed.show_error("Your API key was rejected.", None)
+    done = view.begin_assistant_message("m")
+    finish_and_wait(qtbot, done, Message(content=[{"type": "text", "text": text}]))
+    for widget in (failed, done):
+        assert not widget.can_copy
+        assert not widget.copy_button.isVisible()
+        widget.copy_to_clipboard()
+    assert QGuiApplication.clipboard().text() == "kept"
+
+
 # -- links -------------------------------------------------------------------------------------
 
 
