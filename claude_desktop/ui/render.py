@@ -41,6 +41,7 @@ from .theme import MarkdownColors, markdown_colors
 
 __all__ = [
     "ALLOWED_LINK_SCHEMES",
+    "COPY_CODE_LABEL",
     "COPY_CODE_SCHEME",
     "MAX_NESTING",
     "RenderedBlock",
@@ -56,6 +57,8 @@ log = logging.getLogger(__name__)
 
 ALLOWED_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 COPY_CODE_SCHEME = "copy-code"
+#: The text of a code block's copy link.
+COPY_CODE_LABEL = "Copy"
 
 #: Blocks nested deeper than this (quote and list markers and indentation levels at the start
 #: of a line) are shown as plain text. python-markdown recurses a few frames per level and
@@ -332,7 +335,8 @@ def _render_fence(block: str, dark: bool, index: int) -> RenderedBlock:
         f"<tr><td {cell.format('6px 10px 0px 10px')}>"
         f'<span style="color: {c.code_label}; font-size: small;">{label}</span></td>'
         f'<td align="right" {cell.format("6px 10px 0px 10px")}>'
-        f'<a href="{COPY_CODE_SCHEME}:{index}" style="font-size: small;">Copy</a></td></tr>'
+        f'<a href="{COPY_CODE_SCHEME}:{index}" style="font-size: small;">'
+        f"{COPY_CODE_LABEL}</a></td></tr>"
         f'<tr><td colspan="2" {cell.format("4px 10px 10px 10px")}>'
         f'<pre style="margin: 0px; white-space: pre-wrap;">{body}</pre></td></tr></table>'
     )

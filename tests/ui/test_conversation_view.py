@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PySide6.QtCore import QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import (
+    QAccessible,
     QColor,
     QDesktopServices,
     QGuiApplication,
@@ -347,6 +348,63 @@ def test_code_copy_works_while_the_block_is_still_streaming(qtbot, view):
     assert QGuiApplication.clipboard().text() == "print(1)\nprint(2)"
     widget.open_link(QUrl("copy-code:7"))  # no such block: nothing happens
     assert QGuiApplication.clipboard().text() == "print(1)\nprint(2)"
+
+
+def test_a_code_blocks_copy_link_says_copied_for_two_seconds(qtbot, view, monkeypatch):
+    announced: list[str] = []
+    monkeypatch.setattr(
+        QAccessible,
+        "updateAccessibility",
+        staticmethod(lambda event: announced.append(event.message())),
+    )
+    text = "```sh\nls\n```\n\nThen:\n\n```sh\npwd\n```\n"
+    widget = view.begin_assistant_message("m")
+    widget.append_text(text)
+    finish_and_wait(qtbot, widget)
+    tv = widget.text_view
+    before = tv.document().toPlainText()
+    point = anchor_point(tv, "copy-code:1")
+    qtbot.mouseClick(tv.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    started = time.monotonic()
+    assert QGuiApplication.clipboard().text() == "pwd"
+    assert widget.code_copy_label(1) == "✓ Copied"
+    assert widget.code_copy_label(0) == "Copy"
+    assert announced == ["Code copied to the clipboard"]
+    # Still a link to the same block: copying again works while it says Copied.
+    assert tv.anchorAt(anchor_point(tv, "copy-code:1")) == "copy-code:1"
+    qtbot.waitUntil(lambda: widget.code_copy_label(1) == "Copy", timeout=4000)
+    assert time.monotonic() - started >= 1.9
+    assert tv.document().toPlainText() == before
+
+
+def test_copied_feedback_moves_to_the_last_block_copied(qtbot, view):
+    widget = view.begin_assistant_message("m")
+    widget.append_text("```\na\n```\n\n```\nb\n```\n")
+    finish_and_wait(qtbot, widget)
+    widget.open_link(QUrl("copy-code:0"))
+    widget.open_link(QUrl("copy-code:1"))
+    assert [widget.code_copy_label(i) for i in (0, 1)] == ["Copy", "✓ Copied"]
+
+
+def test_copied_feedback_survives_streaming_and_leaves_the_document_as_a_full_render(qtbot, view):
+    widget = view.begin_assistant_message("m")
+    widget.append_text("```py\na = 1\n```\n\nSome text\n\n```py\nb = ")
+    widget.flush()
+    widget.open_link(QUrl("copy-code:0"))  # a finished block, before the growing tail
+    widget.open_link(QUrl("copy-code:1"))  # the block still streaming, in the tail
+    assert QGuiApplication.clipboard().text() == "b = "
+    for delta in ("2\n", "c = 3\n```\n\n", "| a | b |\n|---|---|\n| 1 | 2 |\n", "\nEnd."):
+        widget.append_text(delta)
+        widget.flush()
+        assert widget.code_copy_label(1) == "✓ Copied"
+        assert widget.code_copy_label(0) == "Copy"
+    text = widget.markdown_text()
+    finish_and_wait(qtbot, widget)
+    qtbot.waitUntil(lambda: widget.code_copy_label(1) == "Copy", timeout=4000)
+    doc = widget.text_view.document()
+    html = render_markdown(text)
+    assert structure(doc) == structure(reference_document(html, doc))
+    assert doc.toPlainText() == full_render_plain_text(html, doc)
 
 
 def test_copy_button_copies_the_message_as_markdown(qtbot, view):
