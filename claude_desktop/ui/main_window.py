@@ -1076,13 +1076,22 @@ class MainWindow(QMainWindow):
         self.view.setFont(self.appearance.font())
 
     def copy_last_answer(self) -> None:
-        """Put the newest answer's Markdown on the clipboard."""
-        answers = [w for w in self.view.message_widgets() if isinstance(w, AssistantMessageWidget)]
-        if answers and answers[-1].markdown_text():
+        """Put the newest answer's Markdown on the clipboard, once it has ended.
+
+        An answer that ended with no text (an error before the first word) is no answer.
+        """
+        answers = [
+            w
+            for w in self.view.message_widgets()
+            if isinstance(w, AssistantMessageWidget) and (w.is_streaming or w.can_copy)
+        ]
+        if not answers:
+            self.statusBar().showMessage("There is no answer to copy yet", 3000)
+        elif answers[-1].is_streaming:
+            self.statusBar().showMessage("The answer can be copied once it ends", 3000)
+        else:
             answers[-1].copy_to_clipboard()
             self.statusBar().showMessage("Copied the last answer", 3000)
-        else:
-            self.statusBar().showMessage("There is no answer to copy yet", 3000)
 
     def show_shortcuts(self) -> None:
         ShortcutsDialog(self.actions(), self).open()

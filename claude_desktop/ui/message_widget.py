@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QByteArray, QEvent, QRectF, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleAnnouncementEvent,
     QColor,
     QDesktopServices,
     QFontDatabase,
@@ -48,6 +50,8 @@ from claude_desktop.api.message import Message
 from . import theme
 from .render import (
     ALLOWED_LINK_SCHEMES,
+    COPY_CODE_LABEL,
+    COPY_CODE_SCHEME,
     RenderedBlock,
     copy_code_index,
     render_block,
@@ -73,6 +77,9 @@ RENDER_INTERVAL_MS = 16
 #: The tail, the insert and the layout come on top: with 5 ms the longest render under a
 #: flood is ~10 ms (it was ~15 ms with 8), which is what a delta waits for beyond the interval.
 RENDER_BUDGET_MS = 5
+#: How long a code block's Copy link says "✓ Copied" (design.md).
+CODE_COPIED_MS = 2000
+CODE_COPIED_LABEL = "✓ Copied"
 
 
 class _TurnBudget:
@@ -215,6 +222,29 @@ class _BlockWriter:
                 self._has_tail = True
         finally:
             cursor.endEditBlock()
+
+    def relabel_link(self, href: str, text: str) -> bool:
+        """Give the link to `href` the text `text`, its format kept; False if there is none.
+
+        Text before the tail moves the tail's start with it.
+        """
+        block = self._doc.begin()
+        while block.isValid():
+            for it in block:
+                fragment = it.fragment()
+                if fragment.isValid() and fragment.charFormat().anchorHref() == href:
+                    if fragment.text() != text:
+                        # Read before the edit: a QTextFragment reads the changed document.
+                        start, length = fragment.position(), fragment.length()
+                        cursor = QTextCursor(self._doc)
+                        cursor.setPosition(start)
+                        cursor.setPosition(start + length, QTextCursor.MoveMode.KeepAnchor)
+                        cursor.insertText(text, fragment.charFormat())
+                        if start < self._tail_start:
+                            self._tail_start += len(text) - length
+                    return True
+            block = block.next()
+        return False
 
     def _insert(self, cursor: QTextCursor, html: str) -> None:
         src = QTextDocument()
@@ -473,6 +503,11 @@ class AssistantMessageWidget(MessageWidget):
         self._last_render = -math.inf
         self._ended = False
         self._retry: Callable[[], None] | None = None
+        self._copied_code: int | None = None  # the code block whose link says "✓ Copied"
+        self._copied_code_timer = QTimer(self)
+        self._copied_code_timer.setSingleShot(True)
+        self._copied_code_timer.setInterval(CODE_COPIED_MS)
+        self._copied_code_timer.timeout.connect(self._end_code_copied)
 
         self.setAccessibleName("Claude")
         self._timer = QTimer(self)
@@ -530,6 +565,8 @@ class AssistantMessageWidget(MessageWidget):
         # Right-aligned even while the footer is hidden (streaming, stopped).
         bottom.addWidget(self.tools, 0, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight)
         layout.addLayout(bottom)
+        # Copy appears when the answer has ended with some text (see _end).
+        self.copy_button.hide()
         self._built = True
         self._apply_palette()
 
@@ -588,6 +625,16 @@ class AssistantMessageWidget(MessageWidget):
     def is_streaming(self) -> bool:
         return not self._ended
 
+    @property
+    def can_copy(self) -> bool:
+        """Whether Copy is offered: the answer has ended and has some text."""
+        return self._ended and bool(self.markdown_text().strip())
+
+    def copy_to_clipboard(self) -> None:
+        """Copy the answer's Markdown; nothing while it streams or if it is empty."""
+        if self.can_copy:
+            super().copy_to_clipboard()
+
     def flush(self) -> None:
         """Render everything received so far, now, whatever it costs (tests, screenshots)."""
         self._timer.stop()
@@ -621,6 +668,7 @@ class AssistantMessageWidget(MessageWidget):
             return
         html: list[str] = []
         taken = 0
+        code_before = len(self._code)
         for block in finished:
             if html and time.perf_counter() > deadline:
                 break
@@ -637,6 +685,7 @@ class AssistantMessageWidget(MessageWidget):
             growing = render_block(tail, dark=self._dark, code_index=len(self._code))
         self._tail, self._tail_code = tail, growing.code
         self._writer.update("".join(html), growing.html)
+        self._relabel_copied_code(since=code_before)
         self.text_view.sync_height()
         # The interval runs from the start of a render, not its end: under a flood of text
         # renders then come every RENDER_INTERVAL_MS, not every render time plus that (which
@@ -655,6 +704,7 @@ class AssistantMessageWidget(MessageWidget):
             self._render()
             if self._thinking is not None:
                 self._thinking.end()
+        self.copy_button.setVisible(self.can_copy)
         self.set_status(None)
         self.setAccessibleDescription(self.text_view.toPlainText())
 
@@ -668,6 +718,7 @@ class AssistantMessageWidget(MessageWidget):
         growing = render_block(self._tail, dark=self._dark, code_index=len(self._code))
         self._tail_code = growing.code
         self._writer.update(done.html, growing.html)
+        self._relabel_copied_code()
         self.text_view.sync_height()
 
     # -- the end of an answer ----------------------------------------------------------------
@@ -745,9 +796,46 @@ class AssistantMessageWidget(MessageWidget):
             code = self.code_block(index)
             if code is not None:
                 QGuiApplication.clipboard().setText(code)
+                self._show_code_copied(index)
             return
         if url.isValid() and url.scheme().lower() in ALLOWED_LINK_SCHEMES:
             QDesktopServices.openUrl(url)
+
+    def code_copy_label(self, index: int) -> str | None:
+        """What code block `index`'s Copy link says now ("Copy" or "✓ Copied")."""
+        block = self.text_view.document().begin()
+        href = f"{COPY_CODE_SCHEME}:{index}"
+        while block.isValid():
+            for it in block:
+                fragment = it.fragment()
+                if fragment.isValid() and fragment.charFormat().anchorHref() == href:
+                    return fragment.text()
+            block = block.next()
+        return None
+
+    def _show_code_copied(self, index: int) -> None:
+        """Flip the code block's link to "✓ Copied" for a while, and tell screen readers."""
+        if self._copied_code is not None and self._copied_code != index:
+            self._writer.relabel_link(f"{COPY_CODE_SCHEME}:{self._copied_code}", COPY_CODE_LABEL)
+        self._copied_code = index
+        self._relabel_copied_code()
+        self._copied_code_timer.start()
+        QAccessible.updateAccessibility(
+            QAccessibleAnnouncementEvent(self.text_view, "Code copied to the clipboard")
+        )
+
+    def _relabel_copied_code(self, since: int = 0) -> None:
+        """Put "✓ Copied" back on the copied code block's link if it is block `since` or
+        later: renders replace the tail (from the first code block not committed before
+        them), a rebuild everything."""
+        if self._copied_code is not None and self._copied_code >= since:
+            href = f"{COPY_CODE_SCHEME}:{self._copied_code}"
+            self._writer.relabel_link(href, CODE_COPIED_LABEL)
+
+    def _end_code_copied(self) -> None:
+        if self._copied_code is not None:
+            self._writer.relabel_link(f"{COPY_CODE_SCHEME}:{self._copied_code}", COPY_CODE_LABEL)
+            self._copied_code = None
 
     # -- look --------------------------------------------------------------------------------
 

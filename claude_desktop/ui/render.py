@@ -2,17 +2,25 @@
 
 The model's Markdown is untrusted: raw HTML is shown as text, images never load (they become
 links), and only http, https and mailto links stay links. Fenced code is highlighted with
-Pygments (inline styles: Qt ignores CSS classes) and gets a `copy-code:N` link.
+Pygments (inline styles: Qt ignores CSS classes) and gets a `copy-code:N` link. A fence
+still being typed at the end of the text ("``", "```pyth", an opener with no code yet) shows
+nothing until its code arrives, so neither a streaming nor a cut-off answer shows stray
+backticks or an empty box labelled with half a language name.
 
 Streaming renders block by block: `split_blocks` cuts the text into top-level blocks so that
 finished blocks are rendered once and only the growing last block is rendered again. The
 split is prefix-stable: growing the text only ever changes the last block, so rendering the
 blocks of a stream one by one gives exactly `render_markdown` of the whole text.
+
+Rendering never raises: a block nested deeper than `MAX_NESTING`, or one python-markdown
+fails on, is shown as escaped plain text, and the shared Markdown instance is rebuilt after
+any failure (it keeps state between conversions that a half-done one leaves inconsistent).
 """
 
 from __future__ import annotations
 
 import html
+import logging
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
@@ -33,7 +41,9 @@ from .theme import MarkdownColors, markdown_colors
 
 __all__ = [
     "ALLOWED_LINK_SCHEMES",
+    "COPY_CODE_LABEL",
     "COPY_CODE_SCHEME",
+    "MAX_NESTING",
     "RenderedBlock",
     "copy_code_index",
     "render_block",
@@ -43,12 +53,28 @@ __all__ = [
     "warm_up",
 ]
 
+log = logging.getLogger(__name__)
+
 ALLOWED_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 COPY_CODE_SCHEME = "copy-code"
+#: The text of a code block's copy link.
+COPY_CODE_LABEL = "Copy"
+
+#: Blocks nested deeper than this (quote and list markers and indentation levels at the start
+#: of a line) are shown as plain text. python-markdown recurses a few frames per level and
+#: raises RecursionError at ~230 list levels (and takes seconds over 1,000 quote levels
+#: before that); no real answer nests past a handful.
+MAX_NESTING = 64
+
+# What nests at the start of a line: indentation, quote markers and list markers.
+_NESTING_MARKER = r">|[-*+](?=[ \t])|[0-9]{1,9}[.)](?=[ \t])"
+_NESTING_PREFIX = re.compile(rf"(?:[ \t]|{_NESTING_MARKER})*")
 
 # An opening code fence: 3+ backticks or tildes. Indented fences count too, because the model
 # often puts code inside list items, which python-markdown's own fences do not handle.
 _FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+# The first characters of a fence the model is still typing, as a text's unfinished last line.
+_FENCE_BEING_TYPED = re.compile(r"[ \t]*(?:`{1,2}|~{1,2})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,8 +280,8 @@ def _dedent(line: str, indent: int) -> str:
     return line[i:]
 
 
-def _parse_fence(block: str) -> tuple[str, str]:
-    """(language, raw code) of a block that starts with a fence, closed or not."""
+def _parse_fence(block: str) -> tuple[str, str, bool]:
+    """(language, raw code, closed) of a block that starts with a fence, closed or not."""
     lines = block.split("\n")
     first = 0
     while not lines[first].strip():
@@ -269,24 +295,31 @@ def _parse_fence(block: str) -> tuple[str, str]:
     lang = info.split()[0].strip("{}.") if info else ""
     code: list[str] = []
     body = lines[first + 1 :]
+    closed = False
     for i, line in enumerate(body):
         last = i == len(body) - 1
+        if _closes_fence(line, char, length) and not last:
+            closed = True
+            break
         # A partial last line made of fence characters is a closing fence still arriving:
         # hide it rather than flash backticks in the code.
-        if _closes_fence(line, char, length) or (
-            last and line.strip() and set(line.strip()) == {char}
-        ):
+        if last and line.strip() and set(line.strip()) == {char}:
             break
         code.append(_dedent(line, indent))
     else:
         # Unclosed: a newline the model has not followed with anything yet is no code line.
         if code and code[-1] == "" and len(body) >= 1:
             code.pop()
-    return lang, "\n".join(code)
+    return lang, "\n".join(code), closed
 
 
 def _render_fence(block: str, dark: bool, index: int) -> RenderedBlock:
-    lang, code = _parse_fence(block)
+    lang, code, closed = _parse_fence(block)
+    if not closed and not code.strip():
+        # A fence still being typed ("```pyth"), or opened with no code yet: a stopped or
+        # cut-off answer ends there. An empty box, labelled with half a language name, is
+        # no part of the answer; the code block appears with its first line of code.
+        return RenderedBlock("")
     c = markdown_colors(dark)
     body = highlight(code, _lexer(lang.lower()), _formatter(dark))
     # Trailing newlines would show as empty last lines; and an empty last line in the last
@@ -302,7 +335,8 @@ def _render_fence(block: str, dark: bool, index: int) -> RenderedBlock:
         f"<tr><td {cell.format('6px 10px 0px 10px')}>"
         f'<span style="color: {c.code_label}; font-size: small;">{label}</span></td>'
         f'<td align="right" {cell.format("6px 10px 0px 10px")}>'
-        f'<a href="{COPY_CODE_SCHEME}:{index}" style="font-size: small;">Copy</a></td></tr>'
+        f'<a href="{COPY_CODE_SCHEME}:{index}" style="font-size: small;">'
+        f"{COPY_CODE_LABEL}</a></td></tr>"
         f'<tr><td colspan="2" {cell.format("4px 10px 10px 10px")}>'
         f'<pre style="margin: 0px; white-space: pre-wrap;">{body}</pre></td></tr></table>'
     )
@@ -320,12 +354,59 @@ def _is_fence_block(block: str) -> bool:
     return False
 
 
+def _nesting(block: str) -> int:
+    """How deep the most nested line of `block` goes (indentation counts a level per 2)."""
+    deepest = 0
+    for line in block.split("\n"):
+        match = _NESTING_PREFIX.match(line)
+        prefix = match.group() if match else ""
+        if len(prefix) <= deepest:
+            continue  # cannot be deeper: every level takes at least one character
+        markers = len(re.findall(_NESTING_MARKER, prefix))
+        indent = prefix.count(" ") + 2 * prefix.count("\t")
+        deepest = max(deepest, markers + indent // 2)
+    return deepest
+
+
+def _plain_text(block: str) -> RenderedBlock:
+    """A block as the text it is: escaped, its line breaks and spaces kept."""
+    text = html.escape(block.strip("\n"), quote=False)
+    return RenderedBlock(f'<p style="white-space: pre-wrap;">{text}</p>')
+
+
 def render_block(block: str, *, dark: bool = False, code_index: int = 0) -> RenderedBlock:
-    """HTML for one block of `split_blocks`; its code block, if any, is `copy-code:code_index`."""
+    """HTML for one block of `split_blocks`; its code block, if any, is `copy-code:code_index`.
+
+    Never raises: a block that cannot be rendered is shown as plain text.
+    """
     if not block.strip():
         return RenderedBlock("")
+    try:
+        return _render_block(block, dark, code_index)
+    except Exception as exc:  # RecursionError, or a bug in a library: the text still shows
+        # python-markdown keeps parser state between conversions; after one that stopped
+        # half-way every later render would come out wrong, so build fresh instances.
+        _markdown.cache_clear()
+        log.warning(
+            "A block of %d characters could not be rendered (%s); shown as plain text",
+            len(block),
+            type(exc).__name__,
+        )
+        return _plain_text(block)
+
+
+def _render_block(block: str, dark: bool, code_index: int) -> RenderedBlock:
     if _is_fence_block(block):
         return _render_fence(block, dark, code_index)
+    last_line = block[block.rfind("\n") + 1 :]
+    if _FENCE_BEING_TYPED.fullmatch(last_line):
+        # "``" as the unfinished last line is a fence being typed, not text: hide it until
+        # it is one (then it is a block of its own), or for good if the answer ended there.
+        block = block[: -len(last_line)]
+        if not block.strip():
+            return RenderedBlock("")
+    if _nesting(block) > MAX_NESTING:
+        return _plain_text(block)
     first = block.lstrip("\n")
     if first[:1] in (" ", "\t"):
         # Only text right after a fence starts indented: the rest of a list item whose code

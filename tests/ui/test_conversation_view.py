@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PySide6.QtCore import QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import (
+    QAccessible,
     QColor,
     QDesktopServices,
     QGuiApplication,
@@ -349,6 +350,63 @@ def test_code_copy_works_while_the_block_is_still_streaming(qtbot, view):
     assert QGuiApplication.clipboard().text() == "print(1)\nprint(2)"
 
 
+def test_a_code_blocks_copy_link_says_copied_for_two_seconds(qtbot, view, monkeypatch):
+    announced: list[str] = []
+    monkeypatch.setattr(
+        QAccessible,
+        "updateAccessibility",
+        staticmethod(lambda event: announced.append(event.message())),
+    )
+    text = "```sh\nls\n```\n\nThen:\n\n```sh\npwd\n```\n"
+    widget = view.begin_assistant_message("m")
+    widget.append_text(text)
+    finish_and_wait(qtbot, widget)
+    tv = widget.text_view
+    before = tv.document().toPlainText()
+    point = anchor_point(tv, "copy-code:1")
+    qtbot.mouseClick(tv.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    started = time.monotonic()
+    assert QGuiApplication.clipboard().text() == "pwd"
+    assert widget.code_copy_label(1) == "✓ Copied"
+    assert widget.code_copy_label(0) == "Copy"
+    assert announced == ["Code copied to the clipboard"]
+    # Still a link to the same block: copying again works while it says Copied.
+    assert tv.anchorAt(anchor_point(tv, "copy-code:1")) == "copy-code:1"
+    qtbot.waitUntil(lambda: widget.code_copy_label(1) == "Copy", timeout=4000)
+    assert time.monotonic() - started >= 1.9
+    assert tv.document().toPlainText() == before
+
+
+def test_copied_feedback_moves_to_the_last_block_copied(qtbot, view):
+    widget = view.begin_assistant_message("m")
+    widget.append_text("```\na\n```\n\n```\nb\n```\n")
+    finish_and_wait(qtbot, widget)
+    widget.open_link(QUrl("copy-code:0"))
+    widget.open_link(QUrl("copy-code:1"))
+    assert [widget.code_copy_label(i) for i in (0, 1)] == ["Copy", "✓ Copied"]
+
+
+def test_copied_feedback_survives_streaming_and_leaves_the_document_as_a_full_render(qtbot, view):
+    widget = view.begin_assistant_message("m")
+    widget.append_text("```py\na = 1\n```\n\nSome text\n\n```py\nb = ")
+    widget.flush()
+    widget.open_link(QUrl("copy-code:0"))  # a finished block, before the growing tail
+    widget.open_link(QUrl("copy-code:1"))  # the block still streaming, in the tail
+    assert QGuiApplication.clipboard().text() == "b = "
+    for delta in ("2\n", "c = 3\n```\n\n", "| a | b |\n|---|---|\n| 1 | 2 |\n", "\nEnd."):
+        widget.append_text(delta)
+        widget.flush()
+        assert widget.code_copy_label(1) == "✓ Copied"
+        assert widget.code_copy_label(0) == "Copy"
+    text = widget.markdown_text()
+    finish_and_wait(qtbot, widget)
+    qtbot.waitUntil(lambda: widget.code_copy_label(1) == "Copy", timeout=4000)
+    doc = widget.text_view.document()
+    html = render_markdown(text)
+    assert structure(doc) == structure(reference_document(html, doc))
+    assert doc.toPlainText() == full_render_plain_text(html, doc)
+
+
 def test_copy_button_copies_the_message_as_markdown(qtbot, view):
     text = "# Title\n\nSome **bold** text and `code`.\n"
     widget = view.begin_assistant_message("m")
@@ -361,6 +419,36 @@ def test_copy_button_copies_the_message_as_markdown(qtbot, view):
     user = view.add_user_message("my <b>question</b>\n  indented")
     qtbot.mouseClick(user.copy_button, Qt.MouseButton.LeftButton)
     assert QGuiApplication.clipboard().text() == "my <b>question</b>\n  indented"
+
+
+def test_copy_is_offered_only_once_an_answer_with_text_has_ended(qtbot, view):
+    QGuiApplication.clipboard().setText("kept")
+    widget = view.begin_assistant_message("m")
+    assert not widget.can_copy and not widget.copy_button.isVisible()
+    widget.append_text("Half an answer")
+    widget.flush()
+    assert not widget.can_copy and not widget.copy_button.isVisible()
+    widget.copy_to_clipboard()  # Ctrl+Shift+C's way in: nothing while it streams
+    assert QGuiApplication.clipboard().text() == "kept"
+    widget.mark_stopped()
+    assert widget.can_copy and widget.copy_button.isVisible()
+    qtbot.mouseClick(widget.copy_button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == "Half an answer"
+
+
+@pytest.mark.parametrize("text", ["", "\n\n  "])
+def test_an_empty_answer_offers_no_copy(qtbot, view, text):
+    QGuiApplication.clipboard().setText("kept")
+    failed = view.begin_assistant_message("m")
+    failed.append_text(text)
+    failed.show_error("Your API key was rejected.", None)
+    done = view.begin_assistant_message("m")
+    finish_and_wait(qtbot, done, Message(content=[{"type": "text", "text": text}]))
+    for widget in (failed, done):
+        assert not widget.can_copy
+        assert not widget.copy_button.isVisible()
+        widget.copy_to_clipboard()
+    assert QGuiApplication.clipboard().text() == "kept"
 
 
 # -- links -------------------------------------------------------------------------------------
@@ -456,6 +544,51 @@ def test_error_shows_with_retry_below_the_partial_answer(qtbot, view):
     assert retried == [True]
     assert widget.text_view.document().toPlainText() == "Some text"
     assert widget.error_label.y() > widget.text_view.y()
+
+
+CUT_OFF = "Here is the code:\n\n```pyth"
+
+
+@pytest.mark.parametrize("end", ["stopped", "error", "interrupted"])
+def test_an_answer_cut_off_in_a_fence_opener_shows_no_fragment_of_it(qtbot, view, end):
+    widget = view.begin_assistant_message("m")
+    if end == "interrupted":  # reopened from history: never streamed
+        message = Message(content=[{"type": "text", "text": CUT_OFF}])
+        widget.finish(message, footer="")
+        widget.show_error("The answer was interrupted.", None)
+    else:
+        widget.append_text(CUT_OFF[:20])
+        widget.flush()
+        widget.append_text(CUT_OFF[20:])
+        if end == "stopped":
+            widget.mark_stopped()
+        else:
+            widget.show_error("The connection was lost before the answer finished.", None)
+    qtbot.waitUntil(lambda: widget.is_rendered)
+    doc = widget.text_view.document()
+    assert doc.toPlainText() == "Here is the code:"
+    assert widget.code_blocks() == []
+    assert "copy-code" not in doc.toHtml()
+    assert widget.markdown_text() == CUT_OFF  # nothing is lost: Copy gives all of it
+
+
+def test_a_fence_being_typed_shows_as_a_code_block_only_once_code_arrives(qtbot, view):
+    widget = view.begin_assistant_message("m")
+    doc = widget.text_view.document()
+    for delta in ("Intro\n\n", "`", "``", "pyt", "hon", "\n"):
+        widget.append_text(delta)
+        widget.flush()
+        assert doc.toPlainText() == "Intro", delta
+        assert widget.code_blocks() == []
+    widget.append_text("print(1)")
+    widget.flush()
+    assert widget.code_blocks() == ["print(1)"]
+    assert doc.toPlainText().split() == ["Intro", "python", "Copy", "print(1)"]
+    widget.append_text("\n``")  # the closing fence, half typed, when the stream drops
+    widget.show_error("The connection was lost before the answer finished.", None)
+    qtbot.waitUntil(lambda: widget.is_rendered)
+    assert widget.code_blocks() == ["print(1)"]
+    assert "``" not in doc.toPlainText()
 
 
 def test_error_without_retry_has_no_button(qtbot, view):

@@ -107,6 +107,48 @@ def test_unclosed_fence_renders_what_arrived_and_hides_a_closing_fence_in_progre
     assert render_block("```python\nprint(1)\npri").code == ("print(1)\npri",)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Here is the code:\n\n```pyth",  # a stopped answer: the opener still being typed
+        "Here is the code:\n\n```",
+        "Here is the code:\n\n~~~",
+        "Here is the code:\n\n``",  # a dropped stream: the opener's first backticks
+        "Here is the code:\n\n`",
+        "Here is the code:\n``",
+        "Here is the code:\n\n```python\n",  # the opener done, no code yet
+        "Here is the code:\n\n```python\n\n",
+        "Here is the code:\n\n```python\n``",
+    ],
+)
+def test_an_unfinished_fence_with_nothing_in_it_renders_nothing(text):
+    rendered = render_blocks(split_blocks(text))
+    assert rendered.html == render_markdown("Here is the code:\n")
+    assert rendered.code == ()
+
+
+def test_an_unfinished_fence_in_a_list_item_renders_nothing_either():
+    for tail in ("  ``", "  ```ba", "  ```bash\n"):
+        text = f"1. Install:\n{tail}"
+        assert render_markdown(text) == render_markdown("1. Install:\n")
+
+
+def test_an_unfinished_fence_with_code_is_a_code_block_of_what_arrived():
+    rendered = render_blocks(split_blocks("Code:\n\n```python\nprint(1)\n``"))
+    assert rendered.code == ("print(1)",)
+    assert "``" not in visible_text(rendered.html)
+    assert ">python<" in rendered.html  # the opener was finished: its language is real
+
+
+def test_what_only_looks_like_a_fence_being_typed_stays():
+    # Inside a longer fence, a shorter fence line is code; inline code is text.
+    assert render_block("````md\n```js").code == ("```js",)
+    assert "`" in visible_text(render_markdown("Use ` for code"))
+    assert ">x</code>" in render_markdown("a line\n`x` here")
+    # A fence the model closed with nothing in it is an empty block it meant to write.
+    assert render_blocks(split_blocks("```\n```\n")).code == ("",)
+
+
 # -- safety ------------------------------------------------------------------------------------
 
 DANGEROUS = [
@@ -264,3 +306,97 @@ def test_render_and_theme_import_no_qt():
     )
     root = Path(__file__).resolve().parents[2]
     assert subprocess.run([sys.executable, "-c", code], cwd=root, check=False).returncode == 0
+
+
+# -- content the renderer cannot handle ----------------------------------------------------------
+
+#: Nesting python-markdown recurses into, a few frames a level (RecursionError at ~230 levels).
+DEEP = {
+    "lists": "".join("  " * i + "- x\n" for i in range(1000)),
+    "markers": "- " * 1000 + "x",
+    "tab lists": "".join("\t" * i + "- x\n" for i in range(400)),
+    "quotes": "> " * 1000 + "x",
+    "quote lines": "\n".join(">" * i + " a" for i in range(1, 1000)),
+    "lists in quotes": "".join("> " * i + "- x\n" for i in range(300)),
+    "ordered": "1. " * 1000 + "x",
+    "emphasis": "*_" * 1000 + "x" + "_*" * 1000,
+}
+
+
+@pytest.mark.parametrize("name", DEEP)
+def test_pathologically_deep_nesting_renders_as_plain_text(name):
+    text = DEEP[name]
+    out = render_markdown(text)
+    assert "x" in visible_text(out) or "a" in visible_text(out)
+    # The renderer is still sound afterwards.
+    assert render_markdown("**hi** there\n\n- a\n- b\n") == (
+        "<p><strong>hi</strong> there</p><ul>\n<li>a</li>\n<li>b</li>\n</ul>"
+    )
+
+
+def test_a_block_that_fails_to_render_is_escaped_plain_text_and_the_renderer_is_rebuilt(
+    monkeypatch, caplog
+):
+    from claude_desktop.ui import render
+
+    # Past the nesting guard, python-markdown itself raises RecursionError half-way through,
+    # leaving its shared instance in a state that breaks every later render.
+    monkeypatch.setattr(render, "MAX_NESTING", 10**6)
+    deep = "".join("  " * i + "- <x&y>\n" for i in range(300))
+    rendered = render_blocks(split_blocks(f"Before\n\n{deep}\nAfter *this*\n"))
+    assert visible_text(rendered.html).count("<x&y>") == 300
+    assert "could not be rendered (RecursionError)" in caplog.text
+    assert "<x&y>" not in rendered.html  # escaped
+    assert "<em>this</em>" in rendered.html  # the blocks around it render as ever
+    assert render_markdown("**hi** there\n\n- a\n- b\n") == (
+        "<p><strong>hi</strong> there</p><ul>\n<li>a</li>\n<li>b</li>\n</ul>"
+    )
+
+
+def test_any_exception_while_rendering_falls_back_to_plain_text(monkeypatch):
+    from claude_desktop.ui import render
+
+    calls = []
+
+    def broken(self, root):
+        calls.append(1)
+        raise ValueError("boom")
+
+    monkeypatch.setattr(render._SafeTree, "run", broken)
+    out = render_block("Some *text* & <more>\nsecond line")
+    assert visible_text(out.html) == "Some *text* & <more>\nsecond line"
+    assert calls
+    monkeypatch.undo()
+    assert render_block("Some *text*").html == "<p>Some <em>text</em></p>"
+
+
+# Random nesting: quote markers, list markers, indentation, emphasis, links and fences, each
+# repeated up to far past anything python-markdown survives.
+NESTING_PIECES = st.sampled_from(
+    ["> ", ">", "- ", "* ", "1. ", "  ", "\t", "*", "_", "**", "[", "](http://a)", "`", "```",
+     "~~~", "<", "|", "#", "x", " ", "\n", "\n\n"]
+)  # fmt: skip
+NESTED = st.lists(st.tuples(NESTING_PIECES, st.integers(min_value=1, max_value=600)), max_size=6)
+
+
+def nested_text(pieces: list[tuple[str, int]]) -> str:
+    return "".join(piece * count for piece, count in pieces) + "x"
+
+
+@settings(max_examples=60, deadline=None)
+@given(NESTED, st.lists(st.integers(min_value=0, max_value=5000), max_size=4))
+def test_random_nesting_never_raises_and_streams_as_it_renders_whole(pieces, cuts):
+    text = nested_text(pieces)
+    whole = render_blocks(split_blocks(text))
+    assert whole.html == render_markdown(text)
+    committed = 0
+    html: list[str] = []
+    for cut in [*sorted(c for c in cuts if c <= len(text)), None]:
+        blocks = split_blocks(text[committed:cut])
+        if cut is not None:
+            render_block(blocks[-1] if blocks else "")  # the growing tail, rendered too
+            blocks = blocks[:-1]
+        for block in blocks:
+            html.append(render_block(block).html)
+            committed += len(block)
+    assert "".join(html) == whole.html
