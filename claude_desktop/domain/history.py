@@ -22,6 +22,7 @@ from claude_desktop.storage.store import ConversationRecord, MessageRecord, Stor
 from .conversation import Conversation
 from .conversation_settings import ConversationSettings, fit
 from .paths import data_dir
+from .settings import check_model_id
 
 DB_NAME = "history.sqlite3"
 TITLE_LENGTH = 60
@@ -178,6 +179,7 @@ class History:
         """
         if content is None:
             content = [{"type": "text", "text": text}]
+        model = check_model_id(model)
         if conv.record is None:
             title = auto_title(text) if text.strip() else _attachment_title(content)
             conv.record = self.store.create_conversation(
@@ -206,7 +208,7 @@ class History:
             role="assistant",
             content=[],
             status="streaming",
-            model=model,
+            model=check_model_id(model),
         )
         conv.branch = self.store.branch(conv.record.id)
         return record
