@@ -122,13 +122,6 @@ def test_retrying_status_is_shown_while_backing_off(app: App, qtbot: QtBot) -> N
     assert not app.last_answer().status_text()
 
 
-def test_401_leads_to_the_key_page(app: App, qtbot: QtBot) -> None:
-    app.api.enqueue(api_error(401, "authentication_error", "invalid x-api-key"))
-    app.type_and_send(qtbot, "Hi")
-    app.wait(lambda: app.window.pages.currentWidget() is app.window.key_view)
-    assert "API key was rejected" in app.window.key_view.message.text()
-
-
 def test_model_change_reaches_the_request_and_persists(app: App, qtbot: QtBot) -> None:
     picker = app.window.picker
     app.wait(lambda: len(picker.model_ids()) == 3)
