@@ -25,6 +25,8 @@ from . import theme
 
 CONSOLE_URL = "https://console.anthropic.com/settings/keys"
 COLUMN_WIDTH = 440
+GET_KEY = "Get an API key ↗"
+USE_CLOUDS = "Use Amazon Bedrock or Google Vertex AI instead"
 WHERE_KEPT = (
     "The key is checked with one request, then kept in your system's keyring, never in a file."
 )
@@ -96,18 +98,16 @@ class KeyView(QWidget):
         self.session_button.clicked.connect(lambda: self._submit(remember=False))
         self.session_button.hide()
 
-        self.get_key = self._label(f'<a href="{CONSOLE_URL}">Get an API key ↗</a>', align=True)
+        self.get_key = self._label("", align=True)
         self.get_key.setTextFormat(Qt.TextFormat.RichText)
         self.get_key.setOpenExternalLinks(True)
         self.get_key.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.get_key.setAccessibleName("Get an API key in the Anthropic Console")
         self.where_kept = self._label(WHERE_KEPT, align=True)
-        self.clouds = self._label(
-            '<a href="providers:">Use Amazon Bedrock or Google Vertex AI instead</a>', align=True
-        )
+        self.clouds = self._label("", align=True)
         self.clouds.setTextFormat(Qt.TextFormat.RichText)
         self.clouds.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
-        self.clouds.setAccessibleName("Use Amazon Bedrock or Google Vertex AI instead")
+        self.clouds.setAccessibleName(USE_CLOUDS)
         self.clouds.linkActivated.connect(lambda _link: self.providers_requested.emit())
 
         key_row = QHBoxLayout()
@@ -227,10 +227,9 @@ class KeyView(QWidget):
         secondary = f"color: {muted};"
         self.intro.setStyleSheet(secondary)
         self.where_kept.setStyleSheet(secondary)
-        for label in (self.get_key, self.clouds):
-            palette = label.palette()
-            palette.setColor(palette.ColorRole.Link, accent)
-            label.setPalette(palette)
+        # Inline: a rich-text label takes its link colour from the application's palette.
+        self.get_key.setText(f'<a href="{CONSOLE_URL}" style="color: {accent};">{GET_KEY}</a>')
+        self.clouds.setText(f'<a href="providers:" style="color: {accent};">{USE_CLOUDS}</a>')
         if self.message.property("error"):
             self.message.setStyleSheet(
                 f"background: {_ERROR_TINT[dark]}; color: {_ERROR_TEXT[dark]};"
@@ -241,5 +240,5 @@ class KeyView(QWidget):
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "message"):
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "column"):
             self._apply_palette()
