@@ -20,6 +20,7 @@ from claude_desktop.domain import paths
 from claude_desktop.domain.secrets import KEYRING_SERVICE, KEYRING_USERNAME
 from claude_desktop.domain.settings import Settings
 from claude_desktop.ui.key_view import CONSOLE_URL
+from claude_desktop.ui.settings_connection import ConnectionPage
 from claude_desktop.ui.settings_dialog import SettingsDialog
 from tests import sse
 from tests.fakeapi import FakeAnthropicAPI, JSONResponse, RecordedRequest, SSEResponse, api_error
@@ -261,3 +262,20 @@ def assert_nothing_clipped(page: QWidget) -> None:
             assert label.height() >= needed, (
                 f"{label.text()[:40]!r} is cut: {label.height()} < {needed}"
             )
+
+
+def test_a_cloud_provider_can_be_chosen_from_the_welcome_page(first_run: App) -> None:
+    window = first_run.window
+    view = window.key_view
+    view.clouds.linkActivated.emit("providers:")
+    dialog = window.findChild(SettingsDialog)
+    assert dialog is not None
+    assert dialog.tabs.currentWidget() is dialog.findChild(ConnectionPage)
+    dialog.close()
+
+
+def test_tab_from_the_key_field_stays_on_the_welcome_page(first_run: App, qtbot: QtBot) -> None:
+    view = first_run.window.key_view
+    for _ in range(8):
+        press(qtbot, Qt.Key.Key_Tab)
+        assert view.isAncestorOf(focused()), f"focus went to {focused()!r}"
