@@ -740,8 +740,19 @@ class AssistantMessageWidget(MessageWidget):
         self.error_title_label.setText(title)
         self.error_label.setText(text)
         self.error_label.show()
+        self._style_error_card()
         self.error_card.show()
         self.set_error_action(action, on_retry, description=description, repeat=repeat)
+
+    def _style_error_card(self) -> None:
+        # Styled when first shown, not when every answer is made: most never fail.
+        dark = theme.is_dark(self.palette())
+        tint, text = ("#3d2622", "#f0a08c") if dark else ("#fbeae6", "#a1361f")
+        self.error_card.setStyleSheet(
+            f"QFrame#error-card {{ background: {tint}; border-radius: 12px; }}"
+        )
+        for label in (self.error_title_label, self.error_label):
+            _set_text_color(label, text)
 
     def set_error_action(
         self,
@@ -826,13 +837,9 @@ class AssistantMessageWidget(MessageWidget):
         if self._thinking is not None:
             _set_text_color(self._thinking.redacted_label, muted)
             _set_text_color(self._thinking.view, muted)
+        if not self.error_card.isHidden():
+            self._style_error_card()
         dark = theme.is_dark(palette)
-        tint, text = ("#3d2622", "#f0a08c") if dark else ("#fbeae6", "#a1361f")
-        self.error_card.setStyleSheet(
-            f"QFrame#error-card {{ background: {tint}; border-radius: 12px; }}"
-        )
-        for label in (self.error_title_label, self.error_label):
-            _set_text_color(label, text)
         if dark != self._dark:
             self._dark = dark
             self._rebuild()
