@@ -1,4 +1,6 @@
-"""Render the main window mid-conversation, light and dark, into docs/screenshots/.
+"""Render the main window mid-conversation, light and dark, into docs/screenshots/, and the
+other designed states (the welcome page fresh, with a rejected key, the chat once a key is
+accepted, an "Update API key" error card in a conversation) into --states-out.
 
     uv run python scripts/screenshots.py            # offscreen
     scripts/with-session-services.sh uv run python scripts/screenshots.py --platform xcb
@@ -122,6 +124,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--platform", default="offscreen", help="Qt platform (offscreen, xcb)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument(
+        "--states-out",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "claude-desktop-states",
+        help="where the welcome page and error card states go (not used by the README)",
+    )
     args = parser.parse_args()
     os.environ["QT_QPA_PLATFORM"] = args.platform
     os.environ.setdefault("CLAUDE_DESKTOP_DATA_DIR", tempfile.mkdtemp(prefix="cd-shots-"))
@@ -137,6 +145,7 @@ def main() -> int:
     app = QApplication(sys.argv)
     app.setStyle("Fusion")
     args.out.mkdir(parents=True, exist_ok=True)
+    args.states_out.mkdir(parents=True, exist_ok=True)
     seed_history()
     for name, palette in (("light", None), ("dark", dark_palette())):
         if palette is not None:
@@ -165,7 +174,70 @@ def main() -> int:
         window.deleteLater()
         session.close_history()
         app.processEvents()
+        shoot_states(app, name, args.states_out)
     return 0
+
+
+def settle(app) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(20):
+        app.processEvents()
+
+
+def shoot_states(app, name: str, out: Path) -> None:  # type: ignore[no-untyped-def]
+    """The welcome page (fresh, a rejected key at two sizes, the chat once a key is
+    accepted) and an "Update API key" error card in the open conversation."""
+    from claude_desktop.domain.secrets import KeySource, KeyStore
+    from claude_desktop.domain.session import Session
+    from claude_desktop.domain.settings import Settings
+    from claude_desktop.ui.main_window import (
+        KEY_REFUSED_ON_KEY_PAGE,
+        KEY_REJECTED_DETAIL,
+        KEY_REJECTED_TITLE,
+        MainWindow,
+    )
+
+    def save(window, state: str) -> None:  # type: ignore[no-untyped-def]
+        settle(app)
+        path = out / f"{state}-{name}.png"
+        window.grab().save(str(path))
+        print(path)
+
+    session = Session(Settings.load(), KeyStore())
+    window = MainWindow(session)
+    window.resize(1200, 820)
+    window.show()
+    window._open_initial()
+    window._show_key_page()
+    save(window, "welcome-fresh")
+    window.key_view.field.setText("sk-ant-api03-not-a-real-key-0000")
+    window.key_view.key_refused(KEY_REFUSED_ON_KEY_PAGE)
+    save(window, "welcome-rejected")
+    window.resize(800, 600)
+    save(window, "welcome-rejected-800x600")
+    window.resize(1200, 820)
+    session.key_source = KeySource.KEYRING
+    window._enter_new_chat()
+    window._show_chat()
+    save(window, "welcome-accepted")
+
+    window.open_conversation(Settings.load().last_conversation_id)
+    view = window.view
+    view.add_user_message(FOLLOW_UP)
+    failed = view.begin_assistant_message("Claude Sonnet 4.6")
+    failed.show_error(
+        KEY_REJECTED_DETAIL,
+        lambda: None,
+        title=KEY_REJECTED_TITLE,
+        action="Update API key",
+        repeat=True,
+    )
+    settle(app)
+    view.scroll_to_bottom()
+    save(window, "error-card-update-key")
+    window.close()
+    window.deleteLater()
+    session.close_history()
+    app.processEvents()
 
 
 if __name__ == "__main__":

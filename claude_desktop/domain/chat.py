@@ -30,6 +30,7 @@ from claude_desktop.api.pricing import cost_of, format_usd
 from claude_desktop.storage.store import StorageError
 
 from .conversation import Conversation
+from .settings import KEY_AS_MODEL, looks_like_api_key
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,9 @@ async def run_turn(
     """
     started = time.monotonic()
     first: float | None = None
+    if looks_like_api_key(conversation.model):
+        # The last guard: a key is never sent as the request's model (nor logged as one).
+        return _finish(TurnResult(message=None, error=ClaudeError(KEY_AS_MODEL)), started, None)
     stream = client.stream(conversation.request_body(), betas=conversation.betas)
     result = TurnResult(message=None)
     last_flush = started

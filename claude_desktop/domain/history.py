@@ -26,6 +26,7 @@ from claude_desktop.storage.store import ConversationRecord, MessageRecord, Stor
 from .conversation import Conversation
 from .conversation_settings import ConversationSettings, fit
 from .paths import data_dir
+from .settings import check_model_id
 
 DB_NAME = "history.sqlite3"
 TITLE_LENGTH = 60
@@ -256,6 +257,7 @@ class History:
         if content is None:
             content = [{"type": "text", "text": text}]
         self.save_unsaved()  # answers kept in memory go first, if there is room now
+        model = check_model_id(model)
         with _writing():
             if conv.record is None:
                 title = auto_title(text) if text.strip() else _attachment_title(content)
@@ -287,7 +289,7 @@ class History:
                 role="assistant",
                 content=[],
                 status="streaming",
-                model=model,
+                model=check_model_id(model),
             )
         conv.branch = self._branch(conv.record.id)
         return record

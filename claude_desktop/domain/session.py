@@ -18,7 +18,7 @@ from .chat import check_key, fetch_models
 from .conversation_settings import ConversationSettings, fit, new_chat_settings
 from .history import History, OpenConversation
 from .secrets import KeySource, KeyStore
-from .settings import Settings
+from .settings import Settings, check_model_id, looks_like_api_key
 from .thinking import find_model
 
 log = logging.getLogger(__name__)
@@ -123,6 +123,10 @@ class Session:
 
     def open_conversation(self, conversation_id: int) -> OpenConversation | None:
         conv = self.history.load(conversation_id)
+        if conv is not None and conv.record is not None and looks_like_api_key(conv.record.model):
+            # An older version could store a key typed into the model box: replace it.
+            self.history.store.update_conversation(conv.record.id, model=self.settings.model)
+            conv = self.history.reload(conv)
         if conv is not None:
             self.open = conv
             self.settings.last_conversation_id = conversation_id
@@ -132,9 +136,13 @@ class Session:
     def model(self) -> str:
         """The model of the open conversation (a new chat takes the last one picked)."""
         record = self.open.record
-        return record.model if record is not None else self.settings.model
+        if record is None or looks_like_api_key(record.model):
+            return self.settings.model
+        return record.model
 
     def set_model(self, model_id: str) -> None:
+        """Use `model_id` from now on; ModelIdError (with a sentence) if it is no model id."""
+        model_id = check_model_id(model_id)
         self.settings.model = model_id
         record = self.open.record
         if record is not None:
@@ -170,6 +178,8 @@ class Session:
         self.open = self.history.reload(self.open)
 
     def display_name(self, model_id: str) -> str:
+        if looks_like_api_key(model_id):
+            return "Unknown model"  # never show a key that an older version stored as one
         for model in self.models:
             if model.id == model_id:
                 return model.display_name

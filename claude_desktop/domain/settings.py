@@ -17,6 +17,7 @@ import dataclasses
 import json
 import logging
 import os
+import re
 import tempfile
 import threading
 import typing
@@ -32,6 +33,46 @@ BACKUP_SUFFIX = ".bak"
 
 Theme = Literal["system", "light", "dark"]
 Provider = Literal["anthropic", "bedrock", "vertex"]
+
+#: Anything that starts like an Anthropic key ("sk-ant-api03-…", "sk-ant-admin01-…"), even
+#: cut short or with spaces around it: such a text is never a model id, it is a key typed
+#: in the wrong box, and it must not be kept or sent anywhere as a model.
+_KEY_SHAPED = re.compile(r"^\s*sk-ant-", re.IGNORECASE)
+KEY_AS_MODEL = (
+    "That looks like an API key, not a model id, so it was not used as a model. "
+    "Keys go in the API key field."
+)
+
+
+class ModelIdError(ValueError):
+    """A model id that is refused; `human` says why in one sentence."""
+
+    def __init__(self, human: str) -> None:
+        super().__init__(human)
+        self.human = human
+
+
+def looks_like_api_key(text: str) -> bool:
+    return bool(_KEY_SHAPED.match(text))
+
+
+def model_id_problem(model_id: str) -> str | None:
+    """Why `model_id` cannot be a model id (one sentence), or None when it can."""
+    if looks_like_api_key(model_id):
+        return KEY_AS_MODEL
+    if not model_id.strip():
+        return "Type a model id, such as claude-sonnet-4-6."
+    if any(c.isspace() for c in model_id.strip()):
+        return "A model id has no spaces, such as claude-sonnet-4-6."
+    return None
+
+
+def check_model_id(model_id: str) -> str:
+    """`model_id` without surrounding spaces; ModelIdError when it is refused."""
+    problem = model_id_problem(model_id)
+    if problem is not None:
+        raise ModelIdError(problem)
+    return model_id.strip()
 
 
 @dataclasses.dataclass(eq=False)
@@ -104,6 +145,8 @@ class Settings:
                 raise (ValueError if _is_literal(expected) else TypeError)(
                     f"setting {name!r}: {problem}"
                 )
+            if name == "model" and looks_like_api_key(value):
+                raise ModelIdError(KEY_AS_MODEL)
         super().__setattr__(name, value)
 
     @classmethod
@@ -134,6 +177,7 @@ class Settings:
             return settings
 
         known = _SETTING_TYPES
+        refused_model = False
         for key, value in data.items():
             expected = known.get(key)
             if expected is None:
@@ -143,7 +187,18 @@ class Settings:
             if problem is not None:
                 log.warning("Setting %r in %s: %s; using the default", key, path, problem)
                 continue
+            if key == "model" and looks_like_api_key(value):
+                # Never log the value: it is an API key typed into the model box.
+                log.warning("Setting 'model' in %s is an API key; using the default", path)
+                refused_model = True
+                continue
             setattr(settings, key, value)
+        if refused_model:
+            # A key written there by mistake leaves the file now, not at the next save.
+            try:
+                settings.save()
+            except OSError as exc:
+                log.warning("Could not rewrite %s without the key: %s", path, exc)
         return settings
 
     @property

@@ -101,6 +101,14 @@ INTERRUPTED = "The answer was interrupted (the app closed before it finished)."
 
 log = logging.getLogger(__name__)
 
+KEY_REFUSED_ON_KEY_PAGE = (
+    "That key was rejected. Check that you copied all of it, or create a new one."
+)
+KEY_REJECTED_TITLE = "Your API key was rejected"
+KEY_REJECTED_DETAIL = (
+    "The API did not accept the key in use. Update it, then retry: your conversation stays here."
+)
+
 KEY_SOURCE_TEXT = {
     KeySource.ENVIRONMENT: "Using the API key from the ANTHROPIC_API_KEY environment variable",
     KeySource.KEYRING: "Using the API key saved in your system keyring",
@@ -204,6 +212,7 @@ class MainWindow(QMainWindow):
 
         self.key_view = KeyView(self)
         self.key_view.key_submitted.connect(self._on_key_submitted)
+        self.key_view.providers_requested.connect(self._open_connection_settings)
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.chat_page)
         self.pages.addWidget(self.key_view)
@@ -316,8 +325,26 @@ class MainWindow(QMainWindow):
 
     def _show_chat(self) -> None:
         self.pages.setCurrentWidget(self.chat_page)
+        self._show_chat_chrome(True)
         self.statusBar().showMessage(self._connection_text())
         self.composer.focus()
+
+    def _show_chat_chrome(self, shown: bool) -> None:
+        """The toolbar (and its model picker), the status bar and the chat's actions: none
+        of them is shown or usable on the welcome page, until a key (or a cloud) is set."""
+        for toolbar in self.findChildren(QToolBar):
+            toolbar.setVisible(shown)
+        self.statusBar().setVisible(shown)
+        for action in (
+            self.new_action,
+            self.search_action,
+            self.chat_settings_action,
+            self.export_action,
+            self.stop_action,
+            self.focus_action,
+            self.copy_answer_action,
+        ):
+            action.setEnabled(shown)
 
     def _connection_text(self) -> str:
         if self.session.needs_key:
@@ -336,7 +363,7 @@ class MainWindow(QMainWindow):
     def _show_key_page(self, message: str = "") -> None:
         self.key_view.reset(message)
         self.pages.setCurrentWidget(self.key_view)
-        self.statusBar().showMessage(KEY_SOURCE_TEXT[KeySource.NONE])
+        self._show_chat_chrome(False)
         self.key_view.focus()
 
     def _on_key_submitted(self, key: str, remember: bool) -> None:
@@ -347,12 +374,15 @@ class MainWindow(QMainWindow):
         try:
             await self.session.use_key(key, remember=remember)
         except SecretStoreError as exc:
-            self.key_view.set_busy(False)
             self.key_view.offer_session_only(exc.human)
             return
+        except AuthenticationError:
+            # Not the API's sentence: it sends the person to Settings, and they are on the
+            # page where a key is set.
+            self.key_view.key_refused(KEY_REFUSED_ON_KEY_PAGE)
+            return
         except ClaudeError as exc:
-            self.key_view.set_busy(False)
-            self.key_view.show_message(exc.human, error=True)
+            self.key_view.key_refused(exc.human)
             return
         self.key_view.set_busy(False)
         self.picker.set_models(self.session.models, self.session.model)
@@ -976,13 +1006,9 @@ class MainWindow(QMainWindow):
             meta=meta,
             footer=footer,
             error=error,
+            # The conversation stays on screen; the key is updated from the card.
+            key_rejected=isinstance(result.error, AuthenticationError) and self.session.needs_key,
         )
-        if (
-            isinstance(result.error, AuthenticationError)
-            and self.session.needs_key
-            and self.session.key_source is not KeySource.ENVIRONMENT
-        ):
-            self._show_key_page(result.error.human)
         self._refresh_sidebar()
         if turn.widget is not None:
             self.composer.focus()
@@ -996,6 +1022,7 @@ class MainWindow(QMainWindow):
         meta: dict[str, Any],
         footer: str = "",
         error: str | None = None,
+        key_rejected: bool = False,
     ) -> None:
         """Save how the answer ended (kept in memory when the disk refuses), and show it if
         its conversation is on screen, with Regenerate, and Retry under any error."""
@@ -1021,6 +1048,15 @@ class MainWindow(QMainWindow):
         widget.set_action("Regenerate", "Ask for a new answer (kept as another version)")
         if unsaved is not None:
             widget.show_error(unsaved.human, lambda: self._save_again(widget, final))
+        elif key_rejected:
+            widget.show_error(
+                KEY_REJECTED_DETAIL,
+                lambda: self.update_key(widget, final),
+                title=KEY_REJECTED_TITLE,
+                action="Update API key",
+                description="Open the API key settings",
+                repeat=True,
+            )
         elif error is not None:
             widget.show_error(error, lambda: self.regenerate(final))
 
@@ -1047,12 +1083,32 @@ class MainWindow(QMainWindow):
 
     # -- settings and errors ---------------------------------------------------------------
 
-    def open_settings(self) -> None:
+    def open_settings(self) -> SettingsDialog:
         dialog = SettingsDialog(self.session, self.tasks, self)
         dialog.key_removed.connect(self._on_key_removed)
         dialog.key_changed.connect(self._on_key_changed)
         dialog.findChild(ConnectionPage).connection_changed.connect(self._on_connection_changed)
         dialog.open()
+        return dialog
+
+    def _open_connection_settings(self) -> None:
+        dialog = self.open_settings()
+        dialog.tabs.setCurrentWidget(dialog.findChild(ConnectionPage))
+
+    def update_key(self, widget: AssistantMessageWidget, record: MessageRecord) -> None:
+        """The key form over the conversation; once a new key works, the card offers Retry."""
+        dialog = self.open_settings()
+        dialog.tabs.setCurrentWidget(dialog.account)
+        dialog.account.new_key.setFocus(Qt.FocusReason.OtherFocusReason)
+
+        def key_saved() -> None:
+            widget.set_error_action(
+                "Retry", lambda: self.regenerate(record), description="Send the request again"
+            )
+            dialog.accept()
+            widget.retry_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+        dialog.key_changed.connect(key_saved)
 
     def open_conversation_settings(self) -> ConversationSettingsDialog:
         dialog = ConversationSettingsDialog(self.session, self)

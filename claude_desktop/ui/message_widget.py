@@ -508,6 +508,7 @@ class AssistantMessageWidget(MessageWidget):
         self._copied_code_timer.setSingleShot(True)
         self._copied_code_timer.setInterval(CODE_COPIED_MS)
         self._copied_code_timer.timeout.connect(self._end_code_copied)
+        self._retry_repeats = False  # whether the card's action may be used more than once
 
         self.setAccessibleName("Claude")
         self._timer = QTimer(self)
@@ -545,18 +546,39 @@ class AssistantMessageWidget(MessageWidget):
         self.note_label = self._make_label()
         layout.addWidget(self.note_label)
 
-        error_row = QHBoxLayout()
-        error_row.setSpacing(8)
+        # The error card, where the answer would be: a one-line title, the detail, and one
+        # action the window chooses (Retry, Update API key…).
+        self.error_card = QFrame(self)
+        self.error_card.setObjectName("error-card")
+        self.error_card.setAccessibleName("Error")
+        card = QVBoxLayout(self.error_card)
+        card.setContentsMargins(14, 10, 14, 12)
+        card.setSpacing(4)
+        self.error_title_label = QLabel(self.error_card)
+        self.error_title_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.error_title_label.setAccessibleName("Error title")
+        title_font = self.error_title_label.font()
+        title_font.setWeight(title_font.Weight.DemiBold)
+        self.error_title_label.setFont(title_font)
         self.error_label = self._make_label()
+        self.error_label.setParent(self.error_card)
         self.error_label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self.retry_button = QPushButton("Retry", self)
+        self.error_label.setAccessibleName("Error detail")
+        self.retry_button = QPushButton("Retry", self.error_card)
         self.retry_button.setAccessibleName("Retry")
         self.retry_button.setAccessibleDescription("Send the request again")
+        self.retry_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.retry_button.clicked.connect(self.retry)
         self.retry_button.hide()
-        error_row.addWidget(self.error_label, 1)
-        error_row.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addLayout(error_row)
+        action_row = QHBoxLayout()
+        action_row.setContentsMargins(0, 6, 0, 0)
+        action_row.addWidget(self.retry_button)
+        action_row.addStretch(1)
+        card.addWidget(self.error_title_label)
+        card.addWidget(self.error_label)
+        card.addLayout(action_row)
+        self.error_card.hide()
+        layout.addWidget(self.error_card)
 
         bottom = QHBoxLayout()
         self.footer_label = self._make_label()
@@ -747,25 +769,75 @@ class AssistantMessageWidget(MessageWidget):
         self._end()
         self.stopped_label.show()
 
-    def show_error(self, text: str, on_retry: Callable[[], None] | None) -> None:
-        """An error ended the answer: show it below the partial text, with Retry if given."""
+    def show_error(
+        self,
+        text: str,
+        on_retry: Callable[[], None] | None,
+        *,
+        title: str = "",
+        action: str = "Retry",
+        description: str = "Send the request again",
+        repeat: bool = False,
+    ) -> None:
+        """An error ended the answer: a card below the partial text with a one-line title
+        (by default, whether anything arrived), the detail, and one action if given.
+
+        The action runs once (Retry must not ask twice), unless `repeat`: an action that
+        only opens something (Update API key) stays usable after a Cancel.
+        """
         self._end()
+        if not title:
+            title = "The answer was cut short" if self.markdown_text() else "No answer"
+        self.error_title_label.setText(title)
         self.error_label.setText(text)
         self.error_label.show()
-        self._retry = on_retry
+        self._style_error_card()
+        self.error_card.show()
+        self.set_error_action(action, on_retry, description=description, repeat=repeat)
+
+    def _style_error_card(self) -> None:
+        # Styled when first shown, not when every answer is made: most never fail.
+        dark = theme.is_dark(self.palette())
+        tint, text = ("#3d2622", "#f0a08c") if dark else ("#fbeae6", "#a1361f")
+        self.error_card.setStyleSheet(
+            f"QFrame#error-card {{ background: {tint}; border-radius: 12px; }}"
+        )
+        for label in (self.error_title_label, self.error_label):
+            _set_text_color(label, text)
+
+    def set_error_action(
+        self,
+        action: str,
+        on_action: Callable[[], None] | None,
+        *,
+        description: str = "",
+        repeat: bool = False,
+    ) -> None:
+        """Replace the error card's action (e.g. Update API key, then Retry once it is)."""
+        self._retry = on_action
+        self._retry_repeats = repeat
+        self.retry_button.setText(action)
+        self.retry_button.setAccessibleName(action)
+        self.retry_button.setAccessibleDescription(description)
+        self.retry_button.setToolTip(description)
         self.retry_button.setEnabled(True)
-        self.retry_button.setVisible(on_retry is not None)
+        self.retry_button.setVisible(on_action is not None)
 
     def retry(self) -> None:
-        """What the Retry button does: call the retry callback, once."""
-        retry, self._retry = self._retry, None
-        self.retry_button.setEnabled(False)
+        """What the card's button does: call its action (once, unless it repeats)."""
+        retry = self._retry
+        if not self._retry_repeats:
+            self._retry = None
+            self.retry_button.setEnabled(False)
         if retry is not None:
             retry()
 
     def error_text(self) -> str | None:
         """The error shown below the answer, if any."""
-        return self.error_label.text() if self.error_label.isVisibleTo(self) else None
+        return self.error_label.text() if self.error_card.isVisibleTo(self) else None
+
+    def error_title(self) -> str | None:
+        return self.error_title_label.text() if self.error_card.isVisibleTo(self) else None
 
     def set_status(self, text: str | None) -> None:
         """A small line such as "Retrying in 4 s…"; None hides it."""
@@ -853,7 +925,8 @@ class AssistantMessageWidget(MessageWidget):
         if self._thinking is not None:
             _set_text_color(self._thinking.redacted_label, muted)
             _set_text_color(self._thinking.view, muted)
-        _set_text_color(self.error_label, theme.error_color(palette))
+        if not self.error_card.isHidden():
+            self._style_error_card()
         dark = theme.is_dark(palette)
         if dark != self._dark:
             self._dark = dark

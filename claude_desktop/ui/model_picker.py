@@ -1,11 +1,74 @@
-"""The model picker: the API's models by display name, or any model id typed in."""
+"""The model picker: the API's models by display name, and "Other model id…" to type one in.
+
+The picker is not editable: keys pressed while it has the focus cannot become a model id
+(a key typed into the wrong box once became the request's model). A model id not listed is
+typed on purpose, in a small dialog that refuses anything shaped like an API key.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from claude_desktop.api.models import ModelInfo
+from claude_desktop.domain.settings import model_id_problem
+
+from . import theme
+
+OTHER = "Other model id…"
+#: The item data of the "Other model id…" entry (no model id has a NUL in it).
+_OTHER_DATA = "\0other"
+
+
+class ModelIdDialog(QDialog):
+    """Asks for a model id not in the list; refuses, with a sentence, what is not one."""
+
+    model_id_entered = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Other model")
+        label = QLabel("Model id, as the API names it (for example claude-sonnet-4-6):", self)
+        label.setWordWrap(True)
+        self.field = QLineEdit(self)
+        self.field.setAccessibleName("Model id")
+        self.field.setPlaceholderText("claude-…")
+        self.problem = QLabel(self)
+        self.problem.setWordWrap(True)
+        self.problem.setAccessibleName("Model id problem")
+        self.problem.setStyleSheet(f"color: {theme.error_color(self.palette())};")
+        self.problem.hide()
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self._accept_if_valid)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(label)
+        layout.addWidget(self.field)
+        layout.addWidget(self.problem)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(420)
+
+    def _accept_if_valid(self) -> None:
+        text = self.field.text()
+        problem = model_id_problem(text)
+        if problem is not None:
+            self.problem.setText(problem)
+            self.problem.show()
+            self.field.selectAll()
+            self.field.setFocus()
+            return
+        self.model_id_entered.emit(text.strip())
+        self.accept()
 
 
 class ModelPicker(QComboBox):
@@ -13,18 +76,14 @@ class ModelPicker(QComboBox):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setEditable(True)
-        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.setEditable(False)
         self.setMinimumContentsLength(22)
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.setAccessibleName("Model")
-        self.setToolTip("The model for the next message; type a model id to use one not listed")
+        self.setToolTip("The model for the next message")
         self._current = ""
+        self.dialog: ModelIdDialog | None = None
         self.activated.connect(self._on_activated)
-        line_edit = self.lineEdit()
-        assert line_edit is not None
-        line_edit.setAccessibleName("Model")
-        line_edit.editingFinished.connect(self._on_typed)
 
     def set_models(self, models: list[ModelInfo], current: str) -> None:
         self.blockSignals(True)
@@ -33,6 +92,11 @@ class ModelPicker(QComboBox):
             label = model.display_name + (" (deprecated)" if model.deprecated else "")
             self.addItem(label, model.id)
             self.setItemData(self.count() - 1, model.id, Qt.ItemDataRole.ToolTipRole)
+        self.insertSeparator(self.count())
+        self.addItem(OTHER, _OTHER_DATA)
+        self.setItemData(
+            self.count() - 1, "Type the id of a model not listed", Qt.ItemDataRole.ToolTipRole
+        )
         self.blockSignals(False)
         self.set_current(current)
 
@@ -40,9 +104,9 @@ class ModelPicker(QComboBox):
         self._current = model_id
         index = self.findData(model_id)
         if index < 0:
-            # A typed custom id stays pickable for the rest of the session.
-            self.addItem(model_id, model_id)
-            index = self.count() - 1
+            # A typed custom id stays pickable for the rest of the session, above "Other".
+            index = max(self.findData(_OTHER_DATA) - 1, 0)  # before the separator
+            self.insertItem(index, model_id, model_id)
         self.blockSignals(True)
         self.setCurrentIndex(index)
         self.blockSignals(False)
@@ -50,19 +114,36 @@ class ModelPicker(QComboBox):
     def current_model(self) -> str:
         return self._current
 
-    def _on_activated(self, index: int) -> None:
-        self._choose(str(self.itemData(index)))
+    def model_ids(self) -> list[str]:
+        """The model ids offered, in order (not the separator or "Other model id…")."""
+        ids = (self.itemData(i) for i in range(self.count()))
+        return [str(d) for d in ids if d is not None and d != _OTHER_DATA]
 
-    def _on_typed(self) -> None:
-        text = self.currentText().strip()
-        if not text:
-            self.set_current(self._current)
+    def ask_for_model_id(self) -> ModelIdDialog:
+        """Open the dialog where a model id not listed is typed in."""
+        dialog = ModelIdDialog(self.window())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.model_id_entered.connect(self._choose)
+        dialog.finished.connect(lambda _result: self._forget_dialog(dialog))
+        self.dialog = dialog
+        dialog.open()
+        dialog.field.setFocus()
+        return dialog
+
+    def _forget_dialog(self, dialog: ModelIdDialog) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
+
+    def _on_activated(self, index: int) -> None:
+        data = self.itemData(index)
+        if data == _OTHER_DATA:
+            self.set_current(self._current)  # the picker keeps showing the model in use
+            self.ask_for_model_id()
             return
-        index = self.findText(text)
-        self._choose(str(self.itemData(index)) if index >= 0 else text)
+        self._choose(str(data))
 
     def _choose(self, model_id: str) -> None:
-        if model_id == self._current:
+        if model_id == self._current or model_id_problem(model_id) is not None:
             return
         self.set_current(model_id)
         self.model_chosen.emit(model_id)

@@ -21,6 +21,7 @@ from claude_desktop.domain.session import Session
 from claude_desktop.domain.settings import Settings
 from claude_desktop.ui.main_window import MainWindow
 from claude_desktop.ui.message_widget import AssistantMessageWidget
+from claude_desktop.ui.model_picker import OTHER
 from tests.fakeapi import FakeAnthropicAPI, JSONResponse
 
 T = TypeVar("T")
@@ -117,6 +118,17 @@ class App:
         editor = self.window.composer.editor
         qtbot.keyClicks(editor, text)
         qtbot.keyClick(editor, Qt.Key.Key_Return)
+
+    def type_model_id(self, qtbot: QtBot, model_id: str) -> None:
+        """Pick "Other model id…" and type a model id into its dialog, then Enter."""
+        picker = self.window.picker
+        index = picker.findText(OTHER)
+        picker.setCurrentIndex(index)
+        picker.activated.emit(index)
+        dialog = picker.dialog
+        assert dialog is not None
+        qtbot.keyClicks(dialog.field, model_id)
+        qtbot.keyClick(dialog.field, Qt.Key.Key_Return)
 
 
 @contextmanager

@@ -83,8 +83,7 @@ def test_thinking_is_offered_only_in_the_forms_the_model_takes(
 
 
 def test_a_model_nobody_knows_gets_no_thinking(app: App, qtbot: QtBot) -> None:
-    app.window.picker.setEditText("claude-custom-1")
-    app.window.picker.lineEdit().editingFinished.emit()
+    app.type_model_id(qtbot, "claude-custom-1")
     assert app.window.session.model == "claude-custom-1"
     dialog = open_dialog(app, qtbot)
     assert thinking_modes(dialog) == ["off"] and not dialog.thinking.isEnabled()

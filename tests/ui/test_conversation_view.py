@@ -543,7 +543,8 @@ def test_error_shows_with_retry_below_the_partial_answer(qtbot, view):
     qtbot.mouseClick(widget.retry_button, Qt.MouseButton.LeftButton)  # disabled now
     assert retried == [True]
     assert widget.text_view.document().toPlainText() == "Some text"
-    assert widget.error_label.y() > widget.text_view.y()
+    assert widget.error_card.y() > widget.text_view.y()
+    assert widget.error_title() == "The answer was cut short"
 
 
 CUT_OFF = "Here is the code:\n\n```pyth"
@@ -596,6 +597,35 @@ def test_error_without_retry_has_no_button(qtbot, view):
     widget.show_error("Your API key was rejected.", None)
     assert widget.error_label.isVisible()
     assert not widget.retry_button.isVisible()
+
+
+def test_error_card_has_a_title_the_detail_and_the_action_its_caller_chose(qtbot, view):
+    widget = view.begin_assistant_message("m")
+    opened: list[bool] = []
+    widget.show_error(
+        "The API did not accept the key.",
+        lambda: opened.append(True),
+        title="Your API key was rejected",
+        action="Update API key",
+        repeat=True,
+    )
+    assert widget.error_title() == "Your API key was rejected"
+    assert widget.error_text() == "The API did not accept the key."
+    assert widget.retry_button.text() == "Update API key"
+    assert widget.retry_button.accessibleName() == "Update API key"
+    # Opening the key form can be cancelled and asked for again.
+    qtbot.mouseClick(widget.retry_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(widget.retry_button, Qt.MouseButton.LeftButton)
+    assert opened == [True, True]
+    retried: list[bool] = []
+    widget.set_error_action("Retry", lambda: retried.append(True))
+    qtbot.mouseClick(widget.retry_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(widget.retry_button, Qt.MouseButton.LeftButton)
+    assert retried == [True] and widget.retry_button.text() == "Retry"
+    assert widget.error_title_label.height() >= widget.error_title_label.sizeHint().height()
+    assert widget.error_label.height() >= widget.error_label.heightForWidth(
+        widget.error_label.width()
+    )
 
 
 # -- user messages, look and accessibility -----------------------------------------------------

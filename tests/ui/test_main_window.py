@@ -122,16 +122,9 @@ def test_retrying_status_is_shown_while_backing_off(app: App, qtbot: QtBot) -> N
     assert not app.last_answer().status_text()
 
 
-def test_401_leads_to_the_key_page(app: App, qtbot: QtBot) -> None:
-    app.api.enqueue(api_error(401, "authentication_error", "invalid x-api-key"))
-    app.type_and_send(qtbot, "Hi")
-    app.wait(lambda: app.window.pages.currentWidget() is app.window.key_view)
-    assert "API key was rejected" in app.window.key_view.message.text()
-
-
 def test_model_change_reaches_the_request_and_persists(app: App, qtbot: QtBot) -> None:
     picker = app.window.picker
-    app.wait(lambda: picker.count() == 3)
+    app.wait(lambda: len(picker.model_ids()) == 3)
     index = picker.findData("claude-haiku-4-5")
     picker.setCurrentIndex(index)
     picker.activated.emit(index)
@@ -143,11 +136,8 @@ def test_model_change_reaches_the_request_and_persists(app: App, qtbot: QtBot) -
 
 
 def test_a_typed_custom_model_id_is_used(app: App, qtbot: QtBot) -> None:
-    picker = app.window.picker
-    line = picker.lineEdit()
-    assert line is not None
-    line.setText("claude-future-9")
-    line.editingFinished.emit()
+    app.type_model_id(qtbot, "claude-future-9")
+    assert app.window.picker.currentText() == "claude-future-9"
     app.api.enqueue(SSEResponse(sse.text_stream(["ok"])))
     app.type_and_send(qtbot, "Hi")
     app.wait(lambda: not app.window.streaming)
