@@ -6,6 +6,7 @@ Other tabs are pages from their own modules, added in :class:`SettingsDialog` wi
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -81,6 +82,8 @@ class SettingsDialog(QDialog):
             | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel
         )
+        for button in question.buttons():
+            button.setIcon(QIcon())  # plain words, not the style's floppy disk and red X
         question.setDefaultButton(QMessageBox.StandardButton.Save)
         question.setEscapeButton(QMessageBox.StandardButton.Cancel)
         question.finished.connect(lambda _result: self._answered(question))

@@ -392,7 +392,8 @@ class ResultDelegate(QStyledItemDelegate):
             QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         )
         accent = text if selected else palette.color(QPalette.ColorRole.Link)
-        quiet = _mix(text, palette.color(QPalette.ColorRole.Base), 0.35)
+        under = QPalette.ColorRole.Highlight if selected else QPalette.ColorRole.Base
+        quiet = _mix(text, palette.color(under), 0.3)
         box = opt.rect.adjusted(_PADDING + 2, _PADDING, -_PADDING, -_PADDING)
         height = QFontMetrics(opt.font).height()
         painter.save()
