@@ -26,6 +26,7 @@ from claude_desktop.storage.store import ConversationRecord, MessageRecord, Stor
 from .conversation import Conversation
 from .conversation_settings import ConversationSettings, fit
 from .paths import data_dir
+from .search import SEARCH_LIMIT, SearchResults, results_of
 from .settings import check_model_id
 
 DB_NAME = "history.sqlite3"
@@ -178,6 +179,10 @@ class History:
 
     def conversations(self) -> list[ConversationRecord]:
         return self.store.list_conversations()
+
+    def search(self, query: str, limit: int = SEARCH_LIMIT) -> SearchResults:
+        """Titles, then messages, matching every word of `query`, as plain text."""
+        return results_of(self.store.search(query, limit + 1), limit)
 
     def load(self, conversation_id: int) -> OpenConversation | None:
         record = self.store.conversation(conversation_id)

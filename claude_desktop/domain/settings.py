@@ -16,6 +16,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import math
 import os
 import re
 import tempfile
@@ -147,6 +148,9 @@ class Settings:
                 )
             if name == "model" and looks_like_api_key(value):
                 raise ModelIdError(KEY_AS_MODEL)
+            problem = _value_problem(name, value)
+            if problem is not None:
+                raise ValueError(f"setting {name!r}: {problem}")
         super().__setattr__(name, value)
 
     @classmethod
@@ -169,7 +173,9 @@ class Settings:
             log.warning("Could not read settings from %s (%s); using defaults", path, exc)
             return settings
         try:
-            data = json.loads(raw.decode("utf-8"))
+            # utf-8-sig: a file saved by an editor that adds a byte order mark (Notepad) is
+            # still our file, not a corrupt one.
+            data = json.loads(raw.decode("utf-8-sig"))
             if not isinstance(data, dict):
                 raise ValueError(f"expected a JSON object, found {type(data).__name__}")
         except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
@@ -183,7 +189,7 @@ class Settings:
             if expected is None:
                 settings._unknown[key] = value
                 continue
-            problem = _type_problem(value, expected)
+            problem = _type_problem(value, expected) or _value_problem(key, value)
             if problem is not None:
                 log.warning("Setting %r in %s: %s; using the default", key, path, problem)
                 continue
@@ -226,6 +232,13 @@ class Settings:
         if self._writer is None or self._writer.done():
             self._writer = asyncio.ensure_future(self._write_queued())
         return self._writer
+
+    async def flush(self) -> None:
+        """Wait until every background save asked for so far is on disk (or has failed and
+        been logged). Whoever reads the file next (a test, the next start) sees the newest
+        values."""
+        while self._writer is not None and not self._writer.done():
+            await asyncio.shield(self._writer)
 
     async def _write_queued(self) -> None:
         while (queued := self._queued) is not None:
@@ -271,6 +284,18 @@ def _type_problem(value: Any, expected: Any) -> str | None:
     if ok:
         return None
     return f"expected {expected.__name__}, found {type(value).__name__} {value!r}"
+
+
+#: Settings whose value must be a number of seconds: positive and finite (JSON allows NaN and
+#: Infinity, and a negative timeout would make every request fail at once).
+_SECONDS = frozenset({"connect_timeout", "read_timeout"})
+
+
+def _value_problem(name: str, value: Any) -> str | None:
+    """Why `value`, of the right type, is still no value of setting `name`, or None."""
+    if name in _SECONDS and not (math.isfinite(value) and value > 0):
+        return f"{value!r} is not a positive number of seconds"
+    return None
 
 
 def _keep_aside(path: Path, reason: Exception) -> None:

@@ -26,8 +26,10 @@ from claude_desktop.storage import schema
 log = logging.getLogger("claude_desktop.storage")
 
 #: What search snippets put around each matched word.
-MATCH_START = "«"
-MATCH_END = "»"
+# Around each matched word in a search hit's title or snippet: control characters (start
+# and end of text) that no one types, so a "«" in a message is never taken for a marker.
+MATCH_START = "\x02"
+MATCH_END = "\x03"
 _SNIPPET_ELLIPSIS = "…"
 _SNIPPET_TOKENS = 12
 

@@ -204,6 +204,7 @@ class MainWindow(QMainWindow):
         self.sidebar.rename_requested.connect(self.rename_conversation)
         self.sidebar.delete_requested.connect(self.delete_conversation)
         self.sidebar.search_requested.connect(self._search)
+        self.sidebar.dismissed.connect(self.composer.focus)
         self.chat_page = QSplitter(Qt.Orientation.Horizontal, self)
         self.chat_page.addWidget(self.sidebar)
         self.chat_page.addWidget(chat)
@@ -411,7 +412,7 @@ class MainWindow(QMainWindow):
 
     def _search(self, query: str) -> None:
         if query:
-            self.sidebar.set_search_results(self.history.store.search(query))
+            self.sidebar.set_search_results(self.history.search(query))
         else:
             groups = group_by_recency(self.history.conversations())
             self.sidebar.set_conversations(groups, self.session.open.id)
@@ -435,6 +436,7 @@ class MainWindow(QMainWindow):
         self, conversation_id: int, scroll_to: int | None = None, *, save_draft: bool = True
     ) -> bool:
         if self.session.open.id == conversation_id and scroll_to is None:
+            self.sidebar.show_open(conversation_id)
             return True
         if save_draft:
             self.save_draft()
@@ -442,6 +444,7 @@ class MainWindow(QMainWindow):
         if self.session.open_conversation(conversation_id) is None:
             return False
         self._remember_open()
+        self.sidebar.show_open(conversation_id)
         self._show_conversation(scroll_to)
         self._load_draft()
         self.picker.set_current(self.session.model)

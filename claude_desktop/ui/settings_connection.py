@@ -7,6 +7,7 @@ What a person types is checked here before it is saved (the rules live in
 
 from __future__ import annotations
 
+import math
 from collections.abc import Coroutine
 from typing import Any
 
@@ -156,6 +157,7 @@ class ConnectionPage(QWidget):
         self.provider.currentIndexChanged.connect(self._show_provider)
         self.provider.setCurrentIndex(max(0, self.provider.findData(settings.provider)))
         self._show_provider()
+        self._shown = self._typed()
 
     def _form(self, *rows: tuple[str, QWidget], note: str) -> QWidget:
         page = QWidget(self)
@@ -198,11 +200,55 @@ class ConnectionPage(QWidget):
     def _say(self, text: str) -> None:
         self.status.setText(text)
 
+    def _typed(self) -> tuple[object, ...]:
+        """Everything typed or chosen on the page, as it reads on screen."""
+        return (
+            self.chosen,
+            *(field.text() for field in self._text_fields()),
+            self.bedrock_prefix.currentData(),
+            self.connect_timeout.text(),
+            self.read_timeout.text(),
+        )
+
+    def _text_fields(self) -> tuple[QLineEdit, ...]:
+        return (
+            self.base_url,
+            self.bedrock_region,
+            self.bedrock_profile,
+            self.vertex_project,
+            self.vertex_region,
+            self.proxy,
+        )
+
+    def has_unsaved_changes(self) -> bool:
+        """Whether the page shows anything other than what was last loaded or saved."""
+        return self._typed() != self._shown
+
+    def discard(self) -> None:
+        """Show the saved settings again, dropping what was typed since."""
+        settings = self.session.settings
+        self.provider.setCurrentIndex(max(0, self.provider.findData(settings.provider)))
+        self.base_url.setText(settings.base_url)
+        self.bedrock_region.setText(settings.bedrock_region)
+        self.bedrock_profile.setText(settings.bedrock_profile)
+        self.bedrock_prefix.setCurrentIndex(
+            max(0, self.bedrock_prefix.findData(settings.bedrock_model_prefix))
+        )
+        self.vertex_project.setText(settings.vertex_project)
+        self.vertex_region.setText(settings.vertex_region)
+        self.proxy.setText(settings.proxy)
+        self.connect_timeout.setValue(settings.connect_timeout)
+        self.read_timeout.setValue(settings.read_timeout)
+        self.status.clear()
+        self._shown = self._typed()
+
     def _problem(self) -> str | None:
         return (
             providers.base_url_problem(self.base_url.text())
             or providers.proxy_problem(self.proxy.text())
-            or providers.timeout_problem(self.connect_timeout.value(), self.read_timeout.value())
+            or providers.timeout_problem(
+                _typed_seconds(self.connect_timeout), _typed_seconds(self.read_timeout)
+            )
         )
 
     def save(self) -> bool:
@@ -227,6 +273,7 @@ class ConnectionPage(QWidget):
         except OSError as exc:
             self._say(f"The settings could not be saved ({exc.strerror or exc}).")
             return False
+        self._shown = self._typed()
         self.session.connection_changed()
         hint = providers.missing_extra(self.chosen)
         self._say(hint or f"Saved. {providers.describe(settings)}.")
@@ -252,3 +299,10 @@ class ConnectionPage(QWidget):
         finally:
             self.test_button.setEnabled(True)
         self._say(text)
+
+
+def _typed_seconds(box: QDoubleSpinBox) -> float:
+    """The number of seconds typed in `box`; NaN (refused by the range check) while what it
+    shows is out of range or empty: its value() then still holds the last good number,
+    which saving would put in place of what the person sees."""
+    return float(box.value()) if box.hasAcceptableInput() else math.nan

@@ -6,6 +6,7 @@ Other tabs are pages from their own modules, added in :class:`SettingsDialog` wi
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
@@ -51,7 +53,8 @@ class SettingsDialog(QDialog):
         self.account.key_changed.connect(self.key_changed)
         self.account.key_removed.connect(self.key_removed)
         self.tabs.addTab(self.account, "Account")
-        self.tabs.addTab(ConnectionPage(session, tasks, self.tabs), "Connection")
+        self.connection = ConnectionPage(session, tasks, self.tabs)
+        self.tabs.addTab(self.connection, "Connection")
         self.tabs.addTab(AppearancePage(appearance_for(session.settings), self.tabs), "Appearance")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
@@ -59,6 +62,45 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.tabs)
         layout.addWidget(buttons)
         self.resize(600, self.sizeHint().height())
+        self._question: QMessageBox | None = None
+
+    def reject(self) -> None:
+        """Close (the Close button, Esc and the title bar's close all come here), but
+        first ask what to do with changes typed on the Connection page and not saved."""
+        if not self.connection.has_unsaved_changes():
+            super().reject()
+            return
+        self.tabs.setCurrentWidget(self.connection)
+        if self._question is not None:  # already asking (Esc pressed twice)
+            return
+        question = QMessageBox(self)
+        question.setWindowTitle("Unsaved changes")
+        question.setText("The Connection page has unsaved changes.")
+        question.setInformativeText("Save them before closing?")
+        question.setStandardButtons(
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel
+        )
+        for button in question.buttons():
+            button.setIcon(QIcon())  # plain words, not the style's floppy disk and red X
+        question.setDefaultButton(QMessageBox.StandardButton.Save)
+        question.setEscapeButton(QMessageBox.StandardButton.Cancel)
+        question.finished.connect(lambda _result: self._answered(question))
+        self._question = question
+        question.open()
+
+    def _answered(self, question: QMessageBox) -> None:
+        self._question = None
+        answer = question.standardButton(question.clickedButton())
+        question.deleteLater()
+        if answer == QMessageBox.StandardButton.Save:
+            if self.connection.save():
+                super().reject()
+            # Otherwise the page says what is wrong, and the dialog stays to fix it.
+        elif answer == QMessageBox.StandardButton.Discard:
+            self.connection.discard()
+            super().reject()
 
 
 class AccountPage(QWidget):

@@ -329,3 +329,67 @@ def test_a_failed_background_save_is_logged_not_raised(
 
     asyncio.run(scenario())
     assert "Could not save settings" in caplog.text
+
+
+def test_a_file_with_a_byte_order_mark_keeps_every_setting(path: Path) -> None:
+    # As Notepad saves it: UTF-8 with a BOM in front.
+    values = {**DEFAULTS, "theme": "dark", "font_size": 14, "proxy": "http://proxy:3128"}
+    path.write_bytes("\ufeff".encode() + json.dumps(values).encode("utf-8"))
+    settings = Settings.load(path)
+    assert settings.as_dict() == values
+    assert not path.with_name("settings.json.bak").exists()
+
+
+@pytest.mark.parametrize("key", ["connect_timeout", "read_timeout"])
+@pytest.mark.parametrize("bad", ["-5", "0", "NaN", "-Infinity", "Infinity"])
+def test_a_timeout_that_is_not_a_positive_number_of_seconds_falls_back_to_its_default(
+    path: Path, key: str, bad: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Written by hand: json.dumps would refuse NaN only with allow_nan=False.
+    path.write_text(f'{{"{key}": {bad}, "proxy": "http://proxy:3128"}}', encoding="utf-8")
+    settings = Settings.load(path)
+    assert getattr(settings, key) == DEFAULTS[key]
+    assert settings.proxy == "http://proxy:3128"  # the good value next to it survives
+    assert key in caplog.text and "positive number of seconds" in caplog.text
+
+
+@pytest.mark.parametrize("bad", [-1.0, 0.0, float("nan"), float("inf")])
+def test_assigning_a_timeout_that_is_not_a_positive_number_of_seconds_raises(bad: float) -> None:
+    settings = Settings()
+    with pytest.raises(ValueError, match="read_timeout"):
+        settings.read_timeout = bad
+    assert settings.read_timeout == DEFAULTS["read_timeout"]
+
+
+def test_flush_waits_for_the_background_save(path: Path) -> None:
+    settings = Settings.load(path)
+    started, release = threading.Event(), threading.Event()
+    real_write = settings._write
+
+    def slow_write(number: int, text: str) -> None:
+        started.set()
+        release.wait(5)
+        real_write(number, text)
+
+    settings._write = slow_write  # type: ignore[method-assign]
+
+    async def scenario() -> None:
+        settings.theme = "dark"
+        settings.save_in_background()
+        await asyncio.to_thread(started.wait, 5)
+        settings.font_size = 20
+        settings.save_in_background()  # queued behind the first write
+        flushed = asyncio.ensure_future(settings.flush())
+        for _ in range(20):  # loop turns in which a flush that did not wait would finish
+            await asyncio.sleep(0)
+        assert not flushed.done()  # the write is still going on
+        release.set()
+        await flushed
+        on_disk = Settings.load(path)
+        assert (on_disk.theme, on_disk.font_size) == ("dark", 20)
+
+    asyncio.run(scenario())
+
+
+def test_flush_with_nothing_to_save_returns_at_once(path: Path) -> None:
+    asyncio.run(Settings.load(path).flush())

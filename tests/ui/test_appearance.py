@@ -59,6 +59,7 @@ def test_switching_the_theme_restyles_an_answer_already_shown(app: App, qtbot: Q
     app.wait(lambda: theme.DARK.code_background in app.last_answer().text_view.toHtml())
     assert theme.LIGHT.code_background not in app.last_answer().text_view.toHtml()
     app.wait(lambda: _code_background(app).name() == theme.DARK.code_background)
+    app.run(app.window.session.settings.flush())  # the save runs in a worker thread
     assert Settings.load().theme == "dark"  # remembered
 
     app.window.appearance.set_theme("light")
@@ -143,6 +144,7 @@ def test_font_size_keys_and_restart(
         assert again.window.view.font().pointSize() == default + 2
         _press(again, qtbot, Qt.Key.Key_0)
         assert again.window.view.font().pointSize() == default
+        again.run(again.window.session.settings.flush())  # saved in a worker thread
     assert Settings.load().font_size == 0
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import sys
 
+import pytest
 import qasync
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from claude_desktop.domain.secrets import KeyStore
@@ -159,3 +161,136 @@ def test_a_missing_package_is_explained_when_its_provider_is_picked(
         assert page.missing.isVisible()
         assert "pip install 'claude-desktop[vertex]'" in page.missing.text()
         page.window().close()
+
+
+def _unsaved_question(app: App, dialog: SettingsDialog) -> QMessageBox:
+    app.wait(lambda: (box := dialog.findChild(QMessageBox)) is not None and box.isVisible())
+    box = dialog.findChild(QMessageBox)
+    assert "unsaved changes" in box.text()
+    buttons = {box.standardButton(b) for b in box.buttons()}
+    assert buttons == {
+        QMessageBox.StandardButton.Save,
+        QMessageBox.StandardButton.Discard,
+        QMessageBox.StandardButton.Cancel,
+    }
+    return box
+
+
+def _answer(app: App, box: QMessageBox, answer: QMessageBox.StandardButton) -> None:
+    button = box.button(answer)
+    app.qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    app.wait(lambda: not box.isVisible())
+
+
+def test_closing_with_an_unsaved_proxy_asks_and_save_keeps_it(
+    qtbot: QtBot, loop: qasync.QEventLoop, fake_api: FakeAnthropicAPI
+) -> None:
+    with make_app(qtbot, loop, fake_api, KeyStore()) as app:
+        page = _connection_page(app)
+        dialog = page.window()
+        assert isinstance(dialog, SettingsDialog)
+        qtbot.keyClicks(page.proxy, "http://proxy.corp:3128")
+        close = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Close)
+        qtbot.mouseClick(close, Qt.MouseButton.LeftButton)
+        box = _unsaved_question(app, dialog)
+        assert dialog.isVisible()  # nothing is thrown away before the answer
+        _answer(app, box, QMessageBox.StandardButton.Save)
+        app.wait(lambda: not dialog.isVisible())
+        assert Settings.load().proxy == "http://proxy.corp:3128"
+        assert app.window.session.settings.proxy == "http://proxy.corp:3128"
+
+
+def test_escape_with_unsaved_changes_asks_and_discard_forgets_them(
+    qtbot: QtBot, loop: qasync.QEventLoop, fake_api: FakeAnthropicAPI
+) -> None:
+    with make_app(qtbot, loop, fake_api, KeyStore()) as app:
+        page = _connection_page(app)
+        dialog = page.window()
+        qtbot.keyClicks(page.proxy, "http://proxy.corp:3128")
+        qtbot.keyClick(page.proxy, Qt.Key.Key_Escape)
+        box = _unsaved_question(app, dialog)
+        _answer(app, box, QMessageBox.StandardButton.Discard)
+        app.wait(lambda: not dialog.isVisible())
+        assert Settings.load().proxy == ""
+        assert page.proxy.text() == ""  # shown again, the page holds what is saved
+        assert not page.has_unsaved_changes()
+
+
+def test_the_window_close_button_asks_too_and_cancel_keeps_the_edit(
+    qtbot: QtBot, loop: qasync.QEventLoop, fake_api: FakeAnthropicAPI
+) -> None:
+    with make_app(qtbot, loop, fake_api, KeyStore()) as app:
+        page = _connection_page(app)
+        dialog = page.window()
+        page.read_timeout.lineEdit().selectAll()
+        qtbot.keyClicks(page.read_timeout.lineEdit(), "120")
+        dialog.close()  # what the title bar's close button does
+        box = _unsaved_question(app, dialog)
+        _answer(app, box, QMessageBox.StandardButton.Cancel)
+        assert dialog.isVisible()
+        assert page.read_timeout.value() == 120
+        assert Settings.load().read_timeout == 60
+        # A second close asks again, and a second Esc does not stack a second question.
+        qtbot.keyClick(page.proxy, Qt.Key.Key_Escape)
+        box = _unsaved_question(app, dialog)
+        dialog.reject()
+        assert len(dialog.findChildren(QMessageBox)) == 1
+        _answer(app, box, QMessageBox.StandardButton.Save)
+        app.wait(lambda: not dialog.isVisible())
+        assert Settings.load().read_timeout == 120
+
+
+def test_save_in_the_question_with_a_bad_value_keeps_the_dialog_open_and_says_why(
+    qtbot: QtBot, loop: qasync.QEventLoop, fake_api: FakeAnthropicAPI
+) -> None:
+    with make_app(qtbot, loop, fake_api, KeyStore()) as app:
+        page = _connection_page(app)
+        dialog = page.window()
+        qtbot.keyClicks(page.proxy, "not a proxy")
+        dialog.reject()
+        _answer(app, _unsaved_question(app, dialog), QMessageBox.StandardButton.Save)
+        assert dialog.isVisible()
+        assert page.status.text().startswith("The proxy 'not a proxy'")
+        assert page.proxy.text() == "not a proxy"
+        assert Settings.load().proxy == ""
+        page.proxy.clear()  # back to what is saved: closing asks nothing
+        dialog.reject()
+        app.wait(lambda: not dialog.isVisible())
+        assert not any(box.isVisible() for box in dialog.findChildren(QMessageBox))
+
+
+def test_closing_without_changes_or_after_saving_asks_nothing(
+    qtbot: QtBot, loop: qasync.QEventLoop, fake_api: FakeAnthropicAPI
+) -> None:
+    with make_app(qtbot, loop, fake_api, KeyStore()) as app:
+        page = _connection_page(app)
+        dialog = page.window()
+        qtbot.keyClicks(page.proxy, "http://proxy.corp:3128")
+        qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+        assert not page.has_unsaved_changes()
+        dialog.reject()
+        assert not dialog.isVisible()
+        assert dialog.findChild(QMessageBox) is None
+
+
+@pytest.mark.parametrize(("field", "typed"), [("read_timeout", "0"), ("connect_timeout", "")])
+def test_a_timeout_typed_out_of_range_is_refused_with_a_sentence(
+    qtbot: QtBot, loop: qasync.QEventLoop, fake_api: FakeAnthropicAPI, field: str, typed: str
+) -> None:
+    with make_app(qtbot, loop, fake_api, KeyStore()) as app:
+        page = _connection_page(app)
+        box = getattr(page, field)
+        box.lineEdit().selectAll()
+        qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Delete)
+        qtbot.keyClicks(box.lineEdit(), typed)
+        qtbot.keyClicks(box.lineEdit(), "-")  # a minus sign is not even taken
+        assert "-" not in box.text()
+        qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+        name = "read" if field == "read_timeout" else "connect"
+        assert page.status.text().startswith(f"The {name} timeout must be between")
+        saved = Settings.load()
+        assert (saved.read_timeout, saved.connect_timeout) == (60.0, 10.0)
+        page.window().close()
+        _answer(app, _unsaved_question(app, page.window()), QMessageBox.StandardButton.Discard)
+        assert box.text() == ("60 s" if field == "read_timeout" else "10 s")
+        assert not page.has_unsaved_changes()

@@ -7,18 +7,21 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
 import pytest
 import qasync
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QListWidgetItem, QMenu
 from pytestqt.qtbot import QtBot
 
 from claude_desktop.domain.history import History
 from claude_desktop.domain.secrets import KEYRING_SERVICE, KEYRING_USERNAME
 from claude_desktop.ui.main_window import FIRST_SHOWN, RENDER_WINDOW
 from claude_desktop.ui.message_widget import AssistantMessageWidget, UserMessageWidget
+from claude_desktop.ui.sidebar import ID_ROLE, RESULT_ROLE
 from tests import sse
 from tests.fakeapi import FakeAnthropicAPI, JSONResponse, SSEResponse
 from tests.ui.harness import MODELS, App, make_app
@@ -334,3 +337,196 @@ def test_a_draft_keeps_its_attachments_across_a_restart(
     with make_app(qtbot, loop, api) as again:
         assert again.window.composer.text() == "Look at this"
         assert [a.name for a in again.window.composer.tray.attachments()] == ["sketch.png"]
+
+
+# -- the sidebar: the highlight is the open conversation ------------------------------------
+
+
+def _row(app: App, conversation_id: int) -> QListWidgetItem:
+    (item,) = [i for i in app.window.sidebar.items() if i.data(ID_ROLE) == conversation_id]
+    return item
+
+
+def _highlighted(app: App) -> list[int]:
+    return [int(i.data(ID_ROLE)) for i in app.window.sidebar.list.selectedItems()]
+
+
+def _cursor(app: App) -> int | None:
+    item = app.window.sidebar.list.currentItem()
+    return None if item is None else int(item.data(ID_ROLE))
+
+
+def _three_conversations(
+    qtbot: QtBot, loop: qasync.QEventLoop, api: FakeAnthropicAPI
+) -> tuple[list[int], Iterator[App]]:
+    ids = [write_conversation(f"Chat {n}", [f"Question {n}", f"Answer {n}"]) for n in "ABC"]
+    return ids, make_app(qtbot, loop, api)
+
+
+# The offscreen platform says this of every popup menu; it is not our doing.
+@pytest.mark.qt_log_ignore("This plugin does not support grabbing the keyboard")
+def test_a_dismissed_context_menu_leaves_the_highlight_on_the_open_conversation(
+    qtbot: QtBot, loop: qasync.QEventLoop, api: FakeAnthropicAPI
+) -> None:
+    (a, b, _c), running = _three_conversations(qtbot, loop, api)
+    with running as app:
+        app.window.open_conversation(a)
+        assert _highlighted(app) == [a]
+        sidebar_list = app.window.sidebar.list
+        where = sidebar_list.visualItemRect(_row(app, b)).center()
+        qtbot.mouseClick(sidebar_list.viewport(), Qt.MouseButton.RightButton, pos=where)
+        sidebar_list.customContextMenuRequested.emit(where)  # offscreen sends no menu event
+        app.wait(lambda: any(m.isVisible() for m in app.window.sidebar.findChildren(QMenu)))
+        (menu,) = [m for m in app.window.sidebar.findChildren(QMenu) if m.isVisible()]
+        qtbot.keyClick(menu, Qt.Key.Key_Escape)
+        app.wait(lambda: not menu.isVisible())
+        assert _highlighted(app) == [a] and _cursor(app) == a
+        assert app.window.session.open.id == a
+
+
+def test_arrow_keys_move_the_cursor_and_enter_opens(
+    qtbot: QtBot, loop: qasync.QEventLoop, api: FakeAnthropicAPI
+) -> None:
+    (a, b, c), running = _three_conversations(qtbot, loop, api)
+    with running as app:
+        app.window.open_conversation(c)  # the newest, first in the list
+        sidebar_list = app.window.sidebar.list
+        sidebar_list.setFocus()
+        app.wait(sidebar_list.hasFocus)
+        qtbot.keyClick(sidebar_list, Qt.Key.Key_Down)
+        qtbot.keyClick(sidebar_list, Qt.Key.Key_Down)
+        # The cursor moved; nothing was opened, so the highlight did not move.
+        assert _cursor(app) == a
+        assert _highlighted(app) == [c] and app.window.session.open.id == c
+        qtbot.keyClick(sidebar_list, Qt.Key.Key_Up)
+        qtbot.keyClick(sidebar_list, Qt.Key.Key_Return)
+        assert app.window.session.open.id == b
+        assert _highlighted(app) == [b] and _cursor(app) == b
+        assert texts(app) == ["Question B", "Answer B"]
+        # Moved away and left: the cursor is back on the open conversation.
+        sidebar_list.setFocus()
+        app.wait(sidebar_list.hasFocus)
+        qtbot.keyClick(sidebar_list, Qt.Key.Key_Down)
+        assert _cursor(app) == a
+        app.window.composer.focus()
+        app.wait(lambda: not sidebar_list.hasFocus())
+        assert _cursor(app) == b and _highlighted(app) == [b]
+
+
+def test_a_click_opens_and_the_highlight_follows(
+    qtbot: QtBot, loop: qasync.QEventLoop, api: FakeAnthropicAPI
+) -> None:
+    (a, b, _c), running = _three_conversations(qtbot, loop, api)
+    with running as app:
+        app.window.open_conversation(a)
+        sidebar_list = app.window.sidebar.list
+        where = sidebar_list.visualItemRect(_row(app, b)).center()
+        qtbot.mouseClick(sidebar_list.viewport(), Qt.MouseButton.LeftButton, pos=where)
+        assert app.window.session.open.id == b and _highlighted(app) == [b]
+
+
+def test_the_highlight_follows_rename_delete_and_new_chat(
+    qtbot: QtBot, loop: qasync.QEventLoop, api: FakeAnthropicAPI
+) -> None:
+    (a, b, _c), running = _three_conversations(qtbot, loop, api)
+    with running as app:
+        window = app.window
+        window.open_conversation(a)
+        window.rename_conversation(b, "Renamed B")
+        assert _highlighted(app) == [a]
+        window.delete_conversation(b)
+        assert _highlighted(app) == [a]
+        window.new_chat()
+        assert _highlighted(app) == [] and _cursor(app) is None
+        window.undo_delete()  # reopens what was deleted
+        assert _highlighted(app) == [b] == [window.session.open.id]
+        window.delete_conversation(b)  # the open one: a new chat takes its place
+        assert _highlighted(app) == []
+
+
+# -- search -------------------------------------------------------------------------------
+
+MARKDOWN_ANSWER = (
+    "## How it works\n\n**Magma** rises through the `crust`, as the "
+    "[USGS](https://www.usgs.gov) explains:\n\n```python\nprint('magma')\n```\n"
+)
+
+
+def _search(app: App, qtbot: QtBot, query: str) -> None:
+    qtbot.keyClick(app.window.composer.editor, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    assert app.window.sidebar.search.hasFocus()
+    qtbot.keyClicks(app.window.sidebar.search, query)
+    app.wait(lambda: app.window.sidebar.searching and app.window.sidebar.query() == query)
+
+
+def _headings(app: App) -> list[str]:
+    sidebar_list = app.window.sidebar.list
+    rows = [sidebar_list.item(i) for i in range(sidebar_list.count())]
+    return [item.text() for item in rows if item.data(ID_ROLE) is None]
+
+
+def test_search_results_are_plain_text_with_the_match_marked_and_counted(
+    qtbot: QtBot, loop: qasync.QEventLoop, api: FakeAnthropicAPI
+) -> None:
+    write_conversation("Magma chamber", ["What is under a volcano?", "Rock."])
+    write_conversation("Volcanoes", ["How do volcanoes form?", MARKDOWN_ANSWER])
+    with make_app(qtbot, loop, api) as app:
+        _search(app, qtbot, "magma")
+        rows = app.window.sidebar.items()
+        # One row per result, under headings that count the rows below them.
+        assert _headings(app) == ["Titles (1)", "Messages (1)"]
+        assert len(rows) == 2
+        title_row, message_row = rows
+        assert title_row.text() == "Magma chamber"
+        title, snippet = message_row.text().split("\n")
+        assert title == "Volcanoes"
+        for markup in ("«", "»", "\x02", "\x03", "**", "##", "`", "](", "```"):
+            assert markup not in snippet
+        assert snippet.startswith("How it works Magma rises through the crust, as the USGS")
+        result = message_row.data(RESULT_ROLE)
+        assert [run.text for run in result.snippet if run.match] == ["Magma"]
+
+
+def test_no_match_says_so(qtbot: QtBot, loop: qasync.QEventLoop, api: FakeAnthropicAPI) -> None:
+    write_conversation("Volcanoes", ["How do volcanoes form?", "Magma."])
+    with make_app(qtbot, loop, api) as app:
+        _search(app, qtbot, "glacier")
+        assert app.window.sidebar.items() == []
+        assert _headings(app) == ["No matches for “glacier”"]
+
+
+def test_escape_leaves_the_search_then_goes_back_to_the_composer(
+    qtbot: QtBot, loop: qasync.QEventLoop, api: FakeAnthropicAPI
+) -> None:
+    (a, _b, _c), running = _three_conversations(qtbot, loop, api)
+    with running as app:
+        app.window.open_conversation(a)
+        _search(app, qtbot, "answer")
+        search = app.window.sidebar.search
+        qtbot.keyClick(search, Qt.Key.Key_Escape)
+        assert search.text() == "" and not app.window.sidebar.searching
+        assert [i.text() for i in app.window.sidebar.items()] == ["Chat C", "Chat B", "Chat A"]
+        assert _highlighted(app) == [a]
+        assert search.hasFocus()
+        qtbot.keyClick(search, Qt.Key.Key_Escape)
+        app.wait(app.window.composer.editor.hasFocus)
+
+
+def test_arrow_keys_in_the_search_field_pick_a_result_and_enter_opens_it(
+    qtbot: QtBot, loop: qasync.QEventLoop, api: FakeAnthropicAPI
+) -> None:
+    (a, b, c), running = _three_conversations(qtbot, loop, api)
+    with running as app:
+        app.window.open_conversation(a)
+        _search(app, qtbot, "question")
+        assert _headings(app) == ["Messages (3)"]
+        assert _highlighted(app) == [c]  # the first result, what Enter opens
+        search = app.window.sidebar.search
+        qtbot.keyClick(search, Qt.Key.Key_Down)
+        assert _highlighted(app) == [b]
+        qtbot.keyClick(search, Qt.Key.Key_Return)
+        app.wait(lambda: app.window.session.open.id == b)
+        # The search ends with what it found: the conversations, the opened one highlighted.
+        assert search.text() == "" and not app.window.sidebar.searching
+        assert _highlighted(app) == [b]
+        assert texts(app) == ["Question B", "Answer B"]

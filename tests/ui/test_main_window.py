@@ -132,6 +132,7 @@ def test_model_change_reaches_the_request_and_persists(app: App, qtbot: QtBot) -
     app.type_and_send(qtbot, "Hi")
     app.wait(lambda: not app.window.streaming)
     assert app.api.requests[-1].json["model"] == "claude-haiku-4-5"
+    app.run(app.window.session.settings.flush())  # the choice is saved in a worker thread
     assert Settings.load().model == "claude-haiku-4-5"
 
 
