@@ -17,7 +17,7 @@ from typing import Any
 from claude_desktop.api.message import Message
 from claude_desktop.api.models import ModelInfo
 from claude_desktop.storage.export import to_json, to_markdown
-from claude_desktop.storage.store import ConversationRecord, MessageRecord, Store
+from claude_desktop.storage.store import ConversationRecord, MessageRecord, StorageError, Store
 
 from .conversation import Conversation
 from .conversation_settings import ConversationSettings, fit
@@ -133,7 +133,14 @@ class History:
 
     @classmethod
     def open(cls, path: Path | None = None) -> History:
-        store = Store.open(path or default_db_path())
+        if path is None:
+            try:
+                path = default_db_path()
+            except OSError as exc:  # a read-only parent, a file where the folder should be
+                raise StorageError(
+                    f"The history folder {data_dir()} could not be made ({exc.strerror or exc})."
+                ) from exc
+        store = Store.open(path)
         store.recover_interrupted()
         return cls(store)
 
