@@ -271,14 +271,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if instance.hand_off(files, name):
             log.info("Claude Desktop is already running; handed it %d file(s)", len(files))
             return 0
-        log.warning("Claude Desktop is already running and did not answer; not starting")
-        if app.platformName() not in ("offscreen", "minimal"):
-            from PySide6.QtWidgets import QMessageBox
+        if lock.holder_alive is None:  # a lock naming no process, nobody answering
+            lock = lock.unwritable()
+        else:
+            log.warning("Claude Desktop is already running and did not answer; not starting")
+            if app.platformName() not in ("offscreen", "minimal"):
+                from PySide6.QtWidgets import QMessageBox
 
-            QMessageBox.information(
-                None, "Claude Desktop", "Claude Desktop is already running but not answering."
-            )
-        return 1
+                QMessageBox.information(
+                    None, "Claude Desktop", "Claude Desktop is already running but not answering."
+                )
+            return 1
     if lock.state is instance.LockState.UNWRITABLE:
         log.warning("Cannot write the instance lock (%s); starting anyway", lock.problem)
         # No lock to go by: an app answering on the socket is the only sign of another.

@@ -49,6 +49,17 @@ class InstanceLock:
     lock: QLockFile | None = None
     #: Why the lock could not be written, for a person (state UNWRITABLE).
     problem: str = ""
+    #: State TAKEN: whether the lock names a running process (None: it names none, as
+    #: while an app is writing it, or when it is not a lock file at all).
+    holder_alive: bool | None = None
+
+    def unwritable(self) -> InstanceLock:
+        """This lock, taken as unwritable: it names no running app and cannot be replaced
+        (nobody answered a hand-off)."""
+        folder = data_dir()
+        return InstanceLock(
+            LockState.UNWRITABLE, problem=f"{folder}: {LOCK_NAME} cannot be replaced"
+        )
 
 
 def take_instance_lock() -> InstanceLock:
@@ -68,10 +79,11 @@ def take_instance_lock() -> InstanceLock:
         return InstanceLock(LockState.OURS, lock)
     error = lock.error()
     if error == QLockFile.LockError.LockFailedError:
-        if _holder_alive(lock):
-            return InstanceLock(LockState.TAKEN)
-        # A dead app's lock that could not be removed: the folder is read-only.
-        return InstanceLock(LockState.UNWRITABLE, problem=f"{folder}: the folder is read-only")
+        alive = _holder_alive(lock)
+        if alive is False:
+            # A dead app's lock that QLockFile could not remove: the folder is read-only.
+            return InstanceLock(LockState.UNWRITABLE, problem=f"{folder}: the folder is read-only")
+        return InstanceLock(LockState.TAKEN, holder_alive=alive)
     reason = {
         QLockFile.LockError.PermissionError: "permission denied",
         # QLockFile's error when the lock file could not be written in full.
@@ -80,12 +92,12 @@ def take_instance_lock() -> InstanceLock:
     return InstanceLock(LockState.UNWRITABLE, problem=f"{folder}: {reason}")
 
 
-def _holder_alive(lock: QLockFile) -> bool:
-    """Whether the process named in a lock QLockFile could not take is running (if it is
-    not known, it is taken to be, as QLockFile does)."""
+def _holder_alive(lock: QLockFile) -> bool | None:
+    """Whether the process named in a lock QLockFile could not take is running; None
+    when the lock names no process."""
     info = lock.getLockInfo()
     if not info or not isinstance(info[0], int) or info[0] <= 0:
-        return True
+        return None
     pid = info[0]
     try:
         os.kill(pid, 0)
@@ -168,6 +180,7 @@ class InstanceServer(QObject):
     def listen(self) -> bool:
         """Start listening; a socket a crashed app left behind is removed first."""
         if self._server.listen(self.name):
+            log.info("Listening for later launches on %s", self.name)
             return True
         if (
             self._server.serverError() == QLocalSocket.LocalSocketError.AddressInUseError
@@ -175,7 +188,7 @@ class InstanceServer(QObject):
         ):
             QLocalServer.removeServer(self.name)
             if self._server.listen(self.name):
-                log.info("Removed a stale instance socket left by an earlier run")
+                log.info("Listening for later launches on %s (a stale socket removed)", self.name)
                 return True
         log.warning(
             "Not listening for later launches on %s: %s", self.name, self._server.errorString()

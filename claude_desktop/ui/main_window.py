@@ -307,17 +307,19 @@ class MainWindow(QMainWindow):
 
     def _open_initial(self) -> None:
         """Reopen the conversation of the last session (after a crash too), with its draft."""
+        problem = ""
         try:
             self.session.history  # noqa: B018 (opens it)
         except StorageError as exc:
             log.error("History unavailable: %s", exc)
             self.session.use_temporary_history()
-            self.banner.setText(f"{exc.human} Conversations in this session will not be saved.")
-            self.banner.show()
+            problem = f"{exc.human} Conversations in this session will not be saved."
         last = self.session.settings.last_conversation_id
         if not (last and self.open_conversation(last, save_draft=False)):
             self._enter_new_chat()
         self._refresh_sidebar()
+        if problem:  # after entering the chat, which hides the banner
+            self.show_notice(problem)
 
     # -- pages -----------------------------------------------------------------------------
 
