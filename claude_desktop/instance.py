@@ -178,7 +178,11 @@ class InstanceServer(QObject):
         self._buffers: dict[QLocalSocket, bytes] = {}
 
     def listen(self) -> bool:
-        """Start listening; a socket a crashed app left behind is removed first."""
+        """Start listening; a socket a crashed app left behind is replaced, a live app's
+        never is (Qt would: with UserAccessOption it renames its socket over the name)."""
+        if someone_listens(self.name):
+            log.warning("Not listening for later launches: another app listens on %s", self.name)
+            return False
         if self._server.listen(self.name):
             log.info("Listening for later launches on %s", self.name)
             return True
