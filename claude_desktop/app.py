@@ -13,7 +13,7 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import Coroutine, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from typing import Any, TypeVar
 
 from claude_desktop import APP_ID, __version__
@@ -35,8 +35,15 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return args
 
 
-async def run(app: Any, files: Sequence[str] = ()) -> int:
-    """Run the app until the person quits; returns the exit code."""
+async def run(
+    app: Any, files: Sequence[str] = (), server: Any = None, lock_problem: str = ""
+) -> int:
+    """Run the app until the person quits (or a SIGTERM or SIGINT); returns the exit code.
+
+    `server` is the InstanceServer later launches hand their files to; `lock_problem`
+    says why the instance lock could not be written, if it could not.
+    """
+    from claude_desktop.domain import temp_files
     from claude_desktop.domain.secrets import KeyStore
     from claude_desktop.domain.session import Session
     from claude_desktop.domain.settings import Settings
@@ -66,24 +73,55 @@ async def run(app: Any, files: Sequence[str] = ()) -> int:
     quit_event = asyncio.Event()
     window.quit_requested.connect(quit_event.set)
     app.aboutToQuit.connect(quit_event.set)  # the session is ending (log-out)
-    opener = file_open_handler(window)
+    install_quit_signals(loop, quit_event.set)
+    # Files from later launches and "Open with" wait until the window has started.
+    started = False
+    waiting: list[list[str]] = []
+
+    def open_files(paths: list[str]) -> None:
+        if not started:
+            waiting.append(paths)
+            return
+        bring_to_front(window)
+        if paths:
+            window.open_files_in_new_chat(paths)
+
+    if server is not None:
+        server.files_received.connect(open_files)
+    opener = file_open_handler(window, open_files)
     app.installEventFilter(opener)
     window.show()
     window.raise_()
     window.activateWindow()
     await window.start()
+    started = True
     if files:
-        window.attach_paths(list(files))
+        window.open_files_in_new_chat(list(files))
+    for paths in waiting:
+        open_files(paths)
+    if lock_problem and window.banner.isHidden():  # else the history's problem says it
+        window.show_notice(
+            f"Claude Desktop cannot write to its data folder ({lock_problem}). Free some "
+            "space or fix the folder's permissions, or changes may not be saved."
+        )
+    # Temporary files crashed or killed runs left behind, off the UI thread.
+    tasks.spawn(asyncio.to_thread(temp_files.remove_stale), "remove-stale-temp-files")
     await quit_event.wait()
 
     log.info("Shutting down")
-    window.save_state()
+    if server is not None:
+        server.close()
+    try:
+        window.save_state()
+    except Exception as exc:  # a full or read-only disk: the shutdown must still run
+        log.error("Could not save the draft or settings on the way out: %s", exc)
     window.hide()
     await tasks.cancel_all()
     await session.aclose()
     await loop.shutdown_asyncgens()
     # Also waits for a save still being written: the newest settings are on disk at exit.
     await session.settings.save_in_background()
+    temp_files.remove_own()
     # From here on errors can only be logged: the window is about to go.
     tasks.on_error = None
     loop.set_exception_handler(None)
@@ -127,33 +165,72 @@ def asyncgen_hooks(loop: asyncio.AbstractEventLoop) -> Iterator[None]:
         sys.set_asyncgen_hooks(*previous)
 
 
-def file_open_handler(window: Any) -> Any:
-    """macOS delivers "Open with" files as QFileOpenEvents, not on the command line."""
-    from PySide6.QtCore import QEvent, QObject
+def install_quit_signals(loop: asyncio.AbstractEventLoop, quit: Callable[[], None]) -> None:
+    """SIGTERM (log-out, `kill`) and SIGINT (Ctrl+C in a terminal) quit as Quit does.
+
+    On Unix qasync's loop takes asyncio's signal handlers (the signal wakes Qt's loop
+    through the loop's self-pipe). Elsewhere Python's own handler runs only when Python
+    code does, so a timer wakes the interpreter a few times a second.
+    """
+    import signal
+
+    def on_signal(number: int) -> None:
+        log.info("Received %s: quitting", signal.Signals(number).name)
+        quit()
+
+    fallback = False
+    for number in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(number, on_signal, number)
+        except (NotImplementedError, RuntimeError, ValueError):
+            signal.signal(number, lambda n, _frame: loop.call_soon_threadsafe(on_signal, n))
+            fallback = True
+    if fallback:
+        from PySide6.QtCore import QCoreApplication, QTimer
+
+        wake = QTimer(QCoreApplication.instance())
+        wake.timeout.connect(lambda: None)
+        wake.start(250)
+
+
+def bring_to_front(window: Any) -> None:
+    """Show the window above the others, restored if it was minimized."""
+    from PySide6.QtCore import Qt
+
+    if window.isMinimized():
+        window.setWindowState(window.windowState() & ~Qt.WindowState.WindowMinimized)
+    window.show()
+    window.raise_()
+    window.activateWindow()
+
+
+def file_open_handler(window: Any, open_files: Callable[[list[str]], None]) -> Any:
+    """macOS delivers "Open with" files as QFileOpenEvents, not on the command line: one
+    event per file, so those arriving together are opened together, in one new chat."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtGui import QFileOpenEvent
 
     class Handler(QObject):
+        def __init__(self, parent: QObject) -> None:
+            super().__init__(parent)
+            self.files: list[str] = []
+            self.timer = QTimer(self)
+            self.timer.setSingleShot(True)
+            self.timer.setInterval(50)
+            self.timer.timeout.connect(self.flush)
+
         def eventFilter(self, watched: QObject, event: QEvent) -> bool:
             if event.type() == QEvent.Type.FileOpen and isinstance(event, QFileOpenEvent):
-                window.attach_paths([event.file()])
+                self.files.append(event.file())
+                self.timer.start()
                 return True
             return False
 
+        def flush(self) -> None:
+            files, self.files = self.files, []
+            open_files(files)
+
     return Handler(window)
-
-
-def single_instance_lock() -> Any:
-    """The lock that makes this the only app on this history, or None if another has it.
-
-    A second instance would see the first one's streaming answer as a crash's leftover
-    and mark it interrupted. A lock left by a killed instance is taken over.
-    """
-    from PySide6.QtCore import QLockFile
-
-    from claude_desktop.domain.paths import data_dir
-
-    lock = QLockFile(str(data_dir(create=True) / "instance.lock"))
-    return lock if lock.tryLock(200) else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -184,21 +261,43 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     install_focus_ring(app)
     app.setQuitOnLastWindowClosed(False)
-    lock = single_instance_lock()
-    if lock is None:
-        log.warning("Claude Desktop is already running; not starting a second window")
-        if app.platformName() not in ("offscreen", "minimal"):
-            from PySide6.QtWidgets import QMessageBox
+    # Qt has taken its own options (-platform…) out of arguments(): the rest are ours.
+    files = [os.path.abspath(f) for f in parse_args(app.arguments()[1:]).files]
+    from claude_desktop import instance
 
-            QMessageBox.information(None, "Claude Desktop", "Claude Desktop is already running.")
-        return 1
+    name = instance.server_name()
+    lock = instance.take_instance_lock()
+    if lock.state is instance.LockState.TAKEN:
+        if instance.hand_off(files, name):
+            log.info("Claude Desktop is already running; handed it %d file(s)", len(files))
+            return 0
+        if lock.holder_alive is None:  # a lock naming no process, nobody answering
+            lock = lock.unwritable()
+        else:
+            log.warning("Claude Desktop is already running and did not answer; not starting")
+            if app.platformName() not in ("offscreen", "minimal"):
+                from PySide6.QtWidgets import QMessageBox
+
+                QMessageBox.information(
+                    None, "Claude Desktop", "Claude Desktop is already running but not answering."
+                )
+            return 1
+    if lock.state is instance.LockState.UNWRITABLE:
+        log.warning("Cannot write the instance lock (%s); starting anyway", lock.problem)
+        # No lock to go by: an app answering on the socket is the only sign of another.
+        if instance.someone_listens(name) and instance.hand_off(files, name, wait=1.0):
+            log.info("Handed %d file(s) to the running Claude Desktop", len(files))
+            return 0
+    server = instance.InstanceServer(name)
+    server.listen()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
-        # Qt has taken its own options (-platform…) out of arguments(): the rest are ours.
-        files = [os.path.abspath(f) for f in parse_args(app.arguments()[1:]).files]
-        code = run_on_qt_loop(loop, run(app, files))
+        code = run_on_qt_loop(loop, run(app, files, server, lock.problem))
     finally:
         asyncio.set_event_loop(None)
         loop.close()
+        server.close()
+        if lock.lock is not None:
+            lock.lock.unlock()
     return code

@@ -46,10 +46,10 @@ EXCLUDED_MODULES = [
     "PIL.ImageCms",
     "PIL._imagingtk",
     "PIL.ImageTk",
-    # Bindings of Qt modules the app does not import (it uses QtCore, QtGui, QtWidgets).
+    # Bindings of Qt modules the app does not import (it uses QtCore, QtGui, QtWidgets, and
+    # QtNetwork for the local socket a second launch hands its files over: instance.py).
     # Their C++ libraries still come along where Qt links them: Qt Gui links Qt DBus.
     "PySide6.QtDBus",
-    "PySide6.QtNetwork",
     "PySide6.QtOpenGL",
     "PySide6.QtOpenGLWidgets",
     "PySide6.QtQml",

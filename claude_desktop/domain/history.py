@@ -168,7 +168,14 @@ class History:
 
     @classmethod
     def open(cls, path: Path | None = None) -> History:
-        store = Store.open(path or default_db_path())
+        if path is None:
+            try:
+                path = default_db_path()
+            except OSError as exc:  # a read-only parent, a file where the folder should be
+                raise StorageError(
+                    f"The history folder {data_dir()} could not be made ({exc.strerror or exc})."
+                ) from exc
+        store = Store.open(path)
         store.recover_interrupted()
         return cls(store)
 

@@ -9,6 +9,7 @@ and which also gives a portable install.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import platformdirs
@@ -58,3 +59,14 @@ def log_dir(*, create: bool = False) -> Path:
 def cache_dir(*, create: bool = False) -> Path:
     """Files that can be rebuilt at any time (safe to delete) live here."""
     return _resolve("cache", platformdirs.user_cache_path(APP_NAME, appauthor=False), create=create)
+
+
+def temp_root() -> Path:
+    """The app's folder in the system's temporary folder, private to this user.
+
+    Each running app keeps its temporary files (pasted images, a stand-in history) in a
+    folder of its own under this one; see `claude_desktop.domain.temp_files`. The folder
+    is per user (the numeric id in its name) because /tmp is shared on Unix.
+    """
+    tag = f"-{os.getuid()}" if hasattr(os, "getuid") else ""
+    return Path(tempfile.gettempdir()) / f"{APP_NAME}{tag}"

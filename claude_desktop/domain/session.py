@@ -13,7 +13,7 @@ from pathlib import Path
 from claude_desktop.api.client import BaseMessagesClient
 from claude_desktop.api.models import FALLBACK_MODELS, ModelInfo
 
-from . import providers
+from . import providers, temp_files
 from .chat import check_key, fetch_models
 from .conversation_settings import ConversationSettings, fit, new_chat_settings
 from .history import History, OpenConversation
@@ -187,7 +187,8 @@ class Session:
 
     def use_temporary_history(self) -> None:
         """Keep working when the real history can't be opened (it is left untouched)."""
-        folder = Path(tempfile.mkdtemp(prefix="claude-desktop-unsaved-"))
+        # In this app's temporary folder: removed at quit, or at the next start after a crash.
+        folder = Path(tempfile.mkdtemp(prefix="unsaved-", dir=temp_files.session_dir()))
         self._history = History.open(folder / "unsaved.sqlite3")
 
     def close_history(self) -> None:

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from claude_desktop.api.errors import AuthenticationError, ClaudeError
 from claude_desktop.api.message import Message, Usage
-from claude_desktop.domain import providers
+from claude_desktop.domain import providers, temp_files
 from claude_desktop.domain.attachments import (
     Attachment,
     AttachmentError,
@@ -287,9 +287,11 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(QByteArray.fromBase64(saved.encode("ascii")))
 
     def save_state(self) -> None:
-        self.save_draft()
+        # The geometry first: kept in memory even when the draft cannot be saved (a full
+        # disk), so the settings saved later still have it.
         geometry = self.saveGeometry().toBase64().data().decode("ascii")
         self.session.settings.window_geometry = geometry
+        self.save_draft()
         self.session.settings.save()
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
@@ -310,17 +312,19 @@ class MainWindow(QMainWindow):
 
     def _open_initial(self) -> None:
         """Reopen the conversation of the last session (after a crash too), with its draft."""
+        problem = ""
         try:
             self.session.history  # noqa: B018 (opens it)
         except StorageError as exc:
             log.error("History unavailable: %s", exc)
             self.session.use_temporary_history()
-            self.banner.setText(f"{exc.human} Conversations in this session will not be saved.")
-            self.banner.show()
+            problem = f"{exc.human} Conversations in this session will not be saved."
         last = self.session.settings.last_conversation_id
         if not (last and self.open_conversation(last, save_draft=False)):
             self._enter_new_chat()
         self._refresh_sidebar()
+        if problem:  # after entering the chat, which hides the banner
+            self.show_notice(problem)
 
     # -- pages -----------------------------------------------------------------------------
 
@@ -513,9 +517,28 @@ class MainWindow(QMainWindow):
             chip = self.composer.tray.add_pending(Path(path).name)
             self.spawn(self._fill_chip(chip, load_attachment(Path(path))), "attach")
 
+    def open_files_in_new_chat(self, paths: list[str]) -> None:
+        """Files from outside the window (the command line, a second launch, "Open with")
+        start a new chat with them attached; an empty new chat already open is used."""
+        open_is_empty = (
+            self.session.open.record is None
+            and self._editing is None
+            and not self.composer.text().strip()
+            and not self.composer.tray.chips
+        )
+        if not open_is_empty:
+            self.new_chat()
+        self.attach_paths(paths)
+
     def attach_image(self, image: QImage) -> None:
         """A pasted image: saved as a PNG in a temporary folder, then attached like a file."""
-        folder = Path(tempfile.mkdtemp(prefix="claude-desktop-paste-"))
+        try:
+            # In this app's temporary folder, removed at quit (or at the next start).
+            folder = Path(tempfile.mkdtemp(prefix="paste-", dir=temp_files.session_dir()))
+        except OSError as exc:
+            log.error("No temporary folder for a pasted image: %s", exc)
+            self.show_notice(f"The pasted image could not be kept: {exc.strerror or exc}.")
+            return
         path = folder / f"pasted-{time.strftime('%Y%m%d-%H%M%S')}.png"
         if image.save(str(path), "PNG"):
             self.attach_paths([str(path)])

@@ -160,16 +160,19 @@ def test_macos_open_with_arrives_as_a_file_open_event(app: App, tmp_path: Path) 
 
     from claude_desktop.app import file_open_handler
 
-    handler = file_open_handler(app.window)
+    handler = file_open_handler(app.window, app.window.open_files_in_new_chat)
     qapp = QCoreApplication.instance()
     assert qapp is not None
     qapp.installEventFilter(handler)
     try:
+        # "Open with" on two files: one event each, both in the same chat.
         QCoreApplication.sendEvent(qapp, QFileOpenEvent(str(png(tmp_path / "opened.png"))))
-        ready(app, 1)
+        QCoreApplication.sendEvent(qapp, QFileOpenEvent(str(png(tmp_path / "second.png"))))
+        ready(app, 2)
     finally:
         qapp.removeEventFilter(handler)
-    assert app.window.composer.tray.attachments()[0].name == "opened.png"
+    names = [a.name for a in app.window.composer.tray.attachments()]
+    assert names == ["opened.png", "second.png"]
 
 
 def test_a_large_document_is_uploaded_once_and_sent_by_file_id(
