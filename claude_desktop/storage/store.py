@@ -8,17 +8,19 @@ worst the last transaction. A Store belongs to the thread that opened it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 import json
 import logging
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
 from claude_desktop.api.message import ContentBlock
 from claude_desktop.storage import schema
@@ -32,6 +34,9 @@ _SNIPPET_ELLIPSIS = "…"
 _SNIPPET_TOKENS = 12
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 class Unset:
@@ -62,15 +67,25 @@ class NewerDatabaseError(StorageError):
         self.known = known
 
 
+#: How to rescue a damaged history, said wherever the damage is.
+RESCUE_HINT = (
+    "`python -m claude_desktop export --all --output FOLDER` saves every conversation "
+    "that can still be read."
+)
+
+
 class CorruptDatabaseError(StorageError):
     """The file is damaged or is not a history at all; it was not touched."""
 
-    def __init__(self, path: Path, reason: str) -> None:
-        super().__init__(
+    def __init__(self, path: Path, reason: str, *, rescue: bool = False) -> None:
+        human = (
             f"The history file {path} is damaged or is not a Claude Desktop history "
             f"({reason}). It was left as it is: move it elsewhere and the app will start "
             "a new history."
         )
+        if rescue:
+            human += " " + RESCUE_HINT
+        super().__init__(human)
         self.path = path
         self.reason = reason
 
@@ -176,6 +191,9 @@ class Store:
         self._con = con
         self.path = path
         self._last_time = 0.0
+        #: Set once a read found damage: from then on nothing that is not asked for (the
+        #: statistics at close) writes to the file.
+        self.damaged = False
 
     # -- opening -------------------------------------------------------------------------
 
@@ -189,6 +207,7 @@ class Store:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         _check_header(path)
+        _check_pages(path)
         try:
             con = sqlite3.connect(path, isolation_level=None, timeout=5.0)
         except sqlite3.Error as exc:
@@ -203,8 +222,9 @@ class Store:
     def close(self) -> None:
         """Close the file; calling it again does nothing."""
         try:
-            # Cheap, and keeps the query planner's statistics useful as the history grows.
-            self._con.execute("PRAGMA optimize")
+            if not self.damaged:
+                # Cheap, and keeps the query planner's statistics useful as the history grows.
+                self._con.execute("PRAGMA optimize")
         except sqlite3.ProgrammingError:
             return  # already closed
         except sqlite3.Error:
@@ -805,6 +825,101 @@ def _check_header(path: Path) -> None:
         raise CorruptDatabaseError(path, "it is not an SQLite database")
 
 
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that cannot change the file, nor leave -wal and -shm files beside it."""
+    uri = Path(path).absolute().as_uri()
+    if Path(f"{path}-wal").exists():
+        # Committed changes may wait in the WAL: read through it (it stays as it is).
+        return sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=5.0)
+    # Nothing is in a WAL, so the file alone is the whole history: reading it as
+    # immutable takes no locks and creates no files.
+    return sqlite3.connect(f"{uri}?immutable=1", uri=True)
+
+
+def _check_pages(path: Path) -> None:
+    # A file whose header is fine can still have damaged pages, which SQLite only reports
+    # when a query reaches them, possibly after start-up has written to the file. So the
+    # b-trees are walked first, on a read-only connection that cannot change a byte. It
+    # costs about 0.4 ms per MB of history.
+    try:
+        if path.stat().st_size == 0:
+            return
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise StorageError(f"The history file {path} could not be read ({exc}).") from exc
+    try:
+        con = connect_read_only(path)
+    except sqlite3.Error:
+        log.warning("history %s: no read-only check", path, exc_info=True)
+        return  # The read-write open below reports what is wrong, if anything.
+    try:
+        result = con.execute("PRAGMA quick_check(1)").fetchone()[0]
+    except sqlite3.Error as exc:
+        error = _open_error(path, exc)
+        if isinstance(error, CorruptDatabaseError):
+            raise CorruptDatabaseError(path, str(exc), rescue=True) from exc
+        log.warning("history %s: read-only check failed: %s", path, exc)
+        return
+    finally:
+        con.close()
+    if result != "ok":
+        raise CorruptDatabaseError(path, f"some of its pages are damaged: {result}", rescue=True)
+
+
+def _query_error(path: Path, exc: sqlite3.Error) -> StorageError:
+    """What an SQLite error met while using an open history means to a person."""
+    name = getattr(exc, "sqlite_errorname", "")
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or type(exc) is sqlite3.DatabaseError:
+        return CorruptDatabaseError(path, str(exc), rescue=True)
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return StorageError(f"The history file {path} is busy in another program; try again.")
+    if name.startswith("SQLITE_FULL"):
+        return StorageError(
+            f"The disk holding the history file {path} is full; free some space and try again."
+        )
+    return StorageError(f"The history file {path} could not be read or written ({exc}).")
+
+
+# Mistakes in the calling code, not problems with the file: they stay what they are.
+_PROGRAMMING_ERRORS = (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError)
+
+
+def translate_errors(
+    method: Callable[Concatenate[Store, _P], _R],
+) -> Callable[Concatenate[Store, _P], _R]:
+    """`method` of Store, with SQLite's errors (and stored JSON that no longer decodes)
+    turned into StorageError with a sentence."""
+
+    @functools.wraps(method)
+    def guarded(self: Store, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return method(self, *args, **kwargs)
+        except _PROGRAMMING_ERRORS:
+            raise
+        except sqlite3.Error as exc:
+            error = _query_error(self.path, exc)
+            if isinstance(error, CorruptDatabaseError):
+                self.damaged = True
+            log.error("history %s: %s failed: %r", self.path, method.__name__, exc)
+            raise error from exc
+        except json.JSONDecodeError as exc:
+            self.damaged = True
+            log.error("history %s: %s read bad JSON: %r", self.path, method.__name__, exc)
+            raise CorruptDatabaseError(
+                self.path, f"a stored value is not valid JSON: {exc}", rescue=True
+            ) from exc
+
+    return guarded
+
+
+def _guard_public_methods() -> None:
+    # Every public method, whoever adds it later: one place, not a try in each.
+    for name, value in list(vars(Store).items()):
+        if not name.startswith("_") and inspect.isfunction(value) and name != "close":
+            setattr(Store, name, translate_errors(value))
+
+
 def _insert_blob(
     con: sqlite3.Connection, digest: str, data: bytes, media_type: str, now: float
 ) -> None:
@@ -940,3 +1055,6 @@ def _one_line(title: str) -> str:
 def _found(cur: sqlite3.Cursor, noun: str, row_id: int) -> None:
     if cur.rowcount == 0:
         raise NotFoundError(f"There is no {noun} {row_id}.")
+
+
+_guard_public_methods()
