@@ -864,7 +864,8 @@ def _check_pages(path: Path) -> None:
     finally:
         con.close()
     if result != "ok":
-        raise CorruptDatabaseError(path, f"some of its pages are damaged: {result}", rescue=True)
+        detail = " ".join(str(result).replace("*** in database main ***", "").split())
+        raise CorruptDatabaseError(path, f"some of its pages are damaged: {detail}", rescue=True)
 
 
 def _query_error(path: Path, exc: sqlite3.Error) -> StorageError:
