@@ -304,18 +304,23 @@ class MainWindow(QMainWindow):
             self._show_key_page()
 
     def _open_initial(self) -> None:
-        """Reopen the conversation of the last session (after a crash too), with its draft."""
+        """Reopen the conversation of the last session (after a crash too), with its draft.
+
+        A history that cannot be opened or read (damaged, busy, unreadable) is left as it
+        is, and the session goes on with a temporary one.
+        """
         try:
-            self.session.history  # noqa: B018 (opens it)
+            last = self.session.settings.last_conversation_id
+            if not (last and self.open_conversation(last, save_draft=False)):
+                self._enter_new_chat()
+            self._refresh_sidebar()
         except StorageError as exc:
             log.error("History unavailable: %s", exc)
             self.session.use_temporary_history()
+            self._enter_new_chat()
+            # After entering the chat, which clears the banner.
             self.banner.setText(f"{exc.human} Conversations in this session will not be saved.")
             self.banner.show()
-        last = self.session.settings.last_conversation_id
-        if not (last and self.open_conversation(last, save_draft=False)):
-            self._enter_new_chat()
-        self._refresh_sidebar()
 
     # -- pages -----------------------------------------------------------------------------
 
