@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,7 +136,15 @@ class History:
     def open(cls, path: Path | None = None) -> History:
         store = Store.open(path or default_db_path())
         store.recover_interrupted()
-        return cls(store)
+        history = cls(store)
+        # Whatever the last session deleted is past its Undo by now (one app at a time).
+        history.purge_deleted(grace=0.0)
+        return history
+
+    def purge_deleted(self, grace: float) -> int:
+        """Delete for good what went to the trash more than `grace` seconds ago (the Undo
+        window); how many conversations went."""
+        return self.store.purge_deleted(older_than=time.time() - grace)
 
     def close(self) -> None:
         self.store.close()

@@ -461,7 +461,15 @@ class MainWindow(QMainWindow):
         self.undo_label.setText(f"Deleted “{record.title}”.")
         self.undo_bar.show()
         self._undo_timer.start()
+        # Once Undo is past, deleted means gone from the file too.
+        QTimer.singleShot((UNDO_SECONDS + 1) * 1000, self, self._purge_deleted)
         self._refresh_sidebar()
+
+    def _purge_deleted(self) -> None:
+        try:
+            self.history.purge_deleted(grace=UNDO_SECONDS)
+        except StorageError as exc:
+            log.warning("Could not purge deleted conversations: %s", exc)
 
     def undo_delete(self) -> None:
         if self._deleted is None:
