@@ -74,7 +74,7 @@ class NewerDatabaseError(StorageError):
 #: How to rescue a damaged history, said wherever the damage is.
 RESCUE_HINT = (
     "`python -m claude_desktop export --all --output FOLDER` saves every conversation "
-    "that can still be read."
+    "that can still be read from it."
 )
 
 
@@ -82,13 +82,19 @@ class CorruptDatabaseError(StorageError):
     """The file is damaged or is not a history at all; it was not touched."""
 
     def __init__(self, path: Path, reason: str, *, rescue: bool = False) -> None:
-        human = (
-            f"The history file {path} is damaged or is not a Claude Desktop history "
-            f"({reason}). It was left as it is: move it elsewhere and the app will start "
-            "a new history."
-        )
         if rescue:
-            human += " " + RESCUE_HINT
+            # A history of ours that SQLite found damaged inside: part of it can be saved.
+            human = (
+                f"The history file {path} is damaged ({reason}) and was left as it is. "
+                f"{RESCUE_HINT} Then move the file elsewhere and the app will start a new "
+                "history."
+            )
+        else:
+            human = (
+                f"The history file {path} is damaged or is not a Claude Desktop history "
+                f"({reason}). It was left as it is: move it elsewhere and the app will start "
+                "a new history."
+            )
         super().__init__(human)
         self.path = path
         self.reason = reason
@@ -894,14 +900,18 @@ def _check_pages(path: Path) -> None:
     except sqlite3.Error as exc:
         error = _open_error(path, exc)
         if isinstance(error, CorruptDatabaseError):
-            raise CorruptDatabaseError(path, str(exc), rescue=True) from exc
+            log.error("history %s: quick_check: %s", path, exc)
+            raise CorruptDatabaseError(
+                path, "some of its pages cannot be read", rescue=True
+            ) from exc
         log.warning("history %s: read-only check failed: %s", path, exc)
         return
     finally:
         con.close()
     if result != "ok":
         detail = " ".join(str(result).replace("*** in database main ***", "").split())
-        raise CorruptDatabaseError(path, f"some of its pages are damaged: {detail}", rescue=True)
+        log.error("history %s: quick_check: %s", path, detail)
+        raise CorruptDatabaseError(path, "some of its pages cannot be read", rescue=True)
 
 
 def _query_error(path: Path, exc: sqlite3.Error) -> StorageError:
