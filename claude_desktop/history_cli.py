@@ -2,6 +2,7 @@
 or JSON (the visible branch of each).
 
 Exit codes: 0 done, 1 a failure explained in one line on stderr, 2 usage (from argparse).
+From a damaged history `export --all` writes what can still be read, then exits 1 saying so.
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ from typing import Any
 
 from claude_desktop.domain.paths import data_dir
 from claude_desktop.storage.export import UNTITLED, to_json, to_markdown
-from claude_desktop.storage.store import ConversationRecord, StorageError, Store
+from claude_desktop.storage.salvage import Salvage, salvage
+from claude_desktop.storage.store import (
+    ConversationRecord,
+    CorruptDatabaseError,
+    MessageRecord,
+    StorageError,
+    Store,
+)
 
 COMMANDS = ("list", "export")
 HISTORY_FILE = "history.sqlite3"
@@ -52,7 +60,11 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     which.add_argument(
         "--conversation", type=int, metavar="ID", help="the conversation's id (see `list`)"
     )
-    which.add_argument("--all", action="store_true", help="every conversation")
+    which.add_argument(
+        "--all",
+        action="store_true",
+        help="every conversation; from a damaged history, every one that can still be read",
+    )
     export.add_argument(
         "--output",
         "-o",
@@ -101,9 +113,41 @@ def _list() -> None:
 
 
 def _export(args: argparse.Namespace) -> None:
-    with _store() as store:
-        conversations = _chosen(store, args)
-        exports = [(conv, store.branch(conv.id)) for conv in conversations] if store else []
+    rescued: Salvage | None = None
+    try:
+        with _store() as store:
+            conversations = _chosen(store, args)
+            exports = [(conv, store.branch(conv.id)) for conv in conversations] if store else []
+    except CorruptDatabaseError:
+        if not args.all:
+            raise
+        # The readable part of a damaged history, read without writing to it.
+        rescued = salvage(history_path())
+        exports = [(r.conversation, r.messages) for r in rescued.conversations]
+    _write_exports(args, exports)
+    if rescued is not None:
+        raise _Failure(_rescue_report(rescued))
+
+
+def _rescue_report(rescued: Salvage) -> str:
+    path = history_path()
+    count = len(rescued.conversations)
+    text = (
+        f"The history file {path} is damaged (it was left as it is): exported the "
+        f"{count} conversation{'s' if count != 1 else ''} that could be read"
+    )
+    if rescued.incomplete:
+        ids = ", ".join(str(r.conversation.id) for r in rescued.conversations if r.incomplete)
+        text += (
+            f"; {rescued.incomplete} of them {'is' if rescued.incomplete == 1 else 'are'} "
+            f"missing messages that could not be read (conversation {ids})"
+        )
+    return text + "."
+
+
+def _write_exports(
+    args: argparse.Namespace, exports: list[tuple[ConversationRecord, list[MessageRecord]]]
+) -> None:
     output: Path | None = args.output
     if args.format == "json":
         data: Any = [to_json(c, m) for c, m in exports]

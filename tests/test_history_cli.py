@@ -20,6 +20,7 @@ import pytest
 from claude_desktop import history_cli
 from claude_desktop.storage import schema
 from claude_desktop.storage.store import Store
+from tests.damaged_history import damaged_history, sha256_of
 
 MODEL = "claude-sonnet-4-6"
 
@@ -258,3 +259,53 @@ def test_a_closed_pipe_is_not_an_error(store: Store) -> None:
     reader.stdin.close()
     reader.wait(timeout=60)
     assert result.returncode == 0 and result.stderr == b""
+
+
+# -- a damaged history -----------------------------------------------------------------------
+
+
+def test_a_damaged_history_is_one_sentence_and_left_as_it_is(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    damaged = damaged_history(history_cli.history_path())
+    before = sha256_of(damaged.path)
+    for argv in (("list",), ("export",), ("export", "--conversation", str(damaged.damaged))):
+        code, out, err = run(capsys, *argv)
+        assert (code, out) == (1, ""), argv
+        assert err.count("\n") == 1 and "damaged" in err and "export --all" in err, argv
+        assert "Traceback" not in err
+    assert sha256_of(damaged.path) == before
+
+
+def test_export_all_rescues_every_readable_conversation(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    damaged = damaged_history(history_cli.history_path())
+    before = sha256_of(damaged.path)
+    code, out, err = run(capsys, "export", "--all", "--format", "json")
+    assert code == 1  # not everything could be read
+    assert err.count("\n") == 1
+    assert "damaged" in err and "4 conversations" in err and "1 of them" in err
+    exported = {d["conversation"]["id"]: d for d in json.loads(out)}
+    assert sorted(exported) == sorted(damaged.texts)
+    for cid, texts in damaged.texts.items():
+        got = [m["content"][0]["text"] for m in exported[cid]["messages"]]
+        expected = [t for i, t in enumerate(texts) if i != 1] if cid == damaged.damaged else texts
+        assert got == expected
+    assert sha256_of(damaged.path) == before
+
+
+def test_a_damaged_history_rescued_into_a_folder_from_the_command_line(tmp_path: Path) -> None:
+    damaged = damaged_history(history_cli.history_path())
+    before = sha256_of(damaged.path)
+    listed = command("list")
+    assert listed.returncode == 1 and b"Traceback" not in listed.stderr
+    rescued = command("export", "--all", "--output", str(tmp_path / "rescued"))
+    assert rescued.returncode == 1 and b"Traceback" not in rescued.stderr
+    files = sorted((tmp_path / "rescued").iterdir())
+    assert len(files) == len(damaged.texts)
+    intact = [f for f in files if not f.name.startswith(f"{damaged.damaged:04d}-")]
+    for f in intact:
+        cid = int(f.name[:4])
+        assert all(t.strip() in f.read_text("utf-8") for t in damaged.texts[cid])
+    assert sha256_of(damaged.path) == before

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -177,7 +178,15 @@ class History:
                 ) from exc
         store = Store.open(path)
         store.recover_interrupted()
-        return cls(store)
+        history = cls(store)
+        # Whatever the last session deleted is past its Undo by now (one app at a time).
+        history.purge_deleted(grace=0.0)
+        return history
+
+    def purge_deleted(self, grace: float) -> int:
+        """Delete for good what went to the trash more than `grace` seconds ago (the Undo
+        window); how many conversations went."""
+        return self.store.purge_deleted(older_than=time.time() - grace)
 
     def close(self) -> None:
         if self.save_unsaved() is not None:

@@ -186,7 +186,10 @@ class Session:
         return model_id
 
     def use_temporary_history(self) -> None:
-        """Keep working when the real history can't be opened (it is left untouched)."""
+        """Keep working when the real history can't be opened or read (it is closed, if it
+        was open, and left untouched)."""
+        self.close_history()
+        self.open = OpenConversation(None)
         # In this app's temporary folder: removed at quit, or at the next start after a crash.
         folder = Path(tempfile.mkdtemp(prefix="unsaved-", dir=temp_files.session_dir()))
         self._history = History.open(folder / "unsaved.sqlite3")

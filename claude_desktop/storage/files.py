@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from .store import Store
+from .store import Store, translate_errors
 
 _CREATE = (
     "CREATE TABLE IF NOT EXISTS uploaded_files ("
@@ -17,6 +17,7 @@ _CREATE = (
 )
 
 
+@translate_errors
 def uploaded_file_id(store: Store, sha256: str) -> str | None:
     """The file id the content `sha256` was uploaded as, or None."""
     con = store._con
@@ -25,6 +26,7 @@ def uploaded_file_id(store: Store, sha256: str) -> str | None:
     return None if row is None else str(row[0])
 
 
+@translate_errors
 def remember_uploaded_file(store: Store, sha256: str, file_id: str) -> None:
     con = store._con
     con.execute(_CREATE)
@@ -34,6 +36,7 @@ def remember_uploaded_file(store: Store, sha256: str, file_id: str) -> None:
     )
 
 
+@translate_errors
 def forget_uploaded_file(
     store: Store, *, sha256: str | None = None, file_id: str | None = None
 ) -> int:

@@ -311,20 +311,23 @@ class MainWindow(QMainWindow):
             self._show_key_page()
 
     def _open_initial(self) -> None:
-        """Reopen the conversation of the last session (after a crash too), with its draft."""
-        problem = ""
+        """Reopen the conversation of the last session (after a crash too), with its draft.
+
+        A history that cannot be opened or read (damaged, busy, unreadable) is left as it
+        is, and the session goes on with a temporary one.
+        """
         try:
-            self.session.history  # noqa: B018 (opens it)
+            last = self.session.settings.last_conversation_id
+            if not (last and self.open_conversation(last, save_draft=False)):
+                self._enter_new_chat()
+            self._refresh_sidebar()
         except StorageError as exc:
             log.error("History unavailable: %s", exc)
             self.session.use_temporary_history()
-            problem = f"{exc.human} Conversations in this session will not be saved."
-        last = self.session.settings.last_conversation_id
-        if not (last and self.open_conversation(last, save_draft=False)):
             self._enter_new_chat()
-        self._refresh_sidebar()
-        if problem:  # after entering the chat, which hides the banner
-            self.show_notice(problem)
+            self._refresh_sidebar()
+            # After entering the chat, which clears the banner.
+            self.show_notice(f"{exc.human} Conversations in this session will not be saved.")
 
     # -- pages -----------------------------------------------------------------------------
 
@@ -488,7 +491,15 @@ class MainWindow(QMainWindow):
         self.undo_label.setText(f"Deleted “{record.title}”.")
         self.undo_bar.show()
         self._undo_timer.start()
+        # Once Undo is past, deleted means gone from the file too.
+        QTimer.singleShot((UNDO_SECONDS + 1) * 1000, self, self._purge_deleted)
         self._refresh_sidebar()
+
+    def _purge_deleted(self) -> None:
+        try:
+            self.history.purge_deleted(grace=UNDO_SECONDS)
+        except StorageError as exc:
+            log.warning("Could not purge deleted conversations: %s", exc)
 
     def undo_delete(self) -> None:
         if self._deleted is None:

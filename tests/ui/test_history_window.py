@@ -19,6 +19,7 @@ from pytestqt.qtbot import QtBot
 
 from claude_desktop.domain.history import History
 from claude_desktop.domain.secrets import KEYRING_SERVICE, KEYRING_USERNAME
+from claude_desktop.ui import main_window
 from claude_desktop.ui.main_window import FIRST_SHOWN, RENDER_WINDOW
 from claude_desktop.ui.message_widget import AssistantMessageWidget, UserMessageWidget
 from claude_desktop.ui.sidebar import ID_ROLE, RESULT_ROLE
@@ -530,3 +531,31 @@ def test_arrow_keys_in_the_search_field_pick_a_result_and_enter_opens_it(
         assert search.text() == "" and not app.window.sidebar.searching
         assert _highlighted(app) == [b]
         assert texts(app) == ["Question B", "Answer B"]
+
+
+def test_a_deleted_conversation_is_purged_once_undo_is_past(
+    app: App, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(main_window, "UNDO_SECONDS", 1)
+    ask(app, qtbot, "Forget about Quetzalcoatlus", ["Forgotten."])
+    conversation_id = app.window.session.open.id
+    assert conversation_id is not None
+    store = app.window.session.history.store
+    app.window.delete_conversation(conversation_id)
+    assert store.conversation(conversation_id) is not None  # Undo can still bring it back
+    app.wait(lambda: store.conversation(conversation_id) is None, limit=5)
+    assert store.search("Quetzalcoatlus") == []
+
+
+def test_a_conversation_deleted_in_the_last_session_is_purged_at_start(
+    qtbot: QtBot, loop: qasync.QEventLoop, api: FakeAnthropicAPI
+) -> None:
+    kept = write_conversation("Kept", ["Q", "A"])
+    gone = write_conversation("Gone", ["Q", "A"])
+    history = History.open()
+    history.store.delete_conversation(gone)
+    history.close()
+    with make_app(qtbot, loop, api) as app:
+        store = app.window.session.history.store
+        assert store.conversation(gone) is None
+        assert store.conversation(kept) is not None
