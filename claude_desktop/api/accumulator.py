@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .errors import ProtocolError
+from . import limits
+from .errors import ProtocolError, ResponseTooLargeError
 from .events import (
     CitationsDelta,
     ContentBlockDelta,
@@ -76,6 +77,8 @@ class MessageAccumulator:
         self.started = False
         self.done = False
         self.has_content = False
+        # Characters taken from deltas so far, against limits.MAX_ANSWER_CHARS.
+        self._size = 0
 
     def feed(self, event: StreamEvent) -> None:
         if isinstance(event, ContentBlockDelta):
@@ -83,14 +86,24 @@ class MessageAccumulator:
             block = self._blocks.get(event.index) or self._block(event.index)
             if type(delta) is TextDelta:  # nearly every event: the shortest way
                 block.parts.append(delta.text)
+                self._size += len(delta.text)
             elif isinstance(delta, TextDelta | ThinkingDelta):
-                block.parts.append(delta.text if isinstance(delta, TextDelta) else delta.thinking)
+                text = delta.text if isinstance(delta, TextDelta) else delta.thinking
+                block.parts.append(text)
+                self._size += len(text)
             elif isinstance(delta, InputJSONDelta):
                 block.json_parts.append(delta.partial_json)
+                self._size += len(delta.partial_json)
             elif isinstance(delta, SignatureDelta):
                 block.signature_parts.append(delta.signature)
+                self._size += len(delta.signature)
             elif isinstance(delta, CitationsDelta):
                 block.citations.append(delta.citation)
+                self._size += 256  # about what one citation takes; they are few
+            if self._size > limits.MAX_ANSWER_CHARS:
+                raise ResponseTooLargeError(
+                    f"an answer over {limits.MAX_ANSWER_CHARS // limits.MiB} million characters"
+                )
         elif isinstance(event, ContentBlockStart):
             self._blocks[event.index] = _Block(dict(event.content_block))
             self.has_content = True
@@ -105,7 +118,7 @@ class MessageAccumulator:
                     msg.stop_reason = value
                 elif key == "stop_sequence":
                     msg.stop_sequence = value
-                else:
+                elif key not in _MESSAGE_FIELDS:  # never "content" or "usage" by surprise
                     msg.extra[key] = value
             msg.usage.merge(event.usage)
         elif isinstance(event, MessageStop):

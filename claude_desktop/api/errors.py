@@ -1,13 +1,17 @@
 """Errors of the Messages client, each with a one-line explanation fit to show a person.
 
 Every error may carry the partial message that had already arrived (`partial`), so a
-caller never loses an answer because the connection broke halfway.
+caller never loses an answer because the connection broke halfway. Every error's text is
+masked (api/masking.py): a server's words may echo the key it was sent.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
+
+from .masking import mask_keys
 
 if TYPE_CHECKING:
     from .message import Message
@@ -20,10 +24,20 @@ class ClaudeError(Exception):
     retryable: bool = False
 
     def __init__(self, message: str, *, partial: Message | None = None) -> None:
+        message = mask_keys(message)
         super().__init__(message)
         self.message = message
         self.partial = partial
         self.request_id: str | None = None
+
+    def redact(self, secrets: Iterable[str]) -> None:
+        """Mask `secrets` (the exact keys the client sent) wherever this error's text has them."""
+        secrets = list(secrets)
+        self.message = mask_keys(self.message, secrets)
+        self.args = tuple(mask_keys(a, secrets) if isinstance(a, str) else a for a in self.args)
+        advice = getattr(self, "advice", None)
+        if isinstance(advice, str):
+            setattr(self, "advice", mask_keys(advice, secrets))  # the cloud errors'
 
     @property
     def human(self) -> str:
@@ -82,11 +96,29 @@ class StreamInterruptedError(ConnectionFailedError):
 
 
 class ProtocolError(ClaudeError):
-    """The server sent something that is not the Messages API's wire format."""
+    """The server sent something that is not the Messages API's wire format: bytes that are
+    not events, JSON that is not an object, a field of the wrong type, a non-finite number."""
 
     @property
     def human(self) -> str:
         return f"The server sent a response this app cannot read ({self.message})."
+
+
+class ResponseTooLargeError(ProtocolError):
+    """The server sent more than a limit of api/limits.py allows; the message says which."""
+
+    @property
+    def human(self) -> str:
+        return f"The server sent more than this app accepts ({self.message}), so it was stopped."
+
+
+class KeyFormatError(ClaudeError):
+    """The API key has a character no key has (no request is made): the message says which,
+    never the key itself."""
+
+    @property
+    def human(self) -> str:
+        return self.message
 
 
 class APIStatusError(ClaudeError):
