@@ -31,13 +31,13 @@ class ClaudeError(Exception):
         self.request_id: str | None = None
 
     def redact(self, secrets: Iterable[str]) -> None:
-        """Mask `secrets` (the exact keys the client sent) wherever this error's text has them."""
+        """Mask `secrets` (the exact keys the client sent) wherever this error's text has
+        them: its message and every other text it keeps (host, advice, location...)."""
         secrets = list(secrets)
-        self.message = mask_keys(self.message, secrets)
+        for name, value in vars(self).items():
+            if isinstance(value, str):
+                setattr(self, name, mask_keys(value, secrets))
         self.args = tuple(mask_keys(a, secrets) if isinstance(a, str) else a for a in self.args)
-        advice = getattr(self, "advice", None)
-        if isinstance(advice, str):
-            setattr(self, "advice", mask_keys(advice, secrets))  # the cloud errors'
 
     @property
     def human(self) -> str:
@@ -56,15 +56,23 @@ class ConnectionFailedError(ClaudeError):
         *,
         host: str = "",
         service: str = "the Anthropic API",
+        proxy: str | None = None,
         partial: Message | None = None,
     ) -> None:
         super().__init__(message, partial=partial)
         self.host = host
         self.service = service
+        #: The proxy the request went through (its password masked), if any.
+        self.proxy = mask_keys(proxy) if proxy else None
 
     @property
     def human(self) -> str:
         where = f" at {self.host}" if self.host else ""
+        if self.proxy:
+            return (
+                f"Could not reach {self.service}{where} through the proxy {self.proxy}."
+                " Check the proxy setting and your internet connection."
+            )
         return f"Could not reach {self.service}{where}. Check your internet connection."
 
 
@@ -110,6 +118,25 @@ class ResponseTooLargeError(ProtocolError):
     @property
     def human(self) -> str:
         return f"The server sent more than this app accepts ({self.message}), so it was stopped."
+
+
+class RedirectError(ClaudeError):
+    """The server answered with a redirect, which the client does not follow: the key would
+    go to wherever it points."""
+
+    def __init__(self, status_code: int, location: str) -> None:
+        super().__init__(f"HTTP {status_code} redirect to {location or 'nowhere'}")
+        self.status_code = status_code
+        self.location = mask_keys(location)
+
+    @property
+    def human(self) -> str:
+        if not self.location:
+            return "The server answered with a redirect this app does not follow."
+        return (
+            f"The server redirected the request to {self.location}. If that is the right"
+            " place, set it as the API base URL in Settings → Connection."
+        )
 
 
 class KeyFormatError(ClaudeError):
@@ -334,7 +361,7 @@ class _CloudError:
     def __init__(self, message: str, *, service: str, advice: str = "", **kwargs: Any) -> None:
         super().__init__(message, **kwargs)  # type: ignore[call-arg]
         self.service = service
-        self.advice = advice
+        self.advice = mask_keys(advice)
 
 
 class CloudAuthError(_CloudError, AuthenticationError):

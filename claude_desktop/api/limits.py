@@ -4,6 +4,7 @@ A hostile or broken server (an event that never ends, an endless stream, a gigab
 page, a gzip bomb) must cost a bounded amount of memory and end in one sentence. Each limit
 is far above anything the real API sends. They are read at use (`limits.NAME`), so a test
 can lower one.
+(Bedrock's event-stream frames have their own cap, 16 MB: api/eventstream.py.)
 """
 
 from __future__ import annotations
@@ -13,9 +14,6 @@ MiB = 1024 * 1024
 #: One server-sent event (its bytes up to the blank line that ends it). The API's events
 #: are a few hundred bytes; a whole redacted thinking block arrives in one, still far below.
 MAX_EVENT_BYTES = 8 * MiB
-
-#: One AWS event-stream frame (Bedrock): the frame format itself allows 16 MB.
-MAX_FRAME_BYTES = 16 * MiB
 
 #: An error answer's body: read this far, the rest is dropped unread. The API's error
 #: bodies are a few hundred bytes; a gateway's HTML error page a few kilobytes.
