@@ -85,25 +85,21 @@ class MessageAccumulator:
             delta = event.delta
             block = self._blocks.get(event.index) or self._block(event.index)
             if type(delta) is TextDelta:  # nearly every event: the shortest way
+                self._grow(len(delta.text))
                 block.parts.append(delta.text)
-                self._size += len(delta.text)
             elif isinstance(delta, TextDelta | ThinkingDelta):
                 text = delta.text if isinstance(delta, TextDelta) else delta.thinking
+                self._grow(len(text))
                 block.parts.append(text)
-                self._size += len(text)
             elif isinstance(delta, InputJSONDelta):
+                self._grow(len(delta.partial_json))
                 block.json_parts.append(delta.partial_json)
-                self._size += len(delta.partial_json)
             elif isinstance(delta, SignatureDelta):
+                self._grow(len(delta.signature))
                 block.signature_parts.append(delta.signature)
-                self._size += len(delta.signature)
             elif isinstance(delta, CitationsDelta):
+                self._grow(256)  # about what one citation takes; they are few
                 block.citations.append(delta.citation)
-                self._size += 256  # about what one citation takes; they are few
-            if self._size > limits.MAX_ANSWER_CHARS:
-                raise ResponseTooLargeError(
-                    f"an answer over {limits.MAX_ANSWER_CHARS // limits.MiB} million characters"
-                )
         elif isinstance(event, ContentBlockStart):
             self._blocks[event.index] = _Block(dict(event.content_block))
             self.has_content = True
@@ -123,6 +119,15 @@ class MessageAccumulator:
             msg.usage.merge(event.usage)
         elif isinstance(event, MessageStop):
             self.done = True
+
+    def _grow(self, size: int) -> None:
+        """Count `size` more characters, refusing the delta that would pass the limit (the
+        answer so far stays as it was)."""
+        self._size += size
+        if self._size > limits.MAX_ANSWER_CHARS:
+            raise ResponseTooLargeError(
+                f"an answer over {limits.MAX_ANSWER_CHARS // limits.MiB} million characters"
+            )
 
     def _start(self, data: dict[str, Any]) -> None:
         self.started = True

@@ -108,6 +108,23 @@ def check_base_url(url: str) -> str:
     return text.rstrip("/")
 
 
+#: The proxies httpx can use (socks5h: the proxy resolves the host name).
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+
+
+def check_proxy_url(url: str) -> str:
+    """`url` checked as a proxy's address, or ValueError with a sentence saying what is wrong."""
+    text = url.strip()
+    scheme = text.partition("://")[0].lower()
+    if scheme in ("socks5", "socks5h"):
+        # check_base_url's rules for the rest (host, port), on an http form of the address.
+        check_base_url("http" + text[len(scheme) :])
+        return text
+    if scheme not in PROXY_SCHEMES:
+        raise ValueError(f"'{text}' must start with http://, https://, socks5:// or socks5h://.")
+    return check_base_url(text)
+
+
 def key_problem(key: str) -> str | None:
     """Why `key` cannot be an API key (a sentence naming the bad character, never the key),
     or None. Keys are printable ASCII: a zero-width space or a non-breaking space pasted
@@ -170,7 +187,7 @@ class BaseMessagesClient:
             self._setup_problem = f"The API base URL {exc} {_FIX_IN_SETTINGS}"
         if proxy:
             try:
-                check_base_url(proxy)
+                check_proxy_url(proxy)
             except ValueError as exc:
                 self._setup_problem = self._setup_problem or f"The proxy {exc} {_FIX_IN_SETTINGS}"
                 proxy = None
@@ -197,7 +214,7 @@ class BaseMessagesClient:
         }
         try:
             self._http = httpx.AsyncClient(trust_env=True, **options)
-        except (ValueError, TypeError, ImportError, RuntimeError) as exc:
+        except (ValueError, TypeError, ImportError, RuntimeError, httpx.InvalidURL) as exc:
             # A proxy variable httpx cannot use (an unknown scheme, a broken address): say
             # so at each request, like a bad address in the settings.
             names = _environment_proxy_names()
