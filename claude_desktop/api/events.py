@@ -108,8 +108,9 @@ class RetryScheduled:
     @property
     def human(self) -> str:
         reason = self.error.human.rstrip(".")
-        # Error lines that end in "try again…" would read oddly before "retrying".
-        reason = reason.split(". Try again")[0].split(". Wait")[0]
+        # Error lines that end in "try again…" or "check…" would read oddly before "retrying".
+        for advice in (". Try again", ". Wait", ". Check"):
+            reason = reason.split(advice)[0]
         return f"{reason}, retrying in {max(1, round(self.delay))} s…"
 
 
