@@ -84,8 +84,10 @@ class MessageAccumulator:
         if isinstance(event, ContentBlockDelta):
             delta = event.delta
             block = self._blocks.get(event.index) or self._block(event.index)
-            if type(delta) is TextDelta:  # nearly every event: the shortest way
-                self._grow(len(delta.text))
+            if type(delta) is TextDelta:  # nearly every event: the shortest way (_grow inlined)
+                self._size += len(delta.text)
+                if self._size > limits.MAX_ANSWER_CHARS:
+                    self._refuse(len(delta.text))
                 block.parts.append(delta.text)
             elif isinstance(delta, TextDelta | ThinkingDelta):
                 text = delta.text if isinstance(delta, TextDelta) else delta.thinking
@@ -121,13 +123,17 @@ class MessageAccumulator:
             self.done = True
 
     def _grow(self, size: int) -> None:
-        """Count `size` more characters, refusing the delta that would pass the limit (the
-        answer so far stays as it was)."""
+        """Count `size` more characters, refusing the delta that would pass the limit."""
         self._size += size
         if self._size > limits.MAX_ANSWER_CHARS:
-            raise ResponseTooLargeError(
-                f"an answer over {limits.MAX_ANSWER_CHARS // limits.MiB} million characters"
-            )
+            self._refuse(size)
+
+    def _refuse(self, size: int) -> None:
+        """Refuse the delta of `size` characters just counted: the answer stays as it was."""
+        self._size -= size
+        raise ResponseTooLargeError(
+            f"an answer over {limits.MAX_ANSWER_CHARS // 1_000_000} million characters"
+        )
 
     def _start(self, data: dict[str, Any]) -> None:
         self.started = True

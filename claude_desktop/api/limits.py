@@ -28,7 +28,7 @@ MAX_STREAM_BYTES = 256 * MiB
 
 #: The characters of one answer: text, thinking, tool input and signatures together. The
 #: longest real answer (128k output tokens) is well under 1 MB of text.
-MAX_ANSWER_CHARS = 32 * MiB
+MAX_ANSWER_CHARS = 32_000_000
 
 #: Decompression works in pieces of at most this many bytes, so one small compressed chunk
 #: cannot expand to hundreds of megabytes at once.

@@ -151,14 +151,14 @@ def test_an_event_that_never_ends_stops_at_the_event_limit(fake_api: FakeAnthrop
 def test_an_endless_answer_stops_at_the_answer_limit_keeping_it(
     fake_api: FakeAnthropicAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(limits, "MAX_ANSWER_CHARS", 4 * MiB)
+    monkeypatch.setattr(limits, "MAX_ANSWER_CHARS", 4_000_000)
     fake_api.enqueue(
         SSEResponse(itertools.chain([answer_start()], endless(text_delta("x" * 60_000))))
     )
     error, peak = peak_mib(lambda: failure(client_for(fake_api)))
     assert isinstance(error, ResponseTooLargeError)
     assert "an answer over 4 million characters" in error.human
-    assert error.partial is not None and 4 * MiB - 60_000 < len(error.partial.text) <= 4 * MiB
+    assert error.partial is not None and 4_000_000 - 60_000 < len(error.partial.text) <= 4_000_000
     assert peak < 30  # the answer (4 MiB), its snapshot, and the buffers
 
 
