@@ -120,8 +120,6 @@ def check_proxy_url(url: str) -> str:
         # check_base_url's rules for the rest (host, port), on an http form of the address.
         check_base_url("http" + text[len(scheme) :])
         return text
-    if scheme not in PROXY_SCHEMES:
-        raise ValueError(f"'{text}' must start with http://, https://, socks5:// or socks5h://.")
     return check_base_url(text)
 
 
