@@ -2,7 +2,10 @@
 answer to stdout.
 
 It is the Messages client's first user and how a person checks a key from a terminal.
-Exit codes: 0 done, 1 the request failed (the reason on stderr), 2 usage, 130 Ctrl-C.
+Exit codes: 0 done; 1 the request failed or could not be made (no key, a key with a character
+no key has, a bad base URL or proxy: the one line on stderr says which); 2 usage (bad
+arguments, a question on stdin that is not text); 130 Ctrl-C. Nothing else reaches stderr,
+never a traceback, never the key.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from claude_desktop import __version__, history_cli
 from claude_desktop.api.client import MessagesClient
 from claude_desktop.api.errors import ClaudeError
 from claude_desktop.api.events import ContentBlockDelta, RetryScheduled, TextDelta
+from claude_desktop.api.masking import mask_keys
 from claude_desktop.api.models import DEFAULT_MODEL
 from claude_desktop.domain.attachments import (
     AttachmentError,
@@ -27,6 +31,8 @@ from claude_desktop.domain.attachments import (
 )
 from claude_desktop.domain.logs import setup_logging
 from claude_desktop.domain.secrets import KeyStore
+
+log = logging.getLogger(__name__)
 
 COMMANDS = ("ask", *history_cli.COMMANDS)
 DEFAULT_MAX_TOKENS = 4096
@@ -74,8 +80,20 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def one_line(text: str) -> str:
+    """`text` on one line: a server's message may carry newlines (an HTML page, a trace)."""
+    return " ".join(text.split())
+
+
 async def ask(args: argparse.Namespace, api_key: str, out: TextIO, err: TextIO) -> int:
-    prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
+    if args.prompt == "-":
+        try:
+            prompt = sys.stdin.read()
+        except UnicodeDecodeError:
+            print(f"The question on stdin is not {sys.stdin.encoding} text.", file=err)
+            return 2
+    else:
+        prompt = args.prompt
     content: str | list[dict[str, Any]] = prompt
     if args.attach:
         # Every file is checked before anything is sent: a bad one costs no request.
@@ -104,12 +122,12 @@ async def ask(args: argparse.Namespace, api_key: str, out: TextIO, err: TextIO) 
                         out.flush()
                         wrote = True
                     elif isinstance(event, RetryScheduled):
-                        print(event.human, file=err, flush=True)
+                        print(one_line(event.human), file=err, flush=True)
         except ClaudeError as exc:
             if wrote:
                 out.write("\n")
                 out.flush()
-            print(exc.human, file=err, flush=True)
+            print(one_line(exc.human), file=err, flush=True)
             return 1
         if wrote:
             out.write("\n")
@@ -140,3 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nStopped.", file=sys.stderr, flush=True)
         return 130
+    except Exception as exc:
+        # The last line: every known failure is a ClaudeError with its sentence; anything
+        # else is a bug, still one line (the traceback goes to the --debug log, masked).
+        log.debug("ask failed", exc_info=True)
+        what = one_line(mask_keys(str(exc), [api_key])) or type(exc).__name__
+        print(f"ask failed unexpectedly: {what}", file=sys.stderr, flush=True)
+        return 1

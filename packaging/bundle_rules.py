@@ -14,6 +14,12 @@ import subprocess
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 
+#: Modules the app needs although nothing imports them at start-up, which no rule here may
+#: leave out: httpcore imports socksio (SOCKS5 proxies, e.g. ALL_PROXY=socks5://…, a common
+#: corporate setup) in httpcore/_async/socks_proxy.py, statically, so PyInstaller finds it
+#: without a hidden import; tests/test_bundle_network.py checks that no exclusion drops it.
+REQUIRED_MODULES = ["socksio", "httpcore._async.socks_proxy", "h2.connection"]
+
 #: Python modules PyInstaller would otherwise collect although the app never imports them.
 EXCLUDED_MODULES = [
     # Tk: nothing uses it; PyInstaller would bring a whole Tcl/Tk runtime with it.

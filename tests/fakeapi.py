@@ -31,6 +31,7 @@ __all__ = [
     "FakeAnthropicAPI",
     "Headers",
     "JSONResponse",
+    "RawResponse",
     "RecordedRequest",
     "Response",
     "SSEResponse",
@@ -97,12 +98,14 @@ class SSEResponse:
     """A `text/event-stream` answer sent with chunked transfer encoding.
 
     `body` goes out as the given list of chunks, or as `chunk_size`-byte pieces of the joined bytes
-    (which cut UTF-8 characters and lines anywhere, on purpose). `then` says how it ends: "end"
-    sends the terminating 0-chunk, "drop" closes the socket without it (FIN), "reset" aborts with
-    a TCP RST, "stall" keeps the socket open, sending nothing, until the client leaves.
+    (which cut UTF-8 characters and lines anywhere, on purpose), or, given an iterator, as the
+    chunks it makes, lazily (an endless stream: each is made only when the client takes it).
+    `then` says how it ends: "end" sends the terminating 0-chunk, "drop" closes the socket
+    without it (FIN), "reset" aborts with a TCP RST, "stall" keeps the socket open, sending
+    nothing, until the client leaves.
     """
 
-    body: bytes | list[bytes]
+    body: bytes | list[bytes] | Iterator[bytes]
     chunk_size: int | None = None
     delay: float = 0.0  # seconds between chunks
     status: int = 200
@@ -110,7 +113,9 @@ class SSEResponse:
     then: Literal["end", "drop", "reset", "stall"] = "end"
     headers_delay: float = 0.0  # seconds before the status line, for first-byte timeouts
 
-    def chunks(self) -> list[bytes]:
+    def chunks(self) -> Iterable[bytes]:
+        if not isinstance(self.body, bytes | list):
+            return self.body
         data = b"".join(self.body) if isinstance(self.body, list) else self.body
         if self.chunk_size:
             n = self.chunk_size
@@ -129,11 +134,22 @@ class JSONResponse:
 
 
 @dataclass
+class RawResponse:
+    """Bytes written to the socket exactly as given: status line, headers and body, any of them
+    broken on purpose (a status line whose headers never end, a Content-Length of a gigabyte).
+    `parts` may be an endless iterator, consumed only as fast as the client reads. Then the
+    socket is closed ("close"), or kept open, silent, until the client leaves ("stall")."""
+
+    parts: Iterable[bytes]
+    then: Literal["close", "stall"] = "close"
+
+
+@dataclass
 class DropConnection:
     """Read the request, then close the socket without answering."""
 
 
-Response = SSEResponse | JSONResponse | DropConnection
+Response = SSEResponse | JSONResponse | RawResponse | DropConnection
 Handler = Callable[[RecordedRequest], Response]
 
 
@@ -368,6 +384,8 @@ class FakeAnthropicAPI:
         try:
             if isinstance(response, JSONResponse):
                 return await self._send_json(conn, request, response, watcher) and keep_alive
+            if isinstance(response, RawResponse):
+                return await self._send_raw(conn, response, watcher)
             return await self._send_sse(conn, request, response, watcher) and keep_alive
         except _ClientGone:
             self._note_disconnect(conn)
@@ -475,6 +493,17 @@ class FakeAnthropicAPI:
         lines = [f"HTTP/1.1 {status} {reason}"]
         lines += [f"{name}: {value}" for name, value in headers.items()]
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+    async def _send_raw(
+        self, conn: _Conn, response: RawResponse, watcher: asyncio.Future[None]
+    ) -> bool:
+        for part in response.parts:
+            await conn.write(part)
+            await self._pause(0, watcher)
+        if response.then == "stall":
+            await watcher
+            raise _ClientGone
+        return False
 
     async def _send_json(
         self,

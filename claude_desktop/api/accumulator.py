@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .errors import ProtocolError
+from . import limits
+from .errors import ProtocolError, ResponseTooLargeError
 from .events import (
     CitationsDelta,
     ContentBlockDelta,
@@ -76,20 +77,30 @@ class MessageAccumulator:
         self.started = False
         self.done = False
         self.has_content = False
+        # Characters taken from deltas so far, against limits.MAX_ANSWER_CHARS.
+        self._size = 0
 
     def feed(self, event: StreamEvent) -> None:
         if isinstance(event, ContentBlockDelta):
             delta = event.delta
             block = self._blocks.get(event.index) or self._block(event.index)
-            if type(delta) is TextDelta:  # nearly every event: the shortest way
+            if type(delta) is TextDelta:  # nearly every event: the shortest way (_grow inlined)
+                self._size += len(delta.text)
+                if self._size > limits.MAX_ANSWER_CHARS:
+                    self._refuse(len(delta.text))
                 block.parts.append(delta.text)
             elif isinstance(delta, TextDelta | ThinkingDelta):
-                block.parts.append(delta.text if isinstance(delta, TextDelta) else delta.thinking)
+                text = delta.text if isinstance(delta, TextDelta) else delta.thinking
+                self._grow(len(text))
+                block.parts.append(text)
             elif isinstance(delta, InputJSONDelta):
+                self._grow(len(delta.partial_json))
                 block.json_parts.append(delta.partial_json)
             elif isinstance(delta, SignatureDelta):
+                self._grow(len(delta.signature))
                 block.signature_parts.append(delta.signature)
             elif isinstance(delta, CitationsDelta):
+                self._grow(256)  # about what one citation takes; they are few
                 block.citations.append(delta.citation)
         elif isinstance(event, ContentBlockStart):
             self._blocks[event.index] = _Block(dict(event.content_block))
@@ -105,11 +116,24 @@ class MessageAccumulator:
                     msg.stop_reason = value
                 elif key == "stop_sequence":
                     msg.stop_sequence = value
-                else:
+                elif key not in _MESSAGE_FIELDS:  # never "content" or "usage" by surprise
                     msg.extra[key] = value
             msg.usage.merge(event.usage)
         elif isinstance(event, MessageStop):
             self.done = True
+
+    def _grow(self, size: int) -> None:
+        """Count `size` more characters, refusing the delta that would pass the limit."""
+        self._size += size
+        if self._size > limits.MAX_ANSWER_CHARS:
+            self._refuse(size)
+
+    def _refuse(self, size: int) -> None:
+        """Refuse the delta of `size` characters just counted: the answer stays as it was."""
+        self._size -= size
+        raise ResponseTooLargeError(
+            f"an answer over {limits.MAX_ANSWER_CHARS // 1_000_000} million characters"
+        )
 
     def _start(self, data: dict[str, Any]) -> None:
         self.started = True

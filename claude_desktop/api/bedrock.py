@@ -86,6 +86,8 @@ class BedrockClient(CloudMessagesClient):
         self.profile = profile.strip()
         self._aws: _AWS | None = None
         self._setup_lock = asyncio.Lock()
+        # The session token the last request carried (a header): masked in every error.
+        self._sent_secrets: tuple[str, ...] = ()
 
     async def _resolve(self) -> _AWS:
         async with self._setup_lock:
@@ -166,7 +168,11 @@ class BedrockClient(CloudMessagesClient):
             headers={"content-type": "application/json", "accept": EVENT_STREAM_TYPE},
         )
         SigV4Auth(frozen, SIGNING_NAME, aws.region).add_auth(request)
+        self._sent_secrets = (frozen.token,) if frozen.token else ()
         return {name: str(value) for name, value in request.headers.items()}
+
+    def _secrets(self) -> tuple[str, ...]:
+        return self._sent_secrets
 
     def _event_decoder(self) -> BedrockEventDecoder:
         return BedrockEventDecoder(self.profile)

@@ -11,9 +11,13 @@ await client.aclose()
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import platform
+import unicodedata
+import urllib.request
+import zlib
 from collections.abc import (
     AsyncGenerator,
     AsyncIterator,
@@ -30,13 +34,17 @@ import httpx
 
 from claude_desktop import __version__
 
+from . import limits
 from .accumulator import MessageAccumulator
 from .errors import (
     APIStatusError,
     ClaudeError,
     ConnectionFailedError,
+    KeyFormatError,
     ProtocolError,
     ProviderSetupError,
+    RedirectError,
+    ResponseTooLargeError,
     StreamInterruptedError,
     StreamTimeoutError,
     error_from_body,
@@ -49,6 +57,7 @@ from .events import (
     StreamEvent,
     parse_event,
 )
+from .masking import mask_keys
 from .message import Message
 from .models import FALLBACK_MODELS, ModelInfo, parse_model
 from .retry import (
@@ -94,7 +103,50 @@ def check_base_url(url: str) -> str:
         raise ValueError(f"'{text}' has no host name: write it like https://gateway.example.com.")
     if any(c.isspace() for c in text) or "%" in parsed.host:
         raise ValueError(f"'{text}' is not a web address (a space or odd character in it).")
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise ValueError(f"'{text}' has port {parsed.port}, but ports go from 1 to 65535.")
     return text.rstrip("/")
+
+
+#: The proxies httpx can use (socks5h: the proxy resolves the host name).
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+
+
+def check_proxy_url(url: str) -> str:
+    """`url` checked as a proxy's address, or ValueError with a sentence saying what is wrong."""
+    text = url.strip()
+    scheme = text.partition("://")[0].lower()
+    if scheme in ("socks5", "socks5h"):
+        # check_base_url's rules for the rest (host, port), on an http form of the address.
+        check_base_url("http" + text[len(scheme) :])
+        return text
+    return check_base_url(text)
+
+
+def key_problem(key: str) -> str | None:
+    """Why `key` cannot be an API key (a sentence naming the bad character, never the key),
+    or None. Keys are printable ASCII: a zero-width space or a non-breaking space pasted
+    along with one could not even be sent in a header."""
+    for position, char in enumerate(key, 1):
+        if not "!" <= char <= "~":
+            name = unicodedata.name(char, "a control character")
+            what = f"U+{ord(char):04X} {name}"
+            return (
+                f"The API key contains a character that cannot be part of a key ({what}, "
+                f"character {position} of {len(key)}): paste it again."
+            )
+    return None
+
+
+_FIX_IN_SETTINGS = "Fix it in Settings → Connection."
+
+# The environment variables a proxy is read from, as httpx and urllib read them.
+_PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY")
+
+
+def _environment_proxy_names() -> str:
+    names = [n for n in _PROXY_VARIABLES if os.environ.get(n) or os.environ.get(n.lower())]
+    return ", ".join(names) or "the environment"
 
 
 class BaseMessagesClient:
@@ -130,12 +182,12 @@ class BaseMessagesClient:
             self.base_url = check_base_url(base_url) if base_url else ""
         except ValueError as exc:
             self.base_url = ""
-            self._setup_problem = f"The API base URL {exc}"
+            self._setup_problem = f"The API base URL {exc} {_FIX_IN_SETTINGS}"
         if proxy:
             try:
-                check_base_url(proxy)
+                check_proxy_url(proxy)
             except ValueError as exc:
-                self._setup_problem = self._setup_problem or f"The proxy {exc}"
+                self._setup_problem = self._setup_problem or f"The proxy {exc} {_FIX_IN_SETTINGS}"
                 proxy = None
         self.max_retries = max_retries
         self.read_timeout = read_timeout
@@ -144,19 +196,31 @@ class BaseMessagesClient:
         self.proxy = proxy or None
         self.betas = list(betas)
         self._sleep = sleep
-        self._http = httpx.AsyncClient(
-            http2=True,
-            timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
-            headers={
+        options: dict[str, Any] = {
+            "http2": True,
+            "timeout": httpx.Timeout(read_timeout, connect=connect_timeout),
+            "headers": {
                 "user-agent": user_agent or default_user_agent(),
                 "accept": "application/json",
+                # What _decoded_body reads, a bounded piece at a time (no br or zstd).
+                "accept-encoding": "gzip, deflate",
                 **(headers or {}),
             },
             # An explicit proxy wins; without one, HTTPS_PROXY/ALL_PROXY/NO_PROXY apply.
-            proxy=self.proxy,
-            trust_env=True,
-            transport=transport,
-        )
+            "proxy": self.proxy,
+            "transport": transport,
+        }
+        try:
+            self._http = httpx.AsyncClient(trust_env=True, **options)
+        except (ValueError, TypeError, ImportError, RuntimeError, httpx.InvalidURL) as exc:
+            # A proxy variable httpx cannot use (an unknown scheme, a broken address): say
+            # so at each request, like a bad address in the settings.
+            names = _environment_proxy_names()
+            self._setup_problem = self._setup_problem or (
+                f"The proxy set in {names} cannot be used ({mask_keys(str(exc))})."
+                " Fix or unset it, or set a proxy in Settings → Connection."
+            )
+            self._http = httpx.AsyncClient(trust_env=False, **options)
 
     @property
     def host(self) -> str:
@@ -164,7 +228,31 @@ class BaseMessagesClient:
 
     def _check_setup(self) -> None:
         if self._setup_problem is not None:
-            raise ProviderSetupError(f"{self._setup_problem} Fix it in Settings → Connection.")
+            raise ProviderSetupError(mask_keys(self._setup_problem))
+
+    def _secrets(self) -> tuple[str, ...]:
+        """What this client sends that must never be shown: masked in every error's text."""
+        return ()
+
+    def _proxy_for(self, url: str) -> str | None:
+        """The proxy a request to `url` goes through (password masked), for error sentences."""
+        if self.proxy:
+            return mask_keys(self.proxy)
+        if not url:
+            return None
+        parsed = httpx.URL(url)
+        # As httpx decides it: from the environment only (typeshed lacks this function).
+        if urllib.request.proxy_bypass_environment(parsed.host):  # type: ignore[attr-defined]
+            return None
+        proxies = urllib.request.getproxies_environment()
+        proxy = proxies.get(parsed.scheme) or proxies.get("all")
+        return mask_keys(proxy) if proxy else None
+
+    def _connection_error(self, reason: str, *, started: bool = False) -> ConnectionFailedError:
+        cls = StreamInterruptedError if started else ConnectionFailedError
+        return cls(
+            reason, host=self.host, service=self.service, proxy=self._proxy_for(self.base_url)
+        )
 
     def _all_betas(self, betas: Sequence[str]) -> list[str]:
         return [*self.betas, *(b for b in betas if b not in self.betas)]
@@ -194,6 +282,36 @@ class BaseMessagesClient:
     async def list_models(self) -> list[ModelInfo]:
         raise NotImplementedError
 
+    async def _send_json(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str | int] | None,
+        headers: Mapping[str, str],
+        content: AsyncIterator[bytes] | None,
+    ) -> dict[str, Any]:
+        """One attempt of `request_json`: the response read within limits.MAX_JSON_BODY_BYTES."""
+        request = self._http.build_request(
+            method, self.base_url + path, params=params, headers=headers, content=content
+        )
+        response = await self._http.send(request, stream=True)
+        try:
+            _check_redirect(response)
+            if response.status_code >= 400:
+                raise self._status_error(
+                    response, await _read_body(response, limits.MAX_ERROR_BODY_BYTES)
+                )
+            body = await _read_body(response, limits.MAX_JSON_BODY_BYTES, truncate=False)
+        finally:
+            await response.aclose()
+        try:
+            data = json.loads(body)
+        except ValueError:
+            raise ProtocolError(f"{method} {path} returned invalid JSON") from None
+        if not isinstance(data, dict):
+            raise ProtocolError(f"{method} {path} did not return a JSON object")
+        return data
+
     async def request_json(
         self,
         method: str,
@@ -212,31 +330,22 @@ class BaseMessagesClient:
         attempt = 0
         while True:
             try:
-                response = await self._http.request(
+                return await self._send_json(
                     method,
-                    self.base_url + path,
-                    params=params,
-                    headers={**self._headers(betas), **(headers or {})},
-                    content=content() if content is not None else None,
+                    path,
+                    params,
+                    {**self._headers(betas), **(headers or {})},
+                    content() if content is not None else None,
                 )
-                if response.status_code >= 400:
-                    raise self._status_error(response, response.content)
-                data = response.json()
-                if not isinstance(data, dict):
-                    raise ProtocolError(f"{method} {path} did not return a JSON object")
-                return data
-            except ValueError as exc:
-                raise ProtocolError(f"{method} {path} returned invalid JSON") from exc
             except httpx.TimeoutException:
                 error: ClaudeError = StreamTimeoutError(
                     self.read_timeout, host=self.host, service=self.service
                 )
-            except httpx.TransportError as exc:
-                error = ConnectionFailedError(
-                    str(exc) or type(exc).__name__, host=self.host, service=self.service
-                )
+            except httpx.HTTPError as exc:
+                error = self._connection_error(str(exc) or type(exc).__name__)
             except ClaudeError as exc:
                 error = exc
+            error.redact(self._secrets())
             if attempt >= self.max_retries or not should_retry(error):
                 _log_failure(error)
                 raise error
@@ -263,6 +372,17 @@ class MessagesClient(BaseMessagesClient):
             **options,
         )
         self.api_key = api_key
+        # Checked here, not when a header is made: httpx would raise UnicodeEncodeError
+        # (a ValueError, read as "invalid JSON" by a caller) for a pasted zero-width space.
+        self._key_problem = key_problem(api_key)
+
+    def _check_setup(self) -> None:
+        super()._check_setup()
+        if self._key_problem is not None:
+            raise KeyFormatError(self._key_problem)
+
+    def _secrets(self) -> tuple[str, ...]:
+        return (self.api_key,)
 
     def _headers(self, betas: Sequence[str] = ()) -> dict[str, str]:
         headers = {"x-api-key": self.api_key}
@@ -399,6 +519,7 @@ class MessageStream:
                     yield event
                 return
             except ClaudeError as error:
+                error.redact(client._secrets())
                 accumulator = self._accumulator
                 if accumulator.started:
                     error.partial = accumulator.message
@@ -420,26 +541,34 @@ class MessageStream:
     async def _attempt(self) -> AsyncGenerator[StreamEvent, None]:
         client = self._client
         accumulator = self._accumulator
-        host, service = client.host, client.service
         client._check_setup()
         request = await client._stream_request(self._body, self._betas)
         try:
             response = await client._http.send(request, stream=True)
             try:
                 self.request_id = client._request_id(response)
+                _check_redirect(response)
                 if response.status_code >= 400:
-                    raise client._status_error(response, await response.aread())
+                    body = await _read_body(response, limits.MAX_ERROR_BODY_BYTES)
+                    raise client._status_error(response, body)
                 decoder = client._event_decoder()
                 content_type = response.headers.get("content-type", "")
                 if not content_type.startswith(decoder.content_type):
-                    body = await response.aread()
+                    body = await _read_body(response, limits.MAX_ERROR_BODY_BYTES)
                     if response.status_code == 200 and b'"error"' not in body:
                         raise ProtocolError(
                             f"expected '{decoder.content_type}', got '{content_type}'"
                         )
                     raise client._status_error(response, body)
-                chunks = response.aiter_bytes()
+                chunks = _decoded_body(response)
+                received = 0
                 async for chunk in chunks:
+                    # Decoded bytes: counts what a gzip bomb expands to, and an endless stream.
+                    received += len(chunk)
+                    if received > limits.MAX_STREAM_BYTES:
+                        raise ResponseTooLargeError(
+                            f"a stream over {limits.MAX_STREAM_BYTES // limits.MiB} MB"
+                        )
                     for event in decoder.feed(chunk):
                         if event is None:
                             continue
@@ -457,18 +586,26 @@ class MessageStream:
                 await response.aclose()
         except httpx.TimeoutException as exc:
             if isinstance(exc, httpx.ReadTimeout):
-                raise StreamTimeoutError(client.read_timeout, host=host, service=service) from None
-            raise ConnectionFailedError(type(exc).__name__, host=host, service=service) from None
-        except httpx.TransportError as exc:
+                raise StreamTimeoutError(
+                    client.read_timeout, host=client.host, service=client.service
+                ) from None
+            raise client._connection_error(type(exc).__name__) from None
+        except httpx.HTTPError as exc:
             reason = str(exc) or type(exc).__name__
-            if accumulator.started:
-                raise StreamInterruptedError(reason, host=host, service=service) from None
-            raise ConnectionFailedError(reason, host=host, service=service) from None
+            raise client._connection_error(reason, started=accumulator.started) from None
+        except ClaudeError:
+            raise
+        except Exception as exc:
+            # The last line: whatever a server's bytes made the parsing raise, the caller
+            # gets one ClaudeError with the partial answer, never a traceback.
+            # (CancelledError and GeneratorExit are not Exceptions: they pass.)
+            log.debug("Unreadable stream", exc_info=True)
+            raise ProtocolError(f"{type(exc).__name__} while reading it") from None
         if not accumulator.started:
             raise ProtocolError("the stream ended before a message started")
         if not accumulator.done:
             raise StreamInterruptedError(
-                "the stream ended without message_stop", host=host, service=service
+                "the stream ended without message_stop", host=client.host, service=client.service
             )
 
 
@@ -478,8 +615,59 @@ async def _drain(chunks: AsyncIterator[bytes]) -> None:
         async with asyncio.timeout(1.0):
             async for _chunk in chunks:
                 pass
-    except (TimeoutError, httpx.HTTPError):
+    except (TimeoutError, httpx.HTTPError, ClaudeError):
         pass  # The message is complete; a slow or rude ending costs only the connection.
+
+
+def _check_redirect(response: httpx.Response) -> None:
+    """A redirect is not followed (it would resend the key elsewhere): it is reported."""
+    if 300 <= response.status_code < 400:
+        raise RedirectError(response.status_code, response.headers.get("location", ""))
+
+
+async def _decoded_body(response: httpx.Response) -> AsyncIterator[bytes]:
+    """The body's bytes, decompressed in pieces of at most limits.DECODE_PIECE_BYTES.
+
+    httpx's own decoding inflates a whole network read at once, so a small gzip bomb
+    would be hundreds of megabytes before anyone could count them.
+    """
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    if encoding in ("", "identity"):
+        async for raw in response.aiter_raw():
+            yield raw
+        return
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        raise ProtocolError(f"it is compressed as '{encoding}'")
+    inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib headers
+    piece = limits.DECODE_PIECE_BYTES
+    try:
+        async for raw in response.aiter_raw():
+            data = inflater.decompress(raw, piece)
+            while True:
+                if data:
+                    yield data
+                if not inflater.unconsumed_tail:
+                    break
+                data = inflater.decompress(inflater.unconsumed_tail, piece)
+    except zlib.error:
+        raise ProtocolError(f"its {encoding} compression is corrupt") from None
+
+
+async def _read_body(response: httpx.Response, limit: int, *, truncate: bool = True) -> bytes:
+    """The body, decoded, up to `limit` bytes: the rest is left unread (`truncate`), or
+    ResponseTooLargeError. The response must be closed afterwards."""
+    parts: list[bytes] = []
+    size = 0
+    async for piece in _decoded_body(response):
+        room = limit - size
+        if len(piece) > room:
+            if not truncate:
+                raise ResponseTooLargeError(f"an answer over {limit // limits.MiB} MB")
+            parts.append(piece[:room])
+            break
+        parts.append(piece)
+        size += len(piece)
+    return b"".join(parts)
 
 
 def _status_error(response: httpx.Response, body: bytes) -> APIStatusError:

@@ -1,13 +1,17 @@
 """Errors of the Messages client, each with a one-line explanation fit to show a person.
 
 Every error may carry the partial message that had already arrived (`partial`), so a
-caller never loses an answer because the connection broke halfway.
+caller never loses an answer because the connection broke halfway. Every error's text is
+masked (api/masking.py): a server's words may echo the key it was sent.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
+
+from .masking import mask_keys
 
 if TYPE_CHECKING:
     from .message import Message
@@ -20,10 +24,20 @@ class ClaudeError(Exception):
     retryable: bool = False
 
     def __init__(self, message: str, *, partial: Message | None = None) -> None:
+        message = mask_keys(message)
         super().__init__(message)
         self.message = message
         self.partial = partial
         self.request_id: str | None = None
+
+    def redact(self, secrets: Iterable[str]) -> None:
+        """Mask `secrets` (the exact keys the client sent) wherever this error's text has
+        them: its message and every other text it keeps (host, advice, location...)."""
+        secrets = list(secrets)
+        for name, value in vars(self).items():
+            if isinstance(value, str):
+                setattr(self, name, mask_keys(value, secrets))
+        self.args = tuple(mask_keys(a, secrets) if isinstance(a, str) else a for a in self.args)
 
     @property
     def human(self) -> str:
@@ -42,15 +56,23 @@ class ConnectionFailedError(ClaudeError):
         *,
         host: str = "",
         service: str = "the Anthropic API",
+        proxy: str | None = None,
         partial: Message | None = None,
     ) -> None:
         super().__init__(message, partial=partial)
         self.host = host
         self.service = service
+        #: The proxy the request went through (its password masked), if any.
+        self.proxy = mask_keys(proxy) if proxy else None
 
     @property
     def human(self) -> str:
         where = f" at {self.host}" if self.host else ""
+        if self.proxy:
+            return (
+                f"Could not reach {self.service}{where} through the proxy {self.proxy}."
+                " Check the proxy setting and your internet connection."
+            )
         return f"Could not reach {self.service}{where}. Check your internet connection."
 
 
@@ -82,11 +104,48 @@ class StreamInterruptedError(ConnectionFailedError):
 
 
 class ProtocolError(ClaudeError):
-    """The server sent something that is not the Messages API's wire format."""
+    """The server sent something that is not the Messages API's wire format: bytes that are
+    not events, JSON that is not an object, a field of the wrong type, a non-finite number."""
 
     @property
     def human(self) -> str:
         return f"The server sent a response this app cannot read ({self.message})."
+
+
+class ResponseTooLargeError(ProtocolError):
+    """The server sent more than a limit of api/limits.py allows; the message says which."""
+
+    @property
+    def human(self) -> str:
+        return f"The server sent more than this app accepts ({self.message}), so it was stopped."
+
+
+class RedirectError(ClaudeError):
+    """The server answered with a redirect, which the client does not follow: the key would
+    go to wherever it points."""
+
+    def __init__(self, status_code: int, location: str) -> None:
+        super().__init__(f"HTTP {status_code} redirect to {location or 'nowhere'}")
+        self.status_code = status_code
+        self.location = mask_keys(location)
+
+    @property
+    def human(self) -> str:
+        if not self.location:
+            return "The server answered with a redirect this app does not follow."
+        return (
+            f"The server redirected the request to {self.location}. If that is the right"
+            " place, set it as the API base URL in Settings → Connection."
+        )
+
+
+class KeyFormatError(ClaudeError):
+    """The API key has a character no key has (no request is made): the message says which,
+    never the key itself."""
+
+    @property
+    def human(self) -> str:
+        return self.message
 
 
 class APIStatusError(ClaudeError):
@@ -302,7 +361,7 @@ class _CloudError:
     def __init__(self, message: str, *, service: str, advice: str = "", **kwargs: Any) -> None:
         super().__init__(message, **kwargs)  # type: ignore[call-arg]
         self.service = service
-        self.advice = advice
+        self.advice = mask_keys(advice)
 
 
 class CloudAuthError(_CloudError, AuthenticationError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import json.scanner
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -107,8 +108,9 @@ class RetryScheduled:
     @property
     def human(self) -> str:
         reason = self.error.human.rstrip(".")
-        # Error lines that end in "try again…" would read oddly before "retrying".
-        reason = reason.split(". Try again")[0].split(". Wait")[0]
+        # Error lines that end in "try again…" or "check…" would read oddly before "retrying".
+        for advice in (". Try again", ". Wait", ". Check"):
+            reason = reason.split(advice)[0]
         return f"{reason}, retrying in {max(1, round(self.delay))} s…"
 
 
@@ -140,46 +142,131 @@ def _delta(data: JSON) -> Delta | None:
     return None
 
 
+# Each check below raises ProtocolError naming the field: a server that sends valid JSON
+# with a wrong type in it (a string for a number, a list for a string) is as unreadable
+# as one that sends garbage, and must not reach the accumulator, the window or the store.
+
+
+def _bad(key: str, what: str) -> ProtocolError:
+    return ProtocolError(f"'{key}' is not {what}")
+
+
 def _str(data: JSON, key: str) -> str:
-    value = data[key]
-    if not isinstance(value, str):
-        raise TypeError(f"'{key}' is not a string")
+    value = data.get(key)
+    if type(value) is not str:
+        raise _bad(key, "a string")
     return value
 
 
-def _content_block_delta(data: JSON) -> ContentBlockDelta | None:
-    delta = _delta(_obj(data, "delta"))
-    return None if delta is None else ContentBlockDelta(int(data["index"]), delta)
+def _opt_str(data: JSON, key: str) -> None:
+    value = data.get(key)
+    if value is not None and type(value) is not str:
+        raise _bad(key, "a string")
 
 
-def _error(data: JSON) -> ErrorEvent:
-    error = data.get("error") or {}
-    return ErrorEvent(str(error.get("type") or "api_error"), str(error.get("message") or ""))
+def _index(data: JSON) -> int:
+    value = data.get("index")
+    if type(value) is not int or value < 0:
+        raise _bad("index", "a block number")
+    return value
 
 
 def _obj(data: JSON, key: str, *, optional: bool = False) -> JSON:
-    value = data.get(key) if optional else data[key]
+    value = data.get(key)
     if value is None and optional:
         return {}
-    if not isinstance(value, dict):
-        raise TypeError(f"'{key}' is not an object")
+    if type(value) is not dict:
+        raise _bad(key, "an object")
     return value
+
+
+_TOKEN_FIELDS = (
+    "input_tokens",
+    "output_tokens",
+    "cache_creation_input_tokens",
+    "cache_read_input_tokens",
+)
+
+
+def _usage(data: JSON) -> JSON:
+    usage = _obj(data, "usage", optional=True)
+    for key in _TOKEN_FIELDS:
+        value = usage.get(key)
+        if value is not None and (type(value) is not int or value < 0):
+            raise _bad(key, "a token count")
+    return usage
+
+
+# Fields of content blocks that must be strings wherever they occur (text, thinking,
+# redacted thinking, tool use, server tool results...).
+_BLOCK_STRINGS = ("text", "thinking", "signature", "data", "id", "name", "tool_use_id")
+
+
+def _block(block: object) -> JSON:
+    if type(block) is not dict:
+        raise _bad("content_block", "an object")
+    _str(block, "type")
+    for key in _BLOCK_STRINGS:
+        if key in block and type(block[key]) is not str:
+            raise _bad(key, "a string")
+    if "input" in block:
+        _obj(block, "input")
+    citations = block.get("citations")
+    if citations is not None and (
+        type(citations) is not list or any(type(c) is not dict for c in citations)
+    ):
+        raise _bad("citations", "a list of objects")
+    return block
+
+
+def _stop_fields(data: JSON) -> None:
+    _opt_str(data, "stop_reason")
+    _opt_str(data, "stop_sequence")
 
 
 def _message_start(data: JSON) -> MessageStart:
     message = _obj(data, "message")
-    _obj(message, "usage", optional=True)
+    for key in ("id", "model", "role"):
+        _opt_str(message, key)
+    _stop_fields(message)
+    content = message.get("content")
+    if content is not None:
+        if type(content) is not list:
+            raise _bad("content", "a list of blocks")
+        for block in content:
+            _block(block)
+    _usage(message)
     return MessageStart(message)
+
+
+def _content_block_start(data: JSON) -> ContentBlockStart:
+    return ContentBlockStart(_index(data), _block(data.get("content_block")))
+
+
+def _content_block_delta(data: JSON) -> ContentBlockDelta | None:
+    delta = _delta(_obj(data, "delta"))
+    return None if delta is None else ContentBlockDelta(_index(data), delta)
+
+
+def _message_delta(data: JSON) -> MessageDelta:
+    delta = _obj(data, "delta", optional=True)
+    _stop_fields(delta)
+    return MessageDelta(delta, _usage(data))
+
+
+def _error(data: JSON) -> ErrorEvent:
+    error = _obj(data, "error", optional=True)
+    _opt_str(error, "type")
+    _opt_str(error, "message")
+    return ErrorEvent(error.get("type") or "api_error", error.get("message") or "")
 
 
 _PARSERS: dict[str, Callable[[JSON], StreamEvent | None]] = {
     "message_start": _message_start,
-    "content_block_start": lambda d: ContentBlockStart(int(d["index"]), _obj(d, "content_block")),
+    "content_block_start": _content_block_start,
     "content_block_delta": _content_block_delta,
-    "content_block_stop": lambda d: ContentBlockStop(int(d["index"])),
-    "message_delta": lambda d: MessageDelta(
-        _obj(d, "delta", optional=True), _obj(d, "usage", optional=True)
-    ),
+    "content_block_stop": lambda d: ContentBlockStop(_index(d)),
+    "message_delta": _message_delta,
     "message_stop": lambda d: MessageStop(),
     "ping": lambda d: Ping(),
     "error": _error,
@@ -201,7 +288,7 @@ def parse_event(sse: ServerSentEvent) -> StreamEvent | None:
         delta = data.get("delta")
         if type(delta) is dict and delta.get("type") == "text_delta":
             text, index = delta.get("text"), data.get("index")
-            if type(text) is str and type(index) is int:
+            if type(text) is str and type(index) is int and index >= 0:
                 return ContentBlockDelta(index, TextDelta(text))
     elif parser is None:
         parser = _PARSERS.get(str(data.get("type")))
@@ -210,13 +297,29 @@ def parse_event(sse: ServerSentEvent) -> StreamEvent | None:
     assert parser is not None
     try:
         return parser(data)
-    except (AttributeError, KeyError, TypeError, ValueError) as exc:
-        raise ProtocolError(f"malformed '{name}' event ({exc!r})") from None
+    except ProtocolError as exc:
+        exc.message = f"{exc.message} in a '{name}' event"
+        exc.args = (exc.message,)
+        raise
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number this app takes")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 reads as infinity
+        raise ValueError(f"{text} is too large a number")
+    return value
+
+
+# NaN, Infinity and numbers beyond a float's range are refused as the JSON is read: such a
+# number could not be priced, shown or stored again as JSON.
+_DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite_float)
 # typeshed declares make_scanner as a class taking a scanner; it takes the decoder.
 _scan_json: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(
-    json.JSONDecoder()  # type: ignore[arg-type]
+    _DECODER  # type: ignore[arg-type]
 )
 
 
@@ -230,7 +333,7 @@ def _json_object(sse: ServerSentEvent) -> JSON:
         end = -1
     if end != len(text):  # not a lone JSON value: let json.loads say what is wrong
         try:
-            data = json.loads(text)
+            data = _DECODER.decode(text)
         except ValueError as exc:
             raise ProtocolError(f"invalid JSON in '{sse.event}' event: {exc}") from None
     if not isinstance(data, dict):

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import limits
+from .errors import ResponseTooLargeError
+
 
 @dataclass(slots=True)
 class ServerSentEvent:
@@ -30,12 +33,23 @@ class SSEDecoder:
     what reading one costs.
     """
 
-    __slots__ = ("_ends_with_lf", "_last_id", "_pending", "_skip_lf", "_started")
+    __slots__ = (
+        "_ends_with_lf",
+        "_last_id",
+        "_max_event",
+        "_pending",
+        "_pending_size",
+        "_skip_lf",
+        "_started",
+    )
 
-    def __init__(self) -> None:
+    def __init__(self, max_event_bytes: int | None = None) -> None:
         # Bytes after the last blank line, in pieces: joined only once a blank line can be
         # in them, so an event arriving in many small pieces is still read in linear time.
         self._pending: list[bytes] = []
+        # Their length: an event that never ends must not grow without bound.
+        self._pending_size = 0
+        self._max_event = max_event_bytes or limits.MAX_EVENT_BYTES
         self._ends_with_lf = False
         self._last_id: str | None = None
         self._skip_lf = False
@@ -54,6 +68,12 @@ class SSEDecoder:
             chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         if b"\n\n" not in chunk and not (self._ends_with_lf and chunk[:1] == b"\n"):
             self._pending.append(chunk)
+            self._pending_size += len(chunk)
+            if self._pending_size > self._max_event:
+                self._pending.clear()
+                raise ResponseTooLargeError(
+                    f"an event over {self._max_event // limits.MiB} MB that never ended"
+                )
             self._ends_with_lf = chunk.endswith(b"\n")
             return []
         if self._pending:
@@ -66,6 +86,7 @@ class SSEDecoder:
                 chunk = chunk[len(_BOM) :]
         blocks = chunk.split(b"\n\n")
         rest = blocks.pop()
+        self._pending_size = len(rest)
         if rest:
             self._pending.append(rest)
         self._ends_with_lf = rest.endswith(b"\n")
@@ -86,6 +107,7 @@ class SSEDecoder:
     def close(self) -> list[ServerSentEvent]:
         """End of stream: an event without its terminating blank line is dropped."""
         self._pending.clear()
+        self._pending_size = 0
         self._ends_with_lf = False
         return []
 

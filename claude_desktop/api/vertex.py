@@ -122,6 +122,11 @@ class VertexClient(CloudMessagesClient):
             )
         return str(credentials.token)
 
+    def _secrets(self) -> tuple[str, ...]:
+        # The bearer token the requests carry: masked if a gateway echoes it back.
+        token = getattr(self._credentials, "token", None)
+        return (token,) if isinstance(token, str) and token else ()
+
     def _url(self, model: str) -> str:
         return (
             f"{self.base_url}/v1/projects/{self.project}/locations/{self.region}"

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
-import re
 import sys
 from pathlib import Path
 
+from claude_desktop.api.masking import MASK, mask_keys
+
 from . import paths
+
+__all__ = ["MASK", "KeyMaskingFilter", "log_file", "mask_keys", "remove_logging", "setup_logging"]
 
 #: The log file's name in the log folder; rotated copies get .1, .2... after it.
 LOG_FILENAME = "claude-desktop.log"
@@ -24,17 +27,8 @@ MAX_BYTES = 1_000_000
 BACKUP_COUNT = 4
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
-# Anthropic keys are "sk-ant-" then letters, digits, "-" and "_" (api03-..., admin01-...).
-_KEY = re.compile(r"sk-ant-[A-Za-z0-9_\-]+")
-MASK = "sk-ant-…(masked)"
-
 # Marks the handlers this module installed, so setting up again replaces them.
 _OURS = "_claude_desktop_handler"
-
-
-def mask_keys(text: str) -> str:
-    """`text` with every Anthropic API key in it replaced by a mask."""
-    return _KEY.sub(MASK, text)
 
 
 class KeyMaskingFilter(logging.Filter):

@@ -186,10 +186,11 @@ def test_a_text_delta_parses_the_same_with_any_json_spacing(data: str) -> None:
     assert event == ContentBlockDelta(0, TextDelta("hi"))
 
 
-def test_a_text_delta_with_a_string_index_takes_the_general_path() -> None:
+def test_a_text_delta_with_a_string_index_is_a_protocol_error() -> None:
+    # A string where a number belongs is not the API's format (issue 15): refused, not guessed.
     data = '{"index":"0","delta":{"type":"text_delta","text":"hi"}}'
-    event = parse_event(ServerSentEvent("content_block_delta", data))
-    assert event == ContentBlockDelta(0, TextDelta("hi"))
+    with pytest.raises(ProtocolError, match="'index' is not a block number"):
+        parse_event(ServerSentEvent("content_block_delta", data))
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,7 @@ from tests.fake_clouds import (
     ACCESS_KEY,
     REGION,
     SECRET_KEY,
+    SESSION_TOKEN,
     aws_env,
     bedrock_frames,
     bedrock_http_error,
@@ -47,7 +48,7 @@ from tests.fake_clouds import (
     request_path,
     sigv4_problem,
 )
-from tests.fakeapi import FakeAnthropicAPI
+from tests.fakeapi import FakeAnthropicAPI, JSONResponse, RecordedRequest
 
 __all__ = ["aws_env"]
 
@@ -264,3 +265,14 @@ def test_chunk_payload_is_base64_of_the_event(aws_env: FakeAnthropicAPI) -> None
     assert message.headers[":event-type"] == "chunk"
     inner = json.loads(base64.b64decode(json.loads(message.payload)["bytes"]))
     assert inner == {"type": "message_stop"}
+
+
+def test_a_session_token_the_server_echoes_is_masked(aws_env: FakeAnthropicAPI) -> None:
+    def echo(request: RecordedRequest) -> JSONResponse:
+        said = f"Bad request, token {request.headers['x-amz-security-token']}"
+        return JSONResponse(400, {"message": said}, {"x-amzn-errortype": "ValidationException"})
+
+    aws_env.enqueue(echo)
+    error, _ = stream_error(max_retries=0)
+    assert SESSION_TOKEN not in error.human and SESSION_TOKEN not in str(error)
+    assert "masked" in error.message

@@ -209,3 +209,16 @@ def test_regional_and_global_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ANTHROPIC_VERTEX_BASE_URL", raising=False)
     assert vertex_base_url("global") == "https://aiplatform.googleapis.com"
     assert vertex_base_url("us-east5") == "https://us-east5-aiplatform.googleapis.com"
+
+
+def test_a_token_the_server_echoes_is_masked(
+    fake_api: FakeAnthropicAPI, google_account: GoogleAccount
+) -> None:
+    def echo(request: Any) -> JSONResponse:
+        said = f"Bad request with {request.headers['authorization']}"
+        return JSONResponse(400, {"error": {"code": 400, "message": said}})
+
+    fake_api.enqueue(echo)
+    error, _ = stream_error(max_retries=0)
+    token = google_account.issued[-1]
+    assert token not in error.human and token not in str(error) and "masked" in error.human
