@@ -22,7 +22,13 @@ from typing import Any
 from claude_desktop.api.message import Message
 from claude_desktop.api.models import ModelInfo
 from claude_desktop.storage.export import to_json, to_markdown
-from claude_desktop.storage.store import ConversationRecord, MessageRecord, StorageError, Store
+from claude_desktop.storage.store import (
+    ConversationRecord,
+    DiskFullError,
+    MessageRecord,
+    StorageError,
+    Store,
+)
 
 from .conversation import Conversation
 from .conversation_settings import ConversationSettings, fit
@@ -32,18 +38,10 @@ from .settings import check_model_id
 
 DB_NAME = "history.sqlite3"
 TITLE_LENGTH = 60
-DISK_FULL = "The disk is full: free space and Retry."
 #: The meta key of an answer shown with changes not saved yet: why they are not.
 UNSAVED = "unsaved"
 
 log = logging.getLogger(__name__)
-
-
-class DiskFullError(StorageError):
-    """A write found no room on the disk (SQLite's SQLITE_FULL)."""
-
-    def __init__(self) -> None:
-        super().__init__(DISK_FULL)
 
 
 @contextmanager
@@ -52,6 +50,8 @@ def _writing() -> Iterator[None]:
     DiskFullError, which the person can do something about."""
     try:
         yield
+    except StorageError:
+        raise
     except sqlite3.Error as exc:
         if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
             raise DiskFullError() from exc

@@ -57,6 +57,19 @@ class KeyMaskingFilter(logging.Filter):
         return True
 
 
+class _LogFileHandler(logging.handlers.RotatingFileHandler):
+    """The rotating log file, quiet when the disk refuses a line.
+
+    logging's default prints "--- Logging error ---" and a traceback on stderr for every
+    record a full or read-only disk refuses; the app has better things to say then.
+    """
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handleError(record)
+
+
 def log_file() -> Path:
     """Where the log file is (its folder honours ``CLAUDE_DESKTOP_DATA_DIR``)."""
     return paths.log_dir() / LOG_FILENAME
@@ -85,7 +98,7 @@ def setup_logging(
         try:
             path = paths.log_dir(create=True) / LOG_FILENAME
             handlers.append(
-                logging.handlers.RotatingFileHandler(
+                _LogFileHandler(
                     path, maxBytes=max_bytes, backupCount=backup_count, encoding="utf-8"
                 )
             )

@@ -15,7 +15,12 @@ from typing import Any, get_args
 
 from claude_desktop.api.bedrock import INSTALL_HINT as BEDROCK_INSTALL_HINT
 from claude_desktop.api.bedrock import BedrockClient
-from claude_desktop.api.client import BaseMessagesClient, MessagesClient, check_base_url
+from claude_desktop.api.client import (
+    BaseMessagesClient,
+    MessagesClient,
+    check_base_url,
+    check_proxy_url,
+)
 from claude_desktop.api.errors import ProviderSetupError
 from claude_desktop.api.events import MessageStop
 from claude_desktop.api.models import FALLBACK_MODELS, ModelInfo
@@ -103,7 +108,7 @@ def proxy_problem(text: str) -> str | None:
     if not text.strip():
         return None
     try:
-        check_base_url(text)
+        check_proxy_url(text)  # http, https, and SOCKS5 (socksio is installed)
     except ValueError as exc:
         return f"The proxy {exc}"
     return None

@@ -60,6 +60,17 @@ class StorageError(Exception):
         self.human = human
 
 
+#: What a full disk means to a person: something they can do, then Retry.
+DISK_FULL = "The disk is full: free space and Retry."
+
+
+class DiskFullError(StorageError):
+    """A write found no room on the disk (SQLite's SQLITE_FULL)."""
+
+    def __init__(self) -> None:
+        super().__init__(DISK_FULL)
+
+
 class NewerDatabaseError(StorageError):
     """The file's schema is newer than this app knows; it was not touched."""
 
@@ -924,9 +935,7 @@ def _query_error(path: Path, exc: sqlite3.Error) -> StorageError:
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
         return StorageError(f"The history file {path} is busy in another program; try again.")
     if name.startswith("SQLITE_FULL"):
-        return StorageError(
-            f"The disk holding the history file {path} is full; free some space and try again."
-        )
+        return DiskFullError()
     return StorageError(f"The history file {path} could not be read or written ({exc}).")
 
 

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from claude_desktop.api.client import MessagesClient
-from claude_desktop.api.errors import AuthenticationError, StreamInterruptedError
+from claude_desktop.api.errors import AuthenticationError, ProtocolError, StreamInterruptedError
 from claude_desktop.api.message import Message, Usage
 from claude_desktop.domain.chat import TurnResult, footer_text, run_turn
 from claude_desktop.domain.conversation import Conversation
@@ -177,10 +177,11 @@ def test_an_event_with_wrong_types_ends_the_turn_with_the_partial_answer(
 ) -> None:
     fake_api.enqueue(SSEResponse(sse.wrong_usage_stream(["Par", "tial"])))
     result, _ = turn(fake_api, asking("q"))
-    assert isinstance(result.error, TypeError) and not result.ok
+    # The client reports the garbage as a ProtocolError: a sentence, the partial answer kept.
+    assert isinstance(result.error, ProtocolError) and not result.ok
     assert result.message is not None and result.message.text == "Partial"
     assert result.error_text is not None
-    assert result.error_text.startswith("Something went wrong while answering: int() argument")
+    assert result.error_text.startswith("The server sent a response this app cannot read")
 
 
 def test_a_sink_that_raises_ends_the_turn_with_what_arrived(fake_api: FakeAnthropicAPI) -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from claude_desktop.api.message import Message
-from claude_desktop.domain.history import DISK_FULL, UNSAVED, DiskFullError, History
+from claude_desktop.domain.history import UNSAVED, History
+from claude_desktop.storage.store import DISK_FULL, DiskFullError
 from tests.full_disk import fill_disk, free_disk
 
 

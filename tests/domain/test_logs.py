@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -153,3 +154,28 @@ def test_a_failed_turn_logs_its_request_id(
     assert len(turn_lines) == 1
     assert f"request id {request_id}" in turn_lines[0].getMessage()
     assert "BadRequestError" in turn_lines[0].getMessage()
+
+
+def test_a_full_disk_under_the_log_file_prints_no_traceback(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLAUDE_DESKTOP_DATA_DIR", str(tmp_path))
+    setup_logging(console=False)
+    try:
+        (handler,) = [
+            h
+            for h in logging.getLogger().handlers
+            if isinstance(h, logging.FileHandler) and h.baseFilename.startswith(str(tmp_path))
+        ]
+        # /dev/full is a real device that refuses every write with ENOSPC: a full disk.
+        full = open("/dev/full", "w", encoding="utf-8")  # noqa: SIM115
+        kept, handler.stream = handler.stream, full
+        try:
+            logging.getLogger("claude_desktop.test").warning("nowhere to go")
+        finally:
+            handler.stream = kept
+            with contextlib.suppress(OSError):
+                full.close()
+    finally:
+        remove_logging()
+    assert "Logging error" not in capsys.readouterr().err

@@ -212,3 +212,15 @@ def test_a_bad_address_in_the_settings_file_is_a_sentence_not_a_crash(
     with pytest.raises(ProviderSetupError) as info:
         answer(providers.make_client(Settings(), "k"))  # type: ignore[arg-type]
     assert "The API base URL 'localhost:8080'" in info.value.human
+
+
+@pytest.mark.parametrize(
+    "proxy", ["socks5://127.0.0.1:1080", "socks5h://proxy.corp:1080", "socks5://u:p@h:1"]
+)
+def test_a_socks_proxy_is_accepted_in_the_connection_settings(proxy: str) -> None:
+    # The client speaks SOCKS (socksio); the settings must not refuse what it can use.
+    assert providers.proxy_problem(proxy) is None
+
+
+def test_a_socks_proxy_without_a_host_is_refused() -> None:
+    assert providers.proxy_problem("socks5://:1080") is not None

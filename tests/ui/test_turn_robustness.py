@@ -7,7 +7,8 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from claude_desktop.domain.history import DISK_FULL
+from claude_desktop.storage.store import DISK_FULL
+from claude_desktop.ui.answer_stream import AnswerStream
 from tests import sse
 from tests.fakeapi import SSEResponse
 from tests.full_disk import fill_disk, free_disk
@@ -23,23 +24,33 @@ def ask(app: App, qtbot: QtBot, question: str, answer: str) -> None:
 
 
 def test_an_unexpected_failure_ends_the_turn_and_every_chat_can_ask_again(
-    app: App, qtbot: QtBot
+    app: App, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     window = app.window
-    app.api.enqueue(SSEResponse(sse.wrong_usage_stream(["Partial ", "answer"])))
+    # A bug on the way to the screen (not an API error): the view of the answer raises.
+    shown = AnswerStream.on_text
+
+    def breaks_on_boom(self: AnswerStream, text: str) -> None:
+        if text == "boom":
+            raise RuntimeError("the view broke")
+        shown(self, text)
+
+    monkeypatch.setattr(AnswerStream, "on_text", breaks_on_boom)
+    app.api.enqueue(SSEResponse(sse.text_stream(["Partial ", "answer", "boom", "lost"])))
     app.type_and_send(qtbot, "Question")
     app.wait(lambda: app.last_answer().error_text())
     failed = app.last_answer()
-    assert failed.error_text() is not None
-    assert failed.error_text().startswith("Something went wrong while answering: int()")
+    assert failed.error_text() == (
+        "Something went wrong while answering: the view broke. The details are in the log."
+    )
     assert failed.markdown_text() == "Partial answer"
     assert not window.streaming and window.composer.button.text() == "Send"
     stored = window.history.store.message(window.session.open.branch[-1].id)
     assert stored is not None and stored.role == "assistant"
-    assert (stored.status, stored.content) == (
-        "error",
-        [{"type": "text", "text": "Partial answer"}],
-    )
+    # What arrived is kept, including the delta the view failed on.
+    assert stored.status == "error"
+    assert stored.content[0]["text"].startswith("Partial answer")
+    monkeypatch.undo()
     # The same chat asks again, then another one.
     ask(app, qtbot, "Again", "Fine now")
     window.new_chat()
