@@ -1,0 +1,22 @@
+"""The benchmarks time the app through hooks on its classes: they must still find them.
+
+CI runs the benchmarks after the tests; a hook that names a class the app no longer has would
+only fail there, minutes later, as "could not run". This finds it with the tests.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.streaming import Probe, install_probe
+from claude_desktop.ui.answer_stream import AnswerStream
+from claude_desktop.ui.message_widget import AssistantMessageWidget
+
+
+def test_the_streaming_probe_hooks_the_window_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    # monkeypatch puts the originals back afterwards, whatever install_probe replaced.
+    monkeypatch.setattr(AnswerStream, "on_text", AnswerStream.on_text)
+    monkeypatch.setattr(AssistantMessageWidget, "_render", AssistantMessageWidget._render)
+    originals = (AnswerStream.on_text, AssistantMessageWidget._render)
+    install_probe(Probe())
+    assert (AnswerStream.on_text, AssistantMessageWidget._render) != originals
