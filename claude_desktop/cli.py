@@ -24,13 +24,13 @@ from claude_desktop.api.errors import ClaudeError
 from claude_desktop.api.masking import mask_keys
 from claude_desktop.api.models import DEFAULT_MODEL
 from claude_desktop.domain import providers
+from claude_desktop.domain.api_request import ApiRequest
 from claude_desktop.domain.attachments import (
     AttachmentError,
     check_request_limits,
     load_attachment,
     user_content,
 )
-from claude_desktop.domain.conversation import Conversation
 from claude_desktop.domain.logs import setup_logging
 from claude_desktop.domain.secrets import KeyStore
 from claude_desktop.domain.settings import Settings
@@ -129,7 +129,7 @@ async def ask(
             print(exc.human, file=err, flush=True)
             return 1
         content = user_content(prompt, attachments)
-    request = Conversation(
+    request = ApiRequest(
         args.model,
         max_tokens=args.max_tokens,
         system=args.system or "",

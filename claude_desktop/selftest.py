@@ -441,7 +441,7 @@ async def _check_stream() -> tuple[str, str]:
     if not base_url:
         return SKIP, "ANTHROPIC_BASE_URL is not set"
     from claude_desktop.api.client import MessagesClient
-    from claude_desktop.domain.conversation import Conversation
+    from claude_desktop.domain.api_request import ApiRequest
     from claude_desktop.domain.settings import Settings
     from claude_desktop.domain.turn_events import NullObserver
     from claude_desktop.domain.turn_runner import TurnRunner
@@ -455,7 +455,7 @@ async def _check_stream() -> tuple[str, str]:
     key = os.environ.get("ANTHROPIC_API_KEY", "").strip() or "self-test"
     model = Settings.load().model
     question = {"role": "user", "content": STREAM_PROMPT}
-    request = Conversation(model, max_tokens=STREAM_MAX_TOKENS, messages=[question])
+    request = ApiRequest(model, max_tokens=STREAM_MAX_TOKENS, messages=[question])
     started = time.perf_counter()
     counter = CountDeltas()
     # The turn runner the window uses, so the check streams as an answer would.

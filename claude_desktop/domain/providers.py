@@ -26,7 +26,7 @@ from claude_desktop.api.models import FALLBACK_MODELS, ModelInfo
 from claude_desktop.api.vertex import INSTALL_HINT as VERTEX_INSTALL_HINT
 from claude_desktop.api.vertex import VertexClient
 
-from .conversation import Conversation
+from .api_request import ApiRequest
 from .settings import Provider, Settings
 from .turn_events import NullObserver
 from .turn_runner import TurnRunner
@@ -187,7 +187,7 @@ async def check_connection(settings: Settings, key: str | None, model: str) -> s
             return f"The connection works: {len(models)} models available."
         # One token through the turn runner, as a person's first question goes.
         question = {"role": "user", "content": "Hi"}
-        request = Conversation(model, max_tokens=1, messages=[question])
+        request = ApiRequest(model, max_tokens=1, messages=[question])
         result = await TurnRunner(client, NullObserver()).run(request)
         if result.error is not None:
             raise result.error

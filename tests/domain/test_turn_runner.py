@@ -14,7 +14,7 @@ import pytest
 from claude_desktop.api.client import MessagesClient
 from claude_desktop.api.errors import OverloadedError
 from claude_desktop.api.message import Message
-from claude_desktop.domain.conversation import Conversation
+from claude_desktop.domain.api_request import ApiRequest
 from claude_desktop.domain.history import History, OpenConversation
 from claude_desktop.domain.request_builder import RequestNotSent, build_request
 from claude_desktop.domain.turn_metrics import footer_from_meta
@@ -100,7 +100,7 @@ def run_turn(
         async with MessagesClient("k", base_url=api.base_url, sleep=_no_sleep) as client:
             runner = TurnRunner(client, observer, history=history, **runner_options)
             if history is None:
-                request = Conversation(MODEL, messages=[_user("Hello")])
+                request = ApiRequest(MODEL, messages=[_user("Hello")])
                 return await runner.run(request), None
             conv, question = asked(history)
             record = runner.begin_answer(conv, question.id, MODEL)
@@ -306,7 +306,7 @@ class TwoSteps(TurnRunner):
     """A runner whose first step's tool_use stop asks the person, then takes a second step:
     what the tool-use issue will do, in the room this one makes."""
 
-    async def next_step(self, request: Conversation, message: Message) -> Conversation | None:
+    async def next_step(self, request: ApiRequest, message: Message) -> ApiRequest | None:
         if message.stop_reason != "tool_use":
             return None
         decision = Decision("Run get_weather?", ("Allow", "Deny"), default="Deny")
@@ -318,7 +318,7 @@ class TwoSteps(TurnRunner):
             message.to_param(),
             {"role": "user", "content": [result]},
         ]
-        return Conversation(request.model, messages=messages)
+        return ApiRequest(request.model, messages=messages)
 
 
 def test_a_turn_of_two_steps_numbers_its_blocks_on(fake_api: FakeAnthropicAPI) -> None:
@@ -335,7 +335,7 @@ def test_a_turn_of_two_steps_numbers_its_blocks_on(fake_api: FakeAnthropicAPI) -
     async def go() -> TurnResult:
         async with MessagesClient("k", base_url=fake_api.base_url) as client:
             runner = TwoSteps(client, observer, decide=decide)
-            return await runner.run(Conversation(MODEL, messages=[_user("Weather?")]))
+            return await runner.run(ApiRequest(MODEL, messages=[_user("Weather?")]))
 
     result = asyncio.run(go())
     assert picks == ["Run get_weather?"]
@@ -369,7 +369,7 @@ def test_without_a_way_to_ask_the_default_is_taken(fake_api: FakeAnthropicAPI) -
     async def go() -> TurnResult:
         async with MessagesClient("k", base_url=fake_api.base_url) as client:
             runner = TwoSteps(client, Recorder())
-            return await runner.run(Conversation(MODEL, messages=[_user("Weather?")]))
+            return await runner.run(ApiRequest(MODEL, messages=[_user("Weather?")]))
 
     assert asyncio.run(go()).ok
     assert fake_api.requests[1].json["messages"][-1]["content"][0]["content"] == "Deny"
@@ -379,9 +379,9 @@ def test_the_builder_marks_the_newest_attachment_for_the_prompt_cache() -> None:
     image = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "AA"}}
     question = {"role": "user", "content": [image, {"type": "text", "text": "What is it?"}]}
 
-    async def go() -> Conversation:
+    async def go() -> ApiRequest:
         async with MessagesClient("k", base_url="http://127.0.0.1:9") as client:
-            return await build_request(Conversation(MODEL, messages=[question]), client)
+            return await build_request(ApiRequest(MODEL, messages=[question]), client)
 
     built = asyncio.run(go())
     assert built.messages[0]["content"][0]["cache_control"] == {"type": "ephemeral"}
