@@ -30,7 +30,7 @@ from claude_desktop.storage.store import (
     Store,
 )
 
-from .conversation import Conversation
+from .api_request import ApiRequest
 from .conversation_settings import ConversationSettings, fit
 from .paths import data_dir
 from .search import SEARCH_LIMIT, SearchResults, results_of
@@ -334,7 +334,7 @@ class History:
 
     def conversation_for_request(
         self, conv: OpenConversation, upto: int | None = None, model: ModelInfo | None = None
-    ) -> Conversation:
+    ) -> ApiRequest:
         """The API request for the branch, up to and including message `upto`, with the
         conversation's settings fitted to what `model` (its model's info) accepts."""
         assert conv.record is not None
@@ -344,7 +344,7 @@ class History:
             branch = branch[: ids.index(upto) + 1]
         record = conv.record
         settings = fit(ConversationSettings.of(record), model)
-        return Conversation(
+        return ApiRequest(
             record.model,
             max_tokens=settings.max_tokens,
             system=settings.system,

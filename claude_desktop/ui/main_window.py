@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from claude_desktop.api.errors import AuthenticationError, ClaudeError
 from claude_desktop.api.message import Message, Usage
 from claude_desktop.domain import providers, temp_files
+from claude_desktop.domain.api_request import ApiRequest
 from claude_desktop.domain.attachments import (
     Attachment,
     AttachmentError,
@@ -52,7 +53,6 @@ from claude_desktop.domain.attachments import (
     user_content,
 )
 from claude_desktop.domain.chat import TurnResult, describe_failure, footer_text, run_turn
-from claude_desktop.domain.conversation import Conversation
 from claude_desktop.domain.history import (
     UNSAVED,
     DiskFullError,
@@ -930,7 +930,7 @@ class MainWindow(QMainWindow):
         self.view.scroll_to_bottom()
         self.composer.focus()
 
-    async def _run_turn(self, turn: AnswerStream, request: Conversation) -> None:
+    async def _run_turn(self, turn: AnswerStream, request: ApiRequest) -> None:
         """Stream one answer into its conversation and end it cleanly whatever happens: the
         answer kept (saved, or in memory until the disk has room), any failure said in a
         sentence where the answer is, the composer usable again."""
@@ -957,7 +957,7 @@ class MainWindow(QMainWindow):
                 del self._turns[turn.conversation_id]
             self._sync_composer()
 
-    async def _answer(self, turn: AnswerStream, request: Conversation) -> TurnResult | str:
+    async def _answer(self, turn: AnswerStream, request: ApiRequest) -> TurnResult | str:
         """The answer streamed into `turn`, or the human reason it could not be asked."""
         session = self.session
         history = self.history
@@ -995,9 +995,7 @@ class MainWindow(QMainWindow):
             turn.on_status(None)
         return result
 
-    async def _prepare_request(
-        self, turn: AnswerStream, request: Conversation
-    ) -> Conversation | str:
+    async def _prepare_request(self, turn: AnswerStream, request: ApiRequest) -> ApiRequest | str:
         """The request as sent: within the API's limits, big documents uploaded once and
         referenced by file id, the newest attachment marked for the prompt cache.
         A string is the human reason it cannot be sent."""
