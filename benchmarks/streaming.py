@@ -147,10 +147,10 @@ class Probe:
 
 def install_probe(probe: Probe) -> None:
     """Wrap the window's sink and the answer's render to time stamp them (the app is as is)."""
-    from claude_desktop.ui import main_window
+    from claude_desktop.ui.answer_stream import AnswerStream
     from claude_desktop.ui.message_widget import AssistantMessageWidget
 
-    on_text = main_window._WidgetSink.on_text
+    on_text = AnswerStream.on_text
     render = AssistantMessageWidget._render
 
     def timed_on_text(self: Any, text: str) -> None:
@@ -165,7 +165,7 @@ def install_probe(probe: Probe) -> None:
         shown = self._committed_chars + len(self._tail)
         probe.renders.append((time.perf_counter(), shown))
 
-    main_window._WidgetSink.on_text = timed_on_text  # type: ignore[method-assign]
+    AnswerStream.on_text = timed_on_text  # type: ignore[method-assign]
     # Before any widget exists: each one connects its render timer to this at construction.
     AssistantMessageWidget._render = timed_render  # type: ignore[method-assign]
 
