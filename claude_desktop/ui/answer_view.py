@@ -30,9 +30,9 @@ from claude_desktop.api.message import Message
 from claude_desktop.domain.blocks import kind_of
 
 from . import theme
+from .block_column import BlockColumn, BlockView
 from .error_card import ErrorCard
 from .message_frame import MessageWidget, set_text_color, small
-from .render import copy_code_index
 from .rich_text_view import TextView
 from .sources_view import SourcesView
 from .stream_scheduler import RenderScheduler
@@ -41,8 +41,6 @@ from .thinking_block_view import ThinkingSection
 from .unknown_block_view import UnknownBlockView
 
 __all__ = ["AssistantMessageWidget", "RenderStats"]
-
-BlockView = TextBlockView | ThinkingSection | UnknownBlockView
 
 
 class AssistantMessageWidget(MessageWidget):
@@ -68,25 +66,14 @@ class AssistantMessageWidget(MessageWidget):
         small(self.model_label)
         layout.addWidget(self.model_label)
 
-        # The column of block views, in block order.
-        self.column = QWidget(self)
-        self._column = QVBoxLayout(self.column)
-        self._column.setContentsMargins(0, 0, 0, 0)
-        self._column.setSpacing(4)
+        self._collapse_on_text: list[ThinkingSection] = []  # fold when the text starts
+        self.column = BlockColumn(
+            self.scheduler, self.stats, dark=self._dark, made=self._view_made, parent=self
+        )
         layout.addWidget(self.column)
-        self._views: list[BlockView] = []  # in column order
-        self._by_index: dict[int, BlockView] = {}
         self._next_index = 0  # the index a block arriving without one gets
         self._saw_blocks = False  # told about blocks (the observer), not just text
-        self._collapse_on_text: list[ThinkingSection] = []  # fold when the text starts
         self._cited: dict[int, list[Mapping[str, Any]]] = {}  # citations of unfinished blocks
-        # The first text view is there from the start (empty until text comes), so the
-        # answer has a place and `text_view` a view; views that come before it go above it.
-        self._first_text = self._make_text_view()
-        self._first_text_claimed = False
-        self._column.addWidget(self._first_text)
-        self._text_target: TextBlockView | None = None  # where `append_text` goes
-
         self.sources = SourcesView(self)
         layout.addWidget(self.sources)
 
@@ -136,98 +123,40 @@ class AssistantMessageWidget(MessageWidget):
     @property
     def text_view(self) -> TextView:
         """The answer's first text view (there is always one, empty until text comes)."""
-        return self._first_text
+        return self.column.first_text
 
     def text_views(self) -> list[TextBlockView]:
-        return [v for v in self._views if isinstance(v, TextBlockView)] or [self._first_text]
+        return self.column.text_views()
 
     def block_views(self) -> list[QWidget]:
         """The views of the column, top to bottom (the empty first text view left out)."""
-        return list(self._views)
+        return list(self.column.views)
 
     def view_of(self, index: int) -> QWidget | None:
         """The view that shows block `index`, if it came."""
-        return self._by_index.get(index)
+        return self.column.by_index.get(index)
 
     @property
     def _thinking(self) -> ThinkingSection | None:
-        return next((v for v in self._views if isinstance(v, ThinkingSection)), None)
+        sections = self.column.thinking_sections()
+        return sections[0] if sections else None
 
     @property
     def thinking(self) -> ThinkingSection:
         """The (first) Thinking section; made above the text if there is none yet."""
-        section = self._thinking
-        if section is None:
-            section = self._make_thinking()
-            self._place(section, before=self._first_text if self._first_text_claimed else None)
-        return section
+        return self.column.thinking_above_text()
 
-    def _make_text_view(self) -> TextBlockView:
-        view = TextBlockView(self.scheduler, self.stats, dark=self._dark, parent=self.column)
-        view.cite_tooltip = self._cite_tooltip
-        view.cite_opened = self._open_source
-        return view
-
-    def _make_thinking(self) -> ThinkingSection:
-        section = ThinkingSection(TextView(), self.scheduler, self.column)
-        self._collapse_on_text.append(section)
+    def _view_made(self, view: BlockView) -> None:
         muted = theme.muted_text_color(self.palette())
-        set_text_color(section.redacted_label, muted)
-        set_text_color(section.view, muted)
-        return section
-
-    def _place(self, view: BlockView, *, before: QWidget | None = None) -> None:
-        """Put `view` in the column: before `before`, else at the end (above the empty first
-        text view while no text claimed it)."""
-        if before is None and not self._first_text_claimed:
-            before = self._first_text
-        if before is None:
-            self._column.addWidget(view)
-            self._views.append(view)
+        if isinstance(view, TextBlockView):
+            view.cite_tooltip = self._cite_tooltip
+            view.cite_opened = self._open_source
+        elif isinstance(view, ThinkingSection):
+            self._collapse_on_text.append(view)
+            set_text_color(view.redacted_label, muted)
+            set_text_color(view.view, muted)
         else:
-            self._column.insertWidget(self._column.indexOf(before), view)
-            if before in self._views:
-                self._views.insert(self._views.index(before), view)
-            else:
-                self._views.append(view)
-        self._text_target = None
-
-    def _new_view(self, view_kind: str, block: Mapping[str, Any]) -> BlockView:
-        """The view for a block of `view_kind` that starts now: the last one when it shows
-        the same kind of text (text runs and thinking runs read as one), else a new one."""
-        last = self._views[-1] if self._views else None
-        if view_kind == "text":
-            if isinstance(last, TextBlockView):
-                return last
-            if not self._first_text_claimed:
-                self._first_text_claimed = True
-                self._views.append(self._first_text)
-                return self._first_text
-            view: BlockView = self._make_text_view()
-        elif view_kind == "thinking":
-            if isinstance(last, ThinkingSection):
-                return last
-            view = self._make_thinking()
-        else:
-            view = UnknownBlockView(block, self.column)
-        self._place(view)
-        return view
-
-    def _text_view_for_delta(self) -> TextBlockView:
-        """Where text that came without a block goes: the last view if it is text."""
-        view = self._new_view("text", {"type": "text"})
-        assert isinstance(view, TextBlockView)
-        self._by_index.setdefault(self._next_index, view)
-        self._text_target = view
-        return view
-
-    def _thinking_for_delta(self) -> ThinkingSection:
-        last = self._views[-1] if self._views else None
-        if isinstance(last, ThinkingSection):
-            return last
-        view = self._new_view("thinking", {"type": "thinking"})
-        assert isinstance(view, ThinkingSection)
-        return view
+            set_text_color(view, muted)
 
     # -- the observer (domain/turn_events.py TurnObserver) -----------------------------------
 
@@ -249,10 +178,10 @@ class AssistantMessageWidget(MessageWidget):
         self._saw_blocks = True
         self._next_index = max(self._next_index, index + 1)
         kind = kind_of(block)
-        view = self._new_view(kind.view, block)
-        self._by_index[index] = view
+        view = self.column.view_for(kind.view, block)
+        self.column.by_index[index] = view
         if isinstance(view, TextBlockView):
-            self._text_target = view
+            self.column.text_target = view
             text = block.get("text")
             if isinstance(text, str) and text:
                 self._text_delta(view, text)
@@ -267,14 +196,14 @@ class AssistantMessageWidget(MessageWidget):
             self._cited.setdefault(index, []).extend(cited)
 
     def text_delta(self, index: int, text: str) -> None:
-        view = self._by_index.get(index)
+        view = self.column.by_index.get(index)
         if not isinstance(view, TextBlockView):
             self.append_text(text)
         elif text and not self._ended:
             self._text_delta(view, text)
 
     def thinking_delta(self, index: int, text: str) -> None:
-        view = self._by_index.get(index)
+        view = self.column.by_index.get(index)
         if not isinstance(view, ThinkingSection):
             self.append_thinking(text)
         elif text and not self._ended:
@@ -287,7 +216,7 @@ class AssistantMessageWidget(MessageWidget):
         self._cited.setdefault(index, []).append(citation)
 
     def block_stopped(self, index: int, block: dict[str, Any]) -> None:
-        view = self._by_index.get(index)
+        view = self.column.by_index.get(index)
         if isinstance(view, UnknownBlockView):
             view.show_block(block)
         # The finished block's citations are the API's word; the streamed ones stand in.
@@ -303,7 +232,8 @@ class AssistantMessageWidget(MessageWidget):
         happens later, coalesced. Once the answer has ended deltas are ignored."""
         if not delta or self._ended:
             return
-        self._text_delta(self._text_target or self._text_view_for_delta(), delta)
+        column = self.column
+        self._text_delta(column.text_target or column.text_for_delta(self._next_index), delta)
 
     def _text_delta(self, view: TextBlockView, delta: str) -> None:
         if self._collapse_on_text:
@@ -315,7 +245,7 @@ class AssistantMessageWidget(MessageWidget):
     def append_thinking(self, delta: str) -> None:
         """Add a streamed thinking delta to the current Thinking section."""
         if delta and not self._ended:
-            self._thinking_for_delta().append(delta)
+            self.column.thinking_for_delta().append(delta)
 
     def markdown_text(self) -> str:
         """The raw Markdown received so far (text views apart by a blank line)."""
@@ -341,9 +271,8 @@ class AssistantMessageWidget(MessageWidget):
         for view in self.text_views():
             self.scheduler.forget(view)
             view.render(budget=False)
-        for view in self._views:
-            if isinstance(view, ThinkingSection):
-                view.render()
+        for section in self.column.thinking_sections():
+            section.render()
 
     @property
     def is_rendered(self) -> bool:
@@ -356,9 +285,8 @@ class AssistantMessageWidget(MessageWidget):
             self._ended = True
             for view in self.text_views():
                 view.end()
-            for view in self._views:
-                if isinstance(view, ThinkingSection):
-                    view.end()
+            for section in self.column.thinking_sections():
+                section.end()
         self.copy_button.setVisible(self.can_copy)
         self.set_status(None)
         self.setAccessibleDescription(
@@ -388,7 +316,7 @@ class AssistantMessageWidget(MessageWidget):
 
     def _needs_blocks(self, message: Message) -> bool:
         """Whether `message` has what bare text and thinking deltas cannot have shown."""
-        if not self.markdown_text() and not self._views:
+        if not self.markdown_text() and not self.column.views:
             return True  # nothing streamed: an answer from history
         return any(
             kind_of(b).view not in ("text", "thinking") or citations_of(b) for b in message.content
@@ -401,27 +329,17 @@ class AssistantMessageWidget(MessageWidget):
 
     def _show_blocks(self, content: Sequence[Mapping[str, Any]]) -> None:
         """Show the answer from its finished blocks, replacing whatever streamed."""
-        for view in self._views:
-            if view is not self._first_text:
-                if isinstance(view, TextBlockView | ThinkingSection):
-                    self.scheduler.forget(view)
-                self._column.removeWidget(view)
-                view.deleteLater()
-        self._views.clear()
-        self._by_index.clear()
-        self._first_text.clear_text()
-        self._first_text_claimed = False
-        self._text_target = None
+        self.column.clear()
         self.sources.clear()
         self._collapse_on_text.clear()
         for index, block in enumerate(content):
             block = dict(block)
             kind = kind_of(block)
             if kind.view == "thinking":
-                section = self._new_view("thinking", block)
+                section = self.column.view_for("thinking", block)
                 assert isinstance(section, ThinkingSection)
                 section.show_blocks([block])
-                self._by_index[index] = section
+                self.column.by_index[index] = section
                 continue
             start = {**block, "text": ""} if kind.view == "text" else block
             self.block_started(index, start)
@@ -502,37 +420,20 @@ class AssistantMessageWidget(MessageWidget):
 
     # -- links and code ----------------------------------------------------------------------
 
-    def _code_at(self, index: int) -> tuple[TextBlockView, int] | None:
-        """The text view holding the answer's code block `index`, and its index there."""
-        for view in self.text_views():
-            count = len(view.code_blocks())
-            if index < count:
-                return view, index
-            index -= count
-        return None
-
     def code_block(self, index: int) -> str | None:
         """The raw text of the answer's code block `index` (0-based), if there is one."""
-        found = self._code_at(index) if index >= 0 else None
-        return found[0].code_blocks()[found[1]] if found else None
+        return self.column.code_block(index)
 
     def code_blocks(self) -> list[str]:
-        return [code for view in self.text_views() for code in view.code_blocks()]
+        return self.column.code_blocks()
 
     def open_link(self, url: QUrl) -> None:
         """What a link of the answer does (code numbered through the whole answer)."""
-        index = copy_code_index(url.toString())
-        if index is None:
-            self._first_text.open_link(url)
-            return
-        found = self._code_at(index)
-        if found is not None:
-            found[0].open_link(QUrl(f"copy-code:{found[1]}"))
+        self.column.open_link(url)
 
     def code_copy_label(self, index: int) -> str | None:
         """What code block `index`'s Copy link says now ("Copy" or "✓ Copied")."""
-        found = self._code_at(index)
-        return found[0].code_copy_label(found[1]) if found else None
+        return self.column.code_copy_label(index)
 
     # -- look --------------------------------------------------------------------------------
 
@@ -547,17 +448,15 @@ class AssistantMessageWidget(MessageWidget):
             self.footer_label,
             *(row.line for row in self.sources.rows),
             *(row.quote for row in self.sources.rows),
-            *(v for v in self._views if isinstance(v, UnknownBlockView)),
+            *(v for v in self.column.views if isinstance(v, UnknownBlockView)),
         ):
             set_text_color(label, muted)
-        for view in self._views:
-            if isinstance(view, ThinkingSection):
-                set_text_color(view.redacted_label, muted)
-                set_text_color(view.view, muted)
+        for section in self.column.thinking_sections():
+            set_text_color(section.redacted_label, muted)
+            set_text_color(section.view, muted)
         if not self.error_card.isHidden():
             self.error_card.restyle()
         dark = theme.is_dark(palette)
         if dark != self._dark:
             self._dark = dark
-            for text in self.text_views():
-                text.set_dark(dark)
+            self.column.set_dark(dark)
