@@ -29,6 +29,7 @@ from claude_desktop.domain.attachments import (
     load_attachment,
     user_content,
 )
+from claude_desktop.domain.citations import format_sources
 from claude_desktop.domain.logs import setup_logging
 from claude_desktop.domain.secrets import KeyStore
 
@@ -132,6 +133,9 @@ async def ask(args: argparse.Namespace, api_key: str, out: TextIO, err: TextIO) 
         if wrote:
             out.write("\n")
             out.flush()
+        sources = format_sources(stream.message)  # what a cited answer quotes, numbered
+        if sources:
+            out.write("\n" + "\n".join(["Sources:", *sources]) + "\n")
         note = stream.message.stop_note
         if note:
             print(note, file=err, flush=True)

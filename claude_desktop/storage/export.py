@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from claude_desktop.api.blocks import block_markdown
+from claude_desktop.api.blocks import KINDS, block_markdown, kind_of
 from claude_desktop.api.citations import citations_of, cited_text, numbered_citations, source_label
 from claude_desktop.storage.store import ConversationRecord, MessageRecord
 
@@ -48,11 +48,7 @@ def to_markdown(
         lines += ["", "**System prompt**", "", _quote(conv.system)]
     for message in messages:
         lines += ["", "---", "", _heading(conv, message), ""]
-        body = [
-            part
-            for block in message.content
-            if (part := _block_markdown(block, thinking=thinking, notes=notes)) is not None
-        ]
+        body = _body(message.content, thinking=thinking, notes=notes)
         sources = _sources(message.content)
         if sources:
             body.append("Sources:\n\n" + "\n".join(sources))
@@ -112,12 +108,26 @@ def _heading(conv: ConversationRecord, message: MessageRecord) -> str:
     return heading
 
 
-def _block_markdown(block: dict[str, Any], *, thinking: bool, notes: _Footnotes) -> str | None:
-    text = block_markdown(block, thinking=thinking)
-    citations = citations_of(block)
-    if text is None or not citations:
-        return text
-    return text + "".join(notes.add(c) for c in citations)
+def _body(content: list[dict[str, Any]], *, thinking: bool, notes: _Footnotes) -> list[str]:
+    """The Markdown of each block; a run of text blocks (a cited answer arrives as many
+    short ones) is one text, as it reads."""
+    parts: list[str] = []
+    text_before = False
+    for block in content:
+        is_text = kind_of(block) is KINDS["text"]
+        if is_text:
+            # Whitespace between two cited passages is part of the text they make.
+            marks = "".join(notes.add(c) for c in citations_of(block))
+            part: str | None = str(block.get("text", "")) + marks
+        else:
+            part = block_markdown(block, thinking=thinking)
+        if part is not None:
+            if is_text and text_before:
+                parts[-1] += part
+            else:
+                parts.append(part)
+        text_before = is_text
+    return [part for part in parts if part.strip()]
 
 
 class _Footnotes:
