@@ -446,8 +446,6 @@ class AssistantMessageWidget(MessageWidget):
             self.stopped_label,
             self.note_label,
             self.footer_label,
-            *(row.line for row in self.sources.rows),
-            *(row.quote for row in self.sources.rows),
             *(v for v in self.column.views if isinstance(v, UnknownBlockView)),
         ):
             set_text_color(label, muted)

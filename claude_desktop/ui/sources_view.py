@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from claude_desktop.api.citations import cited_text, source_label
 
-from .message_frame import small
+from . import theme
+from .message_frame import set_text_color, small
 
 __all__ = ["SourceRow", "SourcesView"]
 
@@ -79,6 +80,7 @@ class SourcesView(QWidget):
         self._layout.setContentsMargins(2, 6, 0, 2)
         self._layout.setSpacing(2)
         self._layout.addWidget(self.title)
+        self._recolour([self.title])
         self.hide()
 
     def add(self, citation: Mapping[str, Any]) -> int:
@@ -86,8 +88,20 @@ class SourcesView(QWidget):
         row = SourceRow(len(self.rows) + 1, citation, self)
         self.rows.append(row)
         self._layout.addWidget(row)
+        self._recolour([row.line, row.quote])
         self.show()
         return row.number
+
+    def _recolour(self, labels: list[QLabel]) -> None:
+        # Secondary text, like the footer: the sources support the answer, they are not it.
+        muted = theme.muted_text_color(self.palette())
+        for label in labels:
+            set_text_color(label, muted)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._recolour([self.title, *(label for r in self.rows for label in (r.line, r.quote))])
 
     def clear(self) -> None:
         for row in self.rows:
