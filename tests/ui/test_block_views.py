@@ -203,3 +203,20 @@ def test_every_text_view_follows_the_theme(view: ConversationView, qtbot: QtBot)
     assert len(texts) == 2
     assert all("#0d1117" in v.document().toHtml() for v in texts)
     assert widget.code_blocks() == ["x = 1", "y = 2"]
+
+
+def test_the_answer_is_a_turn_observer() -> None:
+    """Same names and parameters as domain/turn_events.py, so the window can forward each
+    call by name."""
+    import inspect
+
+    from claude_desktop.domain.turn_events import NullObserver, TurnObserver
+
+    for name, member in inspect.getmembers(TurnObserver, inspect.isfunction):
+        if name.startswith("_"):
+            continue
+        ours = getattr(AssistantMessageWidget, name)
+        assert list(inspect.signature(ours).parameters) == list(
+            inspect.signature(member).parameters
+        ), name
+        assert hasattr(NullObserver, name)
