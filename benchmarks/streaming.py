@@ -148,10 +148,10 @@ class Probe:
 def install_probe(probe: Probe) -> None:
     """Wrap the window's sink and the answer's render to time stamp them (the app is as is)."""
     from claude_desktop.ui.answer_stream import AnswerStream
-    from claude_desktop.ui.message_widget import AssistantMessageWidget
+    from claude_desktop.ui.text_block_view import TextBlockView
 
     on_text = AnswerStream.on_text
-    render = AssistantMessageWidget._render
+    render = TextBlockView.render
 
     def timed_on_text(self: Any, text: str) -> None:
         now = time.perf_counter()
@@ -166,8 +166,8 @@ def install_probe(probe: Probe) -> None:
         probe.renders.append((time.perf_counter(), shown))
 
     AnswerStream.on_text = timed_on_text  # type: ignore[method-assign]
-    # Before any widget exists: each one connects its render timer to this at construction.
-    AssistantMessageWidget._render = timed_render  # type: ignore[method-assign]
+    # Before any widget exists: the scheduler calls each text view's render.
+    TextBlockView.render = timed_render  # type: ignore[method-assign]
 
 
 @dataclass

@@ -31,6 +31,7 @@ from claude_desktop.domain.attachments import (
     load_attachment,
     user_content,
 )
+from claude_desktop.domain.citations import format_sources
 from claude_desktop.domain.logs import setup_logging
 from claude_desktop.domain.secrets import KeyStore
 from claude_desktop.domain.settings import Settings
@@ -143,7 +144,7 @@ async def ask(
         print(one_line(exc.human), file=err, flush=True)
         return 1
     async with client:
-        result = await TurnRunner(client, printer).run(request)
+        result = await TurnRunner(client, printer, citations=settings.citations).run(request)
     if printer.wrote:
         out.write("\n")
         out.flush()
@@ -151,6 +152,10 @@ async def ask(
         secrets = [api_key] if api_key else []
         print(one_line(mask_keys(result.error_text or "", secrets)), file=err, flush=True)
         return 1
+    if result.message is not None:
+        sources = format_sources(result.message)  # what a cited answer quotes, numbered
+        if sources:
+            out.write("\n" + "\n".join(["Sources:", *sources]) + "\n")
     note = result.message.stop_note if result.message is not None else None
     if note:
         print(note, file=err, flush=True)

@@ -1,6 +1,7 @@
 """Render the main window mid-conversation, light and dark, into docs/screenshots/, and the
 other designed states (the welcome page fresh, with a rejected key, the chat once a key is
-accepted, an "Update API key" error card in a conversation) into --states-out.
+accepted, an "Update API key" error card in a conversation, an answer about a PDF with its
+citations and sources) into --states-out.
 
     uv run python scripts/screenshots.py            # offscreen
     scripts/with-session-services.sh uv run python scripts/screenshots.py --platform xcb
@@ -70,6 +71,42 @@ def dark_palette():  # type: ignore[no-untyped-def]
     }.items():
         p.setColor(r, QColor(c))
     return p
+
+
+def _cited(text: str, quote: str, title: str, **where: int) -> dict[str, object]:
+    kind = "page_location" if "start_page_number" in where else "char_location"
+    citation = {"type": kind, "cited_text": quote, "document_index": 0, "document_title": title}
+    return {"type": "text", "text": text, "citations": [{**citation, **where}]}
+
+
+# An answer about a PDF, as the API sends one with citations on: many short text blocks.
+CITED_ANSWER = [
+    {"type": "text", "text": "The report describes a good year. "},
+    _cited(
+        "Revenue rose 12% to $4.1 million",
+        "Revenue for the year rose 12% to $4.1 million, driven by the new subscription plans.",
+        "report.pdf",
+        start_page_number=4,
+        end_page_number=5,
+    ),
+    {"type": "text", "text": ", mostly from the new subscription plans, while "},
+    _cited(
+        "operating costs fell by 3%",
+        "Operating costs fell by 3% as the data centre migration completed.",
+        "report.pdf",
+        start_page_number=6,
+        end_page_number=8,
+    ),
+    {"type": "text", "text": ".\n\nThe outlook section is more careful: "},
+    _cited(
+        "growth is expected to slow to 5–7% next year",
+        "We expect growth to slow to between 5% and 7% in the coming year.",
+        "report.pdf",
+        start_page_number=11,
+        end_page_number=12,
+    ),
+    {"type": "text", "text": "."},
+]
 
 
 def seed_history() -> None:
@@ -186,6 +223,7 @@ def settle(app) -> None:  # type: ignore[no-untyped-def]
 def shoot_states(app, name: str, out: Path) -> None:  # type: ignore[no-untyped-def]
     """The welcome page (fresh, a rejected key at two sizes, the chat once a key is
     accepted) and an "Update API key" error card in the open conversation."""
+    from claude_desktop.api.message import Message
     from claude_desktop.domain.secrets import KeySource, KeyStore
     from claude_desktop.domain.session import Session
     from claude_desktop.domain.settings import Settings
@@ -234,6 +272,17 @@ def shoot_states(app, name: str, out: Path) -> None:  # type: ignore[no-untyped-
     settle(app)
     view.scroll_to_bottom()
     save(window, "error-card-update-key")
+
+    window.open_conversation(Settings.load().last_conversation_id)
+    view = window.view
+    view.add_user_message("What does the report say about this year?", ["report.pdf"])
+    cited = view.begin_assistant_message("Claude Sonnet 4.6")
+    cited.finish(Message(content=CITED_ANSWER), footer="Claude Sonnet 4.6 · 1.2 s · $0.0123")
+    cited.flush()
+    cited.sources.rows[0].set_expanded(True)  # a source opened, its quote under it
+    settle(app)
+    view.scroll_to_bottom()
+    save(window, "cited-answer")
     window.close()
     window.deleteLater()
     session.close_history()

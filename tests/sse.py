@@ -327,6 +327,34 @@ def interleave(data: bytes, extra: bytes, every: int = 1) -> bytes:
 
 # ---- the project's fixture files -----------------------------------------------------------
 
+#: The citations in tests/fixtures/cited_answer.sse.
+CITED_PAGE = {
+    "type": "page_location",
+    "cited_text": (
+        "Revenue for the year rose 12% to $4.1 million, driven by the new subscription plans. "
+    ),
+    "document_index": 0,
+    "document_title": "report.pdf",
+    "start_page_number": 4,
+    "end_page_number": 5,
+}
+CITED_PAGES = {
+    "type": "page_location",
+    "cited_text": "Operating costs fell by 3% as the data centre migration completed. ",
+    "document_index": 0,
+    "document_title": "report.pdf",
+    "start_page_number": 6,
+    "end_page_number": 8,
+}
+CITED_CHARS = {
+    "type": "char_location",
+    "cited_text": "Q3 churn: 2.1%, down from 2.9%.",
+    "document_index": 1,
+    "document_title": "notes.txt",
+    "start_char_index": 118,
+    "end_char_index": 149,
+}
+
 #: What each tests/fixtures/*.sse file holds once accumulated: the message after message_stop.
 #: `truncated_tool_use` is cut by max_tokens: its tool input never completes, so the expectation
 #: records the raw joined `partial_json` instead of a parsed `input`, plus what a lenient
@@ -353,6 +381,23 @@ FIXTURE_EXPECTED: dict[str, dict[str, Any]] = {
             {"type": "text", "text": "The answer is **55**."},
         ],
         "usage": {"input_tokens": 41, "output_tokens": 58},
+    },
+    # Citations on a PDF and a text document: the answer arrives as short text blocks, the
+    # cited ones opening with "citations": [] and carrying their citations_delta first.
+    "cited_answer": {
+        "id": "msg_01Ct7QwRz4XbNe8Kp2HsVa5J",
+        "model": "claude-sonnet-4-6",
+        "stop_reason": "end_turn",
+        "content": [
+            {"type": "text", "text": "According to the report, "},
+            {"type": "text", "text": "revenue rose 12% to $4.1 million", "citations": [CITED_PAGE]},
+            {"type": "text", "text": ", and "},
+            {"type": "text", "text": "operating costs fell by 3%", "citations": [CITED_PAGES]},
+            {"type": "text", "text": ". Your notes add that "},
+            {"type": "text", "text": "churn dropped to 2.1% in Q3", "citations": [CITED_CHARS]},
+            {"type": "text", "text": "."},
+        ],
+        "usage": {"input_tokens": 2810, "output_tokens": 96},
     },
     "tool_use": {
         "id": "msg_01Jm6RkZs2UfYw9Bq4NcTe7L",

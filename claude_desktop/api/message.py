@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from .blocks import text_of
+
 ContentBlock = dict[str, Any]
 
 _USAGE_FIELDS = (
@@ -92,7 +94,7 @@ class Message:
     @property
     def text(self) -> str:
         """The text blocks joined: what a person reads as the answer."""
-        return "".join(b.get("text", "") for b in self.content if b.get("type") == "text")
+        return text_of(self.content)
 
     @property
     def stop_note(self) -> str | None:

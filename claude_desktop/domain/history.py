@@ -31,6 +31,9 @@ from claude_desktop.storage.store import (
 )
 
 from .api_request import ApiRequest
+from .blocks import is_sendable
+from .blocks import text_of as text_of  # the window's way to a message's text
+from .citations import with_citations
 from .conversation_settings import ConversationSettings, fit
 from .paths import data_dir
 from .search import SEARCH_LIMIT, SearchResults, results_of
@@ -71,26 +74,15 @@ def auto_title(text: str) -> str:
     return cut.rstrip(" ,.;:") + "…"
 
 
-def text_of(content: Sequence[dict[str, Any]]) -> str:
-    return "".join(b.get("text", "") for b in content if b.get("type") == "text")
-
-
 def _sendable(record: MessageRecord) -> list[dict[str, Any]]:
     """The blocks of a message the API will take back.
 
     An answer cut short (stopped, failed, interrupted) may end in a thinking block whose
     signature never came or a tool call with half its input; the API refuses those, so
-    only its text and its completed thinking go back.
+    only what the block registry says is sendable when partial goes back.
     """
-    blocks = [b for b in record.content if not (b.get("type") == "text" and not b.get("text"))]
-    if record.role == "assistant" and record.status != "complete":
-        blocks = [
-            b
-            for b in blocks
-            if b.get("type") in ("text", "redacted_thinking")
-            or (b.get("type") == "thinking" and b.get("signature"))
-        ]
-    return blocks
+    partial = record.role == "assistant" and record.status != "complete"
+    return [b for b in record.content if is_sendable(b, partial=partial)]
 
 
 def request_messages(branch: Sequence[MessageRecord]) -> list[dict[str, Any]]:
@@ -333,10 +325,16 @@ class History:
         self._update_answer(message_id, changes)
 
     def conversation_for_request(
-        self, conv: OpenConversation, upto: int | None = None, model: ModelInfo | None = None
+        self,
+        conv: OpenConversation,
+        upto: int | None = None,
+        model: ModelInfo | None = None,
+        *,
+        citations: bool = True,
     ) -> ApiRequest:
         """The API request for the branch, up to and including message `upto`, with the
-        conversation's settings fitted to what `model` (its model's info) accepts."""
+        conversation's settings fitted to what `model` (its model's info) accepts, and its
+        documents asking for citations unless `citations` is off (Settings.citations)."""
         assert conv.record is not None
         branch = conv.branch
         if upto is not None:
@@ -348,7 +346,7 @@ class History:
             record.model,
             max_tokens=settings.max_tokens,
             system=settings.system,
-            messages=request_messages(branch),
+            messages=with_citations(request_messages(branch), citations),
             temperature=settings.sent_temperature,
             thinking=settings.thinking_fragment,
         )

@@ -13,6 +13,7 @@ from claude_desktop.api.errors import ClaudeError, HumanError
 from claude_desktop.storage.store import Store
 
 from .api_request import ApiRequest
+from .citations import with_citations
 from .attachments import AttachmentError, check_conversation_limits, mark_cache_breakpoint
 from .uploads import UploadProgress, resolve_request_files, with_files_beta
 
@@ -27,10 +28,12 @@ async def build_request(
     *,
     store: Store | None = None,
     progress: UploadProgress | None = None,
+    citations: bool = True,
 ) -> ApiRequest:
     """`request` as it goes out. With a `store` (the history's), big PDFs are uploaded
     through the Files API and remembered there; without one (`ask`) they travel inline.
-    RequestNotSent when it cannot be sent."""
+    Documents ask for citations when `citations` is on. RequestNotSent when it cannot be
+    sent."""
     try:
         check_conversation_limits(request.messages)
         messages = list(request.messages)
@@ -46,7 +49,7 @@ async def build_request(
         raise RequestNotSent(exc.human) from exc
     except ClaudeError as exc:
         raise RequestNotSent(f"Uploading an attachment failed: {exc.human}") from exc
-    # HOOK(blocks): messages = with_citations(messages, settings.citations)
+    messages = with_citations(messages, citations)
     return dataclasses.replace(
         request,
         # Documents and images are read from the prompt cache on follow-up questions.

@@ -96,6 +96,9 @@ class Settings:
     follow_output: bool = True
     #: The conversation open at the last quit (0: a new chat), reopened at start-up.
     last_conversation_id: int = 0
+    #: Ask for citations on PDFs and text documents: answers then show where each cited
+    #: passage comes from (domain/citations.py).
+    citations: bool = True
 
     # -- Per-conversation settings and presets --
     #: The preset new chats start from (an id in the history's presets); 0: the defaults

@@ -170,8 +170,11 @@ class TurnRunner:
         decide: Decide | None = None,
         on_flush: Callable[[Message], None] | None = None,
         flush_interval: float = FLUSH_INTERVAL,
+        citations: bool = True,
     ) -> None:
         self.client = client
+        #: Documents ask for citations (Settings.citations).
+        self.citations = citations
         self.observer = observer
         self.history = history
         self.decide = decide
@@ -250,7 +253,9 @@ class TurnRunner:
 
         store = None if self.history is None else self.history.store
         try:
-            return await build_request(request, self.client, store=store, progress=progress)
+            return await build_request(
+                request, self.client, store=store, progress=progress, citations=self.citations
+            )
         except RequestNotSent as exc:
             self.result.error = exc
             return None

@@ -6,11 +6,12 @@ visible branch) and writes the result wherever it likes.
 
 from __future__ import annotations
 
-import json
-import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from claude_desktop.api.blocks import KINDS, block_markdown, kind_of
+from claude_desktop.api.citations import citations_of, cited_text, numbered_citations, source_label
 from claude_desktop.storage.store import ConversationRecord, MessageRecord
 
 JSON_FORMAT = "claude-desktop-conversation"
@@ -33,9 +34,12 @@ def to_markdown(
 ) -> str:
     """The conversation as a readable Markdown document.
 
-    Thinking is quoted under a "Thinking" label, or, with `thinking=False`, replaced by a
-    one-line note. Attachments are named, never inlined.
+    Each block is exported as the block registry (api/blocks.py) says. Thinking is quoted
+    under a "Thinking" label, or, with `thinking=False`, replaced by a one-line note.
+    Attachments are named, never inlined. Cited passages get footnotes ("[^1]") giving
+    the quoted text and its source, under the message that cites them.
     """
+    notes = _Footnotes()
     lines = [f"# {_one_line(conv.title) or UNTITLED}", ""]
     lines.append(f"- Model: `{conv.model}`")
     lines.append(f"- Started: {_local_time(conv.created_at)}")
@@ -44,14 +48,13 @@ def to_markdown(
         lines += ["", "**System prompt**", "", _quote(conv.system)]
     for message in messages:
         lines += ["", "---", "", _heading(conv, message), ""]
-        body = [
-            part
-            for block in message.content
-            if (part := _block_markdown(block, thinking=thinking)) is not None
-        ]
+        body = _body(message.content, thinking=thinking, notes=notes)
         sources = _sources(message.content)
         if sources:
             body.append("Sources:\n\n" + "\n".join(sources))
+        footnotes = notes.take()
+        if footnotes:
+            body.append(footnotes)
         note = _status_note(message)
         if note:
             body.append(f"_({note})_")
@@ -105,77 +108,56 @@ def _heading(conv: ConversationRecord, message: MessageRecord) -> str:
     return heading
 
 
-def _block_markdown(block: dict[str, Any], *, thinking: bool) -> str | None:
-    kind = block.get("type")
-    if kind == "text":
-        text = str(block.get("text", ""))
-        return text if text.strip() else None
-    if kind == "thinking":
-        if not thinking:
-            return "_(Claude's thinking is not included in this export.)_"
-        text = str(block.get("thinking", ""))
-        return "> 💭 **Thinking**\n>\n" + _quote(text) if text.strip() else None
-    if kind == "redacted_thinking":
-        return "> 💭 _Thinking (encrypted by the API, not readable)._" if thinking else None
-    if kind in ("tool_use", "server_tool_use"):
-        name = block.get("name", "tool")
-        payload = json.dumps(block.get("input", {}), indent=2, ensure_ascii=False)
-        return f"**Tool call:** `{name}`\n\n{_fence(payload, 'json')}"
-    if kind == "tool_result":
-        return "**Tool result:**\n\n" + _tool_result(block.get("content"))
-    if kind == "web_search_tool_result":
-        content = block.get("content")
-        if isinstance(content, list):
-            links = [
-                f"- [{r.get('title') or r.get('url')}]({r.get('url')})"
-                for r in content
-                if isinstance(r, dict) and r.get("url")
-            ]
-            return "**Web search results:**\n\n" + "\n".join(links) if links else None
-        return "**Web search failed.**"
-    if kind in ("document", "image"):
-        return _attachment(block)
-    return f"_[{kind or 'unknown'} block]_"
+def _body(content: list[dict[str, Any]], *, thinking: bool, notes: _Footnotes) -> list[str]:
+    """The Markdown of each block; a run of text blocks (a cited answer arrives as many
+    short ones) is one text, as it reads."""
+    parts: list[str] = []
+    text_before = False
+    for block in content:
+        is_text = kind_of(block) is KINDS["text"]
+        if is_text:
+            # Whitespace between two cited passages is part of the text they make.
+            marks = "".join(notes.add(c) for c in citations_of(block))
+            part: str | None = str(block.get("text", "")) + marks
+        else:
+            part = block_markdown(block, thinking=thinking)
+        if part is not None:
+            if is_text and text_before:
+                parts[-1] += part
+            else:
+                parts.append(part)
+        text_before = is_text
+    return [part for part in parts if part.strip()]
 
 
-def _attachment(block: dict[str, Any]) -> str:
-    source = block.get("source")
-    source = source if isinstance(source, dict) else {}
-    name = block.get("title") or block.get("name") or source.get("url")
-    if not name:
-        name = "image" if block.get("type") == "image" else "document"
-    media_type = source.get("media_type")
-    if not media_type and source.get("type") == "text":
-        media_type = "text/plain"
-    suffix = f" ({media_type})" if media_type else ""
-    return f"📎 {name}{suffix}"
+class _Footnotes:
+    """The citations of an export as Markdown footnotes, numbered through the document
+    (footnote labels are the document's, not a message's)."""
 
+    def __init__(self) -> None:
+        self.count = 0
+        self.pending: list[str] = []
 
-def _tool_result(content: object) -> str:
-    if isinstance(content, str):
-        return _fence(content, "")
-    if isinstance(content, list):
-        parts = []
-        for item in content:
-            if isinstance(item, dict) and item.get("type") == "text":
-                parts.append(_fence(str(item.get("text", "")), ""))
-            elif isinstance(item, dict) and item.get("type") in ("image", "document"):
-                parts.append(_attachment(item))
-        if parts:
-            return "\n\n".join(parts)
-    return _fence(json.dumps(content, indent=2, ensure_ascii=False), "json")
+    def add(self, citation: Mapping[str, Any]) -> str:
+        self.count += 1
+        quote = cited_text(citation)
+        source = _one_line(source_label(citation))
+        note = f'"{quote}" ({source})' if quote else source
+        self.pending.append(f"[^{self.count}]: {note}")
+        return f"[^{self.count}]"
+
+    def take(self) -> str | None:
+        """The footnotes added since the last take, as one Markdown paragraph."""
+        notes, self.pending = self.pending, []
+        return "\n".join(notes) if notes else None
 
 
 def _sources(content: list[dict[str, Any]]) -> list[str]:
     seen: dict[str, str] = {}
-    for block in content:
-        citations = block.get("citations") if block.get("type") == "text" else None
-        if not isinstance(citations, list):
-            continue
-        for citation in citations:
-            url = citation.get("url") if isinstance(citation, dict) else None
-            if url and url not in seen:
-                seen[url] = str(citation.get("title") or url)
+    for citation in numbered_citations(content):
+        url = citation.get("url")
+        if isinstance(url, str) and url and url not in seen:
+            seen[url] = str(citation.get("title") or url)
     return [f"- [{title}]({url})" for url, title in seen.items()]
 
 
@@ -186,13 +168,6 @@ def _status_note(message: MessageRecord) -> str | None:
         if error:
             note = f"The answer failed: {_one_line(str(error))}"
     return note
-
-
-def _fence(text: str, language: str) -> str:
-    # Longer than any run of backticks inside, so the text cannot close the block early.
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}{language}\n{text}\n{fence}"
 
 
 def _quote(text: str) -> str:

@@ -41,15 +41,19 @@ from .theme import MarkdownColors, markdown_colors
 
 __all__ = [
     "ALLOWED_LINK_SCHEMES",
+    "CITE_SCHEME",
     "COPY_CODE_LABEL",
     "COPY_CODE_SCHEME",
     "MAX_NESTING",
     "RenderedBlock",
+    "cite_index",
+    "cite_marker",
     "copy_code_index",
     "render_block",
     "render_blocks",
     "render_markdown",
     "split_blocks",
+    "strip_cite_markers",
     "warm_up",
 ]
 
@@ -57,6 +61,13 @@ log = logging.getLogger(__name__)
 
 ALLOWED_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 COPY_CODE_SCHEME = "copy-code"
+#: A citation marker's link, `cite:N`: made only from the app's own markers (`cite_marker`),
+#: never from the model's Markdown, whose links keep to ALLOWED_LINK_SCHEMES.
+CITE_SCHEME = "cite"
+# A citation marker in the Markdown a view renders: private-use characters around its
+# number, which no Markdown syntax touches; the HTML gets a superscript link in its place.
+_CITE_OPEN, _CITE_CLOSE = "\ue000", "\ue001"
+_CITE_TOKEN = re.compile(f"{_CITE_OPEN}([0-9]+){_CITE_CLOSE}")
 #: The text of a code block's copy link.
 COPY_CODE_LABEL = "Copy"
 
@@ -160,6 +171,26 @@ def _link_allowed(href: str) -> bool:
     # Automatic mail links arrive entity-obfuscated, with python-markdown's `&` placeholder.
     plain = html.unescape(href.replace(AMP_SUBSTITUTE, "&"))
     return _scheme(plain) in ALLOWED_LINK_SCHEMES
+
+
+def cite_marker(number: int) -> str:
+    """What stands for citation `number` in Markdown given to `render_block`."""
+    return f"{_CITE_OPEN}{number}{_CITE_CLOSE}"
+
+
+def strip_cite_markers(text: str) -> str:
+    return _CITE_TOKEN.sub("", text) if _CITE_OPEN in text else text
+
+
+def cite_index(url: str) -> int | None:
+    """N for a `cite:N` link, else None."""
+    scheme, _, rest = url.partition(":")
+    return int(rest) if scheme == CITE_SCHEME and rest.isdigit() else None
+
+
+def _with_cite_links(rendered: RenderedBlock) -> RenderedBlock:
+    html_ = _CITE_TOKEN.sub(rf'<sup><a href="{CITE_SCHEME}:\1">[\1]</a></sup>', rendered.html)
+    return RenderedBlock(html_, tuple(strip_cite_markers(code) for code in rendered.code))
 
 
 def copy_code_index(url: str) -> int | None:
@@ -382,7 +413,8 @@ def render_block(block: str, *, dark: bool = False, code_index: int = 0) -> Rend
     if not block.strip():
         return RenderedBlock("")
     try:
-        return _render_block(block, dark, code_index)
+        rendered = _render_block(block, dark, code_index)
+        return _with_cite_links(rendered) if _CITE_OPEN in block else rendered
     except Exception as exc:  # RecursionError, or a bug in a library: the text still shows
         # python-markdown keeps parser state between conversions; after one that stopped
         # half-way every later render would come out wrong, so build fresh instances.

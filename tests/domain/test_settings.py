@@ -28,6 +28,7 @@ DEFAULTS: dict[str, Any] = {
     "base_url": "",
     "follow_output": True,
     "last_conversation_id": 0,
+    "citations": True,
     "new_chat_preset": 0,
     "provider": "anthropic",
     "proxy": "",

@@ -12,6 +12,7 @@ import pytest
 
 from claude_desktop.storage.export import JSON_FORMAT, to_json, to_markdown
 from claude_desktop.storage.store import ConversationRecord, MessageRecord, Store
+from tests import sse
 
 MODEL = "claude-sonnet-4-6"
 PDF = {
@@ -217,3 +218,26 @@ def test_the_api_key_is_in_no_export_and_not_in_the_file(
     for text in exports:
         assert key not in text and "sk-ant" not in text
     assert key.encode() not in on_disk and b"sk-ant" not in on_disk
+
+
+def test_citations_become_footnotes_numbered_through_the_export() -> None:
+    conv = ConversationRecord(1, "Report", False, MODEL, "", 100, {}, 0.0, 0.0, None)
+    content = sse.FIXTURE_EXPECTED["cited_answer"]["content"]
+    first = MessageRecord(1, 1, None, "assistant", content, "complete", None, None, {}, 0.0)
+    again = MessageRecord(2, 1, 1, "assistant", content[:2], "complete", None, None, {}, 0.0)
+    md = to_markdown(conv, [first, again])
+    assert (
+        "According to the report, revenue rose 12% to $4.1 million[^1], and operating costs"
+        " fell by 3%[^2]. Your notes add that churn dropped to 2.1% in Q3[^3]."
+    ) in md, "consecutive text blocks read as one text, each cited passage marked"
+    assert (
+        '[^1]: "Revenue for the year rose 12% to $4.1 million, driven by the new subscription'
+        ' plans." (report.pdf, p. 4)\n'
+        '[^2]: "Operating costs fell by 3% as the data centre migration completed."'
+        " (report.pdf, pp. 6–7)\n"
+        '[^3]: "Q3 churn: 2.1%, down from 2.9%." (notes.txt)'
+    ) in md
+    # The second answer's footnote is numbered on, under that answer.
+    assert md.index("[^4]: ") > md.index("## Claude", md.index("[^3]: "))
+    data = to_json(conv, [first])
+    assert data["messages"][0]["content"] == content, "JSON keeps them as the API gave them"

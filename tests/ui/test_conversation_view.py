@@ -173,10 +173,10 @@ def test_renders_are_at_most_about_one_per_interval(qtbot, view):
 def test_the_render_interval_counts_from_the_start_of_a_render(qtbot, view, monkeypatch):
     """A slow render must not push the next one a whole interval past its end: text that
     arrives during a render would then wait render time plus an interval to show."""
-    from claude_desktop.ui import message_widget
+    from claude_desktop.ui import text_block_view
 
     slow_ms = RENDER_INTERVAL_MS * 0.75
-    render_block = message_widget.render_block
+    render_block = text_block_view.render_block
 
     def slow_render_block(*args, **kwargs):
         finish = time.perf_counter() + slow_ms / 1000
@@ -185,14 +185,14 @@ def test_the_render_interval_counts_from_the_start_of_a_render(qtbot, view, monk
             pass
         return out
 
-    monkeypatch.setattr(message_widget, "render_block", slow_render_block)
+    monkeypatch.setattr(text_block_view, "render_block", slow_render_block)
     widget = view.begin_assistant_message("m")
     widget.append_text("Hello")
     QApplication.processEvents()
     assert widget.stats.renders == 1
     widget.append_text(", world")  # just after a render that took 3/4 of an interval
-    assert widget._timer.isActive()
-    assert widget._timer.interval() <= RENDER_INTERVAL_MS - slow_ms + 1
+    assert widget.scheduler.timer.isActive()
+    assert widget.scheduler.timer.interval() <= RENDER_INTERVAL_MS - slow_ms + 1
     qtbot.waitUntil(lambda: widget.stats.renders == 2)
     assert widget.text_view.document().toPlainText() == "Hello, world"
 

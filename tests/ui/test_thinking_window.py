@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from claude_desktop.domain.conversation_settings import ConversationSettings
-from claude_desktop.ui.thinking_section import REDACTED_NOTE
+from claude_desktop.ui.thinking_block_view import REDACTED_NOTE
 from tests import sse
 from tests.fakeapi import FakeAnthropicAPI, SSEResponse
 from tests.ui.harness import App, running_with_thinking_models

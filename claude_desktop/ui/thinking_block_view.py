@@ -2,34 +2,39 @@
 
 It opens while thinking streams in and collapses by itself when the answer's first text
 arrives (once: a person who opens it again keeps it open). Thinking is shown as plain
-text, appended at the answer's render cadence, so its cost per render follows the new text.
+text, appended when the answer's scheduler renders, so its cost per render follows the new
+text. Consecutive thinking blocks (thinking, redacted thinking) share one section.
 An answer loaded from history shows its thinking collapsed; redacted thinking (encrypted
 by the API) is only mentioned.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QLabel, QTextBrowser, QToolButton, QVBoxLayout, QWidget
+
+from claude_desktop.domain.blocks import KINDS, kind_of
+
+from .stream_scheduler import RenderScheduler
 
 REDACTED_NOTE = "Part of Claude's thinking was encrypted by the API and cannot be shown."
 
 
 class ThinkingSection(QWidget):
-    """`view` is the text view the thinking goes in (the answer's own kind of view)."""
+    """`view` is the text view the thinking goes in (the answer's own kind of view);
+    `scheduler` times its renders with the rest of the answer's."""
 
-    def __init__(self, view: QTextBrowser, render_interval_ms: int, parent: QWidget) -> None:
+    def __init__(self, view: QTextBrowser, scheduler: RenderScheduler, parent: QWidget) -> None:
         super().__init__(parent)
-        self._interval_ms = render_interval_ms
+        self._scheduler = scheduler
+        self.queued = False  # waiting in the scheduler for a render
         self._pending: list[str] = []
         self._chars = 0
-        self._last_render = -math.inf
         self._streaming = False
         self._auto_collapsed = False
         self._redacted = False
@@ -73,9 +78,6 @@ class ThinkingSection(QWidget):
         body.addWidget(self.redacted_label)
         layout.addWidget(self.body)
 
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self._render)
         self.set_expanded(False)
         self.hide()
 
@@ -92,10 +94,7 @@ class ThinkingSection(QWidget):
             self._update_title()
             self.show()
             self.set_expanded(True)
-        if not self._timer.isActive():
-            since_ms = (time.perf_counter() - self._last_render) * 1000
-            wait = 0 if since_ms >= self._interval_ms else self._interval_ms - since_ms
-            self._timer.start(math.ceil(wait))
+        self._scheduler.request(self)
 
     def answer_started(self) -> None:
         """The answer's first text came: fold the thinking away (only this once)."""
@@ -107,8 +106,8 @@ class ThinkingSection(QWidget):
 
     def end(self) -> None:
         """No more thinking will come: show the rest of it now."""
-        self._timer.stop()
-        self._render()
+        self._scheduler.forget(self)
+        self.render()
         if self._streaming:
             self._streaming = False
             self._update_title()
@@ -117,14 +116,15 @@ class ThinkingSection(QWidget):
         """Show what a finished answer holds that did not stream (an answer from history,
         redacted thinking), collapsed unless it is already open."""
         if not self._chars and not self._pending:
+            thinking = KINDS["thinking"]
             text = "\n\n".join(
-                str(b.get("thinking", "")) for b in content if b.get("type") == "thinking"
+                str(b.get("thinking", "")) for b in content if kind_of(b) is thinking
             ).strip()
             if text:
                 self._pending.append(text)
-                self._render()
+                self.render()
                 self._auto_collapsed = True
-        if any(b.get("type") == "redacted_thinking" for b in content):
+        if any(kind_of(b) is KINDS["redacted_thinking"] for b in content):
             self._redacted = True
         if self._chars or self._redacted:
             self.show()
@@ -146,7 +146,14 @@ class ThinkingSection(QWidget):
 
     # -- internals -------------------------------------------------------------------------
 
-    def _render(self) -> None:
+    def add_redacted(self) -> None:
+        """A redacted thinking block arrived: say so (it cannot be shown)."""
+        self._redacted = True
+        self.show()
+        self._update_title()
+        self._show_open(self._open)
+
+    def render(self) -> None:
         if not self._pending:
             return
         chunk = "".join(self._pending)
@@ -155,7 +162,7 @@ class ThinkingSection(QWidget):
         cursor.movePosition(QTextCursor.MoveOperation.End)
         cursor.insertText(chunk)
         self._chars += len(chunk)
-        self._last_render = time.perf_counter()
+        self._scheduler.last_render = time.perf_counter()
         self.renders += 1
 
     def _show_open(self, is_open: bool) -> None:

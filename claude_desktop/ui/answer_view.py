@@ -1,0 +1,460 @@
+"""Claude's answer: a column of block views keyed by block index, a status line, the sources
+it cites, and a footer when it is done.
+
+Each content block of the answer is shown by the view the block registry names for its kind
+(domain/blocks.py): streamed Markdown for text, a folding section for thinking, a plain
+one-line view for a kind the app does not render yet. Consecutive text blocks (a cited
+answer arrives as many short ones) read as one flowing text view, and consecutive thinking
+blocks share one section; text before and after any other block stays apart. The answer is
+told what happens as a turn runs through the TurnObserver methods (block_started,
+text_delta…; domain/turn_events.py); `append_text`, `append_thinking`, `set_status` and
+`finish` keep working for a caller that knows no blocks. All streaming views render through
+one scheduler per answer (stream_scheduler.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+
+from claude_desktop.api.citations import citations_of
+from claude_desktop.api.message import Message
+from claude_desktop.domain.blocks import kind_of
+
+from . import theme
+from .block_column import BlockColumn, BlockView
+from .error_card import ErrorCard
+from .message_frame import MessageWidget, set_text_color, small
+from .rich_text_view import TextView
+from .sources_view import SourcesView
+from .stream_scheduler import RenderScheduler
+from .text_block_view import RenderStats, TextBlockView
+from .thinking_block_view import ThinkingSection
+from .unknown_block_view import UnknownBlockView
+
+__all__ = ["AssistantMessageWidget", "RenderStats"]
+
+
+class AssistantMessageWidget(MessageWidget):
+    """Claude's answer, block by block."""
+
+    role = "assistant"
+
+    def __init__(self, model: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.stats = RenderStats()
+        self._ended = False
+        self.setAccessibleName("Claude")
+        self.scheduler = RenderScheduler(self)
+        self._dark = theme.is_dark(self.palette())
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 4, 14, 4)
+        layout.setSpacing(4)
+
+        self.model_label = QLabel(model, self)
+        self.model_label.setTextFormat(Qt.TextFormat.PlainText)
+        small(self.model_label)
+        layout.addWidget(self.model_label)
+
+        self._collapse_on_text: list[ThinkingSection] = []  # fold when the text starts
+        self.column = BlockColumn(
+            self.scheduler, self.stats, dark=self._dark, made=self._view_made, parent=self
+        )
+        layout.addWidget(self.column)
+        self._next_index = 0  # the index a block arriving without one gets
+        self._saw_blocks = False  # told about blocks (the observer), not just text
+        self._cited: dict[int, list[Mapping[str, Any]]] = {}  # citations of unfinished blocks
+        self.sources = SourcesView(self)
+        layout.addWidget(self.sources)
+
+        self.status_label = self._make_label()
+        self.status_label.setAccessibleName("Status")
+        layout.addWidget(self.status_label)
+
+        self.stopped_label = self._make_label("Stopped")
+        font = self.stopped_label.font()
+        font.setItalic(True)
+        self.stopped_label.setFont(font)
+        layout.addWidget(self.stopped_label)
+
+        self.note_label = self._make_label()
+        layout.addWidget(self.note_label)
+
+        # The error card, where the answer would be.
+        self.error_card = ErrorCard(self)
+        self.error_title_label = self.error_card.title_label
+        self.error_label = self.error_card.detail_label
+        self.retry_button = self.error_card.action_button
+        layout.addWidget(self.error_card)
+
+        bottom = QHBoxLayout()
+        self.footer_label = self._make_label()
+        self.footer_label.setAccessibleName("Answer details")
+        bottom.addWidget(self.footer_label, 1)
+        # Right-aligned even while the footer is hidden (streaming, stopped).
+        bottom.addWidget(self.tools, 0, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight)
+        layout.addLayout(bottom)
+        # Copy appears when the answer has ended with some text (see _end).
+        self.copy_button.hide()
+        self._built = True
+        self._apply_palette()
+
+    def _make_label(self, text: str = "") -> QLabel:
+        label = QLabel(text, self)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        label.setWordWrap(True)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        small(label)
+        label.hide()
+        return label
+
+    # -- the column of block views ----------------------------------------------------------
+
+    @property
+    def text_view(self) -> TextView:
+        """The answer's first text view (there is always one, empty until text comes)."""
+        return self.column.first_text
+
+    def text_views(self) -> list[TextBlockView]:
+        return self.column.text_views()
+
+    def block_views(self) -> list[QWidget]:
+        """The views of the column, top to bottom (the empty first text view left out)."""
+        return list(self.column.views)
+
+    def view_of(self, index: int) -> QWidget | None:
+        """The view that shows block `index`, if it came."""
+        return self.column.by_index.get(index)
+
+    @property
+    def _thinking(self) -> ThinkingSection | None:
+        sections = self.column.thinking_sections()
+        return sections[0] if sections else None
+
+    @property
+    def thinking(self) -> ThinkingSection:
+        """The (first) Thinking section; made above the text if there is none yet."""
+        return self.column.thinking_above_text()
+
+    def _view_made(self, view: BlockView) -> None:
+        muted = theme.muted_text_color(self.palette())
+        if isinstance(view, TextBlockView):
+            view.cite_tooltip = self._cite_tooltip
+            view.cite_opened = self._open_source
+        elif isinstance(view, ThinkingSection):
+            self._collapse_on_text.append(view)
+            set_text_color(view.redacted_label, muted)
+            set_text_color(view.view, muted)
+        else:
+            set_text_color(view, muted)
+
+    # -- the observer (domain/turn_events.py TurnObserver) -----------------------------------
+
+    def step_started(self, step: int) -> None:
+        pass
+
+    def step_finished(self, step: int, message: Message | None) -> None:
+        pass
+
+    def upload_progress(self, name: str, done: int, total: int) -> None:
+        pass
+
+    def status(self, text: str | None) -> None:
+        self.set_status(text)
+
+    def block_started(self, index: int, block: dict[str, Any]) -> None:
+        if self._ended:
+            return
+        self._saw_blocks = True
+        self._next_index = max(self._next_index, index + 1)
+        kind = kind_of(block)
+        view = self.column.view_for(kind.view, block)
+        self.column.by_index[index] = view
+        if isinstance(view, TextBlockView):
+            self.column.text_target = view
+            text = block.get("text")
+            if isinstance(text, str) and text:
+                self._text_delta(view, text)
+        elif isinstance(view, ThinkingSection):
+            if kind.type == "redacted_thinking":
+                view.add_redacted()
+            text = block.get("thinking")
+            if isinstance(text, str) and text:
+                view.append(text)
+        cited = citations_of(block)
+        if cited:
+            self._cited.setdefault(index, []).extend(cited)
+
+    def text_delta(self, index: int, text: str) -> None:
+        view = self.column.by_index.get(index)
+        if not isinstance(view, TextBlockView):
+            self.append_text(text)
+        elif text and not self._ended:
+            self._text_delta(view, text)
+
+    def thinking_delta(self, index: int, text: str) -> None:
+        view = self.column.by_index.get(index)
+        if not isinstance(view, ThinkingSection):
+            self.append_thinking(text)
+        elif text and not self._ended:
+            view.append(text)
+
+    def json_delta(self, index: int, partial_json: str) -> None:
+        pass  # a tool's input is shown when its block stops
+
+    def citation_added(self, index: int, citation: dict[str, Any]) -> None:
+        self._cited.setdefault(index, []).append(citation)
+
+    def block_stopped(self, index: int, block: dict[str, Any]) -> None:
+        view = self.column.by_index.get(index)
+        if isinstance(view, UnknownBlockView):
+            view.show_block(block)
+        # The finished block's citations are the API's word; the streamed ones stand in.
+        cited = citations_of(block) or self._cited.get(index, [])
+        self._cited.pop(index, None)
+        if cited and isinstance(view, TextBlockView):
+            view.add_markers([self.sources.add(c) for c in cited])
+
+    # -- the compatibility door: text without blocks -----------------------------------------
+
+    def append_text(self, delta: str) -> None:
+        """Add a streamed text delta to the current (last) text view; cheap: the render
+        happens later, coalesced. Once the answer has ended deltas are ignored."""
+        if not delta or self._ended:
+            return
+        column = self.column
+        self._text_delta(column.text_target or column.text_for_delta(self._next_index), delta)
+
+    def _text_delta(self, view: TextBlockView, delta: str) -> None:
+        if self._collapse_on_text:
+            for section in self._collapse_on_text:
+                section.answer_started()
+            self._collapse_on_text.clear()
+        view.append(delta)
+
+    def append_thinking(self, delta: str) -> None:
+        """Add a streamed thinking delta to the current Thinking section."""
+        if delta and not self._ended:
+            self.column.thinking_for_delta().append(delta)
+
+    def markdown_text(self) -> str:
+        """The raw Markdown received so far (text views apart by a blank line)."""
+        return "\n\n".join(t for v in self.text_views() if (t := v.markdown_text()))
+
+    @property
+    def is_streaming(self) -> bool:
+        return not self._ended
+
+    @property
+    def can_copy(self) -> bool:
+        """Whether Copy is offered: the answer has ended and has some text."""
+        return self._ended and bool(self.markdown_text().strip())
+
+    def copy_to_clipboard(self) -> None:
+        """Copy the answer's Markdown; nothing while it streams or if it is empty."""
+        if self.can_copy:
+            super().copy_to_clipboard()
+
+    def flush(self) -> None:
+        """Render everything received so far, now, whatever it costs (tests, screenshots)."""
+        self.scheduler.stop()
+        for view in self.text_views():
+            self.scheduler.forget(view)
+            view.render(budget=False)
+        for section in self.column.thinking_sections():
+            section.render()
+
+    @property
+    def is_rendered(self) -> bool:
+        """Whether the documents show all the text received (the tails included)."""
+        return all(v.is_rendered for v in self.text_views())
+
+    def _end(self) -> None:
+        """No more text will come: render the rest as finished blocks; ignore later deltas."""
+        if not self._ended:
+            self._ended = True
+            for view in self.text_views():
+                view.end()
+            for section in self.column.thinking_sections():
+                section.end()
+        self.copy_button.setVisible(self.can_copy)
+        self.set_status(None)
+        self.setAccessibleDescription(
+            "\n\n".join(v.toPlainText() for v in self.text_views() if not v.document().isEmpty())
+        )
+
+    # -- the end of an answer ----------------------------------------------------------------
+
+    def finish(self, message: Message | None, *, footer: str) -> None:
+        """The answer is complete: show all of it, the footer and any stop note.
+
+        An answer that never streamed (one loaded from history) is shown from its blocks;
+        one that streamed as bare text is shown again from its blocks when they hold more
+        than text and thinking can show (citations, other kinds).
+        """
+        if message is not None and not self._ended:
+            if not self._saw_blocks and self._needs_blocks(message):
+                self._show_blocks(message.content)
+            elif not self._saw_blocks:
+                self._complete_from(message)
+        self._end()
+        self.footer_label.setText(footer)
+        self.footer_label.setVisible(bool(footer))
+        note = message.stop_note if message is not None else None
+        self.note_label.setText(note or "")
+        self.note_label.setVisible(note is not None)
+
+    def _needs_blocks(self, message: Message) -> bool:
+        """Whether `message` has what bare text and thinking deltas cannot have shown."""
+        if not self.markdown_text() and not self.column.views:
+            return True  # nothing streamed: an answer from history
+        return any(
+            kind_of(b).view not in ("text", "thinking") or citations_of(b) for b in message.content
+        )
+
+    def _complete_from(self, message: Message) -> None:
+        """After a bare-text stream: what its deltas cannot carry (redacted thinking)."""
+        if any(kind_of(b).view == "thinking" for b in message.content):
+            self.thinking.show_blocks(message.content)
+
+    def _show_blocks(self, content: Sequence[Mapping[str, Any]]) -> None:
+        """Show the answer from its finished blocks, replacing whatever streamed."""
+        self.column.clear()
+        self.sources.clear()
+        self._collapse_on_text.clear()
+        for index, block in enumerate(content):
+            block = dict(block)
+            kind = kind_of(block)
+            if kind.view == "thinking":
+                section = self.column.view_for("thinking", block)
+                assert isinstance(section, ThinkingSection)
+                section.show_blocks([block])
+                self.column.by_index[index] = section
+                continue
+            start = {**block, "text": ""} if kind.view == "text" else block
+            self.block_started(index, start)
+            if kind.view == "text":
+                self.text_delta(index, str(block.get("text", "")))
+            self.block_stopped(index, block)
+
+    # -- citations -----------------------------------------------------------------------------
+
+    def _cite_tooltip(self, number: int) -> str:
+        rows = self.sources.rows
+        if not 0 < number <= len(rows):
+            return ""
+        row = rows[number - 1]
+        return f"{row.label_text}: “{row.quote_text}”" if row.quote_text else row.label_text
+
+    def _open_source(self, number: int) -> None:
+        rows = self.sources.rows
+        if 0 < number <= len(rows):
+            rows[number - 1].set_expanded(True)
+
+    def show_error(
+        self,
+        text: str,
+        on_retry: Callable[[], None] | None,
+        *,
+        title: str = "",
+        action: str = "Retry",
+        description: str = "Send the request again",
+        repeat: bool = False,
+    ) -> None:
+        """An error ended the answer: a card below the partial text with a one-line title
+        (by default, whether anything arrived), the detail, and one action if given.
+
+        The action runs once (Retry must not ask twice), unless `repeat`: an action that
+        only opens something (Update API key) stays usable after a Cancel.
+        """
+        self._end()
+        if not title:
+            title = "The answer was cut short" if self.markdown_text() else "No answer"
+        self.error_card.show_error(title, text)
+        self.set_error_action(action, on_retry, description=description, repeat=repeat)
+
+    def set_error_action(
+        self,
+        action: str,
+        on_action: Callable[[], None] | None,
+        *,
+        description: str = "",
+        repeat: bool = False,
+    ) -> None:
+        """Replace the error card's action (e.g. Update API key, then Retry once it is)."""
+        self.error_card.set_action(action, on_action, description=description, repeat=repeat)
+
+    def retry(self) -> None:
+        """What the card's button does: call its action (once, unless it repeats)."""
+        self.error_card.run_action()
+
+    def mark_stopped(self) -> None:
+        """The user pressed Stop: keep the partial answer and say it was stopped."""
+        self._end()
+        self.stopped_label.show()
+
+    def error_text(self) -> str | None:
+        """The error shown below the answer, if any."""
+        return self.error_label.text() if self.error_card.isVisibleTo(self) else None
+
+    def error_title(self) -> str | None:
+        return self.error_title_label.text() if self.error_card.isVisibleTo(self) else None
+
+    def set_status(self, text: str | None) -> None:
+        """A small line such as "Retrying in 4 s…"; None hides it."""
+        self.status_label.setText(text or "")
+        self.status_label.setVisible(bool(text))
+
+    def status_text(self) -> str | None:
+        return self.status_label.text() or None
+
+    # -- links and code ----------------------------------------------------------------------
+
+    def code_block(self, index: int) -> str | None:
+        """The raw text of the answer's code block `index` (0-based), if there is one."""
+        return self.column.code_block(index)
+
+    def code_blocks(self) -> list[str]:
+        return self.column.code_blocks()
+
+    def open_link(self, url: QUrl) -> None:
+        """What a link of the answer does (code numbered through the whole answer)."""
+        self.column.open_link(url)
+
+    def code_copy_label(self, index: int) -> str | None:
+        """What code block `index`'s Copy link says now ("Copy" or "✓ Copied")."""
+        return self.column.code_copy_label(index)
+
+    # -- look --------------------------------------------------------------------------------
+
+    def _apply_palette(self) -> None:
+        palette = self.palette()
+        muted = theme.muted_text_color(palette)
+        for label in (
+            self.model_label,
+            self.status_label,
+            self.stopped_label,
+            self.note_label,
+            self.footer_label,
+            *(v for v in self.column.views if isinstance(v, UnknownBlockView)),
+        ):
+            set_text_color(label, muted)
+        for section in self.column.thinking_sections():
+            set_text_color(section.redacted_label, muted)
+            set_text_color(section.view, muted)
+        if not self.error_card.isHidden():
+            self.error_card.restyle()
+        dark = theme.is_dark(palette)
+        if dark != self._dark:
+            self._dark = dark
+            self.column.set_dark(dark)

@@ -1,0 +1,180 @@
+"""The read-only rich-text view every message is drawn in, and the writer that streams into it.
+
+A TextView is exactly as tall as its document (the conversation scrolls, not the message), so
+text can be selected across a whole message. A BlockWriter appends rendered HTML to its
+document chunk by chunk and keeps one replaceable tail at the end: the work per render
+follows the new text, not the length of the answer.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QByteArray, QSize, Qt, QUrl
+from PySide6.QtGui import (
+    QColor,
+    QFontDatabase,
+    QPalette,
+    QResizeEvent,
+    QTextBlockFormat,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+    QTextDocumentFragment,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser, QWidget
+
+__all__ = ["BlockWriter", "TextView"]
+
+
+class TextView(QTextBrowser):
+    """A read-only rich-text view exactly as tall as its document; the conversation scrolls.
+
+    It never loads anything: no file, no network, no search path.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        # Transparent, so the message's own background shows through.
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.Base, QColor(Qt.GlobalColor.transparent))
+        self.setPalette(palette)
+        doc = self.document()
+        # An undo stack would keep every replaced tail of a streaming answer.
+        doc.setUndoRedoEnabled(False)
+        doc.setDocumentMargin(2)
+        # Qt indents each list level by 40 px, which eats a narrow window.
+        doc.setIndentWidth(24)
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).family()
+        doc.setDefaultStyleSheet(f"pre, code {{ font-family: '{mono}'; }}")
+        doc.documentLayout().documentSizeChanged.connect(self.sync_height)
+        self.sync_height()
+
+    def loadResource(self, _type: int, _name: QUrl | str) -> QByteArray:
+        # An empty byte array, not None: returning None from this virtual corrupts None's
+        # reference count under PySide6 6.12 on Python 3.11.
+        return QByteArray()
+
+    def sync_height(self) -> None:
+        """Make the view as tall as its laid-out document (lays it out if needed)."""
+        margins = self.contentsMargins()
+        height = math.ceil(self.document().size().height()) + margins.top() + margins.bottom()
+        if height != self.maximumHeight() or height != self.minimumHeight():
+            self.setFixedHeight(height)
+
+    def sizeHint(self) -> QSize:
+        return QSize(super().sizeHint().width(), self.maximumHeight())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.sync_height()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        # Nothing to scroll in here: let the conversation have it.
+        event.ignore()
+
+
+class BlockWriter:
+    """Appends HTML to a QTextDocument in chunks and keeps one replaceable tail at its end.
+
+    `QTextCursor.insertHtml` merges the first block of what it inserts into the block at the
+    cursor and drops that block's format (margins, heading level, list), so appending chunk
+    by chunk would not give what `setHtml` of the whole gives. Each chunk is parsed into a
+    scratch document whose first block is an empty stand-in; the stand-in is what merges,
+    and the real blocks keep their formats. Chunks that start with a table already begin
+    with such an empty block. The result equals `setHtml` of the concatenated HTML (tested).
+    """
+
+    def __init__(self, doc: QTextDocument) -> None:
+        self._doc = doc
+        self._tail_start = 0
+        self._has_committed = False
+        self._has_tail = False
+        # The formats of the block the tail starts in, from before the tail went in.
+        self._tail_block_format = QTextBlockFormat()
+        self._tail_char_format = QTextCharFormat()
+
+    def clear(self) -> None:
+        self._doc.clear()
+        self._tail_start = 0
+        self._has_committed = self._has_tail = False
+
+    def update(self, finished_html: str, tail_html: str) -> None:
+        """Append `finished_html` for good and make `tail_html` the new tail."""
+        cursor = QTextCursor(self._doc)
+        cursor.beginEditBlock()
+        try:
+            if self._has_tail:
+                cursor.setPosition(self._tail_start)
+                cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
+                cursor.removeSelectedText()
+                # Removing the tail's blocks leaves the block where it started with the format
+                # of the tail's first block: put back what it had.
+                cursor.setBlockFormat(self._tail_block_format)
+                cursor.setBlockCharFormat(self._tail_char_format)
+                self._has_tail = False
+            if finished_html:
+                self._insert(cursor, finished_html)
+                self._has_committed = True
+                self._tail_start = self._doc.characterCount() - 1
+            if tail_html:
+                cursor.setPosition(self._tail_start)
+                self._tail_block_format = cursor.blockFormat()
+                self._tail_char_format = cursor.blockCharFormat()
+                self._insert(cursor, tail_html)
+                self._has_tail = True
+        finally:
+            cursor.endEditBlock()
+
+    def relabel_link(self, href: str, text: str) -> bool:
+        """Give the link to `href` the text `text`, its format kept; False if there is none.
+
+        Text before the tail moves the tail's start with it.
+        """
+        block = self._doc.begin()
+        while block.isValid():
+            for it in block:
+                fragment = it.fragment()
+                if fragment.isValid() and fragment.charFormat().anchorHref() == href:
+                    if fragment.text() != text:
+                        # Read before the edit: a QTextFragment reads the changed document.
+                        start, length = fragment.position(), fragment.length()
+                        cursor = QTextCursor(self._doc)
+                        cursor.setPosition(start)
+                        cursor.setPosition(start + length, QTextCursor.MoveMode.KeepAnchor)
+                        cursor.insertText(text, fragment.charFormat())
+                        if start < self._tail_start:
+                            self._tail_start += len(text) - length
+                    return True
+            block = block.next()
+        return False
+
+    def _insert(self, cursor: QTextCursor, html: str) -> None:
+        src = QTextDocument()
+        src.setUndoRedoEnabled(False)
+        src.setDefaultStyleSheet(self._doc.defaultStyleSheet())
+        src.setHtml(html)
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        if self._has_committed:
+            frames = src.rootFrame().childFrames()
+            first = src.begin()
+            starts_with_table = (
+                bool(frames)
+                and frames[0].firstPosition() == 1
+                and first.blockFormat() == QTextBlockFormat()  # not, say, an <hr> before it
+            )
+            if not starts_with_table:
+                QTextCursor(src).insertBlock()
+        elif src.characterCount() <= 1:
+            # Nothing to copy (a lone <hr>): only the first block's format carries it.
+            cursor.setBlockFormat(src.begin().blockFormat())
+        # At position 0 Qt copies the first block's format itself.
+        cursor.insertFragment(QTextDocumentFragment(src))

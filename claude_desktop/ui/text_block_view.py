@@ -1,0 +1,281 @@
+"""The text of an answer, streamed as Markdown: one view per run of consecutive text blocks.
+
+Streaming appends to a buffer and asks the answer's scheduler for a render; each render
+turns only newly finished Markdown blocks into HTML, appends them to the document once, and
+replaces the one growing block at the end: the work per render follows the new text, not
+the length of the answer. A cited passage gets a superscript marker, [1], after it: a
+link whose hover shows the quote and whose click opens the source in the list below.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent, QTimer, QUrl
+from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleAnnouncementEvent,
+    QDesktopServices,
+    QGuiApplication,
+    QHelpEvent,
+)
+from PySide6.QtWidgets import QToolTip, QWidget
+
+from .render import (
+    ALLOWED_LINK_SCHEMES,
+    COPY_CODE_LABEL,
+    COPY_CODE_SCHEME,
+    RenderedBlock,
+    cite_index,
+    cite_marker,
+    copy_code_index,
+    render_block,
+    render_blocks,
+    split_blocks,
+    strip_cite_markers,
+)
+from .rich_text_view import BlockWriter, TextView
+from .stream_scheduler import RenderScheduler, TurnBudget
+
+__all__ = ["CODE_COPIED_LABEL", "CODE_COPIED_MS", "RenderStats", "TextBlockView"]
+
+#: How long a code block's Copy link says "✓ Copied" (design.md).
+CODE_COPIED_MS = 2000
+CODE_COPIED_LABEL = "✓ Copied"
+
+
+@dataclass(slots=True)
+class RenderStats:
+    """How streaming went: for tests and the render probe."""
+
+    deltas: int = 0
+    renders: int = 0
+    total_ms: float = 0.0
+    max_ms: float = 0.0
+
+
+class TextBlockView(TextView):
+    """Streamed Markdown in a TextView. `stats` is shared by the answer's text views."""
+
+    def __init__(
+        self,
+        scheduler: RenderScheduler,
+        stats: RenderStats,
+        *,
+        dark: bool,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Claude's answer")
+        self.queued = False  # waiting in the scheduler for a render
+        self.stats = stats
+        self._scheduler = scheduler
+        self._dark = dark
+        self._writer = BlockWriter(self.document())
+        #: What a citation marker says on hover and does on a click (set by the answer).
+        self.cite_tooltip: Callable[[int], str] = lambda _number: ""
+        self.cite_opened: Callable[[int], None] = lambda _number: None
+        self.anchorClicked.connect(self.open_link)
+        self._copied_code_timer = QTimer(self)
+        self._copied_code_timer.setSingleShot(True)
+        self._copied_code_timer.setInterval(CODE_COPIED_MS)
+        self._copied_code_timer.timeout.connect(self._end_code_copied)
+        self._reset_text()
+
+    def _reset_text(self) -> None:
+        self._text = ""  # the Markdown rendered, citation markers included
+        self._pending: list[str] = []
+        self._committed_chars = 0  # text[:this] is rendered for good
+        self._tail = ""  # the text of the block rendered as the replaceable tail
+        self._code: list[str] = []  # raw code of committed code blocks, by copy-code index
+        self._tail_code: tuple[str, ...] = ()
+        self._ended = False
+        self._copied_code: int | None = None  # the code block whose link says "✓ Copied"
+
+    def clear_text(self) -> None:
+        """Forget everything (the answer is shown again from its finished blocks)."""
+        self._scheduler.forget(self)
+        self._writer.clear()
+        self._reset_text()
+        self.sync_height()
+
+    # -- streaming ---------------------------------------------------------------------------
+
+    def append(self, delta: str) -> None:
+        """A streamed text delta; cheap: the render happens later, coalesced."""
+        self._pending.append(delta)
+        self.stats.deltas += 1
+        if not self.queued or not self._scheduler.timer.isActive():
+            self._scheduler.request(self)
+
+    def add_markers(self, numbers: list[int]) -> None:
+        """Citation markers after the text so far (a cited block ended)."""
+        if numbers and not self._ended:
+            self._pending.append("".join(cite_marker(n) for n in numbers))
+            self._scheduler.request(self)
+
+    def markdown_source(self) -> str:
+        """The Markdown received so far, with the citation markers."""
+        if self._pending:
+            self._text += "".join(self._pending)
+            self._pending.clear()
+        return self._text
+
+    def markdown_text(self) -> str:
+        """The Markdown received so far, as the model wrote it."""
+        return strip_cite_markers(self.markdown_source())
+
+    @property
+    def ended(self) -> bool:
+        return self._ended
+
+    @property
+    def is_rendered(self) -> bool:
+        """Whether the document shows all the text received (the tail included)."""
+        text = self.markdown_source()
+        if self._ended:
+            return self._committed_chars == len(text)
+        return self._committed_chars + len(self._tail) == len(text)
+
+    def end(self) -> None:
+        """No more text will come: render the rest as finished blocks."""
+        if not self._ended:
+            self._ended = True
+            self._scheduler.forget(self)
+            self.render()
+
+    def render(self, budget: bool = True) -> None:
+        started = time.perf_counter()
+        text = self.markdown_source()
+        blocks = split_blocks(text[self._committed_chars :])
+        if self._ended:
+            finished, tail = blocks, ""
+        else:
+            finished, tail = blocks[:-1], blocks[-1] if blocks else ""
+        if not finished and tail == self._tail:
+            return
+        # A burst of text (a stall, then everything at once; answers opened from history) is
+        # rendered over several event loop turns, within a time budget per turn shared by
+        # every message, so that no turn blocks the window for long. The first render of a
+        # turn takes at least one block, so every message always advances.
+        deadline = TurnBudget.deadline(started) if budget else math.inf
+        if finished and started > deadline:
+            self._scheduler.again(self)  # this turn's budget is spent: the next turn's, then
+            return
+        html: list[str] = []
+        taken = 0
+        code_before = len(self._code)
+        for block in finished:
+            if html and time.perf_counter() > deadline:
+                break
+            rendered = render_block(block, dark=self._dark, code_index=len(self._code))
+            html.append(rendered.html)
+            self._code.extend(rendered.code)
+            self._committed_chars += len(block)
+            taken += 1
+        if taken < len(finished):
+            # The tail waits until the blocks before it are in: text never shows out of order.
+            tail, growing = "", RenderedBlock("")
+            self._scheduler.again(self)
+        else:
+            growing = render_block(tail, dark=self._dark, code_index=len(self._code))
+        self._tail, self._tail_code = tail, growing.code
+        self._writer.update("".join(html), growing.html)
+        self._relabel_copied_code(since=code_before)
+        self.sync_height()
+        self._scheduler.last_render = started
+        elapsed = (time.perf_counter() - started) * 1000
+        stats = self.stats
+        stats.renders += 1
+        stats.total_ms += elapsed
+        stats.max_ms = max(stats.max_ms, elapsed)
+
+    def set_dark(self, dark: bool) -> None:
+        """Render everything again in the other palette's colours."""
+        if dark == self._dark:
+            return
+        self._dark = dark
+        self._writer.clear()
+        self._code.clear()
+        committed = self.markdown_source()[: self._committed_chars]
+        done = render_blocks(split_blocks(committed), dark=dark)
+        self._code.extend(done.code)
+        growing = render_block(self._tail, dark=dark, code_index=len(self._code))
+        self._tail_code = growing.code
+        self._writer.update(done.html, growing.html)
+        self._relabel_copied_code()
+        self.sync_height()
+
+    # -- links, code and citation markers ----------------------------------------------------
+
+    def code_blocks(self) -> list[str]:
+        return [*self._code, *self._tail_code]
+
+    def open_link(self, url: QUrl) -> None:
+        """Copy a code block, open a source, or open a web or mail link; ignore the rest."""
+        text = url.toString()
+        index = copy_code_index(text)
+        if index is not None:
+            code = self.code_blocks()
+            if index < len(code):
+                QGuiApplication.clipboard().setText(code[index])
+                self._show_code_copied(index)
+            return
+        number = cite_index(text)
+        if number is not None:
+            self.cite_opened(number)
+            return
+        if url.isValid() and url.scheme().lower() in ALLOWED_LINK_SCHEMES:
+            QDesktopServices.openUrl(url)
+
+    def code_copy_label(self, index: int) -> str | None:
+        """What code block `index`'s Copy link says now ("Copy" or "✓ Copied")."""
+        block = self.document().begin()
+        href = f"{COPY_CODE_SCHEME}:{index}"
+        while block.isValid():
+            for it in block:
+                fragment = it.fragment()
+                if fragment.isValid() and fragment.charFormat().anchorHref() == href:
+                    return fragment.text()
+            block = block.next()
+        return None
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        # A marker's tooltip is the passage it cites (Qt shows none for links by itself).
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            number = cite_index(self.anchorAt(event.pos()))
+            tip = self.cite_tooltip(number) if number is not None else ""
+            if tip:
+                QToolTip.showText(event.globalPos(), tip, self)
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().viewportEvent(event)
+
+    def _show_code_copied(self, index: int) -> None:
+        """Flip the code block's link to "✓ Copied" for a while, and tell screen readers."""
+        if self._copied_code is not None and self._copied_code != index:
+            self._writer.relabel_link(f"{COPY_CODE_SCHEME}:{self._copied_code}", COPY_CODE_LABEL)
+        self._copied_code = index
+        self._relabel_copied_code()
+        self._copied_code_timer.start()
+        QAccessible.updateAccessibility(
+            QAccessibleAnnouncementEvent(self, "Code copied to the clipboard")
+        )
+
+    def _relabel_copied_code(self, since: int = 0) -> None:
+        """Put "✓ Copied" back on the copied code block's link if it is block `since` or
+        later: renders replace the tail (from the first code block not committed before
+        them), a rebuild everything."""
+        if self._copied_code is not None and self._copied_code >= since:
+            href = f"{COPY_CODE_SCHEME}:{self._copied_code}"
+            self._writer.relabel_link(href, CODE_COPIED_LABEL)
+
+    def _end_code_copied(self) -> None:
+        if self._copied_code is not None:
+            self._writer.relabel_link(f"{COPY_CODE_SCHEME}:{self._copied_code}", COPY_CODE_LABEL)
+            self._copied_code = None
