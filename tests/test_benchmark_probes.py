@@ -10,13 +10,14 @@ import pytest
 
 from benchmarks.streaming import Probe, install_probe
 from claude_desktop.ui.answer_stream import AnswerStream
-from claude_desktop.ui.message_widget import AssistantMessageWidget
+from claude_desktop.ui.text_block_view import TextBlockView
 
 
 def test_the_streaming_probe_hooks_the_window_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
     # monkeypatch puts the originals back afterwards, whatever install_probe replaced.
     monkeypatch.setattr(AnswerStream, "on_text", AnswerStream.on_text)
-    monkeypatch.setattr(AssistantMessageWidget, "_render", AssistantMessageWidget._render)
-    originals = (AnswerStream.on_text, AssistantMessageWidget._render)
+    monkeypatch.setattr(TextBlockView, "render", TextBlockView.render)
+    originals = (AnswerStream.on_text, TextBlockView.render)
     install_probe(Probe())
-    assert (AnswerStream.on_text, AssistantMessageWidget._render) != originals
+    assert AnswerStream.on_text is not originals[0]
+    assert TextBlockView.render is not originals[1]

@@ -13,8 +13,8 @@ from claude_desktop.api.errors import ClaudeError, HumanError
 from claude_desktop.storage.store import Store
 
 from .api_request import ApiRequest
-from .citations import with_citations
 from .attachments import AttachmentError, check_conversation_limits, mark_cache_breakpoint
+from .citations import with_citations
 from .uploads import UploadProgress, resolve_request_files, with_files_beta
 
 
