@@ -19,7 +19,7 @@ from pytestqt.qtbot import QtBot
 
 from claude_desktop.domain.history import History
 from claude_desktop.domain.secrets import KEYRING_SERVICE, KEYRING_USERNAME
-from claude_desktop.ui import main_window
+from claude_desktop.ui import notices
 from claude_desktop.ui.main_window import FIRST_SHOWN, RENDER_WINDOW
 from claude_desktop.ui.message_widget import AssistantMessageWidget, UserMessageWidget
 from claude_desktop.ui.sidebar import ID_ROLE, RESULT_ROLE
@@ -536,7 +536,7 @@ def test_arrow_keys_in_the_search_field_pick_a_result_and_enter_opens_it(
 def test_a_deleted_conversation_is_purged_once_undo_is_past(
     app: App, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(main_window, "UNDO_SECONDS", 1)
+    monkeypatch.setattr(notices, "UNDO_SECONDS", 1)
     ask(app, qtbot, "Forget about Quetzalcoatlus", ["Forgotten."])
     conversation_id = app.window.session.open.id
     assert conversation_id is not None
