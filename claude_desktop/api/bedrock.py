@@ -38,6 +38,7 @@ from .errors import (
     ProtocolError,
     ProviderSetupError,
     make_status_error,
+    read_error_body,
 )
 from .events import StreamEvent, parse_event
 from .eventstream import EventStreamDecoder
@@ -184,17 +185,13 @@ class BedrockClient(CloudMessagesClient):
     def _status_error(self, response: httpx.Response, body: bytes) -> ClaudeError:
         error_type = response.headers.get("x-amzn-errortype", "")
         message = ""
-        try:
-            data = json.loads(body)
-        except ValueError:
-            data = None
+        data, excerpt = read_error_body(body, response.status_code)
         if isinstance(data, dict):
             message = str(data.get("message") or data.get("Message") or "")
             error_type = error_type or str(data.get("__type") or "")
-        if not message:
-            text = body.decode("utf-8", "replace").strip()
-            message = text[:200] or f"HTTP {response.status_code}"
-        error = bedrock_error(error_type, message, response.status_code, profile=self.profile)
+        error = bedrock_error(
+            error_type, message or excerpt, response.status_code, profile=self.profile
+        )
         error.request_id = self._request_id(response)
         return error
 
@@ -246,10 +243,9 @@ def _chunk_json(payload: bytes) -> str:
 
 
 def _payload_message(payload: bytes) -> str:
-    try:
-        data = json.loads(payload)
-    except ValueError:
-        return payload.decode("utf-8", "replace").strip()[:200]
+    data, excerpt = read_error_body(payload)
+    if data is None:
+        return excerpt
     if isinstance(data, dict):
         return str(data.get("message") or data.get("Message") or data)
     return str(data)

@@ -17,16 +17,28 @@ if TYPE_CHECKING:
     from .message import Message
 
 
-class ClaudeError(Exception):
+class HumanError(Exception):
+    """Base of every error the app shows a person: `human` is one sentence (or two) they
+    can act on, never a traceback. By default it is the message the error was made with;
+    a subclass may say it otherwise from what it knows (a host, a status)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    @property
+    def human(self) -> str:
+        return self.message
+
+
+class ClaudeError(HumanError):
     """Base of everything the client raises."""
 
     #: Whether the client may try the request again (before any content arrived).
     retryable: bool = False
 
     def __init__(self, message: str, *, partial: Message | None = None) -> None:
-        message = mask_keys(message)
-        super().__init__(message)
-        self.message = message
+        super().__init__(mask_keys(message))
         self.partial = partial
         self.request_id: str | None = None
 
@@ -38,11 +50,6 @@ class ClaudeError(Exception):
             if isinstance(value, str):
                 setattr(self, name, mask_keys(value, secrets))
         self.args = tuple(mask_keys(a, secrets) if isinstance(a, str) else a for a in self.args)
-
-    @property
-    def human(self) -> str:
-        """One line a person can act on."""
-        return self.message
 
 
 class ConnectionFailedError(ClaudeError):
@@ -319,14 +326,29 @@ def make_status_error(
     return err
 
 
-def error_from_body(status_code: int, body: bytes, **kwargs: Any) -> APIStatusError:
-    """Build the error for a non-2xx response from its (JSON, or anything else) body."""
-    error_type: str | None = None
-    message = ""
+#: How much of an error body that says nothing in JSON is quoted in the error's sentence.
+BODY_EXCERPT = 200
+
+
+def read_error_body(body: bytes, status_code: int | None = None) -> tuple[Any, str]:
+    """A failed response's body: its JSON (None when it is not JSON), and what to say when
+    that JSON names no message: the body's first 200 characters as text, or "HTTP <status>"
+    for an empty body ("" without a status)."""
     try:
         data = json.loads(body)
     except ValueError:
         data = None
+    text = body.decode("utf-8", "replace").strip()[:BODY_EXCERPT]
+    if not text and status_code is not None:
+        text = f"HTTP {status_code}"
+    return data, text
+
+
+def error_from_body(status_code: int, body: bytes, **kwargs: Any) -> APIStatusError:
+    """Build the error for a non-2xx response from its (JSON, or anything else) body."""
+    error_type: str | None = None
+    message = ""
+    data, excerpt = read_error_body(body, status_code)
     if isinstance(data, dict):
         err = data.get("error")
         if isinstance(err, dict):
@@ -334,10 +356,7 @@ def error_from_body(status_code: int, body: bytes, **kwargs: Any) -> APIStatusEr
             message = str(err.get("message") or "")
         if not kwargs.get("request_id") and isinstance(data.get("request_id"), str):
             kwargs["request_id"] = data["request_id"]
-    if not message:
-        text = body.decode("utf-8", "replace").strip()
-        message = text[:200] if text else f"HTTP {status_code}"
-    return make_status_error(status_code, error_type, message, **kwargs)
+    return make_status_error(status_code, error_type, message or excerpt, **kwargs)
 
 
 # -- Cloud providers (Amazon Bedrock, Google Vertex AI) ------------------------------------

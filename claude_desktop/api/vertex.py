@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import json
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -34,6 +33,7 @@ from .errors import (
     ProviderSetupError,
     error_from_body,
     make_status_error,
+    read_error_body,
 )
 
 VERTEX_VERSION = "vertex-2023-10-16"
@@ -207,10 +207,7 @@ class _AuthRequest:
 def vertex_error(status: int, body: bytes) -> ClaudeError:
     """The error for a Vertex response: Google's `{"error": {...}}`, or the Anthropic
     error the model itself returned (passed through as is)."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        data = None
+    data, excerpt = read_error_body(body, status)
     if isinstance(data, list) and data:  # some Google front ends wrap errors in a list
         data = data[0]
     err = data.get("error") if isinstance(data, dict) else None
@@ -221,8 +218,7 @@ def vertex_error(status: int, body: bytes) -> ClaudeError:
     if isinstance(err, dict):
         message = str(err.get("message") or "")
         google_status = str(err.get("status") or "")
-    if not message:
-        message = body.decode("utf-8", "replace").strip()[:200] or f"HTTP {status}"
+    message = message or excerpt
     if status == 401 or google_status == "UNAUTHENTICATED":
         return CloudAuthError(message, service=SERVICE, advice=EXPIRED_ADVICE, status_code=401)
     if status == 403 or google_status == "PERMISSION_DENIED":

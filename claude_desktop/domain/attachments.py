@@ -30,6 +30,7 @@ from typing import Any, Literal
 
 from PIL import Image
 
+from claude_desktop.api.errors import HumanError
 from claude_desktop.storage.store import StorageError, Store
 
 log = logging.getLogger(__name__)
@@ -89,12 +90,8 @@ if _pypdf_log.level == logging.NOTSET:
     _pypdf_log.setLevel(logging.ERROR)
 
 
-class AttachmentError(Exception):
+class AttachmentError(HumanError):
     """A file that cannot be attached (or a set that cannot be sent); `human` says why."""
-
-    def __init__(self, human: str) -> None:
-        super().__init__(human)
-        self.human = human
 
 
 @dataclass(frozen=True, eq=False)

@@ -14,6 +14,8 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from claude_desktop.api.errors import HumanError
+
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
 
@@ -34,12 +36,8 @@ class KeySource(enum.Enum):
     NONE = "none"
 
 
-class SecretStoreError(Exception):
+class SecretStoreError(HumanError):
     """Base of the errors of this module; `human` is one line fit to show a person."""
-
-    def __init__(self, human: str) -> None:
-        super().__init__(human)
-        self.human = human
 
 
 class KeyringUnavailableError(SecretStoreError):

@@ -25,6 +25,8 @@ import typing
 from pathlib import Path
 from typing import Any, Literal
 
+from claude_desktop.api.errors import HumanError
+
 from . import paths
 
 log = logging.getLogger(__name__)
@@ -45,12 +47,8 @@ KEY_AS_MODEL = (
 )
 
 
-class ModelIdError(ValueError):
+class ModelIdError(HumanError, ValueError):
     """A model id that is refused; `human` says why in one sentence."""
-
-    def __init__(self, human: str) -> None:
-        super().__init__(human)
-        self.human = human
 
 
 def looks_like_api_key(text: str) -> bool:

@@ -24,6 +24,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
+from claude_desktop.api.errors import HumanError
 from claude_desktop.api.message import ContentBlock
 from claude_desktop.storage import schema
 
@@ -52,12 +53,8 @@ class Unset:
 UNSET = Unset()
 
 
-class StorageError(Exception):
+class StorageError(HumanError):
     """A problem with the history file; `human` says it to a person in a sentence or two."""
-
-    def __init__(self, human: str) -> None:
-        super().__init__(human)
-        self.human = human
 
 
 #: What a full disk means to a person: something they can do, then Retry.

@@ -1,0 +1,55 @@
+"""The request exactly as it is sent, built in one place for the window and `ask` alike:
+within the API's limits, big documents uploaded once and referred to by file id, the newest
+attachment marked for the prompt cache, the beta headers that needs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import cast
+
+from claude_desktop.api.client import BaseMessagesClient, MessagesClient
+from claude_desktop.api.errors import ClaudeError, HumanError
+from claude_desktop.storage.store import Store
+
+from .attachments import AttachmentError, check_conversation_limits, mark_cache_breakpoint
+from .conversation import Conversation
+from .uploads import UploadProgress, resolve_request_files, with_files_beta
+
+
+class RequestNotSent(HumanError):
+    """The request cannot be sent (over a limit, an upload failed); `human` says why."""
+
+
+async def build_request(
+    request: Conversation,
+    client: BaseMessagesClient,
+    *,
+    store: Store | None = None,
+    progress: UploadProgress | None = None,
+) -> Conversation:
+    """`request` as it goes out. With a `store` (the history's), big PDFs are uploaded
+    through the Files API and remembered there; without one (`ask`) they travel inline.
+    RequestNotSent when it cannot be sent."""
+    try:
+        check_conversation_limits(request.messages)
+        messages = list(request.messages)
+        needed = False
+        # HOOK(storage16): expand attachment references to base64 here, in a worker thread:
+        # messages = await asyncio.to_thread(expand_references, messages, read_blob)
+        if store is not None:
+            # A cloud client refuses the Files API with its own sentence (send a smaller one).
+            messages, needed = await resolve_request_files(
+                cast(MessagesClient, client), store, messages, progress=progress
+            )
+    except AttachmentError as exc:
+        raise RequestNotSent(exc.human) from exc
+    except ClaudeError as exc:
+        raise RequestNotSent(f"Uploading an attachment failed: {exc.human}") from exc
+    # HOOK(blocks): messages = with_citations(messages, settings.citations)
+    return dataclasses.replace(
+        request,
+        # Documents and images are read from the prompt cache on follow-up questions.
+        messages=mark_cache_breakpoint(messages),
+        betas=with_files_beta(request.betas, needed),
+    )

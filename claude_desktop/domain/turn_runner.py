@@ -1,0 +1,458 @@
+"""One turn of a conversation, whole: the use case the window, `ask` and the self-test share.
+
+A turn begins the answer's record, builds the request as it is sent, streams the answer
+(telling a TurnObserver about every block as it starts, grows and stops), saves what arrived
+at least once a second, sends again once when an uploaded file has gone, and ends with the
+answer and its metrics saved. It never loses what arrived: whatever fails (the API, a bug,
+a full disk) ends the turn with the partial answer and a sentence; only cancellation (Stop)
+propagates, after the partial answer is saved as stopped.
+
+A turn is a loop of steps, one request each. Today every turn is one step; `next_step` is
+where a step's stop reason (tool_use, pause_turn) will lead to another, and `decide` is how
+a step will wait for the person (allow this tool?).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from claude_desktop.api.client import BaseMessagesClient, MessagesClient
+from claude_desktop.api.errors import ClaudeError, HumanError
+from claude_desktop.api.events import (
+    CitationsDelta,
+    ContentBlockDelta,
+    ContentBlockStart,
+    ContentBlockStop,
+    InputJSONDelta,
+    MessageStart,
+    RetryScheduled,
+    TextDelta,
+    ThinkingDelta,
+)
+from claude_desktop.api.message import ContentBlock, Message, Usage
+from claude_desktop.storage.store import DiskFullError, MessageRecord, StorageError
+
+from .conversation import Conversation
+from .history import History, OpenConversation
+from .request_builder import RequestNotSent, build_request
+from .settings import KEY_AS_MODEL, looks_like_api_key
+from .turn_events import TurnObserver
+from .turn_metrics import METRICS, TurnMetrics
+from .uploads import forget_missing_files, is_missing_file_error
+
+log = logging.getLogger(__name__)
+
+#: Seconds between saves of the answer as it grows: a crash loses at most this much.
+FLUSH_INTERVAL = 1.0
+
+
+def describe_failure(exc: Exception) -> str:
+    """One sentence for what ended a turn: the error's own, else that it is a bug."""
+    if isinstance(exc, HumanError):
+        return exc.human
+    detail = str(exc) or type(exc).__name__
+    return f"Something went wrong while answering: {detail}. The details are in the log."
+
+
+def kept_unsaved(exc: StorageError) -> str:
+    """What an answer says while the disk refuses it: it is kept, and saved later."""
+    if isinstance(exc, DiskFullError):
+        return "The disk is full: this answer is kept here and saved once there is room."
+    return f"{exc.human} This answer is kept here meanwhile."
+
+
+def upload_status(name: str, done: int, total: int) -> str:
+    percent = 100 * done // total if total else 100
+    return f"Uploading {name}… {percent}%"
+
+
+@dataclass
+class TurnResult:
+    """How a turn ended: the answer (every step's blocks, partial or whole), and why it
+    ended early if it did."""
+
+    message: Message | None
+    #: What ended the turn early: usually a HumanError, but any exception (a bug) counts.
+    error: Exception | None = None
+    stopped: bool = False
+    time_to_first_token: float | None = None
+    total_time: float = 0.0
+    #: Why the answer's end could not be saved (a full disk): it is kept in memory by the
+    #: history meanwhile, and saved by its next save that finds room.
+    unsaved: StorageError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.stopped
+
+    @property
+    def error_text(self) -> str | None:
+        return None if self.error is None else describe_failure(self.error)
+
+    @property
+    def metrics(self) -> TurnMetrics | None:
+        """None when no answer arrived at all."""
+        if self.message is None:
+            return None
+        return TurnMetrics.of(
+            self.message,
+            total_time=self.total_time,
+            time_to_first_token=self.time_to_first_token,
+        )
+
+    @property
+    def status(self) -> str:
+        """The answer's status as the history keeps it."""
+        if self.stopped:
+            return "stopped"
+        return "complete" if self.ok else "error"
+
+    def meta(self) -> dict[str, Any]:
+        """What the history keeps about how the answer ended: plain data, no display text."""
+        if self.stopped:
+            return {}
+        meta: dict[str, Any] = {}
+        metrics = self.metrics
+        if metrics is not None and self.message is not None:
+            meta[METRICS] = metrics.to_json()
+            meta.update(message_id=self.message.id, stop_reason=self.message.stop_reason)
+        error = self.error_text
+        if error is not None:
+            meta["error"] = error
+        return meta
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A question a turn puts to the person mid-turn; the answer is one of `choices`."""
+
+    question: str
+    choices: tuple[str, ...]
+    #: The answer when nobody can be asked (`ask`, the self-test).
+    default: str
+
+
+#: How a turn asks the person: awaits their pick among the decision's choices.
+Decide = Callable[[Decision], Awaitable[str]]
+
+
+@dataclass
+class _Progress:
+    """The turn so far: the finished steps' blocks and usage, and its timings."""
+
+    started: float = field(default_factory=time.monotonic)
+    first: float | None = None
+    step: int = 0
+    earlier: list[ContentBlock] = field(default_factory=list)
+    earlier_usage: Usage | None = None
+
+
+class TurnRunner:
+    """Runs turns against one client, reporting to one observer.
+
+    With a `history`, `begin_answer` makes the answer's record and `run` saves it as it
+    grows and as it ends; big documents are uploaded through the history's store. Without
+    one (`ask`), nothing is saved and documents travel inline. `on_flush` is told the
+    answer so far about once a second either way.
+    """
+
+    def __init__(
+        self,
+        client: BaseMessagesClient,
+        observer: TurnObserver,
+        *,
+        history: History | None = None,
+        decide: Decide | None = None,
+        on_flush: Callable[[Message], None] | None = None,
+        flush_interval: float = FLUSH_INTERVAL,
+    ) -> None:
+        self.client = client
+        self.observer = observer
+        self.history = history
+        self.decide = decide
+        self.on_flush = on_flush
+        self.flush_interval = flush_interval
+        #: The answer's record, once `begin_answer` made it.
+        self.record: MessageRecord | None = None
+        #: The turn as it stands: readable after a cancellation, too.
+        self.result = TurnResult(None)
+        self._progress = _Progress()
+        self._unsaved = False
+
+    # -- the whole turn ------------------------------------------------------------------
+
+    def begin_answer(self, conv: OpenConversation, parent_id: int, model: str) -> MessageRecord:
+        """Make the answer's record under question `parent_id`, before anything is sent,
+        so a crash keeps its place. StorageError when the disk refuses."""
+        if self.history is None:
+            raise RuntimeError("a turn without a history keeps no record")
+        self.record = self.history.begin_answer(conv, parent_id, model)
+        return self.record
+
+    async def run(self, request: Conversation) -> TurnResult:
+        """Build the request, stream the answer, save it as it ended. Cancelling the task
+        (Stop) saves the partial answer as stopped, then propagates."""
+        self._progress = _Progress()
+        self.result = result = TurnResult(None)
+        try:
+            try:
+                await self._answer(request)
+            finally:
+                self.observer.status(None)
+        except asyncio.CancelledError:
+            self._timed()
+            result.stopped = True
+            self._save_end()
+            raise
+        except Exception as exc:
+            # A bug, here or in the observer: the turn still ends, with what arrived.
+            log.error("The turn failed", exc_info=exc)
+            result.error = exc
+        self._timed()
+        self._save_end()
+        return result
+
+    async def _answer(self, request: Conversation) -> None:
+        prepared = await self._prepare(request)
+        if prepared is None:
+            return
+        # Timed from the first request, as the API sees the turn (uploads come before).
+        self._progress.started = time.monotonic()
+        await self._steps(prepared)
+        error = self.result.error
+        if isinstance(error, ClaudeError) and is_missing_file_error(error):
+            store = None if self.history is None else self.history.store
+            if store is None:
+                return
+            # An uploaded file the API no longer has: upload it again, ask once more.
+            client = cast(MessagesClient, self.client)  # only the Anthropic API has files
+            await forget_missing_files(client, store, prepared.messages)
+            self.result.error = None
+            self.result.message = None
+            self._progress.step = 0
+            self._progress.earlier = []
+            self._progress.earlier_usage = None
+            again = await self._prepare(request)
+            if again is not None:
+                await self._steps(again)
+
+    async def _prepare(self, request: Conversation) -> Conversation | None:
+        """The request as sent, or None with the reason in the result."""
+
+        def progress(name: str, done: int, total: int) -> None:
+            self.observer.upload_progress(name, done, total)
+            self.observer.status(upload_status(name, done, total))
+
+        store = None if self.history is None else self.history.store
+        try:
+            return await build_request(request, self.client, store=store, progress=progress)
+        except RequestNotSent as exc:
+            self.result.error = exc
+            return None
+        finally:
+            self.observer.status(None)
+
+    def _save_end(self) -> None:
+        """Save the answer as it ended; a disk that refuses is noted in the result."""
+        result = self.result
+        if self.history is None or self.record is None:
+            if result.stopped and result.message is not None:
+                self._flush(result.message)
+            return
+        try:
+            self.history.finish_answer(
+                self.record.id, result.message, status=result.status, meta=result.meta()
+            )
+        except StorageError as exc:
+            log.error("The answer could not be saved: %s", exc)
+            result.unsaved = exc
+
+    def _timed(self) -> None:
+        self.result.time_to_first_token = self._progress.first
+        self.result.total_time = time.monotonic() - self._progress.started
+
+    # -- steps ---------------------------------------------------------------------------
+
+    async def stream(self, request: Conversation) -> TurnResult:
+        """Only the streaming part of a turn, for a request already built: its steps, with
+        no record begun or finished (the flushes still go to `on_flush`)."""
+        self._progress = _Progress()
+        self.result = TurnResult(None)
+        try:
+            await self._steps(request)
+        except asyncio.CancelledError:
+            self._timed()
+            self.result.stopped = True
+            if self.result.message is not None:
+                self._flush(self.result.message)
+            raise
+        self._timed()
+        return self.result
+
+    async def _steps(self, request: Conversation) -> None:
+        """Step after step until one ends the turn (today: the first)."""
+        progress = self._progress
+        while True:
+            message = await self._step(request)
+            if message is None or self.result.error is not None:
+                return
+            follow = await self.next_step(request, message)
+            if follow is None:
+                return
+            progress.earlier = list(self.result.message.content if self.result.message else [])
+            progress.earlier_usage = _added(progress.earlier_usage, message.usage)
+            progress.step += 1
+            request = follow
+
+    async def next_step(self, request: Conversation, message: Message) -> Conversation | None:
+        """The request of the turn's next step, after a step that ended with `message`;
+        None when the turn is over. The tool-use issue fills this in: a "tool_use" stop runs
+        the tools (asking the person through `ask_person` where it must) and sends their
+        results, a "pause_turn" stop sends the answer back to go on. Today: one step."""
+        return None
+
+    async def ask_person(self, decision: Decision) -> str:
+        """Wait for the person's pick; the default when nobody can be asked."""
+        if self.decide is None:
+            return decision.default
+        return await self.decide(decision)
+
+    async def _step(self, request: Conversation) -> Message | None:
+        """Stream one request; its message (None if nothing arrived). The turn's message
+        and any error are kept in the result; cancellation propagates."""
+        progress = self._progress
+        observer = self.observer
+        result = self.result
+        step = progress.step
+        offset = len(progress.earlier)
+        observer.step_started(step)
+        if looks_like_api_key(request.model):
+            # The last guard: a key is never sent as the request's model (nor logged as one).
+            result.error = ClaudeError(KEY_AS_MODEL)
+            observer.step_finished(step, None)
+            return None
+        stream = self.client.stream(request.request_body(), betas=request.betas)
+        message: Message | None = None
+        saving = self.on_flush is not None or (self.history is not None and self.record is not None)
+        last_flush = progress.started
+        try:
+            async with stream:
+                async for event in stream:
+                    if saving and progress.first is not None:
+                        now = time.monotonic()
+                        if now - last_flush >= self.flush_interval:
+                            last_flush = now
+                            self._flush(self._so_far(stream.message))
+                    if type(event) is ContentBlockDelta:
+                        if progress.first is None:
+                            progress.first = time.monotonic() - progress.started
+                        delta = event.delta
+                        index = offset + event.index
+                        if type(delta) is TextDelta:  # nearly every event: checked first
+                            observer.text_delta(index, delta.text)
+                        elif isinstance(delta, ThinkingDelta):
+                            observer.thinking_delta(index, delta.thinking)
+                        elif isinstance(delta, InputJSONDelta):
+                            observer.json_delta(index, delta.partial_json)
+                        elif isinstance(delta, CitationsDelta):
+                            observer.citation_added(index, delta.citation)
+                    elif isinstance(event, ContentBlockStart):
+                        observer.block_started(offset + event.index, dict(event.content_block))
+                    elif isinstance(event, ContentBlockStop):
+                        block = _block_at(stream.message, event.index)
+                        observer.block_stopped(offset + event.index, block)
+                    elif isinstance(event, RetryScheduled):
+                        observer.status(event.human)
+                    elif isinstance(event, MessageStart):
+                        observer.status(None)
+            message = stream.message
+        except ClaudeError as exc:
+            # The request id is what Anthropic's support asks for about a failed request.
+            log.warning(
+                "Turn failed (model %s): %s: %s (request id %s)",
+                request.model,
+                type(exc).__name__,
+                exc,
+                exc.request_id or "none",
+            )
+            result.error = exc
+            message = exc.partial
+        except asyncio.CancelledError:
+            result.message = self._so_far(stream.message)
+            raise
+        except Exception as exc:
+            # A bug (here, in the client, in the observer): the turn ends with what arrived.
+            log.error("Turn failed unexpectedly (model %s)", request.model, exc_info=exc)
+            result.error = exc
+            message = stream.message
+        result.message = self._so_far(message)
+        observer.step_finished(step, message)
+        return message
+
+    def _so_far(self, message: Message | None) -> Message | None:
+        """The turn's answer: the earlier steps' blocks, then this step's."""
+        progress = self._progress
+        if not progress.earlier:
+            return message
+        if message is None:
+            return Message(content=list(progress.earlier), usage=_added(progress.earlier_usage))
+        return Message(
+            id=message.id,
+            model=message.model,
+            role=message.role,
+            content=[*progress.earlier, *message.content],
+            stop_reason=message.stop_reason,
+            stop_sequence=message.stop_sequence,
+            usage=_added(progress.earlier_usage, message.usage),
+            extra=dict(message.extra),
+        )
+
+    def _flush(self, message: Message | None) -> None:
+        """Save the answer so far. A save that fails (a full disk) must not end a healthy
+        stream: it is said in the status, and saved again at the next flush and the end."""
+        if message is None:
+            return
+        try:
+            if self.on_flush is not None:
+                self.on_flush(message)
+            if self.history is not None and self.record is not None:
+                self.history.flush_answer(self.record.id, message)
+        except StorageError as exc:
+            # Kept in memory by the history; the stream goes on and saves again later.
+            if not self._unsaved:
+                log.warning("The answer so far could not be saved: %s", exc)
+            self._unsaved = True
+            self.observer.status(kept_unsaved(exc))
+            return
+        except Exception:
+            log.warning("Saving the partial answer failed; the stream goes on", exc_info=True)
+            return
+        if self._unsaved:
+            self._unsaved = False
+            self.observer.status(None)
+
+
+def _block_at(message: Message, index: int) -> ContentBlock:
+    """Block `index` of a stream's message as accumulated so far."""
+    content = message.content
+    return dict(content[index]) if 0 <= index < len(content) else {}
+
+
+def _added(earlier: Usage | None, usage: Usage | None = None) -> Usage:
+    """Usage of several steps together: each step pays for its own request."""
+    total = Usage()
+    for part in (earlier, usage):
+        if part is None:
+            continue
+        total.input_tokens += part.input_tokens
+        total.output_tokens += part.output_tokens
+        for name in ("cache_creation_input_tokens", "cache_read_input_tokens"):
+            value = getattr(part, name)
+            if value is not None:
+                setattr(total, name, (getattr(total, name) or 0) + value)
+    return total
