@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from claude_desktop.api.message import Message, Usage
 from claude_desktop.domain.history import UNSAVED, text_of
+from claude_desktop.domain.turn_metrics import footer_from_meta
 from claude_desktop.storage.store import MessageRecord
 
 from .conversation_view import AssistantMessageWidget, MessageWidget
@@ -150,7 +151,8 @@ class BranchPresenter(QObject):
             stop_reason=record.meta.get("stop_reason"),
             usage=Usage.from_dict(record.usage or {}),
         )
-        widget.finish(message, footer=str(record.meta.get("footer", "")))
+        name = self.window.session.display_name(record.model or "")
+        widget.finish(message, footer=footer_from_meta(record.meta, name))
         regenerate = self.window.asking.regenerate
         if record.status == "stopped":
             widget.mark_stopped()

@@ -5,28 +5,16 @@ Regenerate, and Retry or "Update API key" under an error. Stop ends the open one
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 
-from claude_desktop.api.errors import AuthenticationError, ClaudeError
-from claude_desktop.api.message import Message
-from claude_desktop.domain.attachments import (
-    AttachmentError,
-    check_conversation_limits,
-    mark_cache_breakpoint,
-)
-from claude_desktop.domain.chat import TurnResult, describe_failure, footer_text, run_turn
+from claude_desktop.api.errors import AuthenticationError
+from claude_desktop.domain import turn_runner
 from claude_desktop.domain.conversation import Conversation
-from claude_desktop.domain.history import DiskFullError
-from claude_desktop.domain.uploads import (
-    forget_missing_files,
-    is_missing_file_error,
-    resolve_request_files,
-    with_files_beta,
-)
+from claude_desktop.domain.turn_metrics import footer_from_meta
+from claude_desktop.domain.turn_runner import TurnResult, TurnRunner
 from claude_desktop.storage.store import MessageRecord, StorageError
 
 from .answer_stream import AnswerStream
@@ -77,6 +65,8 @@ class Turns:
             turn.task.cancel()
 
     def start_answer(self, parent_id: int) -> None:
+        """Begin the answer to question `parent_id` (its record first, so a crash keeps its
+        place) and run its turn through the domain's TurnRunner."""
         window = self.window
         conv = window.session.open
         model = window.session.model
@@ -100,120 +90,52 @@ class Turns:
         window.composer.focus()
 
     async def _run_turn(self, turn: AnswerStream, request: Conversation) -> None:
-        """Stream one answer into its conversation and end it cleanly whatever happens: the
-        answer kept (saved, or in memory until the disk has room), any failure said in a
-        sentence where the answer is, the composer usable again."""
-        outcome: TurnResult | str | None = None
+        """Run one turn into its conversation and end it cleanly whatever happens: the
+        answer kept (saved by the runner, or in memory until the disk has room), any
+        failure said in a sentence where the answer is, the composer usable again."""
+        runner: TurnRunner | None = None
         try:
             try:
-                outcome = await self._answer(turn, request)
-                if isinstance(outcome, str):
-                    self._fail_before_sending(turn, outcome)
-                else:
-                    self._show_result(turn, outcome)
+                session = self.window.session
+                runner = TurnRunner(
+                    session.client,
+                    turn,
+                    history=session.history,
+                    # Read now, not when the runner was defined: the tests shorten it.
+                    flush_interval=turn_runner.FLUSH_INTERVAL,
+                )
+                runner.record = turn.record
+                result = await runner.run(request)
+                self._show_result(turn, result)
             except asyncio.CancelledError:
-                self._end_answer(turn, None, status="stopped", meta={})
+                # Stop: the runner saved what arrived as stopped.
+                stopped = runner.result if runner is not None else TurnResult(None)
+                stopped.stopped = True
+                self._end_answer(turn, stopped)
                 raise
             except Exception as exc:
-                # A bug, anywhere in the turn: the traceback goes to the log, a sentence to
-                # the screen, and the answer ends with what arrived.
+                # A bug, anywhere in the turn or in showing its end: the traceback goes to
+                # the log, a sentence to the screen, and the answer ends with what arrived.
                 log.error("The turn failed", exc_info=exc)
-                error = describe_failure(exc)
-                partial = outcome.message if isinstance(outcome, TurnResult) else None
-                self._end_answer(turn, partial, status="error", meta={"error": error}, error=error)
+                partial = runner.result.message if runner is not None else None
+                failed = TurnResult(partial, error=exc)
+                try:
+                    self.window.history.finish_answer(
+                        turn.record.id, partial, status=failed.status, meta=failed.meta()
+                    )
+                except StorageError as storage_error:
+                    failed.unsaved = storage_error
+                self._end_answer(turn, failed)
         finally:
             if self.streams.get(turn.conversation_id) is turn:
                 del self.streams[turn.conversation_id]
             self.sync_composer()
 
-    async def _answer(self, turn: AnswerStream, request: Conversation) -> TurnResult | str:
-        """The answer streamed into `turn`, or the human reason it could not be asked."""
-        session = self.window.session
-        history = self.window.history
-        record = turn.record
-        unsaved = False
-
-        def flush(message: Message) -> None:
-            nonlocal unsaved
-            try:
-                history.flush_answer(record.id, message)
-            except StorageError as exc:
-                # Kept in memory by the history; the stream goes on and saves again later.
-                if not unsaved:
-                    log.warning("The answer so far could not be saved: %s", exc)
-                unsaved = True
-                turn.on_status(_kept_unsaved(exc))
-                return
-            if unsaved:
-                unsaved = False
-                turn.on_status(None)
-
-        try:
-            prepared = await self._prepare_request(turn, request)
-            if isinstance(prepared, str):
-                return prepared
-            result = await run_turn(session.client, prepared, turn, on_flush=flush)
-            if isinstance(result.error, ClaudeError) and is_missing_file_error(result.error):
-                # An uploaded file the API no longer has: upload it again, ask once more.
-                await forget_missing_files(session.client, history.store, prepared.messages)
-                again = await self._prepare_request(turn, request)
-                if isinstance(again, str):
-                    return again
-                result = await run_turn(session.client, again, turn, on_flush=flush)
-        finally:
-            turn.on_status(None)
-        return result
-
-    async def _prepare_request(
-        self, turn: AnswerStream, request: Conversation
-    ) -> Conversation | str:
-        """The request as sent: within the API's limits, big documents uploaded once and
-        referenced by file id, the newest attachment marked for the prompt cache.
-        A string is the human reason it cannot be sent."""
-
-        def progress(name: str, done: int, total: int) -> None:
-            percent = 100 * done // total if total else 100
-            turn.on_status(f"Uploading {name}… {percent}%")
-
-        session = self.window.session
-        try:
-            check_conversation_limits(request.messages)
-            messages, needed = await resolve_request_files(
-                session.client, session.history.store, request.messages, progress=progress
-            )
-        except AttachmentError as exc:
-            return exc.human
-        except ClaudeError as exc:
-            return f"Uploading an attachment failed: {exc.human}"
-        finally:
-            turn.on_status(None)
-        return dataclasses.replace(
-            request,
-            # Documents and images are read from the prompt cache on follow-up questions.
-            messages=mark_cache_breakpoint(messages),
-            betas=with_files_beta(request.betas, needed),
-        )
-
-    def _fail_before_sending(self, turn: AnswerStream, reason: str) -> None:
-        self._end_answer(turn, None, status="error", meta={"error": reason}, error=reason)
-
     def _show_result(self, turn: AnswerStream, result: TurnResult) -> None:
         window = self.window
-        model = window.session.display_name(turn.record.model or "")
-        footer = footer_text(result, model) if result.message is not None else ""
-        meta: dict[str, Any] = {"footer": footer, "total_time": result.total_time}
-        if result.message is not None:
-            meta.update(message_id=result.message.id, stop_reason=result.message.stop_reason)
-        error = result.error_text
-        if error is not None:
-            meta["error"] = error
         self._end_answer(
             turn,
-            result.message,
-            status="complete" if result.ok else "error",
-            meta=meta,
-            footer=footer,
-            error=error,
+            result,
             # The conversation stays on screen; the key is updated from the card.
             key_rejected=isinstance(result.error, AuthenticationError) and window.session.needs_key,
         )
@@ -222,26 +144,12 @@ class Turns:
             window.composer.focus()
 
     def _end_answer(
-        self,
-        turn: AnswerStream,
-        message: Message | None,
-        *,
-        status: str,
-        meta: dict[str, Any],
-        footer: str = "",
-        error: str | None = None,
-        key_rejected: bool = False,
+        self, turn: AnswerStream, result: TurnResult, *, key_rejected: bool = False
     ) -> None:
-        """Save how the answer ended (kept in memory when the disk refuses), and show it if
-        its conversation is on screen, with Regenerate, and Retry under any error."""
+        """Show how the answer ended if its conversation is on screen, with Regenerate, and
+        Retry under any error (saving again under an answer the disk refused)."""
         window = self.window
         record = turn.record
-        unsaved: StorageError | None = None
-        try:
-            window.history.finish_answer(record.id, message, status=status, meta=meta)
-        except StorageError as exc:
-            log.error("The answer could not be saved: %s", exc)
-            unsaved = exc
         if window.session.open.id == turn.conversation_id:
             window.session.open = window.history.reload(window.session.open)
         # Regenerate and Retry must see the final content and status, not the placeholder.
@@ -249,14 +157,22 @@ class Turns:
         widget = turn.widget
         if widget is None:
             return
-        if status == "stopped":
+        if result.stopped:
             widget.mark_stopped()
-        widget.finish(message, footer=footer)
+        footer = ""
+        if result.message is not None and not result.stopped:
+            footer = footer_from_meta(
+                result.meta(), window.session.display_name(record.model or "")
+            )
+        # A stopped answer shows what streamed, as it streamed.
+        widget.finish(None if result.stopped else result.message, footer=footer)
         window.presenter.remember(widget, final)
         regenerate = window.asking.regenerate
         widget.action_requested.connect(lambda: regenerate(final))
         widget.set_action("Regenerate", "Ask for a new answer (kept as another version)")
-        if unsaved is not None:
+        error = result.error_text
+        if result.unsaved is not None:
+            unsaved = result.unsaved
             widget.show_error(unsaved.human, lambda: self.save_again(widget, final))
         elif key_rejected:
             widget.show_error(
@@ -296,9 +212,3 @@ class Turns:
             widget.retry_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
         dialog.key_changed.connect(key_saved)
-
-
-def _kept_unsaved(exc: StorageError) -> str:
-    if isinstance(exc, DiskFullError):
-        return "The disk is full: this answer is kept here and saved once there is room."
-    return f"{exc.human} This answer is kept here meanwhile."

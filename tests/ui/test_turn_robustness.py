@@ -28,14 +28,14 @@ def test_an_unexpected_failure_ends_the_turn_and_every_chat_can_ask_again(
 ) -> None:
     window = app.window
     # A bug on the way to the screen (not an API error): the view of the answer raises.
-    shown = AnswerStream.on_text
+    shown = AnswerStream.text_delta
 
-    def breaks_on_boom(self: AnswerStream, text: str) -> None:
+    def breaks_on_boom(self: AnswerStream, index: int, text: str) -> None:
         if text == "boom":
             raise RuntimeError("the view broke")
-        shown(self, text)
+        shown(self, index, text)
 
-    monkeypatch.setattr(AnswerStream, "on_text", breaks_on_boom)
+    monkeypatch.setattr(AnswerStream, "text_delta", breaks_on_boom)
     app.api.enqueue(SSEResponse(sse.text_stream(["Partial ", "answer", "boom", "lost"])))
     app.type_and_send(qtbot, "Question")
     app.wait(lambda: app.last_answer().error_text())
@@ -60,7 +60,7 @@ def test_an_unexpected_failure_ends_the_turn_and_every_chat_can_ask_again(
 def test_a_full_disk_while_answering_keeps_the_stream_and_saves_on_retry(
     app: App, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("claude_desktop.domain.chat.FLUSH_INTERVAL", 0.05)
+    monkeypatch.setattr("claude_desktop.domain.turn_runner.FLUSH_INTERVAL", 0.05)
     window = app.window
     deltas = [f"chunk{i} " + "x" * 200 + "\n\n" for i in range(60)]
     app.api.enqueue(SSEResponse(sse.events(sse.text_stream(deltas)), delay=0.02))
