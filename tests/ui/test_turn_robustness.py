@@ -212,3 +212,43 @@ def test_deleting_a_chat_stops_its_answer(app: App, qtbot: QtBot) -> None:
     assert not window.streaming and window.composer.button.text() == "Send"
     app.wait(lambda: getattr(window.history.store.message(answer_id), "status", "") == "stopped")
     assert app.api.wait_for_disconnect(timeout=2) is not None
+
+
+def test_thinking_then_text_streamed_while_away_shows_both_again(app: App, qtbot: QtBot) -> None:
+    window = app.window
+    thinking = [f"idea{i}. " for i in range(40)]
+    text = [f"word{i} " for i in range(120)]
+    stream = sse.thinking_stream(thinking, "sig", text)
+    app.api.enqueue(SSEResponse(sse.events(stream), delay=0.02))
+    app.type_and_send(qtbot, "Think first")
+    app.wait(lambda: "word2 " in app.last_answer().markdown_text())
+    first = window.session.open.id
+    assert first is not None
+    window.new_chat()
+    window.open_conversation(first)
+    # What the observer was told so far, replayed into the new widget: both blocks, apart.
+    shown = app.last_answer()
+    assert shown.thinking.text().startswith("idea0. idea1. ")
+    assert shown.markdown_text().startswith("word0 word1 word2 ")
+    assert "idea" not in shown.markdown_text()
+    app.wait(lambda: not window.streaming, limit=10)
+    assert shown.markdown_text() == "".join(text)
+    assert "".join(thinking).strip() in shown.thinking.text()
+
+
+def test_an_answer_keeps_its_metrics_and_shows_the_footer_made_from_them(
+    app: App, qtbot: QtBot
+) -> None:
+    window = app.window
+    app.api.enqueue(SSEResponse(sse.text_stream(["Measured."])))
+    app.type_and_send(qtbot, "How long?")
+    app.wait(lambda: not window.streaming and app.last_answer().markdown_text() == "Measured.")
+    footer = app.last_answer().footer_label.text()
+    stored = window.history.store.message(window.session.open.branch[-1].id)
+    assert stored is not None
+    # Plain data, no display string: the line under the answer is made when it is shown.
+    assert "footer" not in stored.meta and "total_time" in stored.meta["metrics"]
+    assert footer.startswith(window.session.display_name(stored.model or "")) and " s" in footer
+    window.new_chat()
+    window.open_conversation(stored.conversation_id)
+    assert app.last_answer().footer_label.text() == footer
