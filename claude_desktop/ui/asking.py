@@ -44,7 +44,7 @@ class Asking:
             window.show_notice(exc.human)
             return
         window.notices.clear()
-        conv = window.session.open
+        conv = window.session.current
         settings = window.session.settings
         chat = window.session.conversation_settings
         editing = self.editing
@@ -86,9 +86,9 @@ class Asking:
         window = self.window
         if window.streaming or record.parent_id is None:
             return
-        conv = window.session.open
+        conv = window.session.current
         window.history.store.set_current_leaf(record.conversation_id, record.parent_id)
-        window.session.open = window.history.reload(conv)
+        window.session.current = window.history.reload(conv)
         window.presenter.show()
         window.turns.start_answer(record.parent_id)
 

@@ -59,7 +59,7 @@ class AttachmentIntake:
         start a new chat with them attached; an empty new chat already open is used."""
         window = self.window
         open_is_empty = (
-            window.session.open.record is None
+            window.session.current.record is None
             and window.asking.editing is None
             and not window.composer.text().strip()
             and not window.composer.tray.chips
@@ -109,7 +109,7 @@ class AttachmentIntake:
     def earlier_messages(self) -> list[dict[str, Any]]:
         """What the next question's request carries before it: the branch shown, or while
         editing, the messages above the question being edited."""
-        branch = self.window.session.open.branch
+        branch = self.window.session.current.branch
         editing = self.window.asking.editing
         if editing is not None:
             ids = [m.id for m in branch]

@@ -60,7 +60,7 @@ class BranchPresenter(QObject):
         self._records.clear()
         self._fill_timer.stop()
         self._fill_to = None
-        branch = window.session.open.branch
+        branch = window.session.current.branch
         start = max(0, len(branch) - RENDER_WINDOW)
         ids = [m.id for m in branch]
         if scroll_to in ids:
@@ -92,7 +92,7 @@ class BranchPresenter(QObject):
         """Make the next few messages above those shown (while a conversation opens)."""
         if self._fill_to is None:
             return
-        branch = self.window.session.open.branch
+        branch = self.window.session.current.branch
         start = max(self._fill_to, self._hidden_above - batch)
         for record in reversed(branch[start : self._hidden_above]):
             self.render(record, at_top=True, follow=True)
@@ -103,7 +103,7 @@ class BranchPresenter(QObject):
             self._fill_to = None
 
     def show_earlier(self) -> None:
-        branch = self.window.session.open.branch
+        branch = self.window.session.current.branch
         self._fill_step(batch=len(branch))  # finish the opening first
         start = max(0, self._hidden_above - RENDER_WINDOW)
         for record in reversed(branch[start : self._hidden_above]):
@@ -181,7 +181,7 @@ class BranchPresenter(QObject):
         ids = [m.id for m in siblings]
         index = ids.index(record.id) + step
         if 0 <= index < len(ids):
-            window.history.switch_to(window.session.open, ids[index])
+            window.history.switch_to(window.session.current, ids[index])
             self.show(scroll_to=ids[index])
 
 

@@ -63,7 +63,7 @@ class ConversationSettingsDialog(QDialog):
         self.session = session
         self.model = session.model_info()
         self.forms = supported_forms(self.model)
-        new_chat = session.open.record is None
+        new_chat = session.current.record is None
         self.setWindowTitle("New chat settings" if new_chat else "Conversation settings")
         current = session.conversation_settings
 

@@ -33,14 +33,14 @@ class Conversations:
             self.search(self.sidebar.query())
             return
         groups = group_by_recency(self.window.history.conversations())
-        self.sidebar.set_conversations(groups, self.window.session.open.id)
+        self.sidebar.set_conversations(groups, self.window.session.current.id)
 
     def search(self, query: str) -> None:
         if query:
             self.sidebar.set_search_results(self.window.history.search(query))
         else:
             groups = group_by_recency(self.window.history.conversations())
-            self.sidebar.set_conversations(groups, self.window.session.open.id)
+            self.sidebar.set_conversations(groups, self.window.session.current.id)
 
     def new_chat(self) -> None:
         self.window.save_draft()
@@ -62,7 +62,7 @@ class Conversations:
         self, conversation_id: int, scroll_to: int | None = None, *, save_draft: bool = True
     ) -> bool:
         window = self.window
-        if window.session.open.id == conversation_id and scroll_to is None:
+        if window.session.current.id == conversation_id and scroll_to is None:
             self.sidebar.show_open(conversation_id)
             return True
         if save_draft:
@@ -84,19 +84,19 @@ class Conversations:
         if not message_id:
             self.open(conversation_id)
             return
-        if window.session.open.id != conversation_id:
+        if window.session.current.id != conversation_id:
             window.save_draft()
             if window.session.open_conversation(conversation_id) is None:
                 return
-        if message_id not in [m.id for m in window.session.open.branch]:
-            window.history.switch_to(window.session.open, message_id)
+        if message_id not in [m.id for m in window.session.current.branch]:
+            window.history.switch_to(window.session.current, message_id)
         self.open(conversation_id, scroll_to=message_id)
 
     def rename(self, conversation_id: int, title: str) -> None:
         window = self.window
         window.history.store.rename(conversation_id, title)
-        if window.session.open.id == conversation_id:
-            window.session.open = window.history.reload(window.session.open)
+        if window.session.current.id == conversation_id:
+            window.session.current = window.history.reload(window.session.current)
         self.refresh_sidebar()
 
     def delete(self, conversation_id: int) -> None:
@@ -105,7 +105,7 @@ class Conversations:
         if record is None:
             return
         window.turns.cancel(conversation_id)  # its answer is kept, stopped, with the chat
-        if window.session.open.id == conversation_id:
+        if window.session.current.id == conversation_id:
             self.new_chat()
         window.history.store.delete_conversation(conversation_id)
         self._deleted = conversation_id
@@ -135,7 +135,7 @@ class Conversations:
 
     def export_dialog(self) -> None:
         window = self.window
-        record = window.session.open.record
+        record = window.session.current.record
         if record is None:
             window.statusBar().showMessage("Nothing to export yet: ask something first.", 5000)
             return
@@ -152,7 +152,7 @@ class Conversations:
     def export_to(self, path: Path) -> None:
         window = self.window
         try:
-            window.history.export(window.session.open, path)
+            window.history.export(window.session.current, path)
         except (OSError, ValueError) as exc:
             window.show_notice(f"Could not export to {path}: {exc}")
             return

@@ -37,13 +37,13 @@ class Drafts(QObject):
         attachments = window.composer.tray.attachments()
         if text.strip() or attachments:
             refs = [store_attachment(store, att) for att in attachments]
-            store.save_draft(window.session.open.id, text, refs)
+            store.save_draft(window.session.current.id, text, refs)
         else:
-            store.clear_draft(window.session.open.id)
+            store.clear_draft(window.session.current.id)
 
     def load(self) -> None:
         window = self.window
-        draft = window.history.store.draft(window.session.open.id)
+        draft = window.history.store.draft(window.session.current.id)
         restored = []
         for ref in draft.attachments if draft else []:
             try:

@@ -44,7 +44,7 @@ class Turns:
         return self.open_stream() is not None
 
     def open_stream(self) -> AnswerStream | None:
-        conversation_id = self.window.session.open.id
+        conversation_id = self.window.session.current.id
         return None if conversation_id is None else self.streams.get(conversation_id)
 
     def sync_composer(self) -> None:
@@ -68,7 +68,7 @@ class Turns:
         """Begin the answer to question `parent_id` (its record first, so a crash keeps its
         place) and run its turn through the domain's TurnRunner."""
         window = self.window
-        conv = window.session.open
+        conv = window.session.current
         model = window.session.model
         request = window.history.conversation_for_request(
             conv, upto=parent_id, model=window.session.model_info()
@@ -150,8 +150,8 @@ class Turns:
         Retry under any error (saving again under an answer the disk refused)."""
         window = self.window
         record = turn.record
-        if window.session.open.id == turn.conversation_id:
-            window.session.open = window.history.reload(window.session.open)
+        if window.session.current.id == turn.conversation_id:
+            window.session.current = window.history.reload(window.session.current)
         # Regenerate and Retry must see the final content and status, not the placeholder.
         final = window.history.message(record.id) or record
         widget = turn.widget
@@ -193,8 +193,8 @@ class Turns:
         if error is not None:
             widget.show_error(error.human, lambda: self.save_again(widget, record))
             return
-        if window.session.open.id == record.conversation_id:
-            window.session.open = window.history.reload(window.session.open)
+        if window.session.current.id == record.conversation_id:
+            window.session.current = window.history.reload(window.session.current)
             window.presenter.show(scroll_to=record.id)
 
     def update_key(self, widget: AssistantMessageWidget, record: MessageRecord) -> None:

@@ -52,11 +52,11 @@ def test_ctrl_shift_c_with_no_answer_says_so(app: App, qtbot: QtBot) -> None:
 
 def test_ctrl_n_starts_a_new_chat(app: App, qtbot: QtBot) -> None:
     _ask(app, qtbot, "Hello", "Hi")
-    before = app.window.session.open.id
+    before = app.window.session.current.id
     assert app.window.view.message_widgets()
     qtbot.keyClick(app.window.composer.editor, Qt.Key.Key_N, CTRL)
     assert app.window.view.message_widgets() == []
-    assert app.window.session.open.id != before
+    assert app.window.session.current.id != before
 
 
 def test_ctrl_k_searches_and_ctrl_l_comes_back(app: App, qtbot: QtBot) -> None:
@@ -74,7 +74,7 @@ def test_escape_stops_from_anywhere(app: App, qtbot: QtBot) -> None:
     app.window.sidebar.list.setFocus()
     qtbot.keyClick(app.window.sidebar.list, Qt.Key.Key_Escape)
     app.wait(lambda: not app.window.streaming)
-    assert app.window.session.open.branch[-1].status == "stopped"
+    assert app.window.session.current.branch[-1].status == "stopped"
 
 
 def test_ctrl_comma_opens_settings(app: App, qtbot: QtBot) -> None:
