@@ -1,4 +1,4 @@
-"""The app's session: the API key in use, the one long-lived client, the open conversation.
+"""The app's session: the API key in use, the one long-lived client, the current conversation.
 
 The window asks this object for things; it owns no widgets and imports no Qt.
 """
@@ -32,6 +32,8 @@ class Session:
         self.key_source = KeySource.NONE
         self.models: list[ModelInfo] = list(FALLBACK_MODELS)
         self._history = history
+        #: The conversation in the window (a new chat until its first question). Changed
+        #: through the methods below, never assigned from outside.
         self.current = OpenConversation(None)
         #: The settings of the open conversation while it is a new chat (no record yet).
         self.new_chat_settings = ConversationSettings.defaults(settings)
@@ -131,6 +133,25 @@ class Session:
             self.current = conv
             self.settings.last_conversation_id = conversation_id
         return conv
+
+    def reload_current(self, conversation_id: int | None = None) -> None:
+        """Read the current conversation again (after its answer ended, a rename...); with
+        `conversation_id`, only when that is the current one."""
+        if conversation_id is None or conversation_id == self.current.id:
+            self.current = self.history.reload(self.current)
+
+    def switch_to(self, message_id: int) -> None:
+        """Show the current conversation's branch through `message_id` (another version)."""
+        self.history.switch_to(self.current, message_id)
+
+    def continue_from(self, message_id: int) -> None:
+        """Make the current conversation's branch end at `message_id` (to answer it again)."""
+        self.history.continue_from(self.current, message_id)
+        self.reload_current()
+
+    def rename(self, conversation_id: int, title: str) -> None:
+        self.history.rename(conversation_id, title)
+        self.reload_current(conversation_id)
 
     @property
     def model(self) -> str:

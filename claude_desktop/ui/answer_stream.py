@@ -11,7 +11,7 @@ import asyncio
 from typing import Any
 
 from claude_desktop.api.message import Message
-from claude_desktop.storage.store import MessageRecord
+from claude_desktop.domain.history import MessageRecord
 
 from .message_widget import AssistantMessageWidget
 

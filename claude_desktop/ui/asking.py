@@ -10,9 +10,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QLabel
 
 from claude_desktop.domain.attachments import AttachmentError, check_question_limits, user_content
-from claude_desktop.domain.history import DiskFullError, text_of
-from claude_desktop.domain.saved_attachments import load_saved_attachment, saved_attachments
-from claude_desktop.storage.store import MessageRecord, StorageError
+from claude_desktop.domain.history import DiskFullError, MessageRecord, StorageError, text_of
+from claude_desktop.domain.saved_attachments import load_saved_attachment
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -72,8 +71,8 @@ class Asking:
         window.composer.clear()
         settings.last_conversation_id = question.conversation_id
         window.conversations.remember_open()
-        window.history.store.clear_draft(None)
-        window.history.store.clear_draft(question.conversation_id)
+        window.history.clear_draft(None)
+        window.history.clear_draft(question.conversation_id)
         if editing is not None:
             window.presenter.show()
         else:
@@ -86,9 +85,7 @@ class Asking:
         window = self.window
         if window.streaming or record.parent_id is None:
             return
-        conv = window.session.current
-        window.history.store.set_current_leaf(record.conversation_id, record.parent_id)
-        window.session.current = window.history.reload(conv)
+        window.session.continue_from(record.parent_id)
         window.presenter.show()
         window.turns.start_answer(record.parent_id)
 
@@ -105,8 +102,7 @@ class Asking:
             return
         window.save_draft()
         self.editing = record
-        names = record.meta.get("attachments") or []
-        saved, problems = saved_attachments(window.history.store, record.content, names)
+        saved, problems = window.history.saved_attachments(record)
         window.composer.load(text_of(record.content))
         for problem in problems:
             window.show_notice(problem)

@@ -20,7 +20,6 @@ from claude_desktop.domain.attachments import (
     Attachment,
     AttachmentError,
     check_question_limits,
-    keep_attachment_bytes,
     load_attachment,
 )
 from claude_desktop.domain.history import request_messages
@@ -101,7 +100,7 @@ class AttachmentIntake:
         chip.accepted = attachment
         if chip in tray.chips:
             # Into the history now, off this thread: the draft saved next refers to it.
-            await keep_attachment_bytes(window.history.store, attachment)
+            await window.history.keep_attachment_bytes(attachment)
         if chip in tray.chips:
             chip.set_attachment(attachment)
             tray.changed.emit()

@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QTimer
 
 from claude_desktop.api.message import Message, Usage
-from claude_desktop.domain.history import UNSAVED, text_of
+from claude_desktop.domain.history import UNSAVED, MessageRecord, text_of
 from claude_desktop.domain.turn_metrics import footer_from_meta
-from claude_desktop.storage.store import MessageRecord
 
 from .conversation_view import AssistantMessageWidget, MessageWidget
 
@@ -181,7 +180,7 @@ class BranchPresenter(QObject):
         ids = [m.id for m in siblings]
         index = ids.index(record.id) + step
         if 0 <= index < len(ids):
-            window.history.switch_to(window.session.current, ids[index])
+            window.session.switch_to(ids[index])
             self.show(scroll_to=ids[index])
 
 

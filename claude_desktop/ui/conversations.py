@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFileDialog
 
-from claude_desktop.domain.history import group_by_recency
-from claude_desktop.storage.store import StorageError
+from claude_desktop.domain.history import StorageError, group_by_recency
 
 from . import notices
 
@@ -89,25 +88,23 @@ class Conversations:
             if window.session.open_conversation(conversation_id) is None:
                 return
         if message_id not in [m.id for m in window.session.current.branch]:
-            window.history.switch_to(window.session.current, message_id)
+            window.session.switch_to(message_id)
         self.open(conversation_id, scroll_to=message_id)
 
     def rename(self, conversation_id: int, title: str) -> None:
         window = self.window
-        window.history.store.rename(conversation_id, title)
-        if window.session.current.id == conversation_id:
-            window.session.current = window.history.reload(window.session.current)
+        window.session.rename(conversation_id, title)
         self.refresh_sidebar()
 
     def delete(self, conversation_id: int) -> None:
         window = self.window
-        record = window.history.store.conversation(conversation_id)
+        record = window.history.conversation(conversation_id)
         if record is None:
             return
         window.turns.cancel(conversation_id)  # its answer is kept, stopped, with the chat
         if window.session.current.id == conversation_id:
             self.new_chat()
-        window.history.store.delete_conversation(conversation_id)
+        window.history.delete(conversation_id)
         self._deleted = conversation_id
         window.notices.offer_undo(f"Deleted “{record.title}”.")
         # Once Undo is past, deleted means gone from the file too.
@@ -123,7 +120,7 @@ class Conversations:
     def undo_delete(self) -> None:
         if self._deleted is None:
             return
-        self.window.history.store.restore_conversation(self._deleted)
+        self.window.history.restore(self._deleted)
         restored, self._deleted = self._deleted, None
         self.window.notices.close_undo()
         self.open(restored)

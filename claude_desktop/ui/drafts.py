@@ -7,8 +7,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
 
-from claude_desktop.domain.attachments import AttachmentError, restore_attachment, store_attachment
-
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
@@ -32,22 +30,12 @@ class Drafts(QObject):
         window = self.window
         if window.asking.editing is not None:
             return  # the composer holds an old message being edited, not a draft
-        text = window.composer.text()
-        store = window.history.store
         attachments = window.composer.tray.attachments()
-        if text.strip() or attachments:
-            refs = [store_attachment(store, att) for att in attachments]
-            store.save_draft(window.session.current.id, text, refs)
-        else:
-            store.clear_draft(window.session.current.id)
+        window.history.save_draft(window.session.current.id, window.composer.text(), attachments)
 
     def load(self) -> None:
         window = self.window
-        draft = window.history.store.draft(window.session.current.id)
-        restored = []
-        for ref in draft.attachments if draft else []:
-            try:
-                restored.append(restore_attachment(window.history.store, ref))
-            except AttachmentError as exc:
-                window.show_notice(exc.human)
-        window.composer.load(draft.text if draft else "", restored)
+        text, attachments, problems = window.history.draft(window.session.current.id)
+        for problem in problems:
+            window.show_notice(problem)
+        window.composer.load(text, attachments)

@@ -39,12 +39,11 @@ from PySide6.QtWidgets import (
 
 from claude_desktop.api.errors import AuthenticationError, ClaudeError
 from claude_desktop.domain import providers
-from claude_desktop.domain.history import History
+from claude_desktop.domain.history import History, StorageError
 from claude_desktop.domain.paths import log_dir
 from claude_desktop.domain.secrets import KeySource, SecretStoreError
 from claude_desktop.domain.session import Session
 from claude_desktop.domain.tasks import TaskRegistry
-from claude_desktop.storage.store import StorageError
 
 from .actions import build_actions, chat_only, toolbar_actions
 from .appearance import appearance_for

@@ -13,9 +13,9 @@ from PySide6.QtCore import Qt
 from claude_desktop.api.errors import AuthenticationError
 from claude_desktop.domain import turn_runner
 from claude_desktop.domain.conversation import Conversation
+from claude_desktop.domain.history import MessageRecord, StorageError
 from claude_desktop.domain.turn_metrics import footer_from_meta
 from claude_desktop.domain.turn_runner import TurnResult, TurnRunner
-from claude_desktop.storage.store import MessageRecord, StorageError
 
 from .answer_stream import AnswerStream
 from .conversation_view import AssistantMessageWidget
@@ -150,8 +150,7 @@ class Turns:
         Retry under any error (saving again under an answer the disk refused)."""
         window = self.window
         record = turn.record
-        if window.session.current.id == turn.conversation_id:
-            window.session.current = window.history.reload(window.session.current)
+        window.session.reload_current(turn.conversation_id)
         # Regenerate and Retry must see the final content and status, not the placeholder.
         final = window.history.message(record.id) or record
         widget = turn.widget
@@ -194,7 +193,7 @@ class Turns:
             widget.show_error(error.human, lambda: self.save_again(widget, record))
             return
         if window.session.current.id == record.conversation_id:
-            window.session.current = window.history.reload(window.session.current)
+            window.session.reload_current()
             window.presenter.show(scroll_to=record.id)
 
     def update_key(self, widget: AssistantMessageWidget, record: MessageRecord) -> None:
