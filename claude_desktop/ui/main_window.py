@@ -459,7 +459,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Copied the last answer", 3000)
 
     def show_shortcuts(self) -> None:
-        ShortcutsDialog(self.actions(), self).open()
+        ShortcutsDialog(self._actions.values(), self).open()  # the table's, in its order
 
     def show_about(self) -> None:
         AboutDialog(self).open()
