@@ -1,7 +1,9 @@
 """The terminal form: `python -m claude_desktop ask [--attach FILE]... PROMPT` streams an
 answer to stdout.
 
-It is the Messages client's first user and how a person checks a key from a terminal.
+It runs the turn through the same runner and request builder as the window, with the app's
+Connection settings (provider, base URL, proxy, timeouts), and is how a person checks a key
+or a provider from a terminal.
 Exit codes: 0 done; 1 the request failed or could not be made (no key, a key with a character
 no key has, a bad base URL or proxy: the one line on stderr says which); 2 usage (bad
 arguments, a question on stdin that is not text); 130 Ctrl-C. Nothing else reaches stderr,
@@ -18,11 +20,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from claude_desktop import __version__, history_cli
-from claude_desktop.api.client import MessagesClient
 from claude_desktop.api.errors import ClaudeError
-from claude_desktop.api.events import ContentBlockDelta, RetryScheduled, TextDelta
 from claude_desktop.api.masking import mask_keys
 from claude_desktop.api.models import DEFAULT_MODEL
+from claude_desktop.domain import providers
+from claude_desktop.domain.api_request import ApiRequest
 from claude_desktop.domain.attachments import (
     AttachmentError,
     check_request_limits,
@@ -31,6 +33,9 @@ from claude_desktop.domain.attachments import (
 )
 from claude_desktop.domain.logs import setup_logging
 from claude_desktop.domain.secrets import KeyStore
+from claude_desktop.domain.settings import Settings
+from claude_desktop.domain.turn_events import NullObserver
+from claude_desktop.domain.turn_runner import TurnRunner
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +90,27 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-async def ask(args: argparse.Namespace, api_key: str, out: TextIO, err: TextIO) -> int:
+class _PrintAnswer(NullObserver):
+    """The answer's text to stdout as it arrives; status lines (a retry coming) to stderr."""
+
+    def __init__(self, out: TextIO, err: TextIO) -> None:
+        self.out = out
+        self.err = err
+        self.wrote = False
+
+    def text_delta(self, index: int, text: str) -> None:
+        self.out.write(text)
+        self.out.flush()
+        self.wrote = True
+
+    def status(self, text: str | None) -> None:
+        if text:
+            print(one_line(text), file=self.err, flush=True)
+
+
+async def ask(
+    args: argparse.Namespace, api_key: str | None, out: TextIO, err: TextIO, settings: Settings
+) -> int:
     if args.prompt == "-":
         try:
             prompt = sys.stdin.read()
@@ -104,37 +129,31 @@ async def ask(args: argparse.Namespace, api_key: str, out: TextIO, err: TextIO) 
             print(exc.human, file=err, flush=True)
             return 1
         content = user_content(prompt, attachments)
-    body: dict[str, object] = {
-        "model": args.model,
-        "max_tokens": args.max_tokens,
-        "messages": [{"role": "user", "content": content}],
-    }
-    if args.system:
-        body["system"] = args.system
-    async with MessagesClient(api_key) as client:
-        stream = client.stream(body)
-        wrote = False
-        try:
-            async with stream:
-                async for event in stream:
-                    if isinstance(event, ContentBlockDelta) and isinstance(event.delta, TextDelta):
-                        out.write(event.delta.text)
-                        out.flush()
-                        wrote = True
-                    elif isinstance(event, RetryScheduled):
-                        print(one_line(event.human), file=err, flush=True)
-        except ClaudeError as exc:
-            if wrote:
-                out.write("\n")
-                out.flush()
-            print(one_line(exc.human), file=err, flush=True)
-            return 1
-        if wrote:
-            out.write("\n")
-            out.flush()
-        note = stream.message.stop_note
-        if note:
-            print(note, file=err, flush=True)
+    request = ApiRequest(
+        args.model,
+        max_tokens=args.max_tokens,
+        system=args.system or "",
+        messages=[{"role": "user", "content": content}],
+    )
+    printer = _PrintAnswer(out, err)
+    # The window's provider, base URL, proxy and timeouts; the window's request builder.
+    try:
+        client = providers.make_client(settings, api_key)
+    except ClaudeError as exc:
+        print(one_line(exc.human), file=err, flush=True)
+        return 1
+    async with client:
+        result = await TurnRunner(client, printer).run(request)
+    if printer.wrote:
+        out.write("\n")
+        out.flush()
+    if result.error is not None:
+        secrets = [api_key] if api_key else []
+        print(one_line(mask_keys(result.error_text or "", secrets)), file=err, flush=True)
+        return 1
+    note = result.message.stop_note if result.message is not None else None
+    if note:
+        print(note, file=err, flush=True)
     return 0
 
 
@@ -148,13 +167,17 @@ def main(argv: list[str] | None = None) -> int:
     else:
         # stderr carries the one human line; without this, Python would print warnings too.
         logging.getLogger().addHandler(logging.NullHandler())
-    api_key, _source = KeyStore().get()
-    if not api_key:
-        print(NO_KEY, file=sys.stderr)
-        return 1
+    # The app's Connection settings (provider, base URL, proxy, timeouts) apply here too.
+    settings = Settings.load()
+    api_key: str | None = None
+    if providers.needs_key(settings):
+        api_key, _source = KeyStore().get()
+        if not api_key:
+            print(NO_KEY, file=sys.stderr)
+            return 1
     try:
         # asyncio.run cancels the task on Ctrl-C, which closes the HTTP response at once.
-        return asyncio.run(ask(args, api_key, sys.stdout, sys.stderr))
+        return asyncio.run(ask(args, api_key, sys.stdout, sys.stderr, settings))
     except KeyboardInterrupt:
         print("\nStopped.", file=sys.stderr, flush=True)
         return 130
@@ -162,6 +185,6 @@ def main(argv: list[str] | None = None) -> int:
         # The last line: every known failure is a ClaudeError with its sentence; anything
         # else is a bug, still one line (the traceback goes to the --debug log, masked).
         log.debug("ask failed", exc_info=True)
-        what = one_line(mask_keys(str(exc), [api_key])) or type(exc).__name__
+        what = one_line(mask_keys(str(exc), [api_key] if api_key else [])) or type(exc).__name__
         print(f"ask failed unexpectedly: {what}", file=sys.stderr, flush=True)
         return 1

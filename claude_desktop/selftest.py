@@ -441,29 +441,35 @@ async def _check_stream() -> tuple[str, str]:
     if not base_url:
         return SKIP, "ANTHROPIC_BASE_URL is not set"
     from claude_desktop.api.client import MessagesClient
-    from claude_desktop.api.events import ContentBlockDelta, TextDelta
+    from claude_desktop.domain.api_request import ApiRequest
     from claude_desktop.domain.settings import Settings
+    from claude_desktop.domain.turn_events import NullObserver
+    from claude_desktop.domain.turn_runner import TurnRunner
+
+    class CountDeltas(NullObserver):
+        deltas = 0
+
+        def text_delta(self, index: int, text: str) -> None:
+            self.deltas += 1
 
     key = os.environ.get("ANTHROPIC_API_KEY", "").strip() or "self-test"
     model = Settings.load().model
-    body = {
-        "model": model,
-        "max_tokens": STREAM_MAX_TOKENS,
-        "messages": [{"role": "user", "content": STREAM_PROMPT}],
-    }
+    question = {"role": "user", "content": STREAM_PROMPT}
+    request = ApiRequest(model, max_tokens=STREAM_MAX_TOKENS, messages=[question])
     started = time.perf_counter()
-    deltas = 0
+    counter = CountDeltas()
+    # The turn runner the window uses, so the check streams as an answer would.
     async with MessagesClient(key, base_url=base_url, max_retries=0) as client:
-        stream = client.stream(body)
-        async with asyncio.timeout(STREAM_TIMEOUT), stream:
-            async for event in stream:
-                if isinstance(event, ContentBlockDelta) and isinstance(event.delta, TextDelta):
-                    deltas += 1
+        async with asyncio.timeout(STREAM_TIMEOUT):
+            result = await TurnRunner(client, counter).run(request)
         host = client.host
-    message = stream.message
+    if result.error is not None:
+        raise result.error
+    message = result.message
+    assert message is not None  # no error: the answer arrived
     elapsed = (time.perf_counter() - started) * 1000
     return OK, (
-        f"{len(message.text)} characters of text in {deltas} deltas, stop reason"
+        f"{len(message.text)} characters of text in {counter.deltas} deltas, stop reason"
         f" {message.stop_reason}; {model} via {host} in {elapsed:.0f} ms"
     )
 

@@ -14,7 +14,7 @@ from claude_desktop.api.client import BaseMessagesClient, MessagesClient
 from claude_desktop.api.message import Message
 from claude_desktop.api.models import ModelInfo, pickable_models
 
-from .conversation import Conversation
+from .api_request import ApiRequest
 from .turn_events import NullObserver
 from .turn_metrics import TurnMetrics
 from .turn_runner import FLUSH_INTERVAL, TurnResult, TurnRunner, describe_failure
@@ -57,7 +57,7 @@ class _SinkObserver(NullObserver):
 
 async def run_turn(
     client: BaseMessagesClient,
-    conversation: Conversation,
+    conversation: ApiRequest,
     sink: TurnSink,
     *,
     on_flush: Callable[[Message], None] | None = None,

@@ -38,7 +38,7 @@ from .attachments import (
     restore_attachment,
     store_attachment,
 )
-from .conversation import Conversation
+from .api_request import ApiRequest
 from .conversation_settings import ConversationSettings, Preset, fit, presets, save_preset
 from .paths import data_dir
 from .saved_attachments import SavedAttachment, saved_attachments
@@ -343,7 +343,7 @@ class History:
 
     def conversation_for_request(
         self, conv: OpenConversation, upto: int | None = None, model: ModelInfo | None = None
-    ) -> Conversation:
+    ) -> ApiRequest:
         """The API request for the branch, up to and including message `upto`, with the
         conversation's settings fitted to what `model` (its model's info) accepts."""
         assert conv.record is not None
@@ -353,7 +353,7 @@ class History:
             branch = branch[: ids.index(upto) + 1]
         record = conv.record
         settings = fit(ConversationSettings.of(record), model)
-        return Conversation(
+        return ApiRequest(
             record.model,
             max_tokens=settings.max_tokens,
             system=settings.system,

@@ -22,12 +22,14 @@ from claude_desktop.api.client import (
     check_proxy_url,
 )
 from claude_desktop.api.errors import ProviderSetupError
-from claude_desktop.api.events import MessageStop
 from claude_desktop.api.models import FALLBACK_MODELS, ModelInfo
 from claude_desktop.api.vertex import INSTALL_HINT as VERTEX_INSTALL_HINT
 from claude_desktop.api.vertex import VertexClient
 
+from .api_request import ApiRequest
 from .settings import Provider, Settings
+from .turn_events import NullObserver
+from .turn_runner import TurnRunner
 
 PROVIDER_IDS: tuple[Provider, ...] = get_args(Provider)
 
@@ -183,9 +185,10 @@ async def check_connection(settings: Settings, key: str | None, model: str) -> s
         if isinstance(client, MessagesClient):
             models = await client.list_models()
             return f"The connection works: {len(models)} models available."
-        body = {"model": model, "max_tokens": 1, "messages": [{"role": "user", "content": "Hi"}]}
-        async with client.stream(body) as stream:
-            async for event in stream:
-                if isinstance(event, MessageStop):
-                    break
+        # One token through the turn runner, as a person's first question goes.
+        question = {"role": "user", "content": "Hi"}
+        request = ApiRequest(model, max_tokens=1, messages=[question])
+        result = await TurnRunner(client, NullObserver()).run(request)
+        if result.error is not None:
+            raise result.error
         return f"The connection works: {client.service} answered."

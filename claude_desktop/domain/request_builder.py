@@ -12,8 +12,8 @@ from claude_desktop.api.client import BaseMessagesClient, MessagesClient
 from claude_desktop.api.errors import ClaudeError, HumanError
 from claude_desktop.storage.store import Store
 
+from .api_request import ApiRequest
 from .attachments import AttachmentError, check_conversation_limits, mark_cache_breakpoint
-from .conversation import Conversation
 from .uploads import UploadProgress, resolve_request_files, with_files_beta
 
 
@@ -22,12 +22,12 @@ class RequestNotSent(HumanError):
 
 
 async def build_request(
-    request: Conversation,
+    request: ApiRequest,
     client: BaseMessagesClient,
     *,
     store: Store | None = None,
     progress: UploadProgress | None = None,
-) -> Conversation:
+) -> ApiRequest:
     """`request` as it goes out. With a `store` (the history's), big PDFs are uploaded
     through the Files API and remembered there; without one (`ask`) they travel inline.
     RequestNotSent when it cannot be sent."""

@@ -37,7 +37,7 @@ from claude_desktop.api.events import (
 from claude_desktop.api.message import ContentBlock, Message, Usage
 from claude_desktop.storage.store import DiskFullError, MessageRecord, StorageError
 
-from .conversation import Conversation
+from .api_request import ApiRequest
 from .history import History, OpenConversation
 from .request_builder import RequestNotSent, build_request
 from .settings import KEY_AS_MODEL, looks_like_api_key
@@ -194,7 +194,7 @@ class TurnRunner:
         self.record = self.history.begin_answer(conv, parent_id, model)
         return self.record
 
-    async def run(self, request: Conversation) -> TurnResult:
+    async def run(self, request: ApiRequest) -> TurnResult:
         """Build the request, stream the answer, save it as it ended. Cancelling the task
         (Stop) saves the partial answer as stopped, then propagates."""
         self._progress = _Progress()
@@ -217,7 +217,7 @@ class TurnRunner:
         self._save_end()
         return result
 
-    async def _answer(self, request: Conversation) -> None:
+    async def _answer(self, request: ApiRequest) -> None:
         prepared = await self._prepare(request)
         if prepared is None:
             return
@@ -241,7 +241,7 @@ class TurnRunner:
             if again is not None:
                 await self._steps(again)
 
-    async def _prepare(self, request: Conversation) -> Conversation | None:
+    async def _prepare(self, request: ApiRequest) -> ApiRequest | None:
         """The request as sent, or None with the reason in the result."""
 
         def progress(name: str, done: int, total: int) -> None:
@@ -278,7 +278,7 @@ class TurnRunner:
 
     # -- steps ---------------------------------------------------------------------------
 
-    async def stream(self, request: Conversation) -> TurnResult:
+    async def stream(self, request: ApiRequest) -> TurnResult:
         """Only the streaming part of a turn, for a request already built: its steps, with
         no record begun or finished (the flushes still go to `on_flush`)."""
         self._progress = _Progress()
@@ -294,7 +294,7 @@ class TurnRunner:
         self._timed()
         return self.result
 
-    async def _steps(self, request: Conversation) -> None:
+    async def _steps(self, request: ApiRequest) -> None:
         """Step after step until one ends the turn (today: the first)."""
         progress = self._progress
         while True:
@@ -309,7 +309,7 @@ class TurnRunner:
             progress.step += 1
             request = follow
 
-    async def next_step(self, request: Conversation, message: Message) -> Conversation | None:
+    async def next_step(self, request: ApiRequest, message: Message) -> ApiRequest | None:
         """The request of the turn's next step, after a step that ended with `message`;
         None when the turn is over. The tool-use issue fills this in: a "tool_use" stop runs
         the tools (asking the person through `ask_person` where it must) and sends their
@@ -322,7 +322,7 @@ class TurnRunner:
             return decision.default
         return await self.decide(decision)
 
-    async def _step(self, request: Conversation) -> Message | None:
+    async def _step(self, request: ApiRequest) -> Message | None:
         """Stream one request; its message (None if nothing arrived). The turn's message
         and any error are kept in the result; cancellation propagates."""
         progress = self._progress

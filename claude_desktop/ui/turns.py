@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 
 from claude_desktop.api.errors import AuthenticationError
 from claude_desktop.domain import turn_runner
-from claude_desktop.domain.conversation import Conversation
+from claude_desktop.domain.api_request import ApiRequest
 from claude_desktop.domain.history import MessageRecord, StorageError
 from claude_desktop.domain.turn_metrics import footer_from_meta
 from claude_desktop.domain.turn_runner import TurnResult, TurnRunner
@@ -89,7 +89,7 @@ class Turns:
         window.view.scroll_to_bottom()
         window.composer.focus()
 
-    async def _run_turn(self, turn: AnswerStream, request: Conversation) -> None:
+    async def _run_turn(self, turn: AnswerStream, request: ApiRequest) -> None:
         """Run one turn into its conversation and end it cleanly whatever happens: the
         answer kept (saved by the runner, or in memory until the disk has room), any
         failure said in a sentence where the answer is, the composer usable again."""

@@ -9,8 +9,8 @@ import pytest
 from claude_desktop.api.client import MessagesClient
 from claude_desktop.api.errors import AuthenticationError, ProtocolError, StreamInterruptedError
 from claude_desktop.api.message import Message, Usage
+from claude_desktop.domain.api_request import ApiRequest
 from claude_desktop.domain.chat import TurnResult, footer_text, run_turn
-from claude_desktop.domain.conversation import Conversation
 from claude_desktop.domain.history import request_messages
 from claude_desktop.storage.store import StorageError
 from tests import sse
@@ -41,14 +41,12 @@ async def _no_sleep(delay: float) -> None:
     pass
 
 
-def asking(
-    text: str, model: str = "m", *, max_tokens: int = 8192, system: str = ""
-) -> Conversation:
+def asking(text: str, model: str = "m", *, max_tokens: int = 8192, system: str = "") -> ApiRequest:
     user = {"role": "user", "content": [{"type": "text", "text": text}]}
-    return Conversation(model, max_tokens=max_tokens, system=system, messages=[user])
+    return ApiRequest(model, max_tokens=max_tokens, system=system, messages=[user])
 
 
-def turn(api: FakeAnthropicAPI, conversation: Conversation) -> tuple[TurnResult, Sink]:
+def turn(api: FakeAnthropicAPI, conversation: ApiRequest) -> tuple[TurnResult, Sink]:
     sink = Sink()
 
     async def go() -> TurnResult:

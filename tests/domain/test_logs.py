@@ -146,11 +146,11 @@ def test_a_failed_turn_logs_its_request_id(
             result = await run_turn(client, asking("q"), Sink())
             assert result.error is not None
 
-    with caplog.at_level(logging.WARNING, logger="claude_desktop.domain.chat"):
+    with caplog.at_level(logging.WARNING, logger="claude_desktop.domain.turn_runner"):
         asyncio.run(go())
     request_id = fake_api.requests[0].request_id
     assert request_id
-    turn_lines = [r for r in caplog.records if r.name == "claude_desktop.domain.chat"]
+    turn_lines = [r for r in caplog.records if r.name == "claude_desktop.domain.turn_runner"]
     assert len(turn_lines) == 1
     assert f"request id {request_id}" in turn_lines[0].getMessage()
     assert "BadRequestError" in turn_lines[0].getMessage()

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from claude_desktop.domain.api_request import ApiRequest
 from claude_desktop.domain.chat import run_turn
-from claude_desktop.domain.conversation import Conversation
 from claude_desktop.domain.history import History
 from claude_desktop.domain.secrets import KeyStore
 from claude_desktop.domain.session import Session
@@ -126,7 +126,7 @@ def test_a_key_is_never_sent_as_the_requests_model(fake_api: FakeAnthropicAPI) -
 
     async def go():  # type: ignore[no-untyped-def]
         async with MessagesClient("k", base_url=fake_api.base_url) as client:
-            return await run_turn(client, Conversation(KEY, messages=[user]), Sink())
+            return await run_turn(client, ApiRequest(KEY, messages=[user]), Sink())
 
     result = asyncio.run(go())
     assert result.error is not None and result.error.human == KEY_AS_MODEL

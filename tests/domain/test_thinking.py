@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from claude_desktop.api.models import FALLBACK_MODELS, ModelInfo, parse_model
-from claude_desktop.domain.conversation import Conversation
+from claude_desktop.domain.api_request import ApiRequest
 from claude_desktop.domain.conversation_settings import ConversationSettings, fit
 from claude_desktop.domain.thinking import (
     FALLBACK_MAX_TOKENS,
@@ -116,7 +116,7 @@ def test_fit_bounds_max_tokens_and_budget() -> None:
 
 
 def test_request_body_sends_temperature_only_without_thinking() -> None:
-    plain = Conversation("m", max_tokens=100, system="Sys", temperature=0.3)
+    plain = ApiRequest("m", max_tokens=100, system="Sys", temperature=0.3)
     assert plain.request_body() == {
         "model": "m",
         "max_tokens": 100,
@@ -124,11 +124,11 @@ def test_request_body_sends_temperature_only_without_thinking() -> None:
         "system": "Sys",
         "temperature": 0.3,
     }
-    thinking = Conversation("m", temperature=0.3, thinking={"type": "adaptive"})
+    thinking = ApiRequest("m", temperature=0.3, thinking={"type": "adaptive"})
     body = thinking.request_body()
     assert body["thinking"] == {"type": "adaptive"} and "temperature" not in body
-    assert "temperature" not in Conversation("m").request_body()
-    assert "thinking" not in Conversation("m").request_body()
+    assert "temperature" not in ApiRequest("m").request_body()
+    assert "thinking" not in ApiRequest("m").request_body()
 
 
 def test_settings_say_what_goes_in_a_request() -> None:

@@ -13,7 +13,7 @@ MessageParam = dict[str, Any]
 
 
 @dataclass
-class Conversation:
+class ApiRequest:
     model: str
     max_tokens: int = 8192
     system: str = ""
