@@ -31,6 +31,7 @@ from claude_desktop.storage.store import MessageRecord as MessageRecord
 from claude_desktop.storage.store import StorageError as StorageError
 from claude_desktop.storage.store import Store
 
+from .api_request import ApiRequest
 from .attachments import (
     Attachment,
     AttachmentError,
@@ -38,7 +39,6 @@ from .attachments import (
     restore_attachment,
     store_attachment,
 )
-from .api_request import ApiRequest
 from .conversation_settings import ConversationSettings, Preset, fit, presets, save_preset
 from .paths import data_dir
 from .saved_attachments import SavedAttachment, saved_attachments
