@@ -150,12 +150,12 @@ def install_probe(probe: Probe) -> None:
     from claude_desktop.ui.answer_stream import AnswerStream
     from claude_desktop.ui.text_block_view import TextBlockView
 
-    on_text = AnswerStream.on_text
+    text_delta = AnswerStream.text_delta
     render = TextBlockView.render
 
-    def timed_on_text(self: Any, text: str) -> None:
+    def timed_text_delta(self: Any, index: int, text: str) -> None:
         now = time.perf_counter()
-        on_text(self, text)
+        text_delta(self, index, text)
         if text:
             probe.chars += len(text)
             probe.arrivals.append((now, probe.chars))
@@ -165,7 +165,7 @@ def install_probe(probe: Probe) -> None:
         shown = self._committed_chars + len(self._tail)
         probe.renders.append((time.perf_counter(), shown))
 
-    AnswerStream.on_text = timed_on_text  # type: ignore[method-assign]
+    AnswerStream.text_delta = timed_text_delta  # type: ignore[method-assign]
     # Before any widget exists: the scheduler calls each text view's render.
     TextBlockView.render = timed_render  # type: ignore[method-assign]
 

@@ -15,9 +15,9 @@ from claude_desktop.ui.text_block_view import TextBlockView
 
 def test_the_streaming_probe_hooks_the_window_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
     # monkeypatch puts the originals back afterwards, whatever install_probe replaced.
-    monkeypatch.setattr(AnswerStream, "on_text", AnswerStream.on_text)
+    monkeypatch.setattr(AnswerStream, "text_delta", AnswerStream.text_delta)
     monkeypatch.setattr(TextBlockView, "render", TextBlockView.render)
-    originals = (AnswerStream.on_text, TextBlockView.render)
+    originals = (AnswerStream.text_delta, TextBlockView.render)
     install_probe(Probe())
-    assert AnswerStream.on_text is not originals[0]
+    assert AnswerStream.text_delta is not originals[0]
     assert TextBlockView.render is not originals[1]

@@ -22,20 +22,29 @@ from typing import Any
 from claude_desktop.api.message import Message
 from claude_desktop.api.models import ModelInfo
 from claude_desktop.storage.export import to_json, to_markdown
-from claude_desktop.storage.store import (
-    ConversationRecord,
-    DiskFullError,
-    MessageRecord,
-    StorageError,
-    Store,
-)
+
+# The records and the errors of the history, as the layers above see them: the window never
+# imports storage (import-linter checks that).
+from claude_desktop.storage.store import ConversationRecord as ConversationRecord
+from claude_desktop.storage.store import DiskFullError as DiskFullError
+from claude_desktop.storage.store import MessageRecord as MessageRecord
+from claude_desktop.storage.store import StorageError as StorageError
+from claude_desktop.storage.store import Store
 
 from .api_request import ApiRequest
+from .attachments import (
+    Attachment,
+    AttachmentError,
+    keep_attachment_bytes,
+    restore_attachment,
+    store_attachment,
+)
 from .blocks import is_sendable
 from .blocks import text_of as text_of  # the window's way to a message's text
 from .citations import with_citations
-from .conversation_settings import ConversationSettings, fit
+from .conversation_settings import ConversationSettings, Preset, fit, presets, save_preset
 from .paths import data_dir
+from .saved_attachments import SavedAttachment, saved_attachments
 from .search import SEARCH_LIMIT, SearchResults, results_of
 from .settings import check_model_id
 
@@ -360,6 +369,81 @@ class History:
         leaf = self.store.latest_leaf(message_id)
         self.store.set_current_leaf(conv.record.id, leaf)
         conv.branch = self._branch(conv.record.id)
+
+    def continue_from(self, conv: OpenConversation, message_id: int) -> None:
+        """Show the branch that ends at `message_id` (Regenerate answers it again)."""
+        assert conv.record is not None
+        self.store.set_current_leaf(conv.record.id, message_id)
+        conv.branch = self._branch(conv.record.id)
+
+    # -- conversations, as the window changes them -----------------------------------------
+
+    def conversation(self, conversation_id: int) -> ConversationRecord | None:
+        return self.store.conversation(conversation_id)
+
+    def rename(self, conversation_id: int, title: str) -> None:
+        self.store.rename(conversation_id, title)
+
+    def delete(self, conversation_id: int) -> None:
+        """To the trash: Undo (`restore`) brings it back until `purge_deleted` runs."""
+        self.store.delete_conversation(conversation_id)
+
+    def restore(self, conversation_id: int) -> None:
+        self.store.restore_conversation(conversation_id)
+
+    # -- drafts and attachments ------------------------------------------------------------
+
+    def save_draft(
+        self, conversation_id: int | None, text: str, attachments: Sequence[Attachment] = ()
+    ) -> None:
+        """Keep what the composer holds unsent (None: a new chat's); nothing clears it."""
+        if text.strip() or attachments:
+            refs = [store_attachment(self.store, att) for att in attachments]
+            self.store.save_draft(conversation_id, text, refs)
+        else:
+            self.store.clear_draft(conversation_id)
+
+    def clear_draft(self, conversation_id: int | None) -> None:
+        self.store.clear_draft(conversation_id)
+
+    def draft(self, conversation_id: int | None) -> tuple[str, list[Attachment], list[str]]:
+        """The draft's text, the attachments that can be restored, and a sentence for each
+        that cannot."""
+        draft = self.store.draft(conversation_id)
+        if draft is None:
+            return "", [], []
+        restored: list[Attachment] = []
+        problems: list[str] = []
+        for ref in draft.attachments:
+            try:
+                restored.append(restore_attachment(self.store, ref))
+            except AttachmentError as exc:
+                problems.append(exc.human)
+        return draft.text, restored, problems
+
+    async def keep_attachment_bytes(self, attachment: Attachment) -> None:
+        """Write an attachment's bytes ahead of the draft that will refer to them (off the
+        event loop; a failure is logged and the draft writes them itself)."""
+        await keep_attachment_bytes(self.store, attachment)
+
+    def saved_attachments(self, question: MessageRecord) -> tuple[list[SavedAttachment], list[str]]:
+        """A stored question's attachments, and a sentence for each whose bytes are gone."""
+        names = question.meta.get("attachments") or []
+        return saved_attachments(self.store, question.content, names)
+
+    # -- presets of conversation settings --------------------------------------------------
+
+    def presets(self) -> list[Preset]:
+        return presets(self.store)
+
+    def save_preset(self, name: str, settings: ConversationSettings) -> Preset:
+        return save_preset(self.store, name, settings)
+
+    def rename_preset(self, preset_id: int, name: str) -> None:
+        self.store.rename_preset(preset_id, name)
+
+    def delete_preset(self, preset_id: int) -> None:
+        self.store.delete_preset(preset_id)
 
     def export(self, conv: OpenConversation, path: Path) -> None:
         """Write the visible branch to `path`: JSON for a .json name, else Markdown."""

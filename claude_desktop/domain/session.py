@@ -1,4 +1,4 @@
-"""The app's session: the API key in use, the one long-lived client, the open conversation.
+"""The app's session: the API key in use, the one long-lived client, the current conversation.
 
 The window asks this object for things; it owns no widgets and imports no Qt.
 """
@@ -32,7 +32,9 @@ class Session:
         self.key_source = KeySource.NONE
         self.models: list[ModelInfo] = list(FALLBACK_MODELS)
         self._history = history
-        self.open = OpenConversation(None)
+        #: The conversation in the window (a new chat until its first question). Changed
+        #: through the methods below, never assigned from outside.
+        self.current = OpenConversation(None)
         #: The settings of the open conversation while it is a new chat (no record yet).
         self.new_chat_settings = ConversationSettings.defaults(settings)
         self._client: BaseMessagesClient | None = None
@@ -116,10 +118,10 @@ class Session:
         return self.models
 
     def new_conversation(self) -> OpenConversation:
-        self.open = OpenConversation(None)
+        self.current = OpenConversation(None)
         self.new_chat_settings = new_chat_settings(self.history.store, self.settings)
         self.settings.last_conversation_id = 0
-        return self.open
+        return self.current
 
     def open_conversation(self, conversation_id: int) -> OpenConversation | None:
         conv = self.history.load(conversation_id)
@@ -128,14 +130,33 @@ class Session:
             self.history.store.update_conversation(conv.record.id, model=self.settings.model)
             conv = self.history.reload(conv)
         if conv is not None:
-            self.open = conv
+            self.current = conv
             self.settings.last_conversation_id = conversation_id
         return conv
+
+    def reload_current(self, conversation_id: int | None = None) -> None:
+        """Read the current conversation again (after its answer ended, a rename...); with
+        `conversation_id`, only when that is the current one."""
+        if conversation_id is None or conversation_id == self.current.id:
+            self.current = self.history.reload(self.current)
+
+    def switch_to(self, message_id: int) -> None:
+        """Show the current conversation's branch through `message_id` (another version)."""
+        self.history.switch_to(self.current, message_id)
+
+    def continue_from(self, message_id: int) -> None:
+        """Make the current conversation's branch end at `message_id` (to answer it again)."""
+        self.history.continue_from(self.current, message_id)
+        self.reload_current()
+
+    def rename(self, conversation_id: int, title: str) -> None:
+        self.history.rename(conversation_id, title)
+        self.reload_current(conversation_id)
 
     @property
     def model(self) -> str:
         """The model of the open conversation (a new chat takes the last one picked)."""
-        record = self.open.record
+        record = self.current.record
         if record is None or looks_like_api_key(record.model):
             return self.settings.model
         return record.model
@@ -144,10 +165,10 @@ class Session:
         """Use `model_id` from now on; ModelIdError (with a sentence) if it is no model id."""
         model_id = check_model_id(model_id)
         self.settings.model = model_id
-        record = self.open.record
+        record = self.current.record
         if record is not None:
             self.history.store.update_conversation(record.id, model=model_id)
-            self.open = self.history.reload(self.open)
+            self.current = self.history.reload(self.current)
 
     def model_info(self, model_id: str | None = None) -> ModelInfo | None:
         """What is known of a model (default: the open conversation's), None if nothing."""
@@ -156,7 +177,7 @@ class Session:
     @property
     def conversation_settings(self) -> ConversationSettings:
         """The open conversation's settings, fitted to its model."""
-        record = self.open.record
+        record = self.current.record
         current = self.new_chat_settings if record is None else ConversationSettings.of(record)
         return fit(current, self.model_info())
 
@@ -164,7 +185,7 @@ class Session:
         """Keep `settings` (fitted to the model) for the open conversation: in the history,
         or until its first question for a new chat."""
         settings = fit(settings, self.model_info())
-        record = self.open.record
+        record = self.current.record
         if record is None:
             self.new_chat_settings = settings
             return
@@ -175,7 +196,7 @@ class Session:
             temperature=settings.temperature,
             thinking=settings.thinking_fragment,
         )
-        self.open = self.history.reload(self.open)
+        self.current = self.history.reload(self.current)
 
     def display_name(self, model_id: str) -> str:
         if looks_like_api_key(model_id):
@@ -189,7 +210,7 @@ class Session:
         """Keep working when the real history can't be opened or read (it is closed, if it
         was open, and left untouched)."""
         self.close_history()
-        self.open = OpenConversation(None)
+        self.current = OpenConversation(None)
         # In this app's temporary folder: removed at quit, or at the next start after a crash.
         folder = Path(tempfile.mkdtemp(prefix="unsaved-", dir=temp_files.session_dir()))
         self._history = History.open(folder / "unsaved.sqlite3")

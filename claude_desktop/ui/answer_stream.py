@@ -8,22 +8,29 @@ that coming back shows the answer so far in a new widget and keeps streaming int
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
-from claude_desktop.storage.store import MessageRecord
+from claude_desktop.api.message import Message
+from claude_desktop.domain.history import MessageRecord
 
 from .message_widget import AssistantMessageWidget
 
+#: The observer calls whose data make up the answer, replayed to a new widget in order.
+#: Consecutive deltas of one block are kept joined (one call per block on replay).
+_DELTAS = ("text_delta", "thinking_delta", "json_delta")
+
 
 class AnswerStream:
-    """The domain's TurnSink for one answer: keeps what arrives, and passes it on to the
-    answer's widget while there is one."""
+    """The window's TurnObserver for one answer: keeps what arrives, and forwards each call
+    to the answer's widget, by the same method name, while there is one."""
 
     def __init__(self, record: MessageRecord) -> None:
         self.record = record
         self.task: asyncio.Task[None] | None = None
         self.widget: AssistantMessageWidget | None = None
-        #: What arrived, in order, consecutive pieces of one kind ("text", "thinking") joined.
-        self._parts: list[tuple[str, list[str]]] = []
+        self._view: AssistantMessageWidget | None = None  # the widget, as a TurnObserver
+        #: What arrived, in order: (method, index, args); a delta's args are its pieces.
+        self._events: list[tuple[str, int, list[Any]]] = []
         self._status: str | None = None
 
     @property
@@ -37,36 +44,71 @@ class AnswerStream:
     def attach(self, widget: AssistantMessageWidget) -> None:
         """Show the answer in `widget` from now on, with everything that arrived so far."""
         self.widget = widget
-        for kind, pieces in self._parts:
-            if kind == "text":
-                widget.append_text("".join(pieces))
+        self._view = view = widget
+        for name, index, args in self._events:
+            if name in _DELTAS:
+                getattr(view, name)(index, "".join(args))
             else:
-                widget.append_thinking("".join(pieces))
-        widget.set_status(self._status)
+                getattr(view, name)(index, *args)
+        view.status(self._status)
 
     def detach(self) -> None:
         """The widget is going away (another conversation is shown); keep streaming."""
         self.widget = None
+        self._view = None
 
-    def _keep(self, kind: str, text: str) -> None:
-        if self._parts and self._parts[-1][0] == kind:
-            self._parts[-1][1].append(text)
+    def _keep_delta(self, name: str, index: int, piece: str) -> None:
+        events = self._events
+        if events and events[-1][0] == name and events[-1][1] == index:
+            events[-1][2].append(piece)
         else:
-            self._parts.append((kind, [text]))
+            events.append((name, index, [piece]))
 
-    # -- TurnSink ----------------------------------------------------------------------------
+    # -- TurnObserver ----------------------------------------------------------------------
 
-    def on_text(self, text: str) -> None:
-        self._keep("text", text)
-        if self.widget is not None:
-            self.widget.append_text(text)
+    def step_started(self, step: int) -> None:
+        if self._view is not None:
+            self._view.step_started(step)
 
-    def on_thinking(self, text: str) -> None:
-        self._keep("thinking", text)
-        if self.widget is not None:
-            self.widget.append_thinking(text)
+    def block_started(self, index: int, block: dict[str, Any]) -> None:
+        self._events.append(("block_started", index, [block]))
+        if self._view is not None:
+            self._view.block_started(index, block)
 
-    def on_status(self, text: str | None) -> None:
+    def text_delta(self, index: int, text: str) -> None:
+        self._keep_delta("text_delta", index, text)
+        if self._view is not None:
+            self._view.text_delta(index, text)
+
+    def thinking_delta(self, index: int, text: str) -> None:
+        self._keep_delta("thinking_delta", index, text)
+        if self._view is not None:
+            self._view.thinking_delta(index, text)
+
+    def json_delta(self, index: int, partial_json: str) -> None:
+        self._keep_delta("json_delta", index, partial_json)
+        if self._view is not None:
+            self._view.json_delta(index, partial_json)
+
+    def citation_added(self, index: int, citation: dict[str, Any]) -> None:
+        self._events.append(("citation_added", index, [citation]))
+        if self._view is not None:
+            self._view.citation_added(index, citation)
+
+    def block_stopped(self, index: int, block: dict[str, Any]) -> None:
+        self._events.append(("block_stopped", index, [block]))
+        if self._view is not None:
+            self._view.block_stopped(index, block)
+
+    def status(self, text: str | None) -> None:
         self._status = text
-        if self.widget is not None:
-            self.widget.set_status(text)
+        if self._view is not None:
+            self._view.status(text)
+
+    def upload_progress(self, name: str, done: int, total: int) -> None:
+        if self._view is not None:
+            self._view.upload_progress(name, done, total)
+
+    def step_finished(self, step: int, message: Message | None) -> None:
+        if self._view is not None:
+            self._view.step_finished(step, message)

@@ -33,12 +33,10 @@ from claude_desktop.domain.conversation_settings import (
     ConversationSettings,
     Preset,
     fit,
-    presets,
-    save_preset,
 )
+from claude_desktop.domain.history import StorageError
 from claude_desktop.domain.session import Session
 from claude_desktop.domain.thinking import MIN_BUDGET, Mode, max_tokens_limit, supported_forms
-from claude_desktop.storage.store import StorageError
 
 THINKING_LABELS: dict[Mode, str] = {
     "off": "Off",
@@ -63,7 +61,7 @@ class ConversationSettingsDialog(QDialog):
         self.session = session
         self.model = session.model_info()
         self.forms = supported_forms(self.model)
-        new_chat = session.open.record is None
+        new_chat = session.current.record is None
         self.setWindowTitle("New chat settings" if new_chat else "Conversation settings")
         current = session.conversation_settings
 
@@ -237,7 +235,7 @@ class ConversationSettingsDialog(QDialog):
     # -- presets ---------------------------------------------------------------------------
 
     def _reload_presets(self, select: int | None = None) -> None:
-        self._presets = presets(self.session.history.store)
+        self._presets = self.session.history.presets()
         self.preset_box.blockSignals(True)
         self.preset_box.clear()
         self.preset_box.addItem(NO_PRESET, 0)
@@ -273,7 +271,7 @@ class ConversationSettingsDialog(QDialog):
 
     def save_as_preset(self) -> None:
         try:
-            preset = save_preset(self.session.history.store, self.preset_name.text(), self.values())
+            preset = self.session.history.save_preset(self.preset_name.text(), self.values())
         except StorageError as exc:
             self._say(exc.human, error=True)
             return
@@ -285,7 +283,7 @@ class ConversationSettingsDialog(QDialog):
         if preset is None:
             return
         try:
-            self.session.history.store.rename_preset(preset.id, self.preset_name.text())
+            self.session.history.rename_preset(preset.id, self.preset_name.text())
         except StorageError as exc:
             self._say(exc.human, error=True)
             return
@@ -296,7 +294,7 @@ class ConversationSettingsDialog(QDialog):
         preset = self.chosen_preset()
         if preset is None:
             return
-        self.session.history.store.delete_preset(preset.id)
+        self.session.history.delete_preset(preset.id)
         if self.session.settings.new_chat_preset == preset.id:
             self._set_new_chat_preset(0)
         self._reload_presets()

@@ -49,8 +49,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from claude_desktop.domain.history import ConversationRecord
 from claude_desktop.domain.search import Run, SearchResult, SearchResults
-from claude_desktop.storage.store import ConversationRecord
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1

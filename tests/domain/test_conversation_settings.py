@@ -68,7 +68,7 @@ def test_session_keeps_settings_for_a_new_chat_then_in_its_conversation(tmp_path
     assert session.new_chat_settings.system == "Translate"
     s = session.conversation_settings
     session.history.add_question(
-        session.open,
+        session.current,
         "Bonjour",
         model=session.model,
         system=s.system,
@@ -76,7 +76,7 @@ def test_session_keeps_settings_for_a_new_chat_then_in_its_conversation(tmp_path
         temperature=s.temperature,
         thinking=s.thinking_fragment,
     )
-    conv_id = session.open.id
+    conv_id = session.current.id
     assert conv_id is not None
     session.new_conversation()
     assert session.conversation_settings.system == "Default prompt"

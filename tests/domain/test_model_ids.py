@@ -76,7 +76,7 @@ def test_the_session_refuses_a_key_as_the_model(tmp_path: Path) -> None:
     history = History.open(tmp_path / "history.sqlite3")
     session._history = history
     question = history.add_question(
-        session.open, "Hi", model="claude-haiku-4-5", system="", max_tokens=100
+        session.current, "Hi", model="claude-haiku-4-5", system="", max_tokens=100
     )
     session.open_conversation(question.conversation_id)
     with pytest.raises(ModelIdError):
@@ -90,11 +90,11 @@ def test_the_history_refuses_a_key_as_a_model(tmp_path: Path) -> None:
     history = History.open(tmp_path / "history.sqlite3")
     session = Session(Settings.load(tmp_path / "settings.json"), KeyStore(), history)
     with pytest.raises(ModelIdError):
-        history.add_question(session.open, "Hi", model=KEY, system="", max_tokens=100)
+        history.add_question(session.current, "Hi", model=KEY, system="", max_tokens=100)
     assert history.conversations() == []
-    question = history.add_question(session.open, "Hi", model="m", system="", max_tokens=100)
+    question = history.add_question(session.current, "Hi", model="m", system="", max_tokens=100)
     with pytest.raises(ModelIdError):
-        history.begin_answer(session.open, question.id, KEY)
+        history.begin_answer(session.current, question.id, KEY)
     history.close()
     assert KEY.encode() not in (tmp_path / "history.sqlite3").read_bytes()
 

@@ -246,7 +246,7 @@ def test_a_text_draft_restored_when_switching_conversations_can_be_sent(
     app.api.enqueue(SSEResponse(sse.text_stream(["Hello."])))
     app.type_and_send(qtbot, "Hi")
     app.wait(lambda: not app.window.streaming)
-    first = app.window.session.open.id
+    first = app.window.session.current.id
     assert first is not None
     qtbot.keyClicks(app.window.composer.editor, "Half a thought")
     app.window.new_chat()
@@ -364,11 +364,11 @@ def test_an_attachment_gone_from_the_history_is_explained(
     app: App, qtbot: QtBot, tmp_path: Path
 ) -> None:
     ask_with(app, qtbot, "Read it", pdf(tmp_path / "a.pdf"))
-    record = app.window.session.open.branch[0]
+    record = app.window.session.current.branch[0]
     store = app.window.history.store
     record.content[0]["source"] = {"type": "file", "file_id": "file_unknown"}
     store.update_message(record.id, content=record.content)
-    app.window.session.open = app.window.history.reload(app.window.session.open)
+    app.window.session.current = app.window.history.reload(app.window.session.current)
     app.window._show_conversation()
     edit_first_question(app)
     assert "a.pdf is no longer in the history" in app.window.banner.text()

@@ -153,12 +153,12 @@ def test_settings_are_sent_saved_and_restored(
         dialog.thinking.setCurrentIndex(dialog.thinking.findData("enabled"))
         type_number(qtbot, dialog.budget, "2048")
         dialog.accept()
-        conv_id = app.window.session.open.id
+        conv_id = app.window.session.current.id
         # Gone, as after a quit (its shortcuts would otherwise clash with the next one's).
         app.window.hide()
     # A new start of the app: the conversation comes back with its settings.
     with running(qtbot, loop, keyed_api) as app:
-        assert app.window.session.open.id == conv_id
+        assert app.window.session.current.id == conv_id
         dialog = open_dialog(app, qtbot)
         assert dialog.system.toPlainText() == "Answer in one sentence."
         assert (dialog.max_tokens.value(), dialog.budget.value()) == (3000, 2048)
@@ -218,5 +218,5 @@ def test_presets_are_created_applied_and_managed(app: App, qtbot: QtBot) -> None
     body = app.api.requests[-1].json
     assert body["system"] == "Translate everything into French."
     assert body["thinking"] == {"type": "adaptive"}
-    record = app.window.session.open.record
+    record = app.window.session.current.record
     assert record is not None and record.system == "Translate everything into French."

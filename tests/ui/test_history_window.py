@@ -19,7 +19,7 @@ from pytestqt.qtbot import QtBot
 
 from claude_desktop.domain.history import History
 from claude_desktop.domain.secrets import KEYRING_SERVICE, KEYRING_USERNAME
-from claude_desktop.ui import main_window
+from claude_desktop.ui import notices
 from claude_desktop.ui.main_window import FIRST_SHOWN, RENDER_WINDOW
 from claude_desktop.ui.message_widget import AssistantMessageWidget, UserMessageWidget
 from claude_desktop.ui.sidebar import ID_ROLE, RESULT_ROLE
@@ -149,7 +149,7 @@ def test_search_finds_a_message_and_opens_its_conversation(app: App, qtbot: QtBo
 
 def test_delete_with_undo(app: App, qtbot: QtBot) -> None:
     ask(app, qtbot, "Keep this one", ["Kept."])
-    conversation_id = app.window.session.open.id
+    conversation_id = app.window.session.current.id
     assert conversation_id is not None
     app.window.delete_conversation(conversation_id)
     assert app.window.sidebar.items() == []
@@ -162,7 +162,7 @@ def test_delete_with_undo(app: App, qtbot: QtBot) -> None:
 
 def test_rename(app: App, qtbot: QtBot) -> None:
     ask(app, qtbot, "A question", ["An answer"])
-    conversation_id = app.window.session.open.id
+    conversation_id = app.window.session.current.id
     assert conversation_id is not None
     app.window.rename_conversation(conversation_id, "My renamed chat")
     assert [i.text() for i in app.window.sidebar.items()] == ["My renamed chat"]
@@ -382,7 +382,7 @@ def test_a_dismissed_context_menu_leaves_the_highlight_on_the_open_conversation(
         qtbot.keyClick(menu, Qt.Key.Key_Escape)
         app.wait(lambda: not menu.isVisible())
         assert _highlighted(app) == [a] and _cursor(app) == a
-        assert app.window.session.open.id == a
+        assert app.window.session.current.id == a
 
 
 def test_arrow_keys_move_the_cursor_and_enter_opens(
@@ -398,10 +398,10 @@ def test_arrow_keys_move_the_cursor_and_enter_opens(
         qtbot.keyClick(sidebar_list, Qt.Key.Key_Down)
         # The cursor moved; nothing was opened, so the highlight did not move.
         assert _cursor(app) == a
-        assert _highlighted(app) == [c] and app.window.session.open.id == c
+        assert _highlighted(app) == [c] and app.window.session.current.id == c
         qtbot.keyClick(sidebar_list, Qt.Key.Key_Up)
         qtbot.keyClick(sidebar_list, Qt.Key.Key_Return)
-        assert app.window.session.open.id == b
+        assert app.window.session.current.id == b
         assert _highlighted(app) == [b] and _cursor(app) == b
         assert texts(app) == ["Question B", "Answer B"]
         # Moved away and left: the cursor is back on the open conversation.
@@ -423,7 +423,7 @@ def test_a_click_opens_and_the_highlight_follows(
         sidebar_list = app.window.sidebar.list
         where = sidebar_list.visualItemRect(_row(app, b)).center()
         qtbot.mouseClick(sidebar_list.viewport(), Qt.MouseButton.LeftButton, pos=where)
-        assert app.window.session.open.id == b and _highlighted(app) == [b]
+        assert app.window.session.current.id == b and _highlighted(app) == [b]
 
 
 def test_the_highlight_follows_rename_delete_and_new_chat(
@@ -440,7 +440,7 @@ def test_the_highlight_follows_rename_delete_and_new_chat(
         window.new_chat()
         assert _highlighted(app) == [] and _cursor(app) is None
         window.undo_delete()  # reopens what was deleted
-        assert _highlighted(app) == [b] == [window.session.open.id]
+        assert _highlighted(app) == [b] == [window.session.current.id]
         window.delete_conversation(b)  # the open one: a new chat takes its place
         assert _highlighted(app) == []
 
@@ -526,7 +526,7 @@ def test_arrow_keys_in_the_search_field_pick_a_result_and_enter_opens_it(
         qtbot.keyClick(search, Qt.Key.Key_Down)
         assert _highlighted(app) == [b]
         qtbot.keyClick(search, Qt.Key.Key_Return)
-        app.wait(lambda: app.window.session.open.id == b)
+        app.wait(lambda: app.window.session.current.id == b)
         # The search ends with what it found: the conversations, the opened one highlighted.
         assert search.text() == "" and not app.window.sidebar.searching
         assert _highlighted(app) == [b]
@@ -536,9 +536,9 @@ def test_arrow_keys_in_the_search_field_pick_a_result_and_enter_opens_it(
 def test_a_deleted_conversation_is_purged_once_undo_is_past(
     app: App, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(main_window, "UNDO_SECONDS", 1)
+    monkeypatch.setattr(notices, "UNDO_SECONDS", 1)
     ask(app, qtbot, "Forget about Quetzalcoatlus", ["Forgotten."])
-    conversation_id = app.window.session.open.id
+    conversation_id = app.window.session.current.id
     assert conversation_id is not None
     store = app.window.session.history.store
     app.window.delete_conversation(conversation_id)

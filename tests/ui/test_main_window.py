@@ -41,7 +41,7 @@ def test_type_enter_and_watch_it_stream(app: App, qtbot: QtBot) -> None:
     ]
     assert window.composer.editor.hasFocus()
     assert window.composer.button.text() == "Send"
-    branch = window.session.open.branch
+    branch = window.session.current.branch
     assert [(m.role, m.status) for m in branch] == [("user", "complete"), ("assistant", "complete")]
     assert branch[1].content == [{"type": "text", "text": answer}]
 
@@ -71,7 +71,7 @@ def test_stop_mid_stream_keeps_the_partial_answer(app: App, qtbot: QtBot) -> Non
     partial = app.last_answer().markdown_text()
     assert partial.startswith("word0 word1 word2")
     assert "word299" not in partial
-    kept = window.session.open.branch[-1]
+    kept = window.session.current.branch[-1]
     assert (kept.role, kept.status) == ("assistant", "stopped")
     assert kept.content[0]["text"].startswith("word0")
     assert window.composer.button.text() == "Send"

@@ -42,7 +42,7 @@ def test_files_from_outside_start_a_new_chat(app: App, tmp_path: Path) -> None:
     app.window.open_files_in_new_chat([str(tmp_path / "notes.txt")])
 
     ready(app, 1)
-    assert app.window.session.open.record is None
+    assert app.window.session.current.record is None
     assert app.window.composer.text() == ""
     # What was typed in the earlier conversation is kept as its draft.
     draft = app.window.history.store.draft(conv.id)

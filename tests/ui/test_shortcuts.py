@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from claude_desktop.domain.paths import log_dir
+from claude_desktop.ui.actions import ACTIONS, TOOLBAR
 from claude_desktop.ui.help_dialogs import AboutDialog, ShortcutsDialog
 from claude_desktop.ui.settings_dialog import SettingsDialog
 from tests import sse
@@ -52,11 +53,11 @@ def test_ctrl_shift_c_with_no_answer_says_so(app: App, qtbot: QtBot) -> None:
 
 def test_ctrl_n_starts_a_new_chat(app: App, qtbot: QtBot) -> None:
     _ask(app, qtbot, "Hello", "Hi")
-    before = app.window.session.open.id
+    before = app.window.session.current.id
     assert app.window.view.message_widgets()
     qtbot.keyClick(app.window.composer.editor, Qt.Key.Key_N, CTRL)
     assert app.window.view.message_widgets() == []
-    assert app.window.session.open.id != before
+    assert app.window.session.current.id != before
 
 
 def test_ctrl_k_searches_and_ctrl_l_comes_back(app: App, qtbot: QtBot) -> None:
@@ -74,7 +75,7 @@ def test_escape_stops_from_anywhere(app: App, qtbot: QtBot) -> None:
     app.window.sidebar.list.setFocus()
     qtbot.keyClick(app.window.sidebar.list, Qt.Key.Key_Escape)
     app.wait(lambda: not app.window.streaming)
-    assert app.window.session.open.branch[-1].status == "stopped"
+    assert app.window.session.current.branch[-1].status == "stopped"
 
 
 def test_ctrl_comma_opens_settings(app: App, qtbot: QtBot) -> None:
@@ -153,3 +154,28 @@ def test_escape_still_closes_a_dialog(app: App, qtbot: QtBot) -> None:
     assert isinstance(dialog, AboutDialog)
     qtbot.keyClick(dialog.text, Qt.Key.Key_Escape)
     app.wait(lambda: not dialog.isVisible(), 2)
+
+
+def test_every_action_of_the_table_is_in_a_menu_or_the_toolbar_and_keys_are_listed(
+    app: App, qtbot: QtBot
+) -> None:
+    """One table (ui/actions.py) makes the actions: the menus, the toolbar and the
+    shortcuts dialog show each one with the keys it has."""
+    in_menus = {
+        a.text()
+        for m in (a.menu() for a in app.window.menuBar().actions())
+        if m is not None
+        for a in m.actions()
+    }
+    for spec in ACTIONS:
+        action = getattr(app.window, f"{spec.name}_action")
+        assert action.text() == spec.text
+        assert spec.text in in_menus or spec.name in TOOLBAR, spec.name
+    qtbot.keyClick(app.window.composer.editor, Qt.Key.Key_F1)
+    app.wait(lambda: _dialogs(app, ShortcutsDialog))
+    dialog = _dialogs(app, ShortcutsDialog)[0]
+    assert isinstance(dialog, ShortcutsDialog)
+    listed = [what for what, _keys in dialog.rows]
+    expected = [spec.text.rstrip("…") for spec in ACTIONS if spec.keys]
+    assert listed == expected
+    dialog.reject()

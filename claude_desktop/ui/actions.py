@@ -1,0 +1,184 @@
+"""Every action of the main window in one table: its text, keys, what it runs, where it shows.
+
+The menu bar (menus.py), the toolbar and the keyboard shortcuts dialog all read this table,
+so a key changed here changes everywhere it is shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+Keys = QKeySequence.StandardKey | str
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One action: `name` is the window's attribute (`new` → window.new_action), `slot`
+    what it runs (read from the window when the action is made)."""
+
+    name: str
+    text: str
+    keys: tuple[Keys, ...]
+    slot: Callable[[MainWindow], Callable[[], object]]
+    menu: str | None = None
+    #: Usable on the chat page only: disabled on the welcome page, until a key is set.
+    chat_only: bool = False
+    tooltip: str = ""
+    #: When the platform has no standard key for `keys` (Windows has no Quit key).
+    fallback: str = ""
+    #: A line between this action and the one above it in its menu.
+    separated: bool = False
+
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec(
+        "new",
+        "New chat",
+        (QKeySequence.StandardKey.New,),
+        lambda w: w.new_chat,
+        menu="&File",
+        chat_only=True,
+    ),
+    ActionSpec(
+        "search",
+        "Search",
+        ("Ctrl+K",),
+        lambda w: w.sidebar.focus_search,
+        menu="&Edit",
+        chat_only=True,
+        separated=True,
+    ),
+    ActionSpec(
+        "settings",
+        "Settings…",
+        ("Ctrl+,",),
+        lambda w: w.open_settings,
+        menu="&File",
+        separated=True,
+    ),
+    ActionSpec(
+        "chat_settings",
+        "Chat settings…",
+        ("Ctrl+Shift+S",),
+        lambda w: w.open_conversation_settings,
+        chat_only=True,
+        tooltip="System prompt, max tokens, temperature, thinking and presets of this chat "
+        "(Ctrl+Shift+S)",
+    ),
+    ActionSpec(
+        "export",
+        "Export conversation…",
+        ("Ctrl+Shift+E",),
+        lambda w: w.export_dialog,
+        menu="&File",
+        chat_only=True,
+    ),
+    ActionSpec(
+        "quit",
+        "Quit",
+        (QKeySequence.StandardKey.Quit,),
+        lambda w: w.quit_requested.emit,
+        menu="&File",
+        fallback="Ctrl+Q",
+        separated=True,
+    ),
+    ActionSpec("stop", "Stop", ("Esc",), lambda w: w.stop, menu="&Edit", chat_only=True),
+    ActionSpec(
+        "focus",
+        "Focus composer",
+        ("Ctrl+L",),
+        lambda w: w.composer.focus,
+        menu="&Edit",
+        chat_only=True,
+    ),
+    ActionSpec(
+        "copy_answer",
+        "Copy last answer",
+        ("Ctrl+Shift+C",),
+        lambda w: w.copy_last_answer,
+        menu="&Edit",
+        chat_only=True,
+    ),
+    ActionSpec(
+        "zoom_in",
+        "Larger text",
+        ("Ctrl+=", "Ctrl++"),
+        lambda w: w.appearance.zoom_in,
+        menu="&View",
+    ),
+    ActionSpec(
+        "zoom_out", "Smaller text", ("Ctrl+-",), lambda w: w.appearance.zoom_out, menu="&View"
+    ),
+    ActionSpec(
+        "zoom_reset",
+        "Default text size",
+        ("Ctrl+0",),
+        lambda w: w.appearance.reset_font_size,
+        menu="&View",
+    ),
+    ActionSpec(
+        "shortcuts", "Keyboard shortcuts", ("F1",), lambda w: w.show_shortcuts, menu="&Help"
+    ),
+    ActionSpec("log_folder", "Open log folder", (), lambda w: w.open_log_folder, menu="&Help"),
+    ActionSpec(
+        "about", "About Claude Desktop", (), lambda w: w.show_about, menu="&Help", separated=True
+    ),
+)
+
+#: The menus, in the menu bar's order; within each, actions in the order of ACTIONS except
+#: where MENU_ORDER says otherwise.
+MENUS = ("&File", "&Edit", "&View", "&Help")
+#: The toolbar's buttons, right of the model picker.
+TOOLBAR = ("chat_settings", "export", "settings")
+MENU_ORDER = {
+    "&File": ("new", "export", "settings", "quit"),
+    "&Edit": ("copy_answer", "stop", "search", "focus"),
+}
+
+
+def build_actions(window: MainWindow) -> dict[str, QAction]:
+    """Make every action of the table on `window`, as window.<name>_action, by name."""
+    made: dict[str, QAction] = {}
+    for spec in ACTIONS:
+        action = QAction(spec.text, window)
+        action.setShortcuts([QKeySequence(keys) for keys in spec.keys])
+        if spec.fallback and action.shortcut().isEmpty():
+            action.setShortcut(QKeySequence(spec.fallback))
+        action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        if spec.tooltip:
+            action.setToolTip(spec.tooltip)
+        action.triggered.connect(spec.slot(window))
+        window.addAction(action)
+        setattr(window, f"{spec.name}_action", action)
+        made[spec.name] = action
+    return made
+
+
+def menu_entries(menu: str) -> list[ActionSpec | None]:
+    """The actions of `menu` in order, None where a separator goes."""
+    specs = {spec.name: spec for spec in ACTIONS if spec.menu == menu}
+    order = MENU_ORDER.get(menu, tuple(specs))
+    entries: list[ActionSpec | None] = []
+    for name in order:
+        spec = specs[name]
+        if spec.separated and entries:
+            entries.append(None)
+        entries.append(spec)
+    return entries
+
+
+def chat_only(actions: dict[str, QAction]) -> list[QAction]:
+    return [actions[spec.name] for spec in ACTIONS if spec.chat_only]
+
+
+def toolbar_actions(actions: dict[str, QAction]) -> list[QAction]:
+    """In the toolbar's order, right of the model picker."""
+    return [actions[name] for name in TOOLBAR]
