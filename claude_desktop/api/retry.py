@@ -2,17 +2,21 @@
 
 The rule follows the official SDKs: honour `x-should-retry`, else retry connection
 errors, 408, 409, 429 and 5xx; wait what `retry-after-ms`/`retry-after` ask when it is
-reasonable, else back off exponentially with jitter.
+reasonable, else back off exponentially with jitter. Each decision is logged in one line
+(with the request id, for Anthropic's support).
 """
 
 from __future__ import annotations
 
 import email.utils
+import logging
 import random
 import time
 from collections.abc import Mapping
 
 from .errors import APIStatusError, ClaudeError
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MAX_RETRIES = 2
 INITIAL_DELAY = 0.5
@@ -61,3 +65,15 @@ def retry_delay(attempt: int, error: ClaudeError, rng: random.Random | None = No
     base = min(INITIAL_DELAY * float(2**attempt), MAX_DELAY)
     jitter = 1 - 0.25 * (rng or random).random()
     return base * jitter
+
+
+def log_failure(error: ClaudeError, *, retrying: bool = False) -> None:
+    """The one log line of a failed attempt: what failed, and whether it is tried again."""
+    what = "retrying" if retrying else "failed"
+    log.warning(
+        "API request %s: %s: %s (request id %s)",
+        what,
+        type(error).__name__,
+        error,
+        error.request_id or "none",
+    )

@@ -15,12 +15,8 @@ from typing import Any, get_args
 
 from claude_desktop.api.bedrock import INSTALL_HINT as BEDROCK_INSTALL_HINT
 from claude_desktop.api.bedrock import BedrockClient
-from claude_desktop.api.client import (
-    BaseMessagesClient,
-    MessagesClient,
-    check_base_url,
-    check_proxy_url,
-)
+from claude_desktop.api.client import BaseMessagesClient, MessagesClient
+from claude_desktop.api.connection_checks import check_base_url, check_proxy_url
 from claude_desktop.api.errors import ProviderSetupError
 from claude_desktop.api.models import FALLBACK_MODELS, ModelInfo
 from claude_desktop.api.vertex import INSTALL_HINT as VERTEX_INSTALL_HINT
