@@ -23,7 +23,11 @@ class ToolSpec:
     timeout: float = 300.0  # seconds a call may take
 
     def api_form(self) -> dict[str, Any]:
-        return {"name": self.name, "description": self.description, "input_schema": self.input_schema}
+        return {
+            "name": self.name,
+            "description": self.description,
+            "input_schema": self.input_schema,
+        }
 
 
 @dataclass
