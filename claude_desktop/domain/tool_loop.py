@@ -40,7 +40,7 @@ STOP = "Stop"
 ALLOW = "Allow"
 DENY = "Deny"
 
-NOT_ALLOWED = "Not allowed: the person using the app did not allow this tool call."
+NOT_ALLOWED = "This tool call was not allowed by the person using the app."
 STOPPED = "Stopped: the person stopped the answer before this tool call finished."
 NOT_RUN = "Not run: the turn was stopped at its step limit."
 
