@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,7 @@ from typing import Any
 from claude_desktop.api.blocks import is_sendable
 
 from .tools import ToolOutcome, ToolProvider, ToolSpec
+from .turn_events import TurnObserver
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +134,70 @@ async def run_call(call: ToolCall, tools: ToolProvider | None) -> Block:
     if not isinstance(outcome, ToolOutcome):
         return error_result(call.id, "The tool gave no result.")
     return result_block(call.id, outcome)
+
+
+class CallsRun:
+    """One step's calls being decided and run: their results as they come, told to the
+    observer as tool_result blocks placed after the step's own (in the calls' order)."""
+
+    def __init__(self, calls: list[ToolCall], offset: int, observer: TurnObserver) -> None:
+        self.calls = calls
+        self.index = {call.id: offset + i for i, call in enumerate(calls)}
+        self.observer = observer
+        self.results: dict[str, Block] = {}
+        self._started: set[str] = set()
+
+    def started(self, call: ToolCall) -> None:
+        if call.id not in self._started:
+            self._started.add(call.id)
+            block = {"type": "tool_result", "tool_use_id": call.id}
+            self.observer.block_started(self.index[call.id], block)
+
+    def finished(self, call: ToolCall, block: Block) -> None:
+        self.results[call.id] = block
+        self.observer.block_stopped(self.index[call.id], dict(block))
+
+    async def decide_and_run(
+        self,
+        tools: ToolProvider | None,
+        policy: ToolPolicy,
+        ask: Ask,
+        decided: list[dict[str, Any]],
+        *,
+        ticks: bool = True,
+    ) -> None:
+        """Decide each call in turn (noted in `decided`), then run the allowed ones at once;
+        with `ticks`, the observer's status says how long they have been running."""
+        allowed = []
+        for call in self.calls:
+            ok = await policy(call, ask)
+            decided.append({"id": call.id, "name": call.name, "allowed": ok})
+            if ok:
+                allowed.append(call)
+            else:
+                self.started(call)
+                self.finished(call, error_result(call.id, NOT_ALLOWED))
+        for call in allowed:
+            self.started(call)
+
+        async def one(call: ToolCall) -> None:
+            self.finished(call, await run_call(call, tools))
+
+        ticker = asyncio.create_task(self._tick(allowed)) if allowed and ticks else None
+        try:
+            await asyncio.gather(*(one(call) for call in allowed))
+        finally:
+            if ticker is not None:
+                ticker.cancel()
+                self.observer.status(None)
+
+    async def _tick(self, calls: list[ToolCall]) -> None:
+        """ "Running read_file… 12 s" in the status, each second, while tools run."""
+        names = ", ".join(c.spec.title or c.name if c.spec else c.name for c in calls)
+        started = time.monotonic()
+        while True:
+            self.observer.status(f"Running {names}… {int(time.monotonic() - started)} s")
+            await asyncio.sleep(1.0)
 
 
 def result_size(block: Mapping[str, Any]) -> int:

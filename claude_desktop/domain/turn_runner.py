@@ -174,27 +174,6 @@ class _Progress:
     step_limit: int = MAX_STEPS
 
 
-class _CallsRun:
-    """The results of one step's calls as they come, told to the observer as blocks placed
-    after the step's own (in the calls' order)."""
-
-    def __init__(self, calls: list[ToolCall], offset: int, observer: TurnObserver) -> None:
-        self.index = {call.id: offset + i for i, call in enumerate(calls)}
-        self.observer = observer
-        self.results: dict[str, ContentBlock] = {}
-        self._started: set[str] = set()
-
-    def started(self, call: ToolCall) -> None:
-        if call.id not in self._started:
-            self._started.add(call.id)
-            block = {"type": "tool_result", "tool_use_id": call.id}
-            self.observer.block_started(self.index[call.id], block)
-
-    def finished(self, call: ToolCall, block: ContentBlock) -> None:
-        self.results[call.id] = block
-        self.observer.block_stopped(self.index[call.id], dict(block))
-
-
 class TurnRunner:
     """Runs turns against one client, reporting to one observer.
 
@@ -430,52 +409,27 @@ class TurnRunner:
     async def _run_calls(self, calls: list[ToolCall]) -> None:
         """Decide every call, run the allowed ones at once, and add all results to the
         turn (in the calls' order). Cancellation answers the unfinished ones as stopped."""
-        offset = len(self._progress.earlier)
-        run = _CallsRun(calls, offset, self.observer)
+        run = tool_loop.CallsRun(calls, len(self._progress.earlier), self.observer)
         try:
-            allowed = []
-            for call in calls:
-                ok = await self.tool_policy(call, self.ask_person)
-                self.result.tool_calls.append({"id": call.id, "name": call.name, "allowed": ok})
-                if ok:
-                    allowed.append(call)
-                else:
-                    run.started(call)
-                    run.finished(call, tool_loop.error_result(call.id, tool_loop.NOT_ALLOWED))
-            await self._run_allowed(run, allowed)
+            await run.decide_and_run(
+                self.tools,
+                self.tool_policy,
+                self.ask_person,
+                self.result.tool_calls,
+                ticks=self.tool_ticks,
+            )
         finally:
             # Stopped mid-way too: every call is answered, so the stored turn stays valid.
             self._answer_calls(calls, run, tool_loop.STOPPED)
 
-    async def _run_allowed(self, run: _CallsRun, allowed: list[ToolCall]) -> None:
-        for call in allowed:
-            run.started(call)
-
-        async def one(call: ToolCall) -> None:
-            run.finished(call, await tool_loop.run_call(call, self.tools))
-
-        ticker = asyncio.create_task(self._tick(allowed)) if allowed and self.tool_ticks else None
-        try:
-            await asyncio.gather(*(one(call) for call in allowed))
-        finally:
-            if ticker is not None:
-                ticker.cancel()
-                self.observer.status(None)
-
-    async def _tick(self, calls: list[ToolCall]) -> None:
-        """ "Running read_file… 12 s" in the status, each second, while tools run."""
-        names = ", ".join(c.spec.title or c.name if c.spec else c.name for c in calls)
-        started = time.monotonic()
-        while True:
-            self.observer.status(f"Running {names}… {int(time.monotonic() - started)} s")
-            await asyncio.sleep(1.0)
-
-    def _answer_calls(self, calls: list[ToolCall], run: _CallsRun | None, missing: str) -> None:
+    def _answer_calls(
+        self, calls: list[ToolCall], run: tool_loop.CallsRun | None, missing: str
+    ) -> None:
         """Add a result for every call to the turn (`missing` for those without one), and
         save the turn so far."""
         progress = self._progress
         if run is None:
-            run = _CallsRun(calls, len(progress.earlier), self.observer)
+            run = tool_loop.CallsRun(calls, len(progress.earlier), self.observer)
         for call in calls:
             if call.id not in run.results:
                 run.started(call)
