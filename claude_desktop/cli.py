@@ -1,6 +1,13 @@
 """The terminal form: `python -m claude_desktop ask [--attach FILE]... PROMPT` streams an
 answer to stdout.
 
+Tools: `--mcp-config FILE` offers those MCP servers' tools (and the app's own servers unless
+`--no-app-tools`); `--allow-tools` runs every call, else a terminal is asked y/N per call on
+stderr and a pipe refuses each (Claude gets an is_error result; stderr says so).
+`--web-search` offers Anthropic's web search and prints the sources after the answer. Tool
+activity goes to stderr ("→ files__read_file {...}", "← 1,204 chars"), the answer alone to
+stdout.
+
 It runs the turn through the same runner and request builder as the window, with the app's
 Connection settings (provider, base URL, proxy, timeouts), and is how a person checks a key
 or a provider from a terminal.
@@ -14,8 +21,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -35,6 +44,15 @@ from claude_desktop.domain.citations import format_sources
 from claude_desktop.domain.logs import setup_logging
 from claude_desktop.domain.secrets import KeyStore
 from claude_desktop.domain.settings import Settings
+from claude_desktop.domain.tool_loop import (
+    ToolCall,
+    ToolPolicy,
+    allow_all,
+    compact_json,
+    result_size,
+    result_text,
+)
+from claude_desktop.domain.tools import ToolProvider
 from claude_desktop.domain.turn_events import NullObserver
 from claude_desktop.domain.turn_runner import TurnRunner
 
@@ -71,6 +89,25 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="attach an image, PDF or text file (repeat for several)",
     )
+    ask.add_argument(
+        "--mcp-config",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help='offer the tools of the MCP servers in FILE ({"mcpServers": ...}; repeatable)',
+    )
+    ask.add_argument(
+        "--no-app-tools", action="store_true", help="leave out the MCP servers set up in the app"
+    )
+    ask.add_argument(
+        "--allow-tools",
+        action="store_true",
+        help="run every tool call without asking (else: asked on a terminal, refused when piped)",
+    )
+    ask.add_argument(
+        "--web-search", action="store_true", help="offer web search; the sources follow the answer"
+    )
     ask.add_argument("--debug", action="store_true", help="log requests and failures to stderr")
     history_cli.add_commands(commands)
     return parser
@@ -92,26 +129,100 @@ def one_line(text: str) -> str:
 
 
 class _PrintAnswer(NullObserver):
-    """The answer's text to stdout as it arrives; status lines (a retry coming) to stderr."""
+    """The answer's text to stdout as it arrives; tool activity and status lines (a retry
+    coming) to stderr."""
 
     def __init__(self, out: TextIO, err: TextIO) -> None:
         self.out = out
         self.err = err
         self.wrote = False
+        #: Text went out since the last tool activity: the next step's text starts a line.
+        self._line_open = False
+        self._after_tools = False
 
     def text_delta(self, index: int, text: str) -> None:
+        if self._after_tools and self.wrote:
+            self.out.write("\n\n")
+        self._after_tools = False
         self.out.write(text)
         self.out.flush()
         self.wrote = True
+
+    def block_stopped(self, index: int, block: dict[str, Any]) -> None:
+        kind = block.get("type")
+        if kind in ("tool_use", "server_tool_use"):
+            self._after_tools = True
+            arguments = compact_json(block.get("input", {}))
+            print(f"→ {block.get('name', 'tool')} {arguments}", file=self.err, flush=True)
+        elif kind == "tool_result":
+            if block.get("is_error"):
+                print(f"← error: {one_line(result_text(block))}", file=self.err, flush=True)
+            else:
+                print(f"← {result_size(block):,} chars", file=self.err, flush=True)
 
     def status(self, text: str | None) -> None:
         if text:
             print(one_line(text), file=self.err, flush=True)
 
 
+def check_tool_configs(paths: list[Path]) -> str | None:
+    """The usage error of the first MCP config file that is not one, naming it; else None."""
+    for path in paths:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            return f"{path}: cannot be read ({exc.strerror or exc})."
+        except (UnicodeDecodeError, ValueError) as exc:
+            return f"{path}: not a JSON file ({one_line(str(exc))})."
+        if not isinstance(data, dict) or not isinstance(data.get("mcpServers"), dict):
+            return f'{path}: not an MCP configuration (no "mcpServers" object).'
+    return None
+
+
+def tool_policy(
+    args: argparse.Namespace, err: TextIO, interactive: bool, read_line: Callable[[], str]
+) -> ToolPolicy:
+    """--allow-tools: run every call; on a terminal: ask y/N on stderr; else refuse each."""
+    if args.allow_tools:
+        return allow_all
+
+    async def ask_terminal(call: ToolCall, _ask: Any) -> bool:
+        print(f"Allow {call.name} {compact_json(call.input)}? [y/N] ", end="", file=err, flush=True)
+        try:
+            answer = await asyncio.to_thread(read_line)
+        except (OSError, EOFError, UnicodeDecodeError):
+            answer = ""
+        return answer.strip().lower() in ("y", "yes")
+
+    async def refuse(call: ToolCall, _ask: Any) -> bool:
+        print(
+            f"Refused {call.name}: no terminal to ask on (run with --allow-tools to allow).",
+            file=err,
+            flush=True,
+        )
+        return False
+
+    return ask_terminal if interactive else refuse
+
+
 async def ask(
-    args: argparse.Namespace, api_key: str | None, out: TextIO, err: TextIO, settings: Settings
+    args: argparse.Namespace,
+    api_key: str | None,
+    out: TextIO,
+    err: TextIO,
+    settings: Settings,
+    *,
+    tools: ToolProvider | None = None,
+    interactive: bool | None = None,
+    read_line: Callable[[], str] | None = None,
 ) -> int:
+    """Answer one question. `tools` stands in for the MCP servers (tests); `interactive`
+    (default: stdin and stderr are terminals and the question is not on stdin) says whether
+    tool calls can be asked about, `read_line` how an answer is read."""
+    problem = check_tool_configs(list(getattr(args, "mcp_config", [])))
+    if problem is not None:
+        print(problem, file=err, flush=True)
+        return 2
     if args.prompt == "-":
         try:
             prompt = sys.stdin.read()
@@ -130,13 +241,30 @@ async def ask(
             print(exc.human, file=err, flush=True)
             return 1
         content = user_content(prompt, attachments)
+    web_search = bool(getattr(args, "web_search", False))
+    if web_search and settings.provider != "anthropic":
+        print(
+            "Web search is offered only through the Anthropic API; asking without it.",
+            file=err,
+            flush=True,
+        )
+        web_search = False
     request = ApiRequest(
         args.model,
         max_tokens=args.max_tokens,
         system=args.system or "",
         messages=[{"role": "user", "content": content}],
+        web_search=web_search,
     )
     printer = _PrintAnswer(out, err)
+    provider = tools
+    if provider is None:
+        configs = list(getattr(args, "mcp_config", []))  # + the app's, unless --no-app-tools
+        # HOOK(mcp): provider = await McpServers.start(configs)
+        del configs
+    if interactive is None:
+        interactive = sys.stdin.isatty() and sys.stderr.isatty() and args.prompt != "-"
+    policy = tool_policy(args, err, interactive, read_line or sys.stdin.readline)
     # The window's provider, base URL, proxy and timeouts; the window's request builder.
     try:
         client = providers.make_client(settings, api_key)
@@ -144,7 +272,15 @@ async def ask(
         print(one_line(exc.human), file=err, flush=True)
         return 1
     async with client:
-        result = await TurnRunner(client, printer, citations=settings.citations).run(request)
+        runner = TurnRunner(
+            client,
+            printer,
+            citations=settings.citations,
+            tools=provider,
+            tool_policy=policy,
+            tool_ticks=False,
+        )
+        result = await runner.run(request)
     if printer.wrote:
         out.write("\n")
         out.flush()

@@ -35,7 +35,11 @@ __all__ = [
     "RecordedRequest",
     "Response",
     "SSEResponse",
+    "Step",
+    "ToolScenario",
     "api_error",
+    "check_messages",
+    "checked",
     "new_request_id",
 ]
 
@@ -570,6 +574,154 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
         if key.lower() == name:
             return value
     return None
+
+
+# ---- tool use, checked as the real API checks it ---------------------------------------------
+
+
+def _blocks(message: Any) -> list[Any]:
+    content = message.get("content") if isinstance(message, dict) else None
+    return content if isinstance(content, list) else []
+
+
+def _ids(content: list[Any], kind: str, key: str) -> list[str]:
+    return [str(b.get(key)) for b in content if isinstance(b, dict) and b.get("type") == kind]
+
+
+def check_messages(body: Any, signatures: Mapping[str, str] | None = None) -> str | None:
+    """What the real API says (a 400's message) about a request's `messages`, or None when it
+    takes them: roles alternate from a user turn; every tool_use of an assistant turn has its
+    tool_result first in the next user turn, and no tool_result answers a call that is not
+    there. With `signatures` (the thinking blocks a scenario sent, by signature), a thinking
+    block sent back changed, or signed by no one, is refused as its signature is."""
+    messages = body.get("messages") if isinstance(body, dict) else None
+    if not isinstance(messages, list) or not messages:
+        return "messages: at least one message is required"
+    roles = [m.get("role") if isinstance(m, dict) else None for m in messages]
+    if roles[0] != "user":
+        return 'messages: first message must use the "user" role'
+    for i in range(1, len(roles)):
+        if roles[i] == roles[i - 1]:
+            return (
+                'messages: roles must alternate between "user" and "assistant", but found'
+                f' multiple "{roles[i]}" roles in a row'
+            )
+    for i, message in enumerate(messages):
+        content = _blocks(message)
+        if roles[i] == "assistant":
+            calls = _ids(content, "tool_use", "id")
+            following = _blocks(messages[i + 1]) if i + 1 < len(messages) else []
+            leading: list[str] = []
+            for block in following:
+                if not (isinstance(block, dict) and block.get("type") == "tool_result"):
+                    break
+                leading.append(str(block.get("tool_use_id")))
+            missing = [c for c in calls if c not in leading]
+            if missing:
+                return (
+                    f"messages.{i + 1}: `tool_use` ids were found without `tool_result` blocks"
+                    f" immediately after: {', '.join(missing)}. Each `tool_use` block must have"
+                    " a corresponding `tool_result` block in the next message."
+                )
+            if signatures is not None:
+                for j, block in enumerate(content):
+                    if not (isinstance(block, dict) and block.get("type") == "thinking"):
+                        continue
+                    if signatures.get(str(block.get("signature"))) != block.get("thinking"):
+                        return f"messages.{i}.content.{j}: Invalid `signature` in `thinking` block"
+        else:
+            previous = _blocks(messages[i - 1]) if i > 0 else []
+            calls = _ids(previous, "tool_use", "id")
+            for j, block in enumerate(content):
+                if not (isinstance(block, dict) and block.get("type") == "tool_result"):
+                    continue
+                if str(block.get("tool_use_id")) not in calls:
+                    return (
+                        f"messages.{i}.content.{j}: unexpected `tool_use_id` found in"
+                        f" `tool_result` blocks: {block.get('tool_use_id')}. Each `tool_result`"
+                        " block must have a corresponding `tool_use` block in the previous"
+                        " message."
+                    )
+    return None
+
+
+def checked(response: Response) -> Handler:
+    """`response`, for a request whose messages the real API would take; else its 400."""
+
+    def handler(request: RecordedRequest) -> Response:
+        problem = check_messages(request.json)
+        if problem is not None:
+            return api_error(400, "invalid_request_error", problem)
+        return response
+
+    return handler
+
+
+@dataclass
+class Step:
+    """One step (request) of a scripted turn: the blocks its answer streams, how it stops."""
+
+    blocks: list[Any]  # tests.sse.Block
+    stop_reason: str = "end_turn"
+    web_search_requests: int | None = None
+
+
+class ToolScenario:
+    """A turn of several steps answered as the real API answers them: each request is
+    checked (`check_messages`, the thinking blocks this scenario sent compared by signature,
+    and every block of its earlier steps sent back unchanged); a request that fails gets the
+    API's 400, one that passes the next step's stream. `enqueue_on(api)` queues it.
+    `requests` holds the bodies it was sent, `rejections` the 400s' messages."""
+
+    def __init__(self, *steps: Step, chunk_size: int | None = 17) -> None:
+        self.steps = list(steps)
+        self.chunk_size = chunk_size
+        self.served = 0
+        self.sent: list[dict[str, Any]] = []  # every block streamed so far, as accumulated
+        self.requests: list[Any] = []
+        self.rejections: list[str] = []
+
+    def enqueue_on(self, api: FakeAnthropicAPI) -> ToolScenario:
+        api.enqueue(*[self] * len(self.steps))
+        return self
+
+    def _problem(self, body: Any) -> str | None:
+        signatures = {
+            str(b.get("signature")): str(b.get("thinking"))
+            for b in self.sent
+            if b.get("type") == "thinking"
+        }
+        problem = check_messages(body, signatures)
+        if problem is not None:
+            return problem
+        returned = [b for m in body["messages"] if m.get("role") == "assistant" for b in _blocks(m)]
+        for block in self.sent:
+            if block not in returned:
+                return (
+                    "messages: a block of the assistant's earlier turn was not sent back"
+                    f" unchanged: {json.dumps(block)[:200]}"
+                )
+        return None
+
+    def __call__(self, request: RecordedRequest) -> Response:
+        from tests import sse  # the stream builders (fakeapi is loaded as a plugin first)
+
+        body = request.json
+        self.requests.append(body)
+        problem = self._problem(body)
+        if problem is not None:
+            self.rejections.append(problem)
+            return api_error(400, "invalid_request_error", problem)
+        step = self.steps[self.served]
+        self.served += 1
+        self.sent.extend(sse.final_block(b) for b in step.blocks)
+        stream = sse.message_stream(
+            step.blocks,
+            msg_id=f"msg_01Step{self.served}",
+            stop_reason=step.stop_reason,
+            web_search_requests=step.web_search_requests,
+        )
+        return SSEResponse(stream, chunk_size=self.chunk_size)
 
 
 @pytest.fixture

@@ -155,6 +155,66 @@ def cited_text_block(parts: str | list[str], citations: list[dict[str, Any]]) ->
     return Block({"type": "text", "text": "", "citations": []}, deltas)
 
 
+def server_tool_use_block(tool_id: str, query: str, name: str = "web_search") -> Block:
+    """A server tool call (web search): its input streams as input_json_delta, like a client
+    tool's."""
+    start = {"type": "server_tool_use", "id": tool_id, "name": name, "input": {}}
+    payload = json.dumps({"query": query}, separators=(",", ":"))
+    cut = len(payload) // 2
+    deltas = [
+        {"type": "input_json_delta", "partial_json": part}
+        for part in ("", payload[:cut], payload[cut:])
+    ]
+    return Block(start, deltas)
+
+
+def web_search_result(url: str, title: str, page_age: str | None = None) -> dict[str, Any]:
+    return {
+        "type": "web_search_result",
+        "url": url,
+        "title": title,
+        "encrypted_content": "RW5jcnlwdGVk" + title.replace(" ", ""),
+        "page_age": page_age,
+    }
+
+
+def web_search_results_block(tool_id: str, results: list[dict[str, Any]]) -> Block:
+    """The search's results: they arrive whole in content_block_start."""
+    return Block({"type": "web_search_tool_result", "tool_use_id": tool_id, "content": results})
+
+
+def web_citation(url: str, title: str, cited_text: str) -> dict[str, Any]:
+    return {
+        "type": "web_search_result_location",
+        "url": url,
+        "title": title,
+        "cited_text": cited_text,
+        "encrypted_index": "RW5jcnlwdGVkSW5kZXg=",
+    }
+
+
+def final_block(block: Block) -> dict[str, Any]:
+    """The content block `block` accumulates to, as the API's final message has it (and as
+    a client must send it back)."""
+    out = dict(block.start)
+    joined = ""
+    for delta in block.deltas:
+        kind = delta["type"]
+        if kind == "text_delta":
+            out["text"] = out.get("text", "") + delta["text"]
+        elif kind == "thinking_delta":
+            out["thinking"] = out.get("thinking", "") + delta["thinking"]
+        elif kind == "signature_delta":
+            out["signature"] = delta["signature"]
+        elif kind == "citations_delta":
+            out["citations"] = [*out.get("citations", []), delta["citation"]]
+        elif kind == "input_json_delta":
+            joined += delta["partial_json"]
+    if out.get("type") in ("tool_use", "server_tool_use"):
+        out["input"] = json.loads(joined) if joined.strip() else {}
+    return out
+
+
 # ---- whole messages ------------------------------------------------------------------------
 
 
@@ -170,6 +230,7 @@ def message_stream(
     stop_details: dict[str, Any] | None = None,
     cache_creation_input_tokens: int = 0,
     cache_read_input_tokens: int = 0,
+    web_search_requests: int | None = None,
     ping: bool = True,
     finish: bool = True,
 ) -> bytes:
@@ -217,7 +278,13 @@ def message_stream(
         if stop_details is not None:
             delta["stop_details"] = stop_details
         # message_delta usage is cumulative and, in current API versions, repeats the input side.
-        usage = {"input_tokens": input_tokens, **cache, "output_tokens": output_tokens}
+        usage: dict[str, Any] = {
+            "input_tokens": input_tokens,
+            **cache,
+            "output_tokens": output_tokens,
+        }
+        if web_search_requests is not None:
+            usage["server_tool_use"] = {"web_search_requests": web_search_requests}
         out.append(sse_event("message_delta", {"delta": delta, "usage": usage}))
         out.append(sse_event("message_stop", {}))
     return b"".join(out)
@@ -294,6 +361,29 @@ def citations_stream(**kwargs: Any) -> bytes:
         text_block("."),
     ]
     return message_stream(blocks, **kwargs)
+
+
+def web_search_answer() -> list[Block]:
+    """A web search answer: a lead-in, the search (call and results), then text citing two
+    pages (web_search_result_location). Usage should count one search."""
+    first = web_search_result("https://example.org/sse", "Server-sent events explained")
+    second = web_search_result("https://example.com/spec", "The EventSource spec")
+    return [
+        text_block("I'll search for that."),
+        server_tool_use_block("srvtoolu_01WebA", "server-sent events"),
+        web_search_results_block("srvtoolu_01WebA", [first, second]),
+        text_block("In short: "),
+        cited_text_block(
+            "SSE streams events over one HTTP response",
+            [web_citation(first["url"], first["title"], "SSE streams events over HTTP.")],
+        ),
+        text_block(", and "),
+        cited_text_block(
+            "browsers read it with EventSource",
+            [web_citation(second["url"], second["title"], "Use EventSource to read it.")],
+        ),
+        text_block("."),
+    ]
 
 
 # ---- framing variants ----------------------------------------------------------------------

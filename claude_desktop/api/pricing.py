@@ -1,4 +1,5 @@
-"""What a message cost, from its usage and the price table in data/prices.json.
+"""What a message cost, from its usage and the price table in data/prices.json, plus the
+server tools it used (web search: $10 per 1,000 searches).
 
 A model the table does not know gets no price at all rather than a wrong one.
 """
@@ -15,6 +16,8 @@ from importlib import resources
 from .message import Usage
 
 _MILLION = Decimal(1_000_000)
+#: Web search, billed per search on top of tokens: $10 per 1,000.
+WEB_SEARCH_PRICE = Decimal(10) / Decimal(1000)
 _DATE_SUFFIX = re.compile(r"-\d{8}$")
 
 
@@ -62,8 +65,16 @@ def cost_of(model: str, usage: Usage) -> Cost | None:
         + cache_write * price.cache_write
         + cache_read * price.cache_read
     ) / _MILLION
+    total += web_searches(usage) * WEB_SEARCH_PRICE
     savings = cache_read * (price.input - price.cache_read) / _MILLION
     return Cost(total, savings)
+
+
+def web_searches(usage: Usage) -> int:
+    """How many web searches `usage` counts (`server_tool_use.web_search_requests`)."""
+    server = usage.extra.get("server_tool_use")
+    count = server.get("web_search_requests") if isinstance(server, dict) else None
+    return count if isinstance(count, int) and not isinstance(count, bool) and count > 0 else 0
 
 
 def format_usd(amount: Decimal) -> str:

@@ -1,7 +1,8 @@
 """One request to the Messages API: the branch's messages in API form, model and settings.
 
 Built from the history for each turn (`History.conversation_for_request`); nothing keeps
-it afterwards, the history does.
+it afterwards, the history does. The tools it offers are the turn's: the client tools of
+a ToolProvider (added by the turn runner) and Anthropic's server tools, switched per request.
 """
 
 from __future__ import annotations
@@ -10,6 +11,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MessageParam = dict[str, Any]
+
+#: Anthropic's server tools as a request offers them: run by the API, results streamed back.
+WEB_SEARCH_TOOL: dict[str, Any] = {
+    "type": "web_search_20250305",
+    "name": "web_search",
+    "max_uses": 5,
+}
+WEB_FETCH_TOOL: dict[str, Any] = {"type": "web_fetch_20250910", "name": "web_fetch", "max_uses": 5}
+#: The beta web fetch still needs on some deployments; harmless where it is generally available.
+WEB_FETCH_BETA = "web-fetch-2025-09-10"
 
 
 @dataclass
@@ -24,6 +35,27 @@ class ApiRequest:
     temperature: float | None = None
     #: The `thinking` object, already checked against the model; None: no thinking.
     thinking: dict[str, Any] | None = None
+    #: Client tools offered, in API form (`ToolSpec.api_form()`); run by the app.
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    #: Offer Anthropic's web search / web fetch server tools.
+    web_search: bool = False
+    web_fetch: bool = False
+
+    def offered_tools(self) -> list[dict[str, Any]]:
+        """Every tool definition the request carries: the app's, then the server tools."""
+        tools = [dict(t) for t in self.tools]
+        if self.web_search:
+            tools.append(dict(WEB_SEARCH_TOOL))
+        if self.web_fetch:
+            tools.append(dict(WEB_FETCH_TOOL))
+        return tools
+
+    def request_betas(self) -> list[str]:
+        """`betas` plus those the offered server tools need."""
+        betas = list(self.betas)
+        if self.web_fetch and WEB_FETCH_BETA not in betas:
+            betas.append(WEB_FETCH_BETA)
+        return betas
 
     def request_body(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -38,4 +70,7 @@ class ApiRequest:
         elif self.temperature is not None:
             # The API refuses a temperature alongside thinking, so it goes only without.
             body["temperature"] = self.temperature
+        tools = self.offered_tools()
+        if tools:
+            body["tools"] = tools
         return body

@@ -47,6 +47,7 @@ from .paths import data_dir
 from .saved_attachments import SavedAttachment, saved_attachments
 from .search import SEARCH_LIMIT, SearchResults, results_of
 from .settings import check_model_id
+from .tool_loop import turn_messages
 
 DB_NAME = "history.sqlite3"
 TITLE_LENGTH = 60
@@ -96,16 +97,23 @@ def _sendable(record: MessageRecord) -> list[dict[str, Any]]:
 
 def request_messages(branch: Sequence[MessageRecord]) -> list[dict[str, Any]]:
     """The branch as the API's `messages`: empty answers (failed turns) left out, and the
-    questions they leave side by side joined, since roles must alternate."""
+    questions they leave side by side joined, since roles must alternate; an answer of
+    several tool steps is expanded into its assistant and tool-result messages, and a next
+    question joins the tool results an answer ended with, after them."""
     out: list[dict[str, Any]] = []
     for record in branch:
-        content = _sendable(record)
-        if not content:
-            continue
-        if out and out[-1]["role"] == record.role:
-            out[-1]["content"] = [*out[-1]["content"], *content]
+        if record.role == "assistant":
+            # A turn of tool steps is one record: its results become user messages between
+            # its assistant messages (tool_loop.turn_messages says how and why).
+            parts = turn_messages(record.content, partial=record.status != "complete")
         else:
-            out.append({"role": record.role, "content": list(content)})
+            content = _sendable(record)
+            parts = [{"role": record.role, "content": content}] if content else []
+        for part in parts:
+            if out and out[-1]["role"] == part["role"]:
+                out[-1]["content"] = [*out[-1]["content"], *part["content"]]
+            else:
+                out.append({"role": part["role"], "content": list(part["content"])})
     return out
 
 

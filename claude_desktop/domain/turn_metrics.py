@@ -1,5 +1,6 @@
-"""What a finished turn measured: timings, tokens and cost, kept as plain JSON in the answer's
-meta under "metrics"; the line under an answer is made from them when it is shown.
+"""What a finished turn measured: timings, tokens and cost (web searches included, at their
+own price), kept as plain JSON in the answer's meta under "metrics"; the line under an answer
+is made from them when it is shown.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from claude_desktop.api.message import Message, Usage
-from claude_desktop.api.pricing import cost_of, format_usd
+from claude_desktop.api.pricing import cost_of, format_usd, web_searches
 
 #: The key of an answer's meta that holds its TurnMetrics.
 METRICS = "metrics"
@@ -98,6 +99,9 @@ class TurnMetrics:
                 parts.append(f"{usage.cache_read_input_tokens:,} from cache")
             if usage.cache_creation_input_tokens:
                 parts.append(f"{usage.cache_creation_input_tokens:,} cached")
+            searches = web_searches(usage)
+            if searches:
+                parts.append(f"{searches:,} web search" + ("es" if searches > 1 else ""))
             if self.cost is not None:
                 price = format_usd(self.cost)
                 if self.cache_savings is not None and self.cache_savings > 0:

@@ -7,14 +7,20 @@ answer and its metrics saved. It never loses what arrived: whatever fails (the A
 a full disk) ends the turn with the partial answer and a sentence; only cancellation (Stop)
 propagates, after the partial answer is saved as stopped.
 
-A turn is a loop of steps, one request each. Today every turn is one step; `next_step` is
-where a step's stop reason (tool_use, pause_turn) will lead to another, and `decide` is how
-a step will wait for the person (allow this tool?).
+A turn is a loop of steps, one request each. `next_step` decides whether a step leads to
+another: a tool_use stop has every call of the step decided (the tool policy: run, or refuse
+with an is_error result), the allowed ones run concurrently, and all results go back in one
+user turn; a pause_turn stop sends the answer back to go on. Every step's blocks, and the
+results between them, are one answer (one record: see tool_loop's docstring for how it is
+kept and sent back), numbered on for the observer. After MAX_STEPS steps the person is asked
+whether Claude may keep going; Stop (cancellation) cancels running tools and answers every
+unfinished call with an is_error result, so the stored turn is a valid next request.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -37,10 +43,13 @@ from claude_desktop.api.events import (
 from claude_desktop.api.message import ContentBlock, Message, Usage
 from claude_desktop.storage.store import DiskFullError, MessageRecord, StorageError
 
+from . import tool_loop
 from .api_request import ApiRequest
 from .history import History, OpenConversation
 from .request_builder import RequestNotSent, build_request
 from .settings import KEY_AS_MODEL, looks_like_api_key
+from .tool_loop import CONTINUE, KEEP_GOING, MAX_STEPS, STOP, ToolCall, ToolPolicy
+from .tools import ToolProvider, ToolSpec
 from .turn_events import TurnObserver
 from .turn_metrics import METRICS, TurnMetrics
 from .uploads import forget_missing_files, is_missing_file_error
@@ -49,6 +58,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds between saves of the answer as it grows: a crash loses at most this much.
 FLUSH_INTERVAL = 1.0
+#: The usage field counting server tool requests (`web_search_requests`...).
+SERVER_TOOL_USE = "server_tool_use"
 
 
 def describe_failure(exc: Exception) -> str:
@@ -85,6 +96,8 @@ class TurnResult:
     #: Why the answer's end could not be saved (a full disk): it is kept in memory by the
     #: history meanwhile, and saved by its next save that finds room.
     unsaved: StorageError | None = None
+    #: Each tool call decided in the turn: {"id", "name", "allowed"}, in order.
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -114,9 +127,10 @@ class TurnResult:
 
     def meta(self) -> dict[str, Any]:
         """What the history keeps about how the answer ended: plain data, no display text."""
+        calls = {"tool_calls": list(self.tool_calls)} if self.tool_calls else {}
         if self.stopped:
-            return {}
-        meta: dict[str, Any] = {}
+            return calls
+        meta: dict[str, Any] = dict(calls)
         metrics = self.metrics
         if metrics is not None and self.message is not None:
             meta[METRICS] = metrics.to_json()
@@ -135,6 +149,8 @@ class Decision:
     choices: tuple[str, ...]
     #: The answer when nobody can be asked (`ask`, the self-test).
     default: str
+    #: What it is about, for a view that shows more than the question (a ToolCall).
+    subject: object = None
 
 
 #: How a turn asks the person: awaits their pick among the decision's choices.
@@ -150,6 +166,12 @@ class _Progress:
     step: int = 0
     earlier: list[ContentBlock] = field(default_factory=list)
     earlier_usage: Usage | None = None
+    #: The turn's first request, as built: every step's request is it plus the turn so far.
+    base: ApiRequest | None = None
+    #: The tools offered in this turn.
+    specs: list[ToolSpec] = field(default_factory=list)
+    #: Steps the turn may take before the person is asked whether Claude may keep going.
+    step_limit: int = MAX_STEPS
 
 
 class TurnRunner:
@@ -171,8 +193,19 @@ class TurnRunner:
         on_flush: Callable[[Message], None] | None = None,
         flush_interval: float = FLUSH_INTERVAL,
         citations: bool = True,
+        tools: ToolProvider | None = None,
+        tool_policy: ToolPolicy | None = None,
+        max_steps: int = MAX_STEPS,
+        tool_ticks: bool = True,
     ) -> None:
         self.client = client
+        #: The tools the turn offers and runs; None: none (a tool_use stop ends the turn).
+        self.tools = tools
+        #: How each call is decided; by default the person is asked (`ask_call`).
+        self.tool_policy = tool_policy or self.ask_call
+        self.max_steps = max_steps
+        #: Tell the observer's status how long running tools have taken, each second.
+        self.tool_ticks = tool_ticks
         #: Documents ask for citations (Settings.citations).
         self.citations = citations
         self.observer = observer
@@ -237,9 +270,7 @@ class TurnRunner:
             await forget_missing_files(client, store, prepared.messages)
             self.result.error = None
             self.result.message = None
-            self._progress.step = 0
-            self._progress.earlier = []
-            self._progress.earlier_usage = None
+            self._progress = _Progress(started=self._progress.started, first=self._progress.first)
             again = await self._prepare(request)
             if again is not None:
                 await self._steps(again)
@@ -300,26 +331,119 @@ class TurnRunner:
         return self.result
 
     async def _steps(self, request: ApiRequest) -> None:
-        """Step after step until one ends the turn (today: the first)."""
+        """Step after step until one ends the turn."""
         progress = self._progress
+        progress.step_limit = self.max_steps
+        request = await self._offer_tools(request)
+        progress.base = request
         while True:
             message = await self._step(request)
             if message is None or self.result.error is not None:
                 return
+            progress.earlier = list(self.result.message.content if self.result.message else [])
+            progress.earlier_usage = _added(progress.earlier_usage, message.usage)
             follow = await self.next_step(request, message)
             if follow is None:
                 return
-            progress.earlier = list(self.result.message.content if self.result.message else [])
-            progress.earlier_usage = _added(progress.earlier_usage, message.usage)
             progress.step += 1
             request = follow
 
+    async def _offer_tools(self, request: ApiRequest) -> ApiRequest:
+        """`request` offering the provider's tools now (none when it has none, or fails)."""
+        if self.tools is None:
+            return request
+        try:
+            specs = list(await self.tools.tools())
+        except Exception as exc:
+            log.error("The tools could not be listed; the turn goes on without", exc_info=exc)
+            specs = []
+        self._progress.specs = specs
+        offered = [*request.tools, *(spec.api_form() for spec in specs)]
+        return dataclasses.replace(request, tools=offered)
+
     async def next_step(self, request: ApiRequest, message: Message) -> ApiRequest | None:
         """The request of the turn's next step, after a step that ended with `message`;
-        None when the turn is over. The tool-use issue fills this in: a "tool_use" stop runs
-        the tools (asking the person through `ask_person` where it must) and sends their
-        results, a "pause_turn" stop sends the answer back to go on. Today: one step."""
-        return None
+        None when the turn is over: a "tool_use" stop runs the calls the policy allows and
+        sends all results back, a "pause_turn" stop sends the answer back to go on."""
+        stop = message.stop_reason
+        if stop == "tool_use" and self.tools is not None:
+            calls = tool_loop.calls_of(message.content, self._progress.specs)
+            if not calls:
+                return None
+            if not await self._may_go_on():
+                self._answer_calls(calls, None, tool_loop.NOT_RUN)
+                return None
+            await self._run_calls(calls)
+        elif stop == "pause_turn":
+            if not await self._may_go_on():
+                return None
+        else:
+            return None
+        return self._follow_up()
+
+    def _follow_up(self) -> ApiRequest:
+        """The next step's request: the turn's first, plus the turn so far sent back."""
+        progress = self._progress
+        base = progress.base
+        assert base is not None
+        turn = tool_loop.turn_messages(progress.earlier, partial=False)
+        return dataclasses.replace(base, messages=[*base.messages, *turn])
+
+    async def _may_go_on(self) -> bool:
+        """Whether another step may be taken: at the step limit, the person decides."""
+        progress = self._progress
+        if progress.step + 1 < progress.step_limit:
+            return True
+        decision = Decision(KEEP_GOING, (CONTINUE, STOP), default=STOP)
+        if await self.ask_person(decision) != CONTINUE:
+            return False
+        progress.step_limit += self.max_steps
+        return True
+
+    async def ask_call(self, call: ToolCall, ask: tool_loop.Ask) -> bool:
+        """The default tool policy: ask the person about each call (denied by default)."""
+        question = f"Allow Claude to use {call.label}?"
+        decision = Decision(question, (tool_loop.ALLOW, tool_loop.DENY), tool_loop.DENY, call)
+        return await ask(decision) == tool_loop.ALLOW
+
+    async def _run_calls(self, calls: list[ToolCall]) -> None:
+        """Decide every call, run the allowed ones at once, and add all results to the
+        turn (in the calls' order). Cancellation answers the unfinished ones as stopped."""
+        run = tool_loop.CallsRun(calls, len(self._progress.earlier), self.observer)
+        try:
+            await run.decide_and_run(
+                self.tools,
+                self.tool_policy,
+                self.ask_person,
+                self.result.tool_calls,
+                ticks=self.tool_ticks,
+            )
+        finally:
+            # Stopped mid-way too: every call is answered, so the stored turn stays valid.
+            self._answer_calls(calls, run, tool_loop.STOPPED)
+
+    def _answer_calls(
+        self, calls: list[ToolCall], run: tool_loop.CallsRun | None, missing: str
+    ) -> None:
+        """Add a result for every call to the turn (`missing` for those without one), and
+        save the turn so far."""
+        progress = self._progress
+        if run is None:
+            run = tool_loop.CallsRun(calls, len(progress.earlier), self.observer)
+        for call in calls:
+            if call.id not in run.results:
+                run.started(call)
+                run.finished(call, tool_loop.error_result(call.id, missing))
+        progress.earlier.extend(run.results[call.id] for call in calls)
+        last = self.result.message
+        self.result.message = Message(
+            id=last.id if last else "",
+            model=last.model if last else "",
+            content=list(progress.earlier),
+            stop_reason=last.stop_reason if last else None,
+            usage=_added(progress.earlier_usage),
+        )
+        self._flush(self.result.message)
 
     async def ask_person(self, decision: Decision) -> str:
         """Wait for the person's pick; the default when nobody can be asked."""
@@ -341,7 +465,7 @@ class TurnRunner:
             result.error = ClaudeError(KEY_AS_MODEL)
             observer.step_finished(step, None)
             return None
-        stream = self.client.stream(request.request_body(), betas=request.betas)
+        stream = self.client.stream(request.request_body(), betas=request.request_betas())
         message: Message | None = None
         saving = self.on_flush is not None or (self.history is not None and self.record is not None)
         last_flush = progress.started
@@ -451,6 +575,7 @@ def _block_at(message: Message, index: int) -> ContentBlock:
 def _added(earlier: Usage | None, usage: Usage | None = None) -> Usage:
     """Usage of several steps together: each step pays for its own request."""
     total = Usage()
+    searches: dict[str, int] = {}
     for part in (earlier, usage):
         if part is None:
             continue
@@ -460,4 +585,12 @@ def _added(earlier: Usage | None, usage: Usage | None = None) -> Usage:
             value = getattr(part, name)
             if value is not None:
                 setattr(total, name, (getattr(total, name) or 0) + value)
+        # Server tools' use (web searches, fetches) is billed per request: summed too.
+        server = part.extra.get(SERVER_TOOL_USE)
+        if isinstance(server, dict):
+            for name, count in server.items():
+                if isinstance(count, int) and not isinstance(count, bool):
+                    searches[name] = searches.get(name, 0) + count
+    if searches:
+        total.extra[SERVER_TOOL_USE] = searches
     return total
