@@ -3,6 +3,7 @@
 Tools (over two pages of tools/list): echo, fail, slow (never answers: for cancellation and
 timeouts), crash (the process dies mid-call), env (reports an environment variable), picture
 (an image), grow (adds a tool and sends notifications/tools/list_changed).
+With MCP_TEST_EXIT_WHEN_LISTED set it exits once it has listed its tools (a crash loop).
 What it saw is appended, one line each, to the file named by MCP_TEST_EVENTS: its pid at
 start, "pong" when the client answered its ping, "cancelled <id>" for notifications/cancelled.
 """
@@ -117,6 +118,8 @@ def main() -> None:
         elif method == "tools/list":
             if params.get("cursor") == "page-2":
                 result(request_id, {"tools": PAGE_TWO + EXTRA})
+                if os.environ.get("MCP_TEST_EXIT_WHEN_LISTED"):
+                    sys.exit(4)
             else:
                 result(request_id, {"tools": PAGE_ONE, "nextCursor": "page-2"})
         elif method == "tools/call":

@@ -9,6 +9,7 @@ import enum
 import hashlib
 import logging
 import re
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -25,6 +26,8 @@ MAX_NAME = 64
 #: Seconds to wait before each restart after a crash or a failed start; then it stays failed.
 RESTART_DELAYS = (1.0, 2.0, 5.0, 15.0, 60.0)
 START_TIMEOUT = 60.0
+#: A server up this long (seconds) before it stopped gets its restarts counted afresh.
+STABLE_AFTER = 60.0
 _NOT_NAME = re.compile(r"[^A-Za-z0-9_-]")
 
 
@@ -185,8 +188,9 @@ class McpServers:
         if found is None:
             return error_outcome(f"There is no tool named {name}.")
         server = self._servers[found[0]]
-        if server.state is ServerState.STARTING:
-            await asyncio.wait_for(server.settled.wait(), self._start_timeout)
+        if server.state is ServerState.STARTING:  # restarting after a crash
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(server.settled.wait(), self._start_timeout)
         client = server.client
         if server.state is not ServerState.READY or client is None:
             why = f": {server.error}" if server.error else ""
@@ -216,13 +220,16 @@ class McpServers:
         failures = 0
         try:
             while True:
-                reached_ready = await self._run_once(server)
-                failures = 0 if reached_ready else failures + 1
-                if failures >= len(self._restart_delays) or self._closing:
+                uptime = await self._run_once(server)
+                # A server that crashes soon after each start is failing, not being unlucky.
+                failures = 0 if uptime >= STABLE_AFTER else failures + 1
+                if self._closing:
+                    return
+                if failures >= len(self._restart_delays):
+                    server.state = ServerState.FAILED  # given up on: it says why
                     return
                 delay = self._restart_delays[max(failures - 1, 0)]
                 log.info("MCP server %s: restarting in %s s", name, delay)
-                server.state = ServerState.STARTING if reached_ready else server.state
                 await asyncio.sleep(delay)
                 server.state = ServerState.STARTING
         except asyncio.CancelledError:
@@ -233,8 +240,8 @@ class McpServers:
             server.task = None
             server.settled.set()
 
-    async def _run_once(self, server: _Server) -> bool:
-        """One life of the server's connection; whether it got as far as ready."""
+    async def _run_once(self, server: _Server) -> float:
+        """One life of the server's connection: the seconds it was ready (-1: never)."""
         name = server.config.name
         client: McpClient | None = None
         try:
@@ -246,12 +253,13 @@ class McpServers:
             server.client, server.state, server.error = client, ServerState.READY, ""
             server.settled.set()
             log.info("MCP server %s: ready, %d tools", name, len(server.tools))
+            ready_at = time.monotonic()
             await client.lost.wait()
             server.error = client.lost_reason
             server.state = ServerState.STARTING
             server.settled.clear()
             log.warning("MCP server %s stopped: %s", name, client.lost_reason)
-            return True
+            return time.monotonic() - ready_at
         except (HumanError, TimeoutError, OSError) as exc:
             reason = getattr(exc, "human", "") or f"it did not answer ({type(exc).__name__})"
             if client is not None and client.lost.is_set() and client.lost_reason:
@@ -259,7 +267,7 @@ class McpServers:
             server.state, server.error = ServerState.FAILED, reason
             server.settled.set()
             log.warning("MCP server %s failed to start: %s", name, reason)
-            return False
+            return -1.0
         finally:
             server.client = None
             if client is not None:

@@ -94,12 +94,13 @@ class StdioTransport:
             try:
                 process.stdin.write(line.encode("utf-8"))
                 await process.stdin.drain()
-            except (BrokenPipeError, ConnectionResetError) as exc:
+            except OSError as exc:  # a broken pipe, mostly: it ended
                 raise McpConnectionLost("the server closed its input") from exc
 
     async def _read(self, deliver: Callable[[Message], None]) -> None:
-        assert self.process is not None and self.process.stdout is not None
-        stdout = self.process.stdout
+        process = self.process
+        assert process is not None and process.stdout is not None
+        stdout = process.stdout
         reason = "the server ended"
         try:
             while line := await stdout.readline():
@@ -115,10 +116,10 @@ class StdioTransport:
             reason = "the server sent a message over the size limit"
         except OSError as exc:
             reason = f"reading from the server failed ({exc})"
-        if self.process.returncode is None:
+        if process.returncode is None:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.process.wait(), self.grace)
-        code = self.process.returncode
+                await asyncio.wait_for(process.wait(), self.grace)
+        code = process.returncode
         if code is not None and reason == "the server ended":
             reason = f"the server exited with code {code}"
         if self._lost is not None:
@@ -157,6 +158,7 @@ class StdioTransport:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(process.pid, signal.SIGKILL)
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.process = None  # closed: a second close must not signal a reused pid
 
     async def _wait(self) -> None:
         assert self.process is not None
