@@ -159,14 +159,14 @@ def test_a_crash_mid_call_is_an_error_then_the_server_restarts(events: Path) -> 
 
 def test_a_server_that_keeps_crashing_stays_failed(events: Path) -> None:
     async def body(manager: McpServers) -> None:
-        await until(lambda: len(pids(events)) == 2)
+        await until(lambda: len(pids(events)) == 3)
         await until(lambda: manager.status()[0].state is ServerState.FAILED)
         await manager.wait_started(10)
         [status] = manager.status()
         assert status.state is ServerState.FAILED
         assert status.error == "the server exited with code 4"
         assert await manager.tools() == []
-        assert len(pids(events)) == 2  # restarted once (two delays), then left alone
+        assert len(pids(events)) == 3  # restarted twice (two delays), then left alone
 
     run(body, server(env={"MCP_TEST_EXIT_WHEN_LISTED": "1"}))
 

@@ -23,7 +23,8 @@ from claude_desktop.domain.tools import ToolOutcome, ToolSpec
 log = logging.getLogger(__name__)
 
 MAX_NAME = 64
-#: Seconds to wait before each restart after a crash or a failed start; then it stays failed.
+#: Seconds to wait before each restart after a crash or a failed start, in a row; then it
+#: stays failed.
 RESTART_DELAYS = (1.0, 2.0, 5.0, 15.0, 60.0)
 START_TIMEOUT = 60.0
 #: A server up this long (seconds) before it stopped gets its restarts counted afresh.
@@ -225,7 +226,7 @@ class McpServers:
                 failures = 0 if uptime >= STABLE_AFTER else failures + 1
                 if self._closing:
                     return
-                if failures >= len(self._restart_delays):
+                if failures > len(self._restart_delays):
                     server.state = ServerState.FAILED  # given up on: it says why
                     return
                 delay = self._restart_delays[max(failures - 1, 0)]
