@@ -5,6 +5,7 @@ passing, list_changed, and a shutdown that leaves no process behind."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from collections.abc import Awaitable, Callable
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 
 from claude_desktop.domain.mcp.client import McpClient
-from claude_desktop.domain.mcp.config import ServerConfig
+from claude_desktop.domain.mcp.config import McpConfigError, ServerConfig
 from claude_desktop.domain.mcp.servers import McpServers, ServerState
 from claude_desktop.domain.mcp.shell_path import forget_cached_path, login_shell_path
 from claude_desktop.domain.mcp.stdio import StdioTransport
@@ -297,3 +298,24 @@ def test_the_login_shell_path_comes_first(tmp_path: Path, monkeypatch: pytest.Mo
         assert asyncio.run(login_shell_path()) == "/usr/bin:/bin"  # falls back to ours
     finally:
         forget_cached_path()
+
+
+def test_configs_given_as_files(tmp_path: Path, events: Path) -> None:
+    config = tmp_path / "servers.json"
+    config.write_text(
+        json.dumps({"mcpServers": {"files": {"command": sys.executable, "args": [SERVER]}}})
+    )
+
+    async def go() -> None:
+        manager = await McpServers.start([str(config)])
+        try:
+            assert (await manager.call("files__echo", {"text": "from a file"})).content == [
+                {"type": "text", "text": "from a file"}
+            ]
+        finally:
+            await manager.close()
+        with pytest.raises(McpConfigError, match=r"servers-missing\.json does not exist\.$"):
+            await McpServers.start([config, tmp_path / "servers-missing.json"])
+
+    asyncio.run(go())
+    assert len(pids(events)) == 1  # the bad list started nothing

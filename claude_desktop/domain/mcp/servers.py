@@ -8,15 +8,17 @@ import contextlib
 import enum
 import hashlib
 import logging
+import os
 import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from claude_desktop.api.errors import HumanError
 from claude_desktop.domain.mcp.client import McpClient, McpError, Transport, error_outcome
-from claude_desktop.domain.mcp.config import McpConfig, ServerConfig, resolve_headers
+from claude_desktop.domain.mcp.config import McpConfig, ServerConfig, load_config, resolve_headers
 from claude_desktop.domain.mcp.shell_path import login_shell_path
 from claude_desktop.domain.tools import ToolOutcome, ToolSpec
 
@@ -101,11 +103,17 @@ class McpServers:
         self._closing = False
 
     @classmethod
-    async def start(cls, configs: Iterable[McpConfig | ServerConfig], **options: Any) -> McpServers:
+    async def start(
+        cls, configs: Iterable[McpConfig | ServerConfig | str | os.PathLike[str]], **options: Any
+    ) -> McpServers:
         """Start every enabled server of the configs (a later file's server of the same name
-        replaces an earlier one's) in the background."""
+        replaces an earlier one's) in the background. A config given as a path is read first:
+        a missing or malformed file raises McpConfigError naming it, before anything starts.
+        Call `close` when done: it ends every server's process."""
         merged: dict[str, ServerConfig] = {}
         for item in configs:
+            if isinstance(item, str | os.PathLike):
+                item = load_config(Path(item))
             for server in item.servers if isinstance(item, McpConfig) else [item]:
                 merged[server.name] = server
         manager = cls(list(merged.values()), **options)
@@ -170,7 +178,10 @@ class McpServers:
                     ToolSpec(
                         name=name,
                         description=str(tool.get("description") or tool.get("title") or title),
-                        input_schema=schema if isinstance(schema, dict) else {"type": "object"},
+                        # The API refuses a schema that is not an object's.
+                        input_schema={**schema, "type": "object"}
+                        if isinstance(schema, dict)
+                        else {"type": "object"},
                         server=server.config.name,
                         title=title,
                         read_only=bool(
