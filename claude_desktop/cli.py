@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from claude_desktop import __version__, history_cli
-from claude_desktop.api.errors import ClaudeError
+from claude_desktop.api.errors import ClaudeError, HumanError
 from claude_desktop.api.masking import mask_keys
 from claude_desktop.api.models import DEFAULT_MODEL
-from claude_desktop.domain import providers
+from claude_desktop.domain import paths, providers
 from claude_desktop.domain.api_request import ApiRequest
 from claude_desktop.domain.attachments import (
     AttachmentError,
@@ -57,6 +57,9 @@ from claude_desktop.domain.turn_events import NullObserver
 from claude_desktop.domain.turn_runner import TurnRunner
 
 log = logging.getLogger(__name__)
+
+#: How long `ask` waits for its MCP servers to start before asking without the slow ones.
+MCP_START_SECONDS = 30.0
 
 COMMANDS = ("ask", *history_cli.COMMANDS)
 DEFAULT_MAX_TOKENS = 4096
@@ -258,10 +261,69 @@ async def ask(
     )
     printer = _PrintAnswer(out, err)
     provider = tools
+    servers: Any = None  # the MCP servers this ask started, closed at the end
     if provider is None:
-        configs = list(getattr(args, "mcp_config", []))  # + the app's, unless --no-app-tools
-        # HOOK(mcp): provider = await McpServers.start(configs)
-        del configs
+        try:
+            servers = provider = await start_mcp_servers(args, err)
+        except HumanError as exc:  # a config file that cannot be used: named, usage error
+            print(one_line(exc.human), file=err, flush=True)
+            return 2
+    try:
+        return await _answer(
+            args,
+            api_key,
+            out,
+            err,
+            settings,
+            request,
+            printer,
+            provider,
+            interactive=interactive,
+            read_line=read_line,
+        )
+    finally:
+        if servers is not None:
+            await servers.close()  # every server's process ends with the answer
+
+
+async def start_mcp_servers(args: argparse.Namespace, err: TextIO) -> Any:
+    """The MCP servers of `--mcp-config` files and, unless `--no-app-tools`, the app's own
+    file; None when there are none (then no MCP code is imported). A server that cannot start
+    is named in one line on stderr and left out; the question is answered without it."""
+    configs: list[str | Path] = list(getattr(args, "mcp_config", []))
+    own = paths.mcp_config_file()
+    if not getattr(args, "no_app_tools", False) and own.is_file():
+        configs.insert(0, own)  # a file named on the command line wins over the app's
+    if not configs:
+        return None
+    from claude_desktop.domain.mcp.servers import McpServers, ServerState
+
+    servers = await McpServers.start(configs)
+    await servers.wait_started(MCP_START_SECONDS)
+    for status in servers.status():
+        if status.state is ServerState.FAILED:
+            print(
+                one_line(f"The MCP server {status.name} could not start: {status.error}"),
+                file=err,
+                flush=True,
+            )
+    return servers
+
+
+async def _answer(
+    args: argparse.Namespace,
+    api_key: str | None,
+    out: TextIO,
+    err: TextIO,
+    settings: Settings,
+    request: ApiRequest,
+    printer: _PrintAnswer,
+    provider: ToolProvider | None,
+    *,
+    interactive: bool | None,
+    read_line: Callable[[], str] | None,
+) -> int:
+    """Run the turn and print its outcome; the exit code."""
     if interactive is None:
         interactive = sys.stdin.isatty() and sys.stderr.isatty() and args.prompt != "-"
     policy = tool_policy(args, err, interactive, read_line or sys.stdin.readline)

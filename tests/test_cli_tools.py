@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -164,3 +165,44 @@ def test_mcp_config_checks(tmp_path: Path, text: str | None, expected: Any) -> N
     good = tmp_path / "good.json"
     good.write_text('{"mcpServers": {}}', encoding="utf-8")
     assert cli.check_tool_configs([good]) is None
+
+
+MCP_SERVER = str(Path(__file__).parent / "mcp_server.py")
+
+
+def mcp_config(tmp_path: Path, servers: dict[str, Any]) -> str:
+    path = tmp_path / "servers.json"
+    path.write_text(json.dumps({"mcpServers": servers}), encoding="utf-8")
+    return str(path)
+
+
+def test_mcp_config_servers_are_offered_and_called_for_real(
+    fake_api: FakeAnthropicAPI, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # A real stdio MCP server as a child process, named in a config file given to ask.
+    config = mcp_config(
+        tmp_path,
+        {
+            "notes": {"command": sys.executable, "args": [MCP_SERVER]},
+            "broken": {"command": str(tmp_path / "no-such-server")},
+        },
+    )
+    call = sse.tool_use_block("notes__echo", "toolu_1", ['{"text": "hi"}'])
+    scenario = ToolScenario(
+        Step([call], "tool_use"), Step([sse.text_block("The server said hi.")])
+    )
+    scenario.enqueue_on(fake_api)
+    code, out, err = run_ask(
+        fake_api, monkeypatch, "--allow-tools", "--mcp-config", config, "Echo hi"
+    )
+    assert code == 0, err
+    assert scenario.rejections == []
+    offered = [tool["name"] for tool in scenario.requests[0]["tools"]]
+    assert "notes__echo" in offered and not any(n.startswith("broken__") for n in offered)
+    result = scenario.requests[1]["messages"][-1]["content"][0]
+    assert result["type"] == "tool_result" and not result.get("is_error")
+    assert result["content"] == [{"type": "text", "text": "hi"}]
+    assert out.endswith("The server said hi.\n")
+    # The server that cannot start is named in one line; the question is answered anyway.
+    assert any(line.startswith("The MCP server broken ") for line in err.splitlines())
+    assert "Traceback" not in err

@@ -70,3 +70,9 @@ def temp_root() -> Path:
     """
     tag = f"-{os.getuid()}" if hasattr(os, "getuid") else ""
     return Path(tempfile.gettempdir()) / f"{APP_NAME}{tag}"
+
+
+def mcp_config_file() -> Path:
+    """The app's MCP servers file (it may not exist: then no server is configured, and no
+    MCP code is imported)."""
+    return config_dir() / "mcp_servers.json"

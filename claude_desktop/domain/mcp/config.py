@@ -81,7 +81,7 @@ class McpConfig:
 
 def app_config_path() -> Path:
     """Our own config file, in the app's config folder (it may not exist yet)."""
-    return paths.config_dir() / CONFIG_FILE_NAME
+    return paths.mcp_config_file()
 
 
 def claude_desktop_config_path(
