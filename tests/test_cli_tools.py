@@ -188,9 +188,7 @@ def test_mcp_config_servers_are_offered_and_called_for_real(
         },
     )
     call = sse.tool_use_block("notes__echo", "toolu_1", ['{"text": "hi"}'])
-    scenario = ToolScenario(
-        Step([call], "tool_use"), Step([sse.text_block("The server said hi.")])
-    )
+    scenario = ToolScenario(Step([call], "tool_use"), Step([sse.text_block("The server said hi.")]))
     scenario.enqueue_on(fake_api)
     code, out, err = run_ask(
         fake_api, monkeypatch, "--allow-tools", "--mcp-config", config, "Echo hi"
