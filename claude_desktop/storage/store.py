@@ -25,7 +25,7 @@ from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
 from claude_desktop.api.message import ContentBlock
-from claude_desktop.storage import schema
+from claude_desktop.storage import blobs, schema
 
 log = logging.getLogger("claude_desktop.storage")
 
@@ -517,11 +517,14 @@ class Store:
         """
         _check_value("role", role, schema.ROLES)
         _check_value("status", status, schema.STATUSES)
-        content_json = _dumps(_checked_content(content))
+        _checked_content(content)
         usage_json = None if usage is None else _dumps(usage)
         meta_json = _dumps(meta or {})
         now = self._now()
         with self._transaction() as con:
+            # Attachments sent inline go to the blobs; the message refers to them.
+            content, _ = blobs.to_references(con, content, now)
+            content_json = _dumps(content)
             if (
                 con.execute(
                     "SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)
@@ -589,7 +592,11 @@ class Store:
         """
         changes: dict[str, Any] = {}
         if content is not None:
-            changes["content"] = _dumps(_checked_content(content))
+            _checked_content(content)
+            if any(blobs.inline_attachment(b) for b in content):
+                with self._transaction() as con:
+                    content, _ = blobs.to_references(con, content, self._now())
+            changes["content"] = _dumps(content)
         if status is not None:
             _check_value("status", status, schema.STATUSES)
             changes["status"] = status
@@ -738,7 +745,7 @@ class Store:
         """
         digest = digest or hashlib.sha256(data).hexdigest()
         if not self.has_blob(digest):
-            _insert_blob(self._con, digest, data, media_type, self._now())
+            blobs.insert_blob(self._con, digest, data, media_type, self._now())
         return digest
 
     def has_blob(self, digest: str) -> bool:
@@ -756,11 +763,28 @@ class Store:
             ) from exc
         try:
             con.execute("PRAGMA synchronous = NORMAL")
-            _insert_blob(con, digest, data, media_type, time.time())
+            blobs.insert_blob(con, digest, data, media_type, time.time())
         except sqlite3.Error as exc:
             raise StorageError(f"The attachment could not be saved ({exc}).") from exc
         finally:
             con.close()
+
+    def read_blob_on_own_connection(self, digest: str) -> bytes | None:
+        """The bytes stored under `digest` (None if none), read on a connection of its own:
+        safe in a worker thread, so a request's attachments are read off the UI thread."""
+        try:
+            con = sqlite3.connect(self.path, timeout=5.0)
+        except sqlite3.Error as exc:
+            raise StorageError(
+                f"The history file {self.path} could not be opened ({exc})."
+            ) from exc
+        try:
+            row = con.execute("SELECT data FROM blobs WHERE hash = ?", (digest,)).fetchone()
+        except sqlite3.Error as exc:
+            raise _query_error(self.path, exc) from exc
+        finally:
+            con.close()
+        return None if row is None else bytes(row[0])
 
     def blob(self, digest: str) -> tuple[bytes, str] | None:
         """The bytes and media type stored under `digest`, or None."""
@@ -978,38 +1002,48 @@ def _guard_public_methods() -> None:
             setattr(Store, name, translate_errors(value))
 
 
-def _pdf_sources(con: sqlite3.Connection, conversation_ids: list[int]) -> list[str]:
-    """The base64 data of the PDFs in these conversations' messages."""
-    sources: list[str] = []
+def _pdf_sources(con: sqlite3.Connection, conversation_ids: list[int]) -> dict[str, str | None]:
+    """The PDFs in these conversations' messages: content hash -> their base64 for one
+    still inline (stored before attachments were by reference and left so), else None."""
+    found: dict[str, str | None] = {}
     for conversation_id in conversation_ids:
         rows = con.execute(
-            "SELECT json_extract(b.value, '$.source.data') FROM messages AS m, "
+            "SELECT json_extract(b.value, '$.source.type'), "
+            "json_extract(b.value, '$.source.sha256'), "
+            "json_extract(b.value, '$.source.data') FROM messages AS m, "
             "json_each(m.content) AS b WHERE m.conversation_id = ? "
             "AND json_extract(b.value, '$.type') = 'document' "
-            "AND json_extract(b.value, '$.source.type') = 'base64'",
+            "AND json_extract(b.value, '$.source.type') IN ('blob', 'base64')",
             (conversation_id,),
         )
-        sources += [row[0] for row in rows if isinstance(row[0], str)]
-    return sources
+        for kind, digest, data in rows:
+            if kind == blobs.BLOB and isinstance(digest, str):
+                found[digest] = None
+            elif isinstance(data, str):
+                try:
+                    decoded = base64.b64decode(data, validate=True)
+                except (binascii.Error, ValueError):
+                    continue  # never uploaded: only valid base64 is
+                found.setdefault(hashlib.sha256(decoded).hexdigest(), data)
+    return found
 
 
-def _forget_uploads(con: sqlite3.Connection, sources: list[str]) -> int:
+def _forget_uploads(con: sqlite3.Connection, documents: dict[str, str | None]) -> int:
     """Drop the upload records of these (purged) PDFs that no kept message still has."""
-    if (
-        not sources
-        or not con.execute("SELECT 1 FROM sqlite_master WHERE name = 'uploaded_files'").fetchone()
-    ):
+    if not documents:
         return 0
+    kept = blobs.referenced_blobs(con)
     forgotten = 0
-    for data in set(sources):
-        try:
-            digest = hashlib.sha256(base64.b64decode(data, validate=True)).hexdigest()
-        except (binascii.Error, ValueError):
-            continue  # never uploaded: only valid base64 is
-        # Base64 has no character JSON escapes, so a kept copy is this very text.
-        if con.execute(
-            "SELECT 1 FROM messages WHERE instr(content, ?) LIMIT 1", (data,)
-        ).fetchone():
+    for digest, data in documents.items():
+        if digest in kept:
+            continue
+        # Base64 has no character JSON escapes, so a kept inline copy is this very text.
+        if (
+            data is not None
+            and con.execute(
+                "SELECT 1 FROM messages WHERE instr(content, ?) LIMIT 1", (data,)
+            ).fetchone()
+        ):
             continue
         cur = con.execute("DELETE FROM uploaded_files WHERE sha256 = ?", (digest,))
         forgotten += cur.rowcount
@@ -1017,10 +1051,9 @@ def _forget_uploads(con: sqlite3.Connection, sources: list[str]) -> int:
 
 
 def _delete_unreferenced_blobs(con: sqlite3.Connection, older_than: float) -> int:
-    """Delete attachment bytes stored before `older_than` that no draft refers to (nor
-    any message's metadata). Sent attachments live in their message's content; a blob
-    is only what a draft needs to restore its attachments, or what was written ahead of
-    a draft (newer than `older_than`, so kept), which the app writes again if needed."""
+    """Delete attachment bytes stored before `older_than` that no message, draft or
+    message metadata refers to. What is newer may have been written ahead of a draft or
+    a question still to be saved (the app writes it again if needed)."""
     candidates = {
         str(row[0])
         for row in con.execute(
@@ -1033,7 +1066,7 @@ def _delete_unreferenced_blobs(con: sqlite3.Connection, older_than: float) -> in
     }
     if not candidates:
         return 0
-    referenced = {
+    referenced = blobs.referenced_blobs(con) | {
         str(row[0])
         for row in con.execute(
             "SELECT json_extract(a.value, '$.sha256') FROM messages AS m, "
@@ -1044,17 +1077,6 @@ def _delete_unreferenced_blobs(con: sqlite3.Connection, older_than: float) -> in
     doomed = sorted(candidates - referenced)
     con.executemany("DELETE FROM blobs WHERE hash = ?", [(h,) for h in doomed])
     return len(doomed)
-
-
-def _insert_blob(
-    con: sqlite3.Connection, digest: str, data: bytes, media_type: str, now: float
-) -> None:
-    # The first media type stays: the same bytes are the same file.
-    con.execute(
-        "INSERT OR IGNORE INTO blobs (hash, media_type, size, data, created_at) "
-        "VALUES (?, ?, ?, ?, ?)",
-        (digest, media_type, len(data), data, now),
-    )
 
 
 def _prepare(con: sqlite3.Connection, path: Path) -> None:
@@ -1177,15 +1199,7 @@ def _message(row: tuple[Any, ...]) -> MessageRecord:
     )
 
 
-def _dumps(value: object) -> str:
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        # Lone surrogates (json.loads accepts "\ud800") cannot be UTF-8 text; as \u escapes
-        # they are valid JSON and still read back exactly.
-        text = json.dumps(value, separators=(",", ":"), allow_nan=False)
-    return text
+_dumps = blobs.dumps
 
 
 def _checked_content(content: list[ContentBlock]) -> list[ContentBlock]:

@@ -49,7 +49,6 @@ from claude_desktop.domain.attachments import (
     mark_cache_breakpoint,
     restore_attachment,
     store_attachment,
-    user_content,
 )
 from claude_desktop.domain.chat import TurnResult, describe_failure, footer_text, run_turn
 from claude_desktop.domain.conversation import Conversation
@@ -846,7 +845,7 @@ class MainWindow(QMainWindow):
                 thinking=chat.thinking_fragment,
                 parent_id=editing.parent_id if editing else None,
                 replace_leaf=editing is not None,
-                content=user_content(text, attachments) if attachments else None,
+                attachments=attachments,
                 attachment_names=[a.name for a in attachments],
             )
         except StorageError as exc:
