@@ -179,6 +179,8 @@ def _to_v3(con: sqlite3.Connection) -> None:
 #: Append only. MIGRATIONS[n] migrates version n to n + 1.
 MIGRATIONS: tuple[Migration, ...] = (_to_v1, _to_v2, _to_v3)
 LATEST_VERSION = len(MIGRATIONS)
+#: The first version whose messages refer to their attachments' bytes.
+BLOBS_BY_REFERENCE = 3
 
 
 class MigrationFailed(Exception):

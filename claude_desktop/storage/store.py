@@ -409,7 +409,7 @@ class Store:
         # pages into them and cuts the file short. The WAL keeps old page images until a
         # checkpoint resets it; TRUNCATE empties it (unless a reader holds it: then the
         # next checkpoint does).
-        self._con.execute("PRAGMA incremental_vacuum")
+        _incremental_vacuum(self._con)
         busy = self._con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
         if busy:
             log.info("history %s: WAL in use; it is emptied at a later checkpoint", self.path)
@@ -1117,6 +1117,20 @@ def _prepare(con: sqlite3.Connection, path: Path) -> None:
     except sqlite3.Error as exc:
         raise _open_error(path, exc) from exc
     _use_incremental_vacuum(con, path)
+    if 0 < version < schema.BLOBS_BY_REFERENCE:
+        # The attachments' base64 left the messages for the blobs: the pages it took
+        # leave the file, or the history would stay the size it was.
+        try:
+            _incremental_vacuum(con)
+            con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:
+            log.warning("history %s: releasing space after the upgrade failed: %s", path, exc)
+
+
+def _incremental_vacuum(con: sqlite3.Connection) -> None:
+    # Each step of the pragma frees one page, and execute() steps once: run it as a
+    # script, which steps it to the end (outside a transaction: nothing to commit).
+    con.executescript("PRAGMA incremental_vacuum;")
 
 
 def _use_incremental_vacuum(con: sqlite3.Connection, path: Path) -> None:
