@@ -29,6 +29,9 @@ from typing import Any
 
 from claude_desktop.api.message import ContentBlock
 
+from .database import Database
+from .errors import StorageError, query_error
+
 #: The `type` of a stored block's source that refers to a blob.
 BLOB = "blob"
 #: Blocks whose source may be an attachment's bytes.
@@ -48,6 +51,69 @@ class MissingBlobError(LookupError):
         super().__init__(f"no blob {digest}")
         self.digest = digest
         self.block = block
+
+
+class BlobRepository:
+    """The blobs table: attachment bytes by the hex sha256 of their content."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def put(self, data: bytes, media_type: str, digest: str | None = None) -> str:
+        """Store an attachment's bytes once; returns their sha256 (hex), its key.
+
+        Pass `digest` when it is known: hashing and copying megabytes is what a second
+        save of the same attachment (a draft saved as the person types) would cost.
+        """
+        digest = digest or hashlib.sha256(data).hexdigest()
+        if not self.has(digest):
+            insert_blob(self.db.con, digest, data, media_type, self.db.now())
+        return digest
+
+    def has(self, digest: str) -> bool:
+        row = self.db.con.execute("SELECT 1 FROM blobs WHERE hash = ?", (digest,)).fetchone()
+        return row is not None
+
+    def put_on_own_connection(self, data: bytes, media_type: str, digest: str) -> None:
+        """`put` on a connection of its own, for a worker thread: writing a large
+        attachment then never blocks the thread that owns this store."""
+        try:
+            con = sqlite3.connect(self.db.path, isolation_level=None, timeout=5.0)
+        except sqlite3.Error as exc:
+            raise StorageError(
+                f"The history file {self.db.path} could not be opened ({exc})."
+            ) from exc
+        try:
+            con.execute("PRAGMA synchronous = NORMAL")
+            insert_blob(con, digest, data, media_type, time.time())
+        except sqlite3.Error as exc:
+            raise StorageError(f"The attachment could not be saved ({exc}).") from exc
+        finally:
+            con.close()
+
+    def read_on_own_connection(self, digest: str) -> bytes | None:
+        """The bytes stored under `digest` (None if none), read on a connection of its own:
+        safe in a worker thread, so a request's attachments are read off the UI thread."""
+        try:
+            con = sqlite3.connect(self.db.path, timeout=5.0)
+        except sqlite3.Error as exc:
+            raise StorageError(
+                f"The history file {self.db.path} could not be opened ({exc})."
+            ) from exc
+        try:
+            row = con.execute("SELECT data FROM blobs WHERE hash = ?", (digest,)).fetchone()
+        except sqlite3.Error as exc:
+            raise query_error(self.db.path, exc) from exc
+        finally:
+            con.close()
+        return None if row is None else bytes(row[0])
+
+    def get(self, digest: str) -> tuple[bytes, str] | None:
+        """The bytes and media type stored under `digest`, or None."""
+        row = self.db.con.execute(
+            "SELECT data, media_type FROM blobs WHERE hash = ?", (digest,)
+        ).fetchone()
+        return None if row is None else (bytes(row[0]), str(row[1]))
 
 
 def blob_source(digest: str, media_type: str, size: int) -> dict[str, Any]:
