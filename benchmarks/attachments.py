@@ -8,6 +8,14 @@ the window uses) and then `to_block()`, the base64 encoding the window does on s
 The files are made here: a 24-megapixel JPEG (which the app downscales), a PDF just under
 the API's request limit, and a 30 MB PDF, which the app must refuse (its base64 is over the
 32 MB a request may carry), quickly and without freezing the window.
+
+Then Send with that 23 MB PDF already in the conversation: a follow-up question goes
+through what the window does between Send and the request (the question saved, the branch
+read back, the request built and checked, the answer begun, the attachments resolved:
+uploaded ones by file id, others read and encoded as base64), with the heartbeat running.
+Twice: as after the PDF was uploaded through the Files API (the window's case with the
+Anthropic API), and sent inline (no Files API: its bytes are read and encoded for the
+request).
 """
 
 from __future__ import annotations
@@ -26,6 +34,8 @@ from .common import Heartbeat, Metric, qt_environment, worker_main
 
 MODULE = "claude_desktop.domain.attachments"
 TARGET_STALL_MS = 100.0
+TARGET_SEND_STALL_MS = 50.0
+MODEL = "claude-sonnet-4-6"
 PHOTO_SIZE = (6000, 4000)  # 24 MP
 MB = 1_000_000
 
@@ -110,8 +120,61 @@ async def attach(path: Path) -> dict[str, Any]:
     return result
 
 
-async def measure(files: dict[str, Path]) -> dict[str, dict[str, Any]]:
-    return {name: await attach(path) for name, path in files.items()}
+async def send_follow_up(pdf: Path, folder: Path, *, uploaded: bool) -> dict[str, Any]:
+    """Send a follow-up in a conversation holding `pdf`, as the window does; the longest
+    stall from Send until the request is ready, and how long that took."""
+    attachments = importlib.import_module(MODULE)
+    from claude_desktop.domain.history import History, OpenConversation
+    from claude_desktop.domain.uploads import FileCache, resolve_request_files
+
+    history = History.open(folder / f"history-{'uploaded' if uploaded else 'inline'}.sqlite3")
+    try:
+        attachment = await attachments.load_attachment(pdf)
+        conv = OpenConversation(None)
+        chat = {"model": MODEL, "system": "", "max_tokens": 1000}
+        first = history.add_question(
+            conv, "Summarise it.", content=attachments.user_content("Summarise it.", [attachment]),
+            **chat,
+        )  # fmt: skip
+        answer = history.begin_answer(conv, first.id, MODEL)
+        history.store.update_message(
+            answer.id, content=[{"type": "text", "text": "A summary."}], status="complete"
+        )
+        conv = history.reload(conv)
+        if uploaded:
+            # As after the first question uploaded it, in this session.
+            from claude_desktop.storage.files import remember_uploaded_file
+
+            remember_uploaded_file(history.store, attachment.sha256, "file_bench")
+            FileCache.of(history.store).mark_checked("file_bench")
+        del attachment
+        heartbeat = Heartbeat()
+        await asyncio.sleep(0.05)
+        heartbeat.start()
+        started = time.perf_counter()
+        question = history.add_question(conv, "And the second page?", **chat)
+        request = history.conversation_for_request(conv, upto=question.id)
+        history.begin_answer(conv, question.id, MODEL)
+        attachments.check_conversation_limits(request.messages)
+        messages, _ = await resolve_request_files(
+            None,  # type: ignore[arg-type]  # nothing is uploaded or checked here
+            history.store,
+            request.messages,
+            threshold=10**12 if not uploaded else 5_000_000,
+        )
+        attachments.mark_cache_breakpoint(messages)
+        elapsed = (time.perf_counter() - started) * 1000
+        return {"ms": elapsed, "stall_ms": heartbeat.stop()}
+    finally:
+        history.close()
+
+
+async def measure(files: dict[str, Path], folder: Path) -> dict[str, dict[str, Any]]:
+    results = {name: await attach(path) for name, path in files.items()}
+    for uploaded in (True, False):
+        key = "send.uploaded" if uploaded else "send.inline"
+        results[key] = await send_follow_up(files["pdf"], folder, uploaded=uploaded)
+    return results
 
 
 def run(args: argparse.Namespace) -> list[Metric]:
@@ -139,7 +202,7 @@ def run(args: argparse.Namespace) -> list[Metric]:
         loop = qasync.QEventLoop(app)
         asyncio.set_event_loop(loop)
         try:
-            results = run_on_qt_loop(loop, measure(files))
+            results = run_on_qt_loop(loop, measure(files, Path(tmp)))
         finally:
             asyncio.set_event_loop(None)
             loop.close()
@@ -151,6 +214,14 @@ def run(args: argparse.Namespace) -> list[Metric]:
     }
     metrics = []
     for name, result in results.items():
+        if name.startswith("send."):
+            how = "uploaded, sent by file id" if name == "send.uploaded" else "sent inline"
+            label = f"Send with a {labels['pdf']} in the conversation ({how})"
+            metrics.append(Metric(f"attach.{name}", case, f"{label}: to the request",
+                                  result["ms"], "ms"))  # fmt: skip
+            metrics.append(Metric(f"attach.{name}.stall", case, f"{label}: longest stall",
+                                  result["stall_ms"], "ms", TARGET_SEND_STALL_MS))  # fmt: skip
+            continue
         label = f"{labels[name]} ({sizes[name] / MB:.1f} MB)"
         if "refused" in result:
             note = f"refused: {result['refused']}"

@@ -21,6 +21,7 @@ from typing import Any
 
 from claude_desktop.api.message import Message
 from claude_desktop.api.models import ModelInfo
+from claude_desktop.storage.blobs import MissingBlobError, expand_content
 from claude_desktop.storage.export import to_json, to_markdown
 
 # The records and the errors of the history, as the layers above see them: the window never
@@ -38,6 +39,7 @@ from .attachments import (
     keep_attachment_bytes,
     restore_attachment,
     store_attachment,
+    stored_user_content,
 )
 from .blocks import is_sendable
 from .blocks import text_of as text_of  # the window's way to a message's text
@@ -276,19 +278,25 @@ class History:
         replace_leaf: bool = False,
         content: list[dict[str, Any]] | None = None,
         attachment_names: Sequence[str] = (),
+        attachments: Sequence[Attachment] = (),
     ) -> MessageRecord:
         """Store a question before it is sent, so a crash can never lose it.
 
-        `content` (attachments and text as API blocks) defaults to the text alone. The
+        `content` (attachments and text as API blocks) defaults to `attachments` and the
+        text. Attachments are kept by reference: their bytes once in the blobs (where
+        `keep_attachment_bytes` put them ahead, so the UI thread copies nothing), and
+        base64 in `content` is stored so too. The
         settings (model, system ... thinking) are those of a new conversation; an existing
         one keeps its own.
         `parent_id` (with `replace_leaf`) makes it a sibling of an earlier question: an edit.
         """
-        if content is None:
-            content = [{"type": "text", "text": text}]
         self.save_unsaved()  # answers kept in memory go first, if there is room now
         model = check_model_id(model)
+        if attachments and not attachment_names:
+            attachment_names = [a.name for a in attachments]
         with _writing():
+            if content is None:
+                content = stored_user_content(self.store, text, attachments)
             if conv.record is None:
                 title = auto_title(text) if text.strip() else _attachment_title(content)
                 conv.record = self.store.create_conversation(
@@ -367,6 +375,22 @@ class History:
             temperature=settings.sent_temperature,
             thinking=settings.thinking_fragment,
         )
+
+    def _expanded(self, branch: Sequence[MessageRecord]) -> list[list[dict[str, Any]]]:
+        """Each message's content with its attachments' bytes as base64 again (a block
+        whose bytes are gone stays a reference)."""
+
+        def read(digest: str) -> bytes | None:
+            found = self.store.blob(digest)
+            return None if found is None else found[0]
+
+        out = []
+        for m in branch:
+            try:
+                out.append(expand_content(m.content, read))
+            except MissingBlobError:
+                out.append(m.content)
+        return out
 
     def siblings(self, message: MessageRecord) -> list[MessageRecord]:
         return self.store.children(message.conversation_id, message.parent_id)
@@ -458,7 +482,12 @@ class History:
         if conv.record is None:
             raise ValueError("nothing to export yet")
         if path.suffix.lower() == ".json":
-            text = json.dumps(to_json(conv.record, conv.branch), ensure_ascii=False, indent=2)
+            # As the API takes it (a valid request body), attachments and all.
+            branch = [
+                dataclasses.replace(m, content=c)
+                for m, c in zip(conv.branch, self._expanded(conv.branch), strict=True)
+            ]
+            text = json.dumps(to_json(conv.record, branch), ensure_ascii=False, indent=2)
         else:
             text = to_markdown(conv.record, conv.branch)
         # Written beside the target, then moved over it: a failed export never leaves half

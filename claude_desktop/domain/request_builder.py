@@ -38,9 +38,9 @@ async def build_request(
         check_conversation_limits(request.messages)
         messages = list(request.messages)
         needed = False
-        # HOOK(storage16): expand attachment references to base64 here, in a worker thread:
-        # messages = await asyncio.to_thread(expand_references, messages, read_blob)
         if store is not None:
+            # Attachments kept by reference in the history become base64 here, in a worker
+            # thread (resolve_request_files): the UI thread never reads or hashes their bytes.
             # A cloud client refuses the Files API with its own sentence (send a smaller one).
             messages, needed = await resolve_request_files(
                 cast(MessagesClient, client), store, messages, progress=progress

@@ -1,9 +1,11 @@
 """The attachments of a stored question, made ready to send again when it is edited.
 
-A question keeps its attachments as API content blocks: base64 images and PDFs, text
-documents, or a Files API reference whose bytes the history keeps as a blob. Finding the
-bytes reads the store (on its own thread); making them an `Attachment` again decodes and
-checks them, which `load_saved_attachment` does in a worker thread.
+A question keeps its attachments as content blocks: images and PDFs referring to their
+bytes in the history's blobs by hash (storage/blobs.py), text documents inline, and in
+histories older than that, base64 the upgrade could not convert, or a Files API reference
+whose bytes the blobs keep. Finding the bytes reads the store (on its own thread); making
+them an `Attachment` again decodes and checks them, which `load_saved_attachment` does in
+a worker thread.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Big documents travel once: uploaded to the Files API and then referred to by id.
 
-Before a request goes out, `resolve_request_files` swaps each large base64 PDF (and any
-PDF uploaded before) for a `{"type": "file"}` source, uploading what is not there yet.
-History keeps the base64 blocks, so nothing is lost when the API forgets a file: a 404
+Before a request goes out, `resolve_request_files` swaps each large PDF (and any PDF
+uploaded before) for a `{"type": "file"}` source, uploading what is not there yet, and
+turns the other attachments the history keeps by reference back into base64, in a worker
+thread. History keeps the bytes, so nothing is lost when the API forgets a file: a 404
 about it (`is_missing_file_error`) is answered by `forget_missing_files` and a resend,
 which uploads it again.
 """
@@ -22,12 +23,15 @@ from typing import Any, ClassVar
 from claude_desktop.api.client import MessagesClient
 from claude_desktop.api.errors import APIStatusError, ClaudeError
 from claude_desktop.api.files import FILES_BETA, file_exists, upload_file
+from claude_desktop.storage.blobs import blob_of, is_blob_source
 from claude_desktop.storage.files import (
     forget_uploaded_file,
     remember_uploaded_file,
     uploaded_file_id,
 )
 from claude_desktop.storage.store import Store
+
+from .attachments import AttachmentError, expand_references
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +103,9 @@ async def resolve_file_blocks(
             continue
         if source.get("type") == "file":
             needs_beta = True
-        elif source.get("type") == "base64" and isinstance(source.get("data"), str):
+        elif is_blob_source(source) or (
+            source.get("type") == "base64" and isinstance(source.get("data"), str)
+        ):
             file_id = await _file_for(client, cache, block, source, progress, threshold)
             if file_id is not None:
                 # Same keys in the same order: only the source changes.
@@ -120,7 +126,10 @@ async def resolve_request_files(
     progress: UploadProgress | None = None,
     threshold: int = UPLOAD_THRESHOLD,
 ) -> tuple[list[dict[str, Any]], bool]:
-    """`resolve_file_blocks` over every message of a request (earlier turns' PDFs too)."""
+    """`resolve_file_blocks` over every message of a request (earlier turns' PDFs too),
+    then every attachment still referred to by hash read and encoded as base64 in a worker
+    thread (`expand_references`): nothing on the calling thread reads or hashes
+    attachment bytes. Raises AttachmentError when the history lost some."""
     out: list[dict[str, Any]] = []
     needs_beta = False
     for message in messages:
@@ -131,6 +140,8 @@ async def resolve_request_files(
             )
             needs_beta = needs_beta or beta
         out.append({**message, "content": content})
+    if any(blob_of(b) for m in out if isinstance(m["content"], list) for b in m["content"]):
+        out = await asyncio.to_thread(expand_references, out, store.read_blob_on_own_connection)
     return out, needs_beta
 
 
@@ -182,12 +193,20 @@ async def _file_for(
     progress: UploadProgress | None,
     threshold: int,
 ) -> str | None:
-    """The file id to send instead of this base64 document, or None to send it inline."""
-    try:
-        data = base64.b64decode(source["data"], validate=True)
-    except (binascii.Error, ValueError):
-        return None  # Not ours to judge: the API will say what is wrong with it.
-    digest = hashlib.sha256(data).hexdigest()
+    """The file id to send instead of this document (base64, or kept by reference in
+    the history), or None to send it inline."""
+    data: bytes | None = None
+    if is_blob_source(source):
+        # Known by its hash: no bytes are read unless they are to be uploaded.
+        digest, size = str(source["sha256"]), source.get("size")
+        if not isinstance(size, int):
+            size = threshold + 1  # unknown: read, and judge by the bytes
+    else:
+        try:
+            data = base64.b64decode(source["data"], validate=True)
+        except (binascii.Error, ValueError):
+            return None  # Not ours to judge: the API will say what is wrong with it.
+        digest, size = hashlib.sha256(data).hexdigest(), len(data)
     file_id = cache.file_id(digest)
     if file_id is not None and not cache.checked_lately(file_id):
         if await file_exists(client, file_id):
@@ -196,9 +215,18 @@ async def _file_for(
             log.info("uploaded file %s is gone; uploading again", file_id)
             cache.forget(sha256=digest, file_id=file_id)
             file_id = None
-    if file_id is not None or len(data) <= threshold:
+    if file_id is not None or size <= threshold:
         return file_id
     title = str(block.get("title") or "document.pdf")
+    if data is None:
+        data = await asyncio.to_thread(cache.store.read_blob_on_own_connection, digest)
+        if data is None:
+            raise AttachmentError(
+                f"{title} of this conversation is no longer in the history, so it can't be "
+                "sent again. Ask in a new chat, attaching it again."
+            )
+        if len(data) <= threshold:
+            return None
     media_type = str(source.get("media_type") or "application/pdf")
 
     def report(sent: int, total: int) -> None:

@@ -1,8 +1,7 @@
 """Which document was uploaded to the Files API under which file id, by content hash.
 
 Kept in the history file so a PDF attached again (in this chat or a later one) is sent
-as a reference instead of its bytes. The table is created on first use, outside the
-store's schema versions: losing it costs only a re-upload.
+as a reference instead of its bytes. The table is part of the schema (version 3).
 """
 
 from __future__ import annotations
@@ -11,17 +10,11 @@ import time
 
 from .store import Store, translate_errors
 
-_CREATE = (
-    "CREATE TABLE IF NOT EXISTS uploaded_files ("
-    "sha256 TEXT PRIMARY KEY, file_id TEXT NOT NULL, created_at REAL NOT NULL)"
-)
-
 
 @translate_errors
 def uploaded_file_id(store: Store, sha256: str) -> str | None:
     """The file id the content `sha256` was uploaded as, or None."""
     con = store._con
-    con.execute(_CREATE)
     row = con.execute("SELECT file_id FROM uploaded_files WHERE sha256 = ?", (sha256,)).fetchone()
     return None if row is None else str(row[0])
 
@@ -29,7 +22,6 @@ def uploaded_file_id(store: Store, sha256: str) -> str | None:
 @translate_errors
 def remember_uploaded_file(store: Store, sha256: str, file_id: str) -> None:
     con = store._con
-    con.execute(_CREATE)
     con.execute(
         "INSERT OR REPLACE INTO uploaded_files (sha256, file_id, created_at) VALUES (?, ?, ?)",
         (sha256, file_id, time.time()),
@@ -42,7 +34,6 @@ def forget_uploaded_file(
 ) -> int:
     """Drop the mapping (by content or by id) of a file the API no longer has; how many."""
     con = store._con
-    con.execute(_CREATE)
     cur = con.execute(
         "DELETE FROM uploaded_files WHERE sha256 = ? OR file_id = ?", (sha256, file_id)
     )
@@ -52,6 +43,5 @@ def forget_uploaded_file(
 def uploaded_file_sha256(store: Store, file_id: str) -> str | None:
     """The content hash a file id was uploaded for (the key of its bytes in the blobs)."""
     con = store._con
-    con.execute(_CREATE)
     row = con.execute("SELECT sha256 FROM uploaded_files WHERE file_id = ?", (file_id,)).fetchone()
     return None if row is None else str(row[0])

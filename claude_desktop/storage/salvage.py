@@ -15,16 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from .store import (
+from .errors import CorruptDatabaseError, StorageError
+from .opening import connect_read_only
+from .records import (
     _CONVERSATION_COLUMNS,
     _MESSAGE_COLUMNS,
     ConversationRecord,
-    CorruptDatabaseError,
     MessageRecord,
-    StorageError,
-    _conversation,
-    _message,
-    connect_read_only,
+    conversation_of,
+    message_of,
 )
 
 log = logging.getLogger(__name__)
@@ -62,12 +61,13 @@ def salvage(path: Path) -> Salvage:
         con = connect_read_only(path)
     except sqlite3.Error as exc:
         raise StorageError(f"The history file {path} could not be opened ({exc}).") from exc
+    con.row_factory = sqlite3.Row
     try:
         conversations = _read(
             con,
             "conversations",
             _CONVERSATION_COLUMNS,
-            _conversation,
+            conversation_of,
             "SELECT max(rowid) FROM title_fts_docsize",
             "SELECT max(conversation_id) FROM messages INDEXED BY messages_by_parent",
         )
@@ -75,7 +75,7 @@ def salvage(path: Path) -> Salvage:
             con,
             "messages",
             _MESSAGE_COLUMNS,
-            _message,
+            message_of,
             "SELECT max(rowid) FROM message_fts_docsize",
             "SELECT max(current_leaf_id) FROM conversations",
         )
@@ -90,7 +90,7 @@ def _read(
     con: sqlite3.Connection,
     table: str,
     wanted: str,
-    decode: Callable[[tuple[object, ...]], _T],
+    decode: Callable[[sqlite3.Row], _T],
     *bounds: str,
 ) -> list[_T] | None:
     """The table's rows that can be read (None if not even its columns can be)."""
@@ -105,7 +105,7 @@ def _read(
     upper = _upper_bound(con, table, bounds)
     rows: list[_T] = []
 
-    def keep(row: tuple[object, ...]) -> None:
+    def keep(row: sqlite3.Row) -> None:
         try:
             rows.append(decode(row))
         except (ValueError, TypeError) as exc:  # JSON that no longer decodes

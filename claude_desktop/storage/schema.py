@@ -11,6 +11,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from claude_desktop.storage import blobs
+
 Migration = Callable[[sqlite3.Connection], None]
 
 #: Written into the file header (``PRAGMA application_id``) so that a stranger's SQLite
@@ -155,9 +157,30 @@ def _to_v2(con: sqlite3.Connection) -> None:
         con.execute(statement)
 
 
+# Version 3: attachments by reference. Messages held each attachment's bytes as base64 in
+# their content, so a 23 MB PDF was 31 MB of JSON read back with every branch (and its
+# bytes once more in the blobs when a draft had kept it). Now the bytes are in the blobs,
+# once per content, and the message refers to them (the shape: storage/blobs.py).
+# Base64 that would not come back byte for byte (non-canonical) stays as it is.
+# The Files API's upload records, which were made on first use outside the versions,
+# become part of the schema (IF NOT EXISTS: a file that used them has the table).
+_V3 = (
+    """CREATE TABLE IF NOT EXISTS uploaded_files (
+        sha256 TEXT PRIMARY KEY, file_id TEXT NOT NULL, created_at REAL NOT NULL)""",
+)
+
+
+def _to_v3(con: sqlite3.Connection) -> None:
+    for statement in _V3:
+        con.execute(statement)
+    blobs.migrate_messages(con)
+
+
 #: Append only. MIGRATIONS[n] migrates version n to n + 1.
-MIGRATIONS: tuple[Migration, ...] = (_to_v1, _to_v2)
+MIGRATIONS: tuple[Migration, ...] = (_to_v1, _to_v2, _to_v3)
 LATEST_VERSION = len(MIGRATIONS)
+#: The first version whose messages refer to their attachments' bytes.
+BLOBS_BY_REFERENCE = 3
 
 
 class MigrationFailed(Exception):

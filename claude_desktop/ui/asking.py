@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QLabel
 
-from claude_desktop.domain.attachments import AttachmentError, check_question_limits, user_content
+from claude_desktop.domain.attachments import AttachmentError, check_question_limits
 from claude_desktop.domain.history import DiskFullError, MessageRecord, StorageError, text_of
 from claude_desktop.domain.saved_attachments import load_saved_attachment
 
@@ -58,7 +58,7 @@ class Asking:
                 thinking=chat.thinking_fragment,
                 parent_id=editing.parent_id if editing else None,
                 replace_leaf=editing is not None,
-                content=user_content(text, attachments) if attachments else None,
+                attachments=attachments,
                 attachment_names=[a.name for a in attachments],
             )
         except StorageError as exc:

@@ -591,9 +591,9 @@ def test_loading_encodes_base64_in_the_worker(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("extra", [0, 1, 2, 5])
 def test_base64_in_slices_equals_one_call(extra: int) -> None:
-    from claude_desktop.domain import attachments
+    from claude_desktop.storage import blobs
 
-    data = random.Random(extra).randbytes(2 * attachments._BASE64_SLICE + extra)
+    data = random.Random(extra).randbytes(2 * blobs._BASE64_SLICE + extra)
     att = Attachment(
         name="big.pdf",
         kind="pdf",

@@ -111,3 +111,32 @@ def test_damaged_bytes_are_an_attachment_error_not_a_crash() -> None:
         restore_saved(
             SavedAttachment("bad.pdf", encoded=base64.b64encode(b"%PDF-1.4 junk").decode())
         )
+
+
+def test_a_question_kept_by_reference_gives_its_attachments_back(store: Store) -> None:
+    from claude_desktop.domain.history import History, OpenConversation
+
+    sent = [
+        prepare_bytes("report.pdf", pdf_bytes(2)),
+        prepare_bytes("photo.png", png_bytes()),
+        prepare_bytes("notes.md", b"# Notes\n"),
+    ]
+    history = History(store)
+    question = history.add_question(
+        OpenConversation(None),
+        "What are these?",
+        model="claude-sonnet-4-6",
+        system="",
+        max_tokens=100,
+        attachments=sent,
+    )
+    assert [b.get("source", {}).get("type") for b in question.content] == [
+        "blob",
+        "blob",
+        "text",
+        None,
+    ]
+    saved, problems = saved_attachments(store, question.content, question.meta["attachments"])
+    assert problems == []
+    back = [restore_saved(s) for s in saved]
+    assert [a.to_block() for a in back] == [a.to_block() for a in sent]

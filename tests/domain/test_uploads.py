@@ -166,3 +166,95 @@ def test_file_cache_is_one_per_store(store: Store) -> None:
     assert with_files_beta(["a"], True) == ["a", FILES_BETA]
     assert with_files_beta([FILES_BETA], True) == [FILES_BETA]
     assert with_files_beta(["a"], False) == ["a"]
+
+
+def stored_doc(store: Store, data: bytes, title: str = "big.pdf") -> dict[str, Any]:
+    """The block as the history keeps it: its bytes in the blobs, referred to by hash."""
+    conv = store.create_conversation(model="claude-sonnet-4-6")
+    record = store.add_message(conv.id, parent_id=None, role="user", content=[doc(data, title)])
+    block = record.content[0]
+    assert block["source"]["type"] == "blob"
+    return block
+
+
+def test_references_are_expanded_to_the_base64_they_stand_for(
+    fake_api: FakeAnthropicAPI, store: Store
+) -> None:
+    messages = [{"role": "user", "content": [stored_doc(store, SMALL, "small.pdf")]}]
+    out, beta = run(fake_api, lambda c: resolve_request_files(c, store, messages))
+    assert out == [{"role": "user", "content": [doc(SMALL, "small.pdf")]}] and beta is False
+    assert not fake_api.requests
+
+
+def test_an_uploaded_document_by_reference_is_sent_by_id_without_reading_its_bytes(
+    fake_api: FakeAnthropicAPI, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    block = stored_doc(store, BIG)
+    remember_uploaded_file(store, hashlib.sha256(BIG).hexdigest(), "file_big")
+    FileCache.of(store).mark_checked("file_big")
+
+    def no_reading(digest: str) -> bytes | None:
+        raise AssertionError("the bytes of an uploaded file were read")
+
+    monkeypatch.setattr(store, "read_blob_on_own_connection", no_reading)
+    monkeypatch.setattr(store, "blob", no_reading)
+    out, beta = run(
+        fake_api,
+        lambda c: resolve_request_files(c, store, [{"role": "user", "content": [block]}]),
+    )
+    assert out[0]["content"][0]["source"] == {"type": "file", "file_id": "file_big"} and beta
+    assert not fake_api.requests
+
+
+def test_a_big_document_by_reference_is_uploaded_from_its_blob(
+    fake_api: FakeAnthropicAPI, store: Store
+) -> None:
+    fake_api.route("POST", "/v1/files", uploads_as("file_up"))
+    block = stored_doc(store, BIG)
+    out, beta = run(fake_api, lambda c: resolve_file_blocks(c, store, [block], threshold=1000))
+    assert out[0]["source"] == {"type": "file", "file_id": "file_up"} and beta
+    assert fake_api.requests[0].body.count(BIG) == 1
+
+
+def test_a_reference_whose_bytes_are_gone_is_one_sentence(
+    fake_api: FakeAnthropicAPI, store: Store
+) -> None:
+    from claude_desktop.domain.attachments import AttachmentError
+
+    block = stored_doc(store, SMALL, "gone.pdf")
+    store._con.execute("DELETE FROM blobs")
+    with pytest.raises(AttachmentError) as caught:
+        run(
+            fake_api,
+            lambda c: resolve_request_files(c, store, [{"role": "user", "content": [block]}]),
+        )
+    assert caught.value.human.startswith("gone.pdf of this conversation is no longer")
+
+
+def test_a_question_with_attachments_is_stored_by_reference_and_sent_as_base64(
+    fake_api: FakeAnthropicAPI, store: Store
+) -> None:
+    import io
+
+    from PIL import Image
+
+    from claude_desktop.domain.attachments import prepare_bytes, user_content
+    from claude_desktop.domain.history import History, OpenConversation
+
+    out = io.BytesIO()
+    Image.new("RGB", (30, 20), "#446688").save(out, "PNG")
+    image = prepare_bytes("dot.png", out.getvalue())
+    history = History(store)
+    conv = OpenConversation(None)
+    question = history.add_question(
+        conv, "What is it?", model="claude-sonnet-4-6", system="", max_tokens=100,
+        attachments=[image],
+    )  # fmt: skip
+    assert question.meta == {"attachments": ["dot.png"]}
+    request = history.conversation_for_request(conv, upto=question.id)
+    # The request as built on the UI thread carries the hash, not the bytes ...
+    assert request.messages[0]["content"][0]["source"]["type"] == "blob"
+    sent, beta = run(fake_api, lambda c: resolve_request_files(c, store, request.messages))
+    # ... and goes out exactly as the base64 content it stands for.
+    assert sent == [{"role": "user", "content": user_content("What is it?", [image])}]
+    assert beta is False

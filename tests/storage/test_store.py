@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from claude_desktop.storage.blobs import expand_content, inline_attachment
 from claude_desktop.storage.store import (
     MATCH_END,
     MATCH_START,
@@ -237,10 +238,13 @@ def test_content_blocks_round_trip_exactly(
     )
     got = store.message(added.id)
     assert got == added
-    assert got.content == content and got.usage == usage and got.meta == meta
+    # Attachments are kept by reference: expanded, the content is exactly what was given.
+    expanded = expand_content(got.content, store.read_blob_on_own_connection)
+    assert expanded == content and got.usage == usage and got.meta == meta
+    assert not any(inline_attachment(b) for b in got.content)
     assert got.model == model
     # Key order is part of "exactly as received".
-    assert [list(b) for b in got.content] == [list(b) for b in content]
+    assert [list(b) for b in expanded] == [list(b) for b in content]
     assert store.branch(conv.id) == [got]
 
 
