@@ -38,6 +38,7 @@ from .sources_view import SourcesView
 from .stream_scheduler import RenderScheduler
 from .text_block_view import RenderStats, TextBlockView
 from .thinking_block_view import ThinkingSection
+from .tool_card import RESULT_TYPES, ToolCard
 from .unknown_block_view import UnknownBlockView
 
 __all__ = ["AssistantMessageWidget", "RenderStats"]
@@ -191,6 +192,11 @@ class AssistantMessageWidget(MessageWidget):
             text = block.get("thinking")
             if isinstance(text, str) and text:
                 view.append(text)
+        elif isinstance(view, ToolCard):
+            if kind.type in RESULT_TYPES:
+                view.show_result(block)
+            else:
+                view.show_call(block)
         cited = citations_of(block)
         if cited:
             self._cited.setdefault(index, []).extend(cited)
@@ -210,7 +216,9 @@ class AssistantMessageWidget(MessageWidget):
             view.append(text)
 
     def json_delta(self, index: int, partial_json: str) -> None:
-        pass  # a tool's input is shown when its block stops
+        view = self.column.by_index.get(index)
+        if isinstance(view, ToolCard) and not self._ended:
+            view.json_delta(partial_json)
 
     def citation_added(self, index: int, citation: dict[str, Any]) -> None:
         self._cited.setdefault(index, []).append(citation)
@@ -219,6 +227,11 @@ class AssistantMessageWidget(MessageWidget):
         view = self.column.by_index.get(index)
         if isinstance(view, UnknownBlockView):
             view.show_block(block)
+        elif isinstance(view, ToolCard):
+            if block.get("type") in RESULT_TYPES:
+                view.show_result(block)
+            else:
+                view.call_stopped(block)
         # The finished block's citations are the API's word; the streamed ones stand in.
         cited = citations_of(block) or self._cited.get(index, [])
         self._cited.pop(index, None)
