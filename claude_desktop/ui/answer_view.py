@@ -28,8 +28,10 @@ from PySide6.QtWidgets import (
 from claude_desktop.api.citations import citations_of
 from claude_desktop.api.message import Message
 from claude_desktop.domain.blocks import kind_of
+from claude_desktop.domain.turn_runner import Decision
 
 from . import theme
+from .approval_card import ApprovalCard
 from .block_column import BlockColumn, BlockView
 from .error_card import ErrorCard
 from .message_frame import MessageWidget, set_text_color, small
@@ -77,6 +79,9 @@ class AssistantMessageWidget(MessageWidget):
         self._cited: dict[int, list[Mapping[str, Any]]] = {}  # citations of unfinished blocks
         self.sources = SourcesView(self)
         layout.addWidget(self.sources)
+
+        #: The question the turn waits on (a tool call's approval), while there is one.
+        self.approval: ApprovalCard | None = None
 
         self.status_label = self._make_label()
         self.status_label.setAccessibleName("Status")
@@ -237,6 +242,27 @@ class AssistantMessageWidget(MessageWidget):
         self._cited.pop(index, None)
         if cited and isinstance(view, TextBlockView):
             view.add_markers([self.sources.add(c) for c in cited])
+
+    # -- questions mid-turn -------------------------------------------------------------------
+
+    def show_decision(self, decision: Decision, picked: Callable[[str], None]) -> ApprovalCard:
+        """Ask `decision` in a card under the blocks so far; `picked` gets the choice."""
+        self.drop_decision()
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        card = ApprovalCard(decision, picked, self)
+        layout.insertWidget(layout.indexOf(self.status_label), card)
+        self.approval = card
+        if self.isVisible():
+            card.focus()
+        return card
+
+    def drop_decision(self) -> None:
+        """The question was answered (or the turn stopped): the card goes."""
+        card, self.approval = self.approval, None
+        if card is not None:
+            card.hide()
+            card.deleteLater()
 
     # -- the compatibility door: text without blocks -----------------------------------------
 
