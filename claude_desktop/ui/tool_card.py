@@ -134,6 +134,8 @@ class ToolCard(QFrame):
             return f"Used {self.label}"
         if self.running:
             return f"Running {self.tool}…"
+        if self.input_done:
+            return f"Wants to use {self.label}"  # while the call is decided (approval)
         return f"Calling {self.tool}…"
 
     def _search_error(self) -> str:
@@ -211,8 +213,8 @@ class ToolCard(QFrame):
 
     def _refresh(self) -> None:
         headline = self.headline()
-        icon = "⚠ " if self.failed else ("🔎 " if self.is_web_search else "🔧 ")
-        self.header.setText(icon + headline)
+        # No emoji icon: not every desktop has a font for them (the arrow marks the card).
+        self.header.setText(headline)
         self.header.setAccessibleName(headline)
         self.header.setAccessibleDescription(
             "Press Enter or Space to " + ("fold" if self.expanded else "show") + " the details"

@@ -91,7 +91,7 @@ def test_a_tool_call_and_a_block_kind_not_rendered_yet_keep_the_text_apart(
     settle(qtbot, widget)
     first, tool, new_kind, after = widget.block_views()
     assert isinstance(tool, ToolCard) and isinstance(new_kind, UnknownBlockView)
-    assert tool.headline() == "Calling get_time…" and tool.arguments == {"city": "Tokyo"}
+    assert tool.headline() == "Wants to use get_time" and tool.arguments == {"city": "Tokyo"}
     assert new_kind.text() == '[hologram: {"frames": 3}]' and new_kind.block_type == "hologram"
     assert isinstance(after, TextBlockView) and after is not first
     assert (first.toPlainText(), after.toPlainText()) == ("Let me look that up.", "It is noon.")
