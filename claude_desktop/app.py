@@ -106,6 +106,9 @@ async def run(
         )
     # Temporary files crashed or killed runs left behind, off the UI thread.
     tasks.spawn(asyncio.to_thread(temp_files.remove_stale), "remove-stale-temp-files")
+    # The MCP servers start now, after the first paint: start-up never waits for them.
+    tools = AppTools()
+    tasks.spawn(tools.start(window), "start-mcp-servers")
     await quit_event.wait()
 
     log.info("Shutting down")
@@ -117,6 +120,7 @@ async def run(
         log.error("Could not save the draft or settings on the way out: %s", exc)
     window.hide()
     await tasks.cancel_all()
+    await tools.close()  # every server's process ends (stdin closed, terminate, kill)
     await session.aclose()
     await loop.shutdown_asyncgens()
     # Also waits for a save still being written: the newest settings are on disk at exit.
@@ -129,6 +133,39 @@ async def run(
     # Nothing refers to the window once this returns, so it is freed here, inside the
     # loop and with the QApplication still alive.
     return 0
+
+
+class AppTools:
+    """The MCP servers of the app's config file, given to the window's turns once started.
+    No MCP code is imported unless the file exists."""
+
+    def __init__(self) -> None:
+        self.servers: Any = None  # McpServers, once started
+
+    async def start(self, window: Any) -> None:
+        from claude_desktop.domain import paths
+
+        config = paths.mcp_config_file()
+        if not config.is_file():
+            return
+        from claude_desktop.domain.mcp.config import McpConfigError
+        from claude_desktop.domain.mcp.servers import McpServers
+
+        try:
+            self.servers = await McpServers.start([config])
+        except McpConfigError as exc:
+            log.warning("The MCP servers were not started: %s", exc.human)
+            window.show_notice(f"{exc.human} No tools are offered until it is fixed.")
+            return
+        window.turns.tools = self.servers
+
+    async def close(self) -> None:
+        servers, self.servers = self.servers, None
+        if servers is not None:
+            try:
+                await servers.close()
+            except Exception as exc:  # the shutdown must still run
+                log.error("Closing the MCP servers failed: %s", exc)
 
 
 def run_on_qt_loop(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, T]) -> T:

@@ -212,6 +212,7 @@ def main() -> int:
         session.close_history()
         app.processEvents()
         shoot_states(app, name, args.states_out)
+        shoot_tools(app, name, args.out)
     return 0
 
 
@@ -283,6 +284,119 @@ def shoot_states(app, name: str, out: Path) -> None:  # type: ignore[no-untyped-
     settle(app)
     view.scroll_to_bottom()
     save(window, "cited-answer")
+    window.close()
+    window.deleteLater()
+    session.close_history()
+    app.processEvents()
+
+
+def _web_result(url: str, title: str) -> dict[str, object]:
+    return {"type": "web_search_result", "url": url, "title": title, "encrypted_content": "x"}
+
+
+def _web_cited(text: str, url: str, title: str, quote: str) -> dict[str, object]:
+    citation = {"type": "web_search_result_location", "url": url, "title": title}
+    return {"type": "text", "text": text, "citations": [{**citation, "cited_text": quote}]}
+
+
+SSE_URL, SSE_TITLE = "https://developer.mozilla.org/en-US/docs/Web/API/EventSource", "EventSource"
+SPEC_URL, SPEC_TITLE = (
+    "https://html.spec.whatwg.org/multipage/server-sent-events.html",
+    ("HTML Standard: Server-sent events"),
+)
+# A web search answer as the API sends one: the search, its results, then cited text.
+SEARCH_ANSWER = [
+    {"type": "text", "text": "I'll look that up."},
+    {
+        "type": "server_tool_use",
+        "id": "srvtoolu_1",
+        "name": "web_search",
+        "input": {"query": "server-sent events reconnect"},
+    },
+    {
+        "type": "web_search_tool_result",
+        "tool_use_id": "srvtoolu_1",
+        "content": [_web_result(SSE_URL, SSE_TITLE), _web_result(SPEC_URL, SPEC_TITLE)],
+    },
+    {"type": "text", "text": "A browser reconnects on its own: "},
+    _web_cited(
+        "EventSource retries after a dropped connection",
+        SSE_URL,
+        SSE_TITLE,
+        "the browser will reconnect automatically",
+    ),
+    {"type": "text", "text": ", and the server can set the delay with a "},
+    _web_cited(
+        "`retry:` field", SPEC_URL, SPEC_TITLE, "the retry field sets the reconnection time"
+    ),
+    {"type": "text", "text": "."},
+]
+
+
+def shoot_tools(app, name: str, out: Path) -> None:  # type: ignore[no-untyped-def]
+    """The README's tool states: an approval card, and a web search answer with sources."""
+    from claude_desktop.api.message import Message
+    from claude_desktop.domain.secrets import KeySource, KeyStore
+    from claude_desktop.domain.session import Session
+    from claude_desktop.domain.settings import Settings
+    from claude_desktop.domain.tool_approvals import ALLOW_ONCE, ALWAYS_ALLOW, DENY
+    from claude_desktop.domain.tool_loop import ToolCall
+    from claude_desktop.domain.tools import ToolSpec
+    from claude_desktop.domain.turn_runner import Decision
+    from claude_desktop.ui.main_window import MainWindow
+
+    def save(window, state: str) -> None:  # type: ignore[no-untyped-def]
+        settle(app)
+        window.view.scroll_to_bottom()
+        settle(app)
+        path = out / f"{state}-{name}.png"
+        window.grab().save(str(path))
+        print(path)
+
+    session = Session(Settings.load(), KeyStore())
+    session.key_source = KeySource.KEYRING
+    window = MainWindow(session)
+    window.resize(1200, 820)
+    window.show()
+    window._open_initial()
+    window._enter_new_chat()
+    window._show_chat()
+    view = window.view
+
+    arguments = {"path": "~/notes/meeting-2026-11-27.md", "max_lines": 200}
+    view.add_user_message("What did we decide in Friday's meeting? It's in my notes.")
+    asking = view.begin_assistant_message("Claude Sonnet 4.6")
+    asking.block_started(0, {"type": "text", "text": ""})
+    asking.text_delta(0, "I'll read your notes from Friday's meeting.")
+    asking.block_stopped(0, {"type": "text", "text": "I'll read your notes."})
+    call = {"type": "tool_use", "id": "toolu_1", "name": "filesystem__read_file"}
+    asking.block_started(1, {**call, "input": {}})
+    asking.block_stopped(1, {**call, "input": arguments})
+    schema: dict[str, object] = {"type": "object"}
+    tool = ToolSpec("filesystem__read_file", "", schema, server="filesystem", title="read_file")
+    decision = Decision(
+        "Allow Claude to use read_file (filesystem)?",
+        (ALLOW_ONCE, ALWAYS_ALLOW, DENY),
+        DENY,
+        ToolCall("toolu_1", "filesystem__read_file", arguments, tool),
+    )
+    asking.show_decision(decision, lambda _choice: None)
+    asking.flush()
+    window.composer.set_streaming(True)
+    save(window, "approval-card")
+    window.composer.set_streaming(False)
+
+    window._enter_new_chat()
+    view = window.view
+    view.add_user_message("How does a browser reconnect to a server-sent events stream?")
+    searched = view.begin_assistant_message("Claude Sonnet 4.6")
+    searched.finish(
+        Message(content=SEARCH_ANSWER), footer="Claude Sonnet 4.6 · 1 search · 3.4 s · $0.0214"
+    )
+    searched.flush()
+    for card in searched.column.tool_cards():
+        card.set_expanded(True)  # the result list, unfolded
+    save(window, "search-answer")
     window.close()
     window.deleteLater()
     session.close_history()

@@ -39,7 +39,8 @@ class BlockKind:
     """What the app knows about one type of content block."""
 
     type: str
-    #: The view that shows it: "text", "thinking", "attachment", or "unknown" for a block
+    #: The view that shows it: "text", "thinking", "attachment", "tool" (a call and its
+    #: result as one card), or "unknown" for a block
     #: the app does not render yet (the ui shows its type and a one-line summary).
     view: str
     #: Whether the block may go back to the API from an answer that was cut short.
@@ -163,11 +164,11 @@ KINDS: dict[str, BlockKind] = {
         BlockKind("image", "attachment", _never, None, _attachment_md),
         BlockKind("document", "attachment", _never, "title", _attachment_md),
         # A call cut short has half its input, which the API refuses.
-        BlockKind("tool_use", "unknown", _never, None, _tool_use_md),
-        BlockKind("server_tool_use", "unknown", _never, None, _tool_use_md),
-        BlockKind("tool_result", "unknown", _never, None, _tool_result_md),
+        BlockKind("tool_use", "tool", _never, None, _tool_use_md),
+        BlockKind("server_tool_use", "tool", _never, None, _tool_use_md),
+        BlockKind("tool_result", "tool", _never, None, _tool_result_md),
         # Needs its server_tool_use before it, which a cut-short answer may lack.
-        BlockKind("web_search_tool_result", "unknown", _never, None, _web_results_md),
+        BlockKind("web_search_tool_result", "tool", _never, None, _web_results_md),
     )
 }
 

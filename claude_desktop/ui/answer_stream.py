@@ -12,6 +12,7 @@ from typing import Any
 
 from claude_desktop.api.message import Message
 from claude_desktop.domain.history import MessageRecord
+from claude_desktop.domain.turn_runner import Decision
 
 from .message_widget import AssistantMessageWidget
 
@@ -32,6 +33,8 @@ class AnswerStream:
         #: What arrived, in order: (method, index, args); a delta's args are its pieces.
         self._events: list[tuple[str, int, list[Any]]] = []
         self._status: str | None = None
+        #: The question the turn waits on, and where its answer goes.
+        self._asking: tuple[Decision, asyncio.Future[str]] | None = None
 
     @property
     def conversation_id(self) -> int:
@@ -51,6 +54,26 @@ class AnswerStream:
             else:
                 getattr(view, name)(index, *args)
         view.status(self._status)
+        if self._asking is not None:
+            widget.show_decision(self._asking[0], self._picked)
+
+    async def decide(self, decision: Decision) -> str:
+        """The turn's way to ask the person (TurnRunner's `decide`): a card in the answer,
+        shown again if the conversation is left and come back to; Stop takes it away."""
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._asking = (decision, future)
+        if self.widget is not None:
+            self.widget.show_decision(decision, self._picked)
+        try:
+            return await future
+        finally:
+            self._asking = None
+            if self.widget is not None:
+                self.widget.drop_decision()
+
+    def _picked(self, choice: str) -> None:
+        if self._asking is not None and not self._asking[1].done():
+            self._asking[1].set_result(choice)
 
     def detach(self) -> None:
         """The widget is going away (another conversation is shown); keep streaming."""

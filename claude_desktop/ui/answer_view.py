@@ -28,8 +28,10 @@ from PySide6.QtWidgets import (
 from claude_desktop.api.citations import citations_of
 from claude_desktop.api.message import Message
 from claude_desktop.domain.blocks import kind_of
+from claude_desktop.domain.turn_runner import Decision
 
 from . import theme
+from .approval_card import ApprovalCard
 from .block_column import BlockColumn, BlockView
 from .error_card import ErrorCard
 from .message_frame import MessageWidget, set_text_color, small
@@ -38,6 +40,7 @@ from .sources_view import SourcesView
 from .stream_scheduler import RenderScheduler
 from .text_block_view import RenderStats, TextBlockView
 from .thinking_block_view import ThinkingSection
+from .tool_card import RESULT_TYPES, ToolCard
 from .unknown_block_view import UnknownBlockView
 
 __all__ = ["AssistantMessageWidget", "RenderStats"]
@@ -76,6 +79,9 @@ class AssistantMessageWidget(MessageWidget):
         self._cited: dict[int, list[Mapping[str, Any]]] = {}  # citations of unfinished blocks
         self.sources = SourcesView(self)
         layout.addWidget(self.sources)
+
+        #: The question the turn waits on (a tool call's approval), while there is one.
+        self.approval: ApprovalCard | None = None
 
         self.status_label = self._make_label()
         self.status_label.setAccessibleName("Status")
@@ -191,6 +197,11 @@ class AssistantMessageWidget(MessageWidget):
             text = block.get("thinking")
             if isinstance(text, str) and text:
                 view.append(text)
+        elif isinstance(view, ToolCard):
+            if kind.type in RESULT_TYPES:
+                view.show_result(block)
+            else:
+                view.show_call(block)
         cited = citations_of(block)
         if cited:
             self._cited.setdefault(index, []).extend(cited)
@@ -210,7 +221,9 @@ class AssistantMessageWidget(MessageWidget):
             view.append(text)
 
     def json_delta(self, index: int, partial_json: str) -> None:
-        pass  # a tool's input is shown when its block stops
+        view = self.column.by_index.get(index)
+        if isinstance(view, ToolCard) and not self._ended:
+            view.json_delta(partial_json)
 
     def citation_added(self, index: int, citation: dict[str, Any]) -> None:
         self._cited.setdefault(index, []).append(citation)
@@ -219,11 +232,37 @@ class AssistantMessageWidget(MessageWidget):
         view = self.column.by_index.get(index)
         if isinstance(view, UnknownBlockView):
             view.show_block(block)
+        elif isinstance(view, ToolCard):
+            if block.get("type") in RESULT_TYPES:
+                view.show_result(block)
+            else:
+                view.call_stopped(block)
         # The finished block's citations are the API's word; the streamed ones stand in.
         cited = citations_of(block) or self._cited.get(index, [])
         self._cited.pop(index, None)
         if cited and isinstance(view, TextBlockView):
             view.add_markers([self.sources.add(c) for c in cited])
+
+    # -- questions mid-turn -------------------------------------------------------------------
+
+    def show_decision(self, decision: Decision, picked: Callable[[str], None]) -> ApprovalCard:
+        """Ask `decision` in a card under the blocks so far; `picked` gets the choice."""
+        self.drop_decision()
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        card = ApprovalCard(decision, picked, self)
+        layout.insertWidget(layout.indexOf(self.status_label), card)
+        self.approval = card
+        if self.isVisible():
+            card.focus()
+        return card
+
+    def drop_decision(self) -> None:
+        """The question was answered (or the turn stopped): the card goes."""
+        card, self.approval = self.approval, None
+        if card is not None:
+            card.hide()
+            card.deleteLater()
 
     # -- the compatibility door: text without blocks -----------------------------------------
 

@@ -21,11 +21,12 @@ from .rich_text_view import TextView
 from .stream_scheduler import RenderScheduler
 from .text_block_view import RenderStats, TextBlockView
 from .thinking_block_view import ThinkingSection
+from .tool_card import RESULT_TYPES, ToolCard
 from .unknown_block_view import UnknownBlockView
 
 __all__ = ["BlockColumn", "BlockView"]
 
-BlockView = TextBlockView | ThinkingSection | UnknownBlockView
+BlockView = TextBlockView | ThinkingSection | ToolCard | UnknownBlockView
 
 
 class BlockColumn(QWidget):
@@ -91,11 +92,27 @@ class BlockColumn(QWidget):
             if isinstance(last, ThinkingSection):
                 return last
             view = self._make_thinking()
+        elif view_kind == "tool":
+            card = self.tool_card(block)
+            if card is not None:
+                return card  # a result joins the card of the call it answers
+            view = ToolCard(block, self)
+            self._made(view)
         else:
             view = UnknownBlockView(block, self)
             self._made(view)
         self._place(view)
         return view
+
+    def tool_cards(self) -> list[ToolCard]:
+        return [v for v in self.views if isinstance(v, ToolCard)]
+
+    def tool_card(self, block: Mapping[str, Any]) -> ToolCard | None:
+        """The card of the call a result block answers, if it is in the column."""
+        if block.get("type") not in RESULT_TYPES:
+            return None
+        call_id = str(block.get("tool_use_id") or "")
+        return next((c for c in self.tool_cards() if c.call_id == call_id), None)
 
     def text_for_delta(self, index: int) -> TextBlockView:
         """Where text that came without a block goes: the last view if it is text."""

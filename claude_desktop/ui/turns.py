@@ -14,6 +14,9 @@ from claude_desktop.api.errors import AuthenticationError
 from claude_desktop.domain import turn_runner
 from claude_desktop.domain.api_request import ApiRequest
 from claude_desktop.domain.history import MessageRecord, StorageError
+from claude_desktop.domain.tool_approvals import ToolApprovals
+from claude_desktop.domain.tool_loop import Ask, ToolCall
+from claude_desktop.domain.tools import ToolProvider
 from claude_desktop.domain.turn_metrics import footer_from_meta
 from claude_desktop.domain.turn_runner import TurnResult, TurnRunner
 
@@ -37,6 +40,16 @@ class Turns:
         #: The answers streaming, by conversation: each streams into its own conversation,
         #: whichever one is open.
         self.streams: dict[int, AnswerStream] = {}
+        #: The tools answers may use (the MCP servers, once started: app.py); None: none.
+        self.tools: ToolProvider | None = None
+        self._approvals: ToolApprovals | None = None
+
+    @property
+    def approvals(self) -> ToolApprovals:
+        """The remembered approvals, read when the first tool call is decided."""
+        if self._approvals is None:
+            self._approvals = ToolApprovals()
+        return self._approvals
 
     @property
     def streaming(self) -> bool:
@@ -103,6 +116,9 @@ class Turns:
                     history=session.history,
                     # Read now, not when the runner was defined: the tests shorten it.
                     flush_interval=turn_runner.FLUSH_INTERVAL,
+                    tools=self.tools,
+                    tool_policy=self._tool_policy,
+                    decide=turn.decide,
                 )
                 runner.record = turn.record
                 result = await runner.run(request)
@@ -130,6 +146,9 @@ class Turns:
             if self.streams.get(turn.conversation_id) is turn:
                 del self.streams[turn.conversation_id]
             self.sync_composer()
+
+    async def _tool_policy(self, call: ToolCall, ask: Ask) -> bool:
+        return await self.approvals.policy(call, ask)
 
     def _show_result(self, turn: AnswerStream, result: TurnResult) -> None:
         window = self.window

@@ -46,7 +46,7 @@ def test_every_type_has_a_kind_and_an_unknown_one_is_never_dropped() -> None:
     for block in EVERY_KIND:
         kind = kind_of(block)
         assert (kind is UNKNOWN) == (block["type"] == "hologram")
-        assert kind.view in ("text", "thinking", "attachment", "unknown")
+        assert kind.view in ("text", "thinking", "attachment", "tool", "unknown")
         assert block_markdown(block) is not None, block["type"]
     assert kind_of({"type": 7}) is UNKNOWN and kind_of({}) is UNKNOWN
     assert block_markdown({"type": "hologram"}) == "_[hologram block]_"

@@ -15,6 +15,7 @@ from claude_desktop.ui.conversation_view import ConversationView
 from claude_desktop.ui.message_widget import AssistantMessageWidget
 from claude_desktop.ui.text_block_view import TextBlockView
 from claude_desktop.ui.thinking_block_view import ThinkingSection
+from claude_desktop.ui.tool_card import ToolCard
 from claude_desktop.ui.unknown_block_view import UnknownBlockView
 from tests import sse
 
@@ -75,7 +76,7 @@ def test_thinking_then_text(view: ConversationView, qtbot: QtBot) -> None:
     assert section.redacted_label.isVisible()
 
 
-def test_a_block_kind_not_rendered_yet_is_said_and_keeps_the_text_apart(
+def test_a_tool_call_and_a_block_kind_not_rendered_yet_keep_the_text_apart(
     view: ConversationView, qtbot: QtBot
 ) -> None:
     widget = view.begin_assistant_message("m")
@@ -89,8 +90,8 @@ def test_a_block_kind_not_rendered_yet_is_said_and_keeps_the_text_apart(
     text_block(widget, 3, "It is noon.")
     settle(qtbot, widget)
     first, tool, new_kind, after = widget.block_views()
-    assert isinstance(tool, UnknownBlockView) and isinstance(new_kind, UnknownBlockView)
-    assert tool.text() == '[tool_use: get_time {"city": "Tokyo"}]'
+    assert isinstance(tool, ToolCard) and isinstance(new_kind, UnknownBlockView)
+    assert tool.headline() == "Wants to use get_time" and tool.arguments == {"city": "Tokyo"}
     assert new_kind.text() == '[hologram: {"frames": 3}]' and new_kind.block_type == "hologram"
     assert isinstance(after, TextBlockView) and after is not first
     assert (first.toPlainText(), after.toPlainText()) == ("Let me look that up.", "It is noon.")
@@ -154,7 +155,7 @@ def test_an_answer_from_history_is_shown_from_its_blocks(
     assert isinstance(thinking, ThinkingSection) and thinking.text() == "Plan."
     assert not thinking.expanded
     assert first is widget.text_view and first.toPlainText() == "Checking."
-    assert isinstance(tool, UnknownBlockView) and "Oslo" in tool.text()
+    assert isinstance(tool, ToolCard) and tool.arguments == {"city": "Oslo"}
     assert isinstance(second, TextBlockView) and second.toPlainText() == "Cold[1] there."
     assert widget.sources.lines() == ["1 notes.txt"]
 
@@ -180,7 +181,7 @@ def test_a_bare_text_stream_is_shown_again_from_its_blocks_when_they_hold_more(
     )
     settle(qtbot, widget)
     first, tool, second = widget.block_views()
-    assert isinstance(tool, UnknownBlockView)
+    assert isinstance(tool, ToolCard)
     assert (first.toPlainText(), second.toPlainText()) == ("Checking.", "Done.")
 
 

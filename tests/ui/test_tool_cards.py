@@ -1,0 +1,81 @@
+"""Tool cards: a call and its result as one folded card ("Calling…", "Used…", errors), and
+Anthropic's web search as "Searched the web: query" with its result list folded."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from claude_desktop.api.message import Message
+from claude_desktop.ui.conversation_view import ConversationView
+from claude_desktop.ui.tool_card import ToolCard
+from tests import sse
+
+CALL = {"type": "tool_use", "id": "toolu_1", "name": "filesystem__read_file", "input": {}}
+
+
+def test_a_call_streams_then_folds_into_used_with_arguments_and_result(
+    view: ConversationView, qtbot: QtBot
+) -> None:
+    widget = view.begin_assistant_message("m")
+    widget.block_started(0, CALL)
+    card = widget.view_of(0)
+    assert isinstance(card, ToolCard)
+    widget.json_delta(0, '{"path": ')
+    assert card.headline() == "Calling read_file…"
+    widget.json_delta(0, '"notes.md"}')
+    widget.block_stopped(0, {**CALL, "input": {"path": "notes.md"}})
+    widget.block_started(1, {"type": "tool_result", "tool_use_id": "toolu_1"})
+    assert widget.view_of(1) is card and card.headline() == "Running read_file…"
+    result = {
+        "type": "tool_result",
+        "tool_use_id": "toolu_1",
+        "content": [{"type": "text", "text": "# Notes\nhello"}],
+    }
+    widget.block_stopped(1, result)
+    assert card.headline() == "Used read_file (filesystem)"
+    assert card.header.accessibleName() == "Used read_file (filesystem)"
+    assert not card.details.isVisibleTo(card)
+    card.header.setFocus()
+    qtbot.keyClick(card.header, Qt.Key.Key_Return)
+    assert card.expanded and card.details.isVisibleTo(card)
+    details = card.plain_details()
+    assert '"path": "notes.md"' in details and "# Notes\nhello" in details
+    qtbot.keyClick(card.header, Qt.Key.Key_Space)
+    assert not card.expanded
+
+
+def test_a_failed_call_says_so(view: ConversationView, qtbot: QtBot) -> None:
+    widget = view.begin_assistant_message("m")
+    content = [
+        {**CALL, "input": {"path": "x"}},
+        {
+            "type": "tool_result",
+            "tool_use_id": "toolu_1",
+            "is_error": True,
+            "content": [{"type": "text", "text": "No such file: x"}],
+        },
+        {"type": "text", "text": "It is not there."},
+    ]
+    widget.finish(Message(content=content), footer="")
+    card, _text = widget.block_views()
+    assert isinstance(card, ToolCard) and card.failed
+    assert card.headline() == "read_file (filesystem) failed: No such file: x"
+    card.set_expanded(True)
+    assert "Error\nNo such file: x" in card.plain_details()
+
+
+def test_a_web_search_reads_as_searched_the_web_with_its_results_folded(
+    view: ConversationView, qtbot: QtBot
+) -> None:
+    widget = view.begin_assistant_message("m")
+    content = [sse.final_block(b) for b in sse.web_search_answer()]
+    widget.finish(Message(content=content), footer="")
+    [card] = [v for v in widget.block_views() if isinstance(v, ToolCard)]
+    assert card.headline() == "Searched the web: server-sent events"
+    assert not card.details.isVisibleTo(card)
+    card.set_expanded(True)
+    html = card.details.text()
+    assert '<a href="https://example.org/sse">Server-sent events explained</a>' in html
+    assert card.details.openExternalLinks()
+    assert widget.sources.lines()[0] == "1 Server-sent events explained, https://example.org/sse"
