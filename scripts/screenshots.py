@@ -211,7 +211,7 @@ def main() -> int:
         window.deleteLater()
         session.close_history()
         app.processEvents()
-        shoot_states(app, name, args.states_out)
+        shoot_states(app, name, args.states_out, args.out)
         shoot_tools(app, name, args.out)
     return 0
 
@@ -221,7 +221,7 @@ def settle(app) -> None:  # type: ignore[no-untyped-def]
         app.processEvents()
 
 
-def shoot_states(app, name: str, out: Path) -> None:  # type: ignore[no-untyped-def]
+def shoot_states(app, name: str, out: Path, docs: Path) -> None:  # type: ignore[no-untyped-def]
     """The welcome page (fresh, a rejected key at two sizes, the chat once a key is
     accepted) and an "Update API key" error card in the open conversation."""
     from claude_desktop.api.message import Message
@@ -235,9 +235,9 @@ def shoot_states(app, name: str, out: Path) -> None:  # type: ignore[no-untyped-
         MainWindow,
     )
 
-    def save(window, state: str) -> None:  # type: ignore[no-untyped-def]
+    def save(window, state: str, folder: Path = out) -> None:  # type: ignore[no-untyped-def]
         settle(app)
-        path = out / f"{state}-{name}.png"
+        path = folder / f"{state}-{name}.png"
         window.grab().save(str(path))
         print(path)
 
@@ -283,7 +283,7 @@ def shoot_states(app, name: str, out: Path) -> None:  # type: ignore[no-untyped-
     cited.sources.rows[0].set_expanded(True)  # a source opened, its quote under it
     settle(app)
     view.scroll_to_bottom()
-    save(window, "cited-answer")
+    save(window, "cited-answer", docs)  # the README shows this one
     window.close()
     window.deleteLater()
     session.close_history()
