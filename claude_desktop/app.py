@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib
 import logging
 import os
 import sys
@@ -106,6 +107,8 @@ async def run(
         )
     # Temporary files crashed or killed runs left behind, off the UI thread.
     tasks.spawn(asyncio.to_thread(temp_files.remove_stale), "remove-stale-temp-files")
+    # What the first attached image needs, loaded once the window is up, off the UI thread.
+    tasks.spawn(asyncio.to_thread(importlib.import_module, "PIL.Image"), "load-pillow")
     await quit_event.wait()
 
     log.info("Shutting down")
@@ -244,6 +247,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from claude_desktop import selftest
 
         return selftest.run()
+    # The layers below the UI are imported before Qt: PySide6 hooks every later import and
+    # reads the module's source to look for "PySide6" (~0.1 ms a module, ~300 modules).
+    importlib.import_module("claude_desktop.domain.session")
     # qasync picks its Qt binding from QT_API, before anything imports Qt.
     os.environ.setdefault("QT_API", "pyside6")
     import qasync

@@ -129,6 +129,14 @@ def connection_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+def load_http_stack() -> None:
+    """Import what making the first client imports (httpcore with h2 and hpack: ~120 ms).
+
+    For a worker thread at start-up, so the window's first paint does not wait for it.
+    """
+    importlib.import_module("httpcore")
+
+
 def make_client(settings: Settings, key: str | None, **options: Any) -> BaseMessagesClient:
     """The client of the active provider (ProviderSetupError for the Anthropic API without
     a key). A cloud's missing package or credentials are reported by its first request, so
