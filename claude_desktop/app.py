@@ -95,6 +95,9 @@ async def run(
     window.raise_()
     window.activateWindow()
     await window.start()
+    from claude_desktop.ui.caret_rest import CaretRest
+
+    caret_rest = CaretRest(app)  # no blinking, no timer, while nobody types
     started = True
     if files:
         window.open_files_in_new_chat(list(files))
@@ -112,6 +115,7 @@ async def run(
     await quit_event.wait()
 
     log.info("Shutting down")
+    caret_rest.wake()  # the flash time is the application's: leave it as it was
     if server is not None:
         server.close()
     try:
