@@ -395,7 +395,8 @@ class MainWindow(QMainWindow):
     async def _refresh_models(self) -> None:
         # At start-up the HTTP stack is not loaded yet: loaded off the UI thread, it no longer
         # holds up the first paint (it was a third of the cold start).
-        await asyncio.to_thread(providers.load_http_stack)
+        if not providers.http_stack_loaded():
+            await asyncio.to_thread(providers.load_http_stack)
         try:
             models = await self.session.refresh_models()
         except ClaudeError as exc:
