@@ -1,10 +1,16 @@
-"""Memory: resident memory with a 1,000-message conversation open, then after a long answer.
+"""Memory: resident memory with a 1,000-message conversation open, then after a long answer;
+and its growth over opening and closing 200 conversations of 50 messages, one after another.
 
 The conversation (questions and Markdown answers with code blocks and tables) is written
 through the Store into a throwaway data dir before the window exists; then the shown main
 window opens it, as a click in the sidebar does, and answers one more question of 10,000
 deltas in it from the loopback server. RSS is read from /proc/self/status after a garbage
 collection, once everything on screen is rendered.
+
+Opening and closing is a conversation opened as a click in the sidebar does, every message
+of it rendered, then New chat. The growth is counted from after the first such cycle (the
+first fills caches once: fonts, lexers, styles) to after the last: what stays behind for
+each conversation seen (message widgets, their documents) adds up there.
 """
 
 from __future__ import annotations
@@ -22,26 +28,40 @@ from .common import Heartbeat, Metric, qt_environment, rss_mb, worker_main
 TARGET_RSS_MB = 250.0
 MESSAGES = 1_000
 ANSWER_DELTAS = 10_000
+#: Opened and closed one after another, each of CYCLED_MESSAGES (issue 19).
+CYCLED_CONVERSATIONS = 200
+CYCLED_MESSAGES = 50
+TARGET_CYCLE_GROWTH_MB = 15.0
 
 
-def write_conversation(messages: int) -> int:
+def write_conversation(messages: int, title: str = "A long one") -> int:
     """A conversation of `messages` alternating questions and answers; its id."""
+    return write_conversations(1, messages, title)[0]
+
+
+def write_conversations(count: int, messages: int, title: str) -> list[int]:
+    """`count` conversations of `messages` alternating questions and answers; their ids."""
     from claude_desktop.domain.history import History
 
     answer = payload.realistic_answer(1_500)  # a heading, a list, Python code, a table, ...
     history = History.open()
+    ids = []
     try:
         store = history.store
-        record = store.create_conversation(model="claude-sonnet-4-6", title="A long one")
-        parent = None
-        for i in range(messages):
-            if i % 2 == 0:
-                role, text = "user", f"Question {i // 2 + 1}: how do I read a CSV file fast?"
-            else:
-                role, text = "assistant", f"Answer {i // 2 + 1}.\n\n{answer}"
-            content = [{"type": "text", "text": text}]
-            parent = store.add_message(record.id, parent_id=parent, role=role, content=content).id
-        return record.id
+        for n in range(count):
+            record = store.create_conversation(model="claude-sonnet-4-6", title=f"{title} {n}")
+            parent = None
+            for i in range(messages):
+                if i % 2 == 0:
+                    role, text = "user", f"Question {i // 2 + 1}: how do I read a CSV file fast?"
+                else:
+                    role, text = "assistant", f"Answer {i // 2 + 1}.\n\n{answer}"
+                content = [{"type": "text", "text": text}]
+                parent = store.add_message(
+                    record.id, parent_id=parent, role=role, content=content
+                ).id
+            ids.append(record.id)
+        return ids
     finally:
         history.close()
 
@@ -60,7 +80,19 @@ async def _settle(window: Any) -> None:
     gc.collect()
 
 
-async def measure(conversation_id: int) -> dict[str, float]:
+async def _cycle(window: Any, conversation_id: int) -> None:
+    """Open a conversation, every message of it rendered, then New chat; collect garbage."""
+    assert window.open_conversation(conversation_id)
+    await _settle(window)
+    window.new_chat()
+    await asyncio.sleep(0)  # deleteLater'd widgets go on the next turns
+    await asyncio.sleep(0)
+    gc.collect()
+
+
+async def measure(conversation_id: int, cycled: list[int]) -> dict[str, float]:
+    from PySide6.QtWidgets import QApplication
+
     from claude_desktop.domain.secrets import KeyStore
     from claude_desktop.domain.session import Session
     from claude_desktop.domain.settings import Settings
@@ -75,6 +107,13 @@ async def measure(conversation_id: int) -> dict[str, float]:
     await _settle(window)
     out = {"idle": rss_mb()}
     try:
+        await _cycle(window, cycled[0])
+        out["cycle_first"] = rss_mb()
+        out["widgets_first"] = len(QApplication.allWidgets())
+        for conversation in cycled[1:]:
+            await _cycle(window, conversation)
+        out["cycle_last"] = rss_mb()
+        out["widgets_last"] = len(QApplication.allWidgets())
         heartbeat = Heartbeat()
         heartbeat.start()
         started = time.perf_counter()
@@ -108,12 +147,14 @@ def run(args: argparse.Namespace) -> list[Metric]:
     from claude_desktop.app import run_on_qt_loop
 
     conversation_id = write_conversation(MESSAGES)
+    cycles = CYCLED_CONVERSATIONS // 4 if args.short else CYCLED_CONVERSATIONS
+    cycled = write_conversations(cycles, CYCLED_MESSAGES, "Opened and closed")
     gc.collect()
     app = QApplication.instance() or QApplication([sys.argv[0]])
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
-        figures = run_on_qt_loop(loop, measure(conversation_id))
+        figures = run_on_qt_loop(loop, measure(conversation_id, cycled))
     finally:
         asyncio.set_event_loop(None)
         loop.close()
@@ -121,6 +162,17 @@ def run(args: argparse.Namespace) -> list[Metric]:
     case = "5 memory"
     return [
         Metric("memory.idle", case, "(this process, window shown, empty)", figures["idle"], "MB"),
+        Metric(
+            "memory.cycle_growth",
+            case,
+            f"growth over opening and closing {cycles} conversations of {CYCLED_MESSAGES}",
+            figures["cycle_last"] - figures["cycle_first"],
+            "MB",
+            TARGET_CYCLE_GROWTH_MB,
+            f"{figures['cycle_first']:.0f} MB after the first, {figures['cycle_last']:.0f} MB"
+            f" after the last ({figures['cycle_first'] - figures['idle']:+.0f} MB for the first);"
+            f" widgets alive {figures['widgets_first']:.0f}, then {figures['widgets_last']:.0f}",
+        ),
         Metric(
             "memory.conversation",
             case,

@@ -9,6 +9,7 @@ to each cloud's own.
 from __future__ import annotations
 
 import importlib.util
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, get_args
@@ -127,6 +128,19 @@ def connection_options(settings: Settings) -> dict[str, Any]:
         "connect_timeout": float(settings.connect_timeout),
         "read_timeout": float(settings.read_timeout),
     }
+
+
+def http_stack_loaded() -> bool:
+    """Whether making a client would import nothing more (see `load_http_stack`)."""
+    return "httpcore" in sys.modules
+
+
+def load_http_stack() -> None:
+    """Import what making the first client imports (httpcore with h2 and hpack: ~120 ms).
+
+    For a worker thread at start-up, so the window's first paint does not wait for it.
+    """
+    importlib.import_module("httpcore")
 
 
 def make_client(settings: Settings, key: str | None, **options: Any) -> BaseMessagesClient:

@@ -303,15 +303,16 @@ class MainWindow(QMainWindow):
     async def start(self) -> None:
         """Find the key and show the right page; called once the loop runs."""
         self._open_initial()
-        # What the first answer would load (Markdown, lexers, styles), loaded now, off the
-        # UI thread, while the person reads the window.
-        self.spawn(asyncio.to_thread(warm_up), "warm-up")
         key = await self.session.load_key()
         if key or not self.session.needs_key:  # a cloud provider has no API key to ask for
             self._show_chat()
             self.spawn(self._refresh_models(), "refresh-models")
         else:
             self._show_key_page()
+        # What the first answer would load (Markdown, lexers, styles), loaded now, off the
+        # UI thread, while the person reads the window. Not before the key is found: the
+        # thread would compete for the GIL with the key's own thread and the first paint.
+        self.spawn(asyncio.to_thread(warm_up), "warm-up")
 
     def _open_initial(self) -> None:
         """Reopen the conversation of the last session (after a crash too), with its draft.
@@ -392,6 +393,10 @@ class MainWindow(QMainWindow):
         self._show_chat()
 
     async def _refresh_models(self) -> None:
+        # At start-up the HTTP stack is not loaded yet: loaded off the UI thread, it no longer
+        # holds up the first paint (it was a third of the cold start).
+        if not providers.http_stack_loaded():
+            await asyncio.to_thread(providers.load_http_stack)
         try:
             models = await self.session.refresh_models()
         except ClaudeError as exc:

@@ -25,19 +25,23 @@ import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AMP_SUBSTITUTE
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexer import Lexer
-from pygments.lexers import TextLexer, get_lexer_by_name
-from pygments.util import ClassNotFound
 
 from .theme import MarkdownColors, markdown_colors
+
+if TYPE_CHECKING:
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexer import Lexer
+
+# Pygments is imported where a code block is first highlighted (or by `warm_up`, off the UI
+# thread), not with this module: its lexer and formatter tables were ~30 ms of the window's
+# cold start, which shows no code.
 
 __all__ = [
     "ALLOWED_LINK_SCHEMES",
@@ -291,6 +295,9 @@ def _markdown(dark: bool) -> markdown.Markdown:
 
 @lru_cache(maxsize=64)
 def _lexer(lang: str) -> Lexer:
+    from pygments.lexers import TextLexer, get_lexer_by_name
+    from pygments.util import ClassNotFound
+
     if lang:
         try:
             return get_lexer_by_name(lang, stripnl=False, ensurenl=False)
@@ -301,6 +308,8 @@ def _lexer(lang: str) -> Lexer:
 
 @lru_cache(maxsize=2)
 def _formatter(dark: bool) -> HtmlFormatter[str]:
+    from pygments.formatters import HtmlFormatter
+
     return HtmlFormatter(nowrap=True, noclasses=True, style=markdown_colors(dark).pygments_style)
 
 
@@ -351,6 +360,8 @@ def _render_fence(block: str, dark: bool, index: int) -> RenderedBlock:
         # cut-off answer ends there. An empty box, labelled with half a language name, is
         # no part of the answer; the code block appears with its first line of code.
         return RenderedBlock("")
+    from pygments import highlight
+
     c = markdown_colors(dark)
     body = highlight(code, _lexer(lang.lower()), _formatter(dark))
     # Trailing newlines would show as empty last lines; and an empty last line in the last

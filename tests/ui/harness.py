@@ -148,9 +148,16 @@ def make_app(
     # On a real X server focus only exists once the window is active, as for a person.
     app.wait(window.isActiveWindow)
     app.run(window.start())
+    # The model list is asked for once the HTTP stack has loaded off the UI thread (after
+    # the first paint): wait for it, so a test's own requests come after it, as they did.
+    app.wait(lambda: not _refreshing_models(loop), limit=10.0)
     yield app
     app.run(window.tasks.cancel_all())
     app.run(session.aclose())
+
+
+def _refreshing_models(loop: asyncio.AbstractEventLoop) -> bool:
+    return any(task.get_name() == "refresh-models" for task in asyncio.all_tasks(loop))
 
 
 @contextmanager

@@ -7,9 +7,13 @@ import io
 import logging
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PIL import Image
+if TYPE_CHECKING:
+    from PIL import Image
+
+# Pillow is imported where an image is first read, not with this module: ~25 ms of the
+# window's cold start otherwise (the app loads it off the UI thread once the window shows).
 
 from .attachment import Attachment, AttachmentError, _base64_length, _quiet, _read_all
 
@@ -31,14 +35,14 @@ _IMAGE_FORMATS = {  # Pillow format -> media type
     "WEBP": "image/webp",
 }
 # What exif_transpose does, applied after the downscale so it turns a small image.
-_ORIENTATION = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
+_ORIENTATION = {  # names of Image.Transpose members
+    2: "FLIP_LEFT_RIGHT",
+    3: "ROTATE_180",
+    4: "FLIP_TOP_BOTTOM",
+    5: "TRANSPOSE",
+    6: "ROTATE_270",
+    7: "TRANSVERSE",
+    8: "ROTATE_90",
 }
 _EXIF_ORIENTATION = 0x0112
 
@@ -57,6 +61,8 @@ def sniff_image(head: bytes) -> str | None:
 
 
 def _prepare_image(name: str, fmt: str, size: int, source: Path | bytes) -> Attachment:
+    from PIL import Image
+
     # Small files are read whole: their bytes may go out unchanged.
     if isinstance(source, Path) and _base64_length(size) <= MAX_IMAGE_BASE64:
         source = _read_all(name, source)
@@ -81,6 +87,8 @@ def _prepare_image(name: str, fmt: str, size: int, source: Path | bytes) -> Atta
 def _process_image(
     name: str, fmt: str, size: int, source: Path | bytes, im: Image.Image
 ) -> Attachment:
+    from PIL import Image
+
     width, height = im.size
     if width * height > MAX_PIXELS:
         raise _too_many_pixels(name, (width, height))
@@ -113,7 +121,7 @@ def _process_image(
         if frame.size != target:
             frame = frame.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
         if orientation != 1:
-            frame = frame.transpose(_ORIENTATION[orientation])
+            frame = frame.transpose(Image.Transpose[_ORIENTATION[orientation]])
         data, media_type, frame = _encode(frame, prefer_png=fmt != "JPEG")
     out_w, out_h = frame.size
     shown_w, shown_h = (height, width) if orientation in (5, 6, 7, 8) else (width, height)
@@ -164,6 +172,8 @@ def _normalised(im: Image.Image) -> Image.Image:
 def _encode(frame: Image.Image, *, prefer_png: bool) -> tuple[bytes, str, Image.Image]:
     """Bytes within the per-image limit: PNG for transparency (and, when it fits, for
     sources that were lossless), else JPEG; smaller until it fits."""
+    from PIL import Image
+
     has_alpha = frame.mode in ("RGBA", "LA")
     while True:
         smallest = 0
@@ -194,6 +204,8 @@ def _save(im: Image.Image, fmt: str, **options: Any) -> bytes:
 
 
 def _thumbnail(frame: Image.Image) -> bytes:
+    from PIL import Image
+
     thumb = frame.resize(
         fit_within(*frame.size, THUMBNAIL_SIZE), Image.Resampling.LANCZOS, reducing_gap=2.0
     )
