@@ -75,7 +75,8 @@ def _fence(text: str, language: str) -> str:
     return f"{fence}{language}\n{text}\n{fence}"
 
 
-def _quote(text: str) -> str:
+def quote_markdown(text: str) -> str:
+    """`text` as a Markdown block quote (an empty line stays inside it)."""
     return "\n".join(f"> {line}" if line else ">" for line in text.splitlines() or [""])
 
 
@@ -88,7 +89,7 @@ def _thinking_md(block: Block, thinking: bool) -> str | None:
     if not thinking:
         return "_(Claude's thinking is not included in this export.)_"
     text = str(block.get("thinking", ""))
-    return "> 💭 **Thinking**\n>\n" + _quote(text) if text.strip() else None
+    return "> 💭 **Thinking**\n>\n" + quote_markdown(text) if text.strip() else None
 
 
 def _redacted_md(_block: Block, thinking: bool) -> str | None:

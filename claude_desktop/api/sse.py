@@ -43,13 +43,13 @@ class SSEDecoder:
         "_started",
     )
 
-    def __init__(self, max_event_bytes: int | None = None) -> None:
+    def __init__(self) -> None:
         # Bytes after the last blank line, in pieces: joined only once a blank line can be
         # in them, so an event arriving in many small pieces is still read in linear time.
         self._pending: list[bytes] = []
         # Their length: an event that never ends must not grow without bound.
         self._pending_size = 0
-        self._max_event = max_event_bytes or limits.MAX_EVENT_BYTES
+        self._max_event = limits.MAX_EVENT_BYTES
         self._ends_with_lf = False
         self._last_id: str | None = None
         self._skip_lf = False

@@ -7,7 +7,7 @@ Qt-free and below the domain: it takes the database path from its caller.
 | store | the `Store` facade: the one door, errors as sentences |
 | opening | checking, setting up and migrating the file as it opens |
 | schema | the schema's versions and their migrations |
-| database | the connection, clock and transactions the repositories share |
+| database | the connection, clock, transactions and JSON form the repositories share |
 | conversations, messages, presets, drafts | one table each |
 | blobs | attachment bytes by hash, and the references messages hold |
 | fulltext | search over titles and messages |

@@ -29,8 +29,8 @@ from typing import Any
 
 from claude_desktop.api.message import ContentBlock
 
-from .database import Database
-from .errors import StorageError, query_error
+from .database import Database, dumps
+from .errors import StorageError, open_error, query_error
 
 #: The `type` of a stored block's source that refers to a blob.
 BLOB = "blob"
@@ -66,8 +66,7 @@ class BlobRepository:
         save of the same attachment (a draft saved as the person types) would cost.
         """
         digest = digest or hashlib.sha256(data).hexdigest()
-        if not self.has(digest):
-            insert_blob(self.db.con, digest, data, media_type, self.db.now())
+        insert_blob(self.db.con, digest, data, media_type, self.db.now())
         return digest
 
     def has(self, digest: str) -> bool:
@@ -77,12 +76,7 @@ class BlobRepository:
     def put_on_own_connection(self, data: bytes, media_type: str, digest: str) -> None:
         """`put` on a connection of its own, for a worker thread: writing a large
         attachment then never blocks the thread that owns this store."""
-        try:
-            con = sqlite3.connect(self.db.path, isolation_level=None, timeout=5.0)
-        except sqlite3.Error as exc:
-            raise StorageError(
-                f"The history file {self.db.path} could not be opened ({exc})."
-            ) from exc
+        con = self._own_connection()
         try:
             con.execute("PRAGMA synchronous = NORMAL")
             insert_blob(con, digest, data, media_type, time.time())
@@ -94,12 +88,7 @@ class BlobRepository:
     def read_on_own_connection(self, digest: str) -> bytes | None:
         """The bytes stored under `digest` (None if none), read on a connection of its own:
         safe in a worker thread, so a request's attachments are read off the UI thread."""
-        try:
-            con = sqlite3.connect(self.db.path, timeout=5.0)
-        except sqlite3.Error as exc:
-            raise StorageError(
-                f"The history file {self.db.path} could not be opened ({exc})."
-            ) from exc
+        con = self._own_connection()
         try:
             row = con.execute("SELECT data FROM blobs WHERE hash = ?", (digest,)).fetchone()
         except sqlite3.Error as exc:
@@ -107,6 +96,13 @@ class BlobRepository:
         finally:
             con.close()
         return None if row is None else bytes(row[0])
+
+    def _own_connection(self) -> sqlite3.Connection:
+        # Autocommit, like the store's own: each statement commits by itself.
+        try:
+            return sqlite3.connect(self.db.path, isolation_level=None, timeout=5.0)
+        except sqlite3.Error as exc:
+            raise open_error(self.db.path, exc) from exc
 
     def get(self, digest: str) -> tuple[bytes, str] | None:
         """The bytes and media type stored under `digest`, or None."""
@@ -275,15 +271,3 @@ def migrate_messages(con: sqlite3.Connection) -> int:
             )
             changed_messages += 1
     return changed_messages
-
-
-def dumps(value: object) -> str:
-    """JSON as the history stores it: compact, UTF-8 where it can be."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        # Lone surrogates (json.loads accepts "\ud800") cannot be UTF-8 text; as \u escapes
-        # they are valid JSON and still read back exactly.
-        text = json.dumps(value, separators=(",", ":"), allow_nan=False)
-    return text

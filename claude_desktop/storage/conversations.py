@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .blobs import dumps
-from .database import Database, found, one_line
+from .database import Database, dumps, found, one_line
 from .errors import NotFoundError
 from .records import _CONVERSATION_COLUMNS, UNSET, ConversationRecord, Unset, conversation_of
 

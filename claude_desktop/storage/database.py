@@ -1,8 +1,9 @@
 """The open history file as the repositories share it: one connection, one clock, one way
-to write in a transaction."""
+to write in a transaction, one form of stored JSON."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -63,3 +64,15 @@ def found(cur: sqlite3.Cursor, noun: str, row_id: int) -> None:
 
 def one_line(title: str) -> str:
     return " ".join(title.split())
+
+
+def dumps(value: object) -> str:
+    """JSON as the history stores it: compact, UTF-8 where it can be."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # Lone surrogates (json.loads accepts "\ud800") cannot be UTF-8 text; as \u escapes
+        # they are valid JSON and still read back exactly.
+        text = json.dumps(value, separators=(",", ":"), allow_nan=False)
+    return text

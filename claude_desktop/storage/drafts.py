@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .blobs import dumps
-from .database import Database
+from .database import Database, dumps
 from .errors import NotFoundError
 from .records import Draft
 

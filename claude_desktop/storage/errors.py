@@ -86,12 +86,11 @@ class PresetNameError(StorageError, ValueError):
 
 def query_error(path: Path, exc: sqlite3.Error) -> StorageError:
     """What an SQLite error met while using an open history means to a person."""
-    name = getattr(exc, "sqlite_errorname", "")
-    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or type(exc) is sqlite3.DatabaseError:
+    if _is_damage(exc):
         return CorruptDatabaseError(path, str(exc), rescue=True)
-    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
-        return StorageError(f"The history file {path} is busy in another program; try again.")
-    if name.startswith("SQLITE_FULL"):
+    if _is_busy(exc):
+        return _busy(path)
+    if getattr(exc, "sqlite_errorname", "").startswith("SQLITE_FULL"):
         return DiskFullError()
     return StorageError(f"The history file {path} could not be read or written ({exc}).")
 
@@ -99,9 +98,23 @@ def query_error(path: Path, exc: sqlite3.Error) -> StorageError:
 def open_error(path: Path, exc: sqlite3.Error) -> StorageError:
     # Only damage is called damage: a read-only disk or a busy file must not send the
     # person off to move a good history aside.
-    name = getattr(exc, "sqlite_errorname", "")
-    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or type(exc) is sqlite3.DatabaseError:
+    if _is_damage(exc):
         return CorruptDatabaseError(path, str(exc))
-    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
-        return StorageError(f"The history file {path} is busy in another program; try again.")
+    if _is_busy(exc):
+        return _busy(path)
     return StorageError(f"The history file {path} could not be opened ({exc}).")
+
+
+def _is_damage(exc: sqlite3.Error) -> bool:
+    # A bare DatabaseError is what a file that is not a database at all raises.
+    if type(exc) is sqlite3.DatabaseError:
+        return True
+    return getattr(exc, "sqlite_errorname", "").startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    return getattr(exc, "sqlite_errorname", "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
+
+
+def _busy(path: Path) -> StorageError:
+    return StorageError(f"The history file {path} is busy in another program; try again.")

@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from claude_desktop.api.blocks import KINDS, block_markdown, kind_of
+from claude_desktop.api.blocks import KINDS, block_markdown, kind_of, quote_markdown
 from claude_desktop.api.citations import citations_of, cited_text, numbered_citations, source_label
+from claude_desktop.storage.database import one_line
 from claude_desktop.storage.store import ConversationRecord, MessageRecord
 
 JSON_FORMAT = "claude-desktop-conversation"
@@ -40,12 +41,12 @@ def to_markdown(
     the quoted text and its source, under the message that cites them.
     """
     notes = _Footnotes()
-    lines = [f"# {_one_line(conv.title) or UNTITLED}", ""]
+    lines = [f"# {one_line(conv.title) or UNTITLED}", ""]
     lines.append(f"- Model: `{conv.model}`")
     lines.append(f"- Started: {_local_time(conv.created_at)}")
     lines.append(f"- Last activity: {_local_time(conv.updated_at)}")
     if conv.system.strip():
-        lines += ["", "**System prompt**", "", _quote(conv.system)]
+        lines += ["", "**System prompt**", "", quote_markdown(conv.system)]
     for message in messages:
         lines += ["", "---", "", _heading(conv, message), ""]
         body = _body(message.content, thinking=thinking, notes=notes)
@@ -141,7 +142,7 @@ class _Footnotes:
     def add(self, citation: Mapping[str, Any]) -> str:
         self.count += 1
         quote = cited_text(citation)
-        source = _one_line(source_label(citation))
+        source = one_line(source_label(citation))
         note = f'"{quote}" ({source})' if quote else source
         self.pending.append(f"[^{self.count}]: {note}")
         return f"[^{self.count}]"
@@ -166,16 +167,8 @@ def _status_note(message: MessageRecord) -> str | None:
     if message.status == "error":
         error = message.meta.get("error")
         if error:
-            note = f"The answer failed: {_one_line(str(error))}"
+            note = f"The answer failed: {one_line(str(error))}"
     return note
-
-
-def _quote(text: str) -> str:
-    return "\n".join(f"> {line}" if line else ">" for line in text.splitlines() or [""])
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _local_time(timestamp: float) -> str:

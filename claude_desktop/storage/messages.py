@@ -8,8 +8,7 @@ from typing import Any
 from claude_desktop.api.message import ContentBlock
 
 from . import blobs, schema
-from .blobs import dumps
-from .database import Database
+from .database import Database, dumps
 from .errors import NotFoundError
 from .records import _M_MESSAGE_COLUMNS, _MESSAGE_COLUMNS, MessageRecord, message_of
 

@@ -35,7 +35,7 @@ def connect(path: Path) -> sqlite3.Connection:
     try:
         con = sqlite3.connect(path, isolation_level=None, timeout=5.0)
     except sqlite3.Error as exc:
-        raise StorageError(f"The history file {path} could not be opened ({exc}).") from exc
+        raise open_error(path, exc) from exc
     try:
         prepare(con, path)
     except BaseException:

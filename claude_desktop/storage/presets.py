@@ -5,8 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from .blobs import dumps
-from .database import Database, found, one_line
+from .database import Database, dumps, found, one_line
 from .errors import PresetNameError
 from .records import _PRESET_COLUMNS, PresetRecord, preset_of
 

@@ -30,7 +30,6 @@ from .database import Database
 from .drafts import DraftRepository
 from .errors import (
     DISK_FULL,
-    RESCUE_HINT,
     CorruptDatabaseError,
     DiskFullError,
     MigrationError,
@@ -42,12 +41,10 @@ from .errors import (
 )
 from .fulltext import MATCH_END, MATCH_START, SearchIndex, fts_query
 from .messages import MessageRepository
-from .opening import connect, connect_read_only
+from .opening import connect
 from .presets import PresetRepository
 from .purge import purge_deleted
 from .records import (
-    _CONVERSATION_COLUMNS,
-    _MESSAGE_COLUMNS,
     UNSET,
     ConversationRecord,
     Draft,
@@ -55,18 +52,12 @@ from .records import (
     PresetRecord,
     SearchHit,
     Unset,
-    conversation_of,
-    message_of,
 )
 
 __all__ = [
     "DISK_FULL",
     "MATCH_END",
     "MATCH_START",
-    "RESCUE_HINT",
-    "UNSET",
-    "_CONVERSATION_COLUMNS",
-    "_MESSAGE_COLUMNS",
     "ConversationRecord",
     "CorruptDatabaseError",
     "DiskFullError",
@@ -80,11 +71,7 @@ __all__ = [
     "SearchHit",
     "StorageError",
     "Store",
-    "Unset",
-    "connect_read_only",
-    "conversation_of",
     "fts_query",
-    "message_of",
     "translate_errors",
 ]
 
@@ -99,7 +86,6 @@ class Store:
 
     def __init__(self, con: sqlite3.Connection, path: Path) -> None:
         self.db = Database(con, path)
-        self.path = path
         #: Set once a read found damage: from then on nothing that is not asked for (the
         #: statistics at close) writes to the file.
         self.damaged = False
@@ -109,6 +95,10 @@ class Store:
         self.drafts = DraftRepository(self.db)
         self.blobs = BlobRepository(self.db)
         self.index = SearchIndex(self.db)
+
+    @property
+    def path(self) -> Path:
+        return self.db.path
 
     @property
     def _con(self) -> sqlite3.Connection:
