@@ -11,10 +11,8 @@ import datetime as dt
 import json
 import logging
 import os
-import sqlite3
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +41,6 @@ from .attachments import (
 )
 from .blocks import is_sendable
 from .blocks import text_of as text_of  # the window's way to a message's text
-from .citations import with_citations
 from .conversation_settings import ConversationSettings, Preset, fit, presets, save_preset
 from .paths import data_dir
 from .saved_attachments import SavedAttachment, saved_attachments
@@ -57,20 +54,6 @@ TITLE_LENGTH = 60
 UNSAVED = "unsaved"
 
 log = logging.getLogger(__name__)
-
-
-@contextmanager
-def _writing() -> Iterator[None]:
-    """SQLite's failures of a write, as StorageError with a sentence: a full disk as
-    DiskFullError, which the person can do something about."""
-    try:
-        yield
-    except StorageError:
-        raise
-    except sqlite3.Error as exc:
-        if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
-            raise DiskFullError() from exc
-        raise StorageError(f"The history could not be saved ({exc}).") from exc
 
 
 def default_db_path() -> Path:
@@ -238,8 +221,7 @@ class History:
         """Write the answers kept in memory; the error if some still cannot be."""
         for message_id, (changes, _why) in list(self._unsaved.items()):
             try:
-                with _writing():
-                    self.store.update_message(message_id, **changes)
+                self.store.update_message(message_id, **changes)
             except StorageError as exc:
                 return exc
             del self._unsaved[message_id]
@@ -253,8 +235,7 @@ class History:
             changes = {**pending[0], **changes}
         self.save_unsaved()  # others' too: there may be room again
         try:
-            with _writing():
-                self.store.update_message(message_id, **changes)
+            self.store.update_message(message_id, **changes)
         except StorageError as exc:
             self._unsaved[message_id] = (changes, exc.human)
             raise
@@ -294,41 +275,39 @@ class History:
         model = check_model_id(model)
         if attachments and not attachment_names:
             attachment_names = [a.name for a in attachments]
-        with _writing():
-            if content is None:
-                content = stored_user_content(self.store, text, attachments)
-            if conv.record is None:
-                title = auto_title(text) if text.strip() else _attachment_title(content)
-                conv.record = self.store.create_conversation(
-                    model=model,
-                    system=system,
-                    max_tokens=max_tokens,
-                    title=title,
-                    temperature=temperature,
-                    thinking=thinking,
-                )
-                self.store.rename(conv.record.id, title, auto=True)
-            parent = parent_id if replace_leaf else conv.leaf_id
-            # Image blocks carry no file name: keep the names for showing the message.
-            meta = {"attachments": list(attachment_names)} if attachment_names else None
-            record = self.store.add_message(
-                conv.record.id, parent_id=parent, role="user", content=content, meta=meta
+        if content is None:
+            content = stored_user_content(self.store, text, attachments)
+        if conv.record is None:
+            title = auto_title(text) if text.strip() else _attachment_title(content)
+            conv.record = self.store.create_conversation(
+                model=model,
+                system=system,
+                max_tokens=max_tokens,
+                title=title,
+                temperature=temperature,
+                thinking=thinking,
             )
+            self.store.rename(conv.record.id, title, auto=True)
+        parent = parent_id if replace_leaf else conv.leaf_id
+        # Image blocks carry no file name: keep the names for showing the message.
+        meta = {"attachments": list(attachment_names)} if attachment_names else None
+        record = self.store.add_message(
+            conv.record.id, parent_id=parent, role="user", content=content, meta=meta
+        )
         conv.branch = self._branch(conv.record.id)
         return record
 
     def begin_answer(self, conv: OpenConversation, parent_id: int, model: str) -> MessageRecord:
         assert conv.record is not None
         self.save_unsaved()
-        with _writing():
-            record = self.store.add_message(
-                conv.record.id,
-                parent_id=parent_id,
-                role="assistant",
-                content=[],
-                status="streaming",
-                model=check_model_id(model),
-            )
+        record = self.store.add_message(
+            conv.record.id,
+            parent_id=parent_id,
+            role="assistant",
+            content=[],
+            status="streaming",
+            model=check_model_id(model),
+        )
         conv.branch = self._branch(conv.record.id)
         return record
 
@@ -354,12 +333,10 @@ class History:
         conv: OpenConversation,
         upto: int | None = None,
         model: ModelInfo | None = None,
-        *,
-        citations: bool = True,
     ) -> ApiRequest:
         """The API request for the branch, up to and including message `upto`, with the
-        conversation's settings fitted to what `model` (its model's info) accepts, and its
-        documents asking for citations unless `citations` is off (Settings.citations)."""
+        conversation's settings fitted to what `model` (its model's info) accepts. What is
+        added as it is sent (citations, uploads, the cache mark) is `build_request`'s."""
         assert conv.record is not None
         branch = conv.branch
         if upto is not None:
@@ -371,7 +348,7 @@ class History:
             record.model,
             max_tokens=settings.max_tokens,
             system=settings.system,
-            messages=with_citations(request_messages(branch), citations),
+            messages=request_messages(branch),
             temperature=settings.sent_temperature,
             thinking=settings.thinking_fragment,
         )

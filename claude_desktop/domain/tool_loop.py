@@ -77,10 +77,6 @@ async def allow_all(call: ToolCall, ask: Ask) -> bool:
     return True
 
 
-async def refuse_all(call: ToolCall, ask: Ask) -> bool:
-    return False
-
-
 def result_block(call_id: str, outcome: ToolOutcome) -> Block:
     """A tool_result block for the API, from what a call gave."""
     block: Block = {"type": "tool_result", "tool_use_id": call_id, "content": outcome.content}

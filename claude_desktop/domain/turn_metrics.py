@@ -16,6 +16,8 @@ from claude_desktop.api.pricing import cost_of, format_usd, web_searches
 
 #: The key of an answer's meta that holds its TurnMetrics.
 METRICS = "metrics"
+#: The usage field counting server tool requests (`web_search_requests`...).
+SERVER_TOOL_USE = "server_tool_use"
 
 
 @dataclass(frozen=True)
@@ -134,3 +136,27 @@ def _amount(value: object) -> Decimal | None:
     except InvalidOperation:
         return None
     return amount if amount.is_finite() else None
+
+
+def added_usage(earlier: Usage | None, usage: Usage | None = None) -> Usage:
+    """Usage of several steps together: each step pays for its own request."""
+    total = Usage()
+    searches: dict[str, int] = {}
+    for part in (earlier, usage):
+        if part is None:
+            continue
+        total.input_tokens += part.input_tokens
+        total.output_tokens += part.output_tokens
+        for name in ("cache_creation_input_tokens", "cache_read_input_tokens"):
+            value = getattr(part, name)
+            if value is not None:
+                setattr(total, name, (getattr(total, name) or 0) + value)
+        # Server tools' use (web searches, fetches) is billed per request: summed too.
+        server = part.extra.get(SERVER_TOOL_USE)
+        if isinstance(server, dict):
+            for name, count in server.items():
+                if isinstance(count, int) and not isinstance(count, bool):
+                    searches[name] = searches.get(name, 0) + count
+    if searches:
+        total.extra[SERVER_TOOL_USE] = searches
+    return total

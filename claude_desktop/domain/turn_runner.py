@@ -51,6 +51,7 @@ from .settings import KEY_AS_MODEL, looks_like_api_key
 from .tool_loop import CONTINUE, KEEP_GOING, MAX_STEPS, STOP, ToolCall, ToolPolicy
 from .tools import ToolProvider, ToolSpec
 from .turn_events import TurnObserver
+from .turn_metrics import added_usage
 from .turn_result import Decide as Decide
 from .turn_result import Decision as Decision
 from .turn_result import TurnResult as TurnResult
@@ -63,8 +64,6 @@ log = logging.getLogger(__name__)
 
 #: Seconds between saves of the answer as it grows: a crash loses at most this much.
 FLUSH_INTERVAL = 1.0
-#: The usage field counting server tool requests (`web_search_requests`...).
-SERVER_TOOL_USE = "server_tool_use"
 
 
 @dataclass
@@ -188,7 +187,11 @@ class TurnRunner:
     async def _prepare(self, request: ApiRequest) -> ApiRequest | None:
         """The request as sent, or None with the reason in the result."""
 
+        uploading = False
+
         def progress(name: str, done: int, total: int) -> None:
+            nonlocal uploading
+            uploading = True
             self.observer.upload_progress(name, done, total)
             self.observer.status(upload_status(name, done, total))
 
@@ -201,7 +204,8 @@ class TurnRunner:
             self.result.error = exc
             return None
         finally:
-            self.observer.status(None)
+            if uploading:  # the upload's status gone before the request goes
+                self.observer.status(None)
 
     def _save_end(self) -> None:
         """Save the answer as it ended; a disk that refuses is noted in the result."""
@@ -224,22 +228,6 @@ class TurnRunner:
 
     # -- steps ---------------------------------------------------------------------------
 
-    async def stream(self, request: ApiRequest) -> TurnResult:
-        """Only the streaming part of a turn, for a request already built: its steps, with
-        no record begun or finished (the flushes still go to `on_flush`)."""
-        self._progress = _Progress()
-        self.result = TurnResult(None)
-        try:
-            await self._steps(request)
-        except asyncio.CancelledError:
-            self._timed()
-            self.result.stopped = True
-            if self.result.message is not None:
-                self._flush(self.result.message)
-            raise
-        self._timed()
-        return self.result
-
     async def _steps(self, request: ApiRequest) -> None:
         """Step after step until one ends the turn."""
         progress = self._progress
@@ -251,7 +239,7 @@ class TurnRunner:
             if message is None or self.result.error is not None:
                 return
             progress.earlier = list(self.result.message.content if self.result.message else [])
-            progress.earlier_usage = _added(progress.earlier_usage, message.usage)
+            progress.earlier_usage = added_usage(progress.earlier_usage, message.usage)
             follow = await self.next_step(request, message)
             if follow is None:
                 return
@@ -351,7 +339,7 @@ class TurnRunner:
             model=last.model if last else "",
             content=list(progress.earlier),
             stop_reason=last.stop_reason if last else None,
-            usage=_added(progress.earlier_usage),
+            usage=added_usage(progress.earlier_usage),
         )
         self._flush(self.result.message)
 
@@ -439,7 +427,9 @@ class TurnRunner:
         if not progress.earlier:
             return message
         if message is None:
-            return Message(content=list(progress.earlier), usage=_added(progress.earlier_usage))
+            return Message(
+                content=list(progress.earlier), usage=added_usage(progress.earlier_usage)
+            )
         return Message(
             id=message.id,
             model=message.model,
@@ -447,7 +437,7 @@ class TurnRunner:
             content=[*progress.earlier, *message.content],
             stop_reason=message.stop_reason,
             stop_sequence=message.stop_sequence,
-            usage=_added(progress.earlier_usage, message.usage),
+            usage=added_usage(progress.earlier_usage, message.usage),
             extra=dict(message.extra),
         )
 
@@ -480,27 +470,3 @@ def _block_at(message: Message, index: int) -> ContentBlock:
     """Block `index` of a stream's message as accumulated so far."""
     content = message.content
     return dict(content[index]) if 0 <= index < len(content) else {}
-
-
-def _added(earlier: Usage | None, usage: Usage | None = None) -> Usage:
-    """Usage of several steps together: each step pays for its own request."""
-    total = Usage()
-    searches: dict[str, int] = {}
-    for part in (earlier, usage):
-        if part is None:
-            continue
-        total.input_tokens += part.input_tokens
-        total.output_tokens += part.output_tokens
-        for name in ("cache_creation_input_tokens", "cache_read_input_tokens"):
-            value = getattr(part, name)
-            if value is not None:
-                setattr(total, name, (getattr(total, name) or 0) + value)
-        # Server tools' use (web searches, fetches) is billed per request: summed too.
-        server = part.extra.get(SERVER_TOOL_USE)
-        if isinstance(server, dict):
-            for name, count in server.items():
-                if isinstance(count, int) and not isinstance(count, bool):
-                    searches[name] = searches.get(name, 0) + count
-    if searches:
-        total.extra[SERVER_TOOL_USE] = searches
-    return total

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import Protocol
 
 import pytest
 
-from claude_desktop.api.client import MessagesClient
+from claude_desktop.api.client import BaseMessagesClient, MessagesClient
 from claude_desktop.api.errors import AuthenticationError, ProtocolError, StreamInterruptedError
 from claude_desktop.api.message import Message, Usage
 from claude_desktop.domain.api_request import ApiRequest
-from claude_desktop.domain.chat import TurnResult, footer_text, run_turn
 from claude_desktop.domain.history import request_messages
+from claude_desktop.domain.turn_events import NullObserver
+from claude_desktop.domain.turn_metrics import TurnMetrics
+from claude_desktop.domain.turn_runner import FLUSH_INTERVAL, TurnResult, TurnRunner
 from claude_desktop.storage.store import StorageError
 from tests import sse
 from tests.fakeapi import FakeAnthropicAPI, SSEResponse, api_error
@@ -35,6 +39,52 @@ class Sink:
 
     def on_status(self, text: str | None) -> None:
         self.statuses.append(text)
+
+
+class TurnSink(Protocol):
+    def on_text(self, text: str) -> None: ...
+    def on_thinking(self, text: str) -> None: ...
+    def on_status(self, text: str | None) -> None: ...
+
+
+class SinkObserver(NullObserver):
+    """A TurnObserver passing text, thinking and status on to a sink."""
+
+    def __init__(self, sink: TurnSink) -> None:
+        self.sink = sink
+
+    def text_delta(self, index: int, text: str) -> None:
+        self.sink.on_text(text)
+
+    def thinking_delta(self, index: int, text: str) -> None:
+        self.sink.on_thinking(text)
+
+    def status(self, text: str | None) -> None:
+        self.sink.on_status(text)
+
+
+async def run_turn(
+    client: BaseMessagesClient,
+    request: ApiRequest,
+    sink: TurnSink,
+    *,
+    on_flush: Callable[[Message], None] | None = None,
+    flush_interval: float = FLUSH_INTERVAL,
+) -> TurnResult:
+    """A turn with no history (as `ask` runs it), told to `sink`."""
+    runner = TurnRunner(
+        client, SinkObserver(sink), on_flush=on_flush, flush_interval=flush_interval
+    )
+    return await runner.run(request)
+
+
+def footer_text(result: TurnResult, display_name: str) -> str:
+    metrics = TurnMetrics.of(
+        result.message,
+        total_time=result.total_time,
+        time_to_first_token=result.time_to_first_token,
+    )
+    return metrics.footer(display_name)
 
 
 async def _no_sleep(delay: float) -> None:
@@ -204,9 +254,8 @@ def test_a_sink_that_raises_ends_the_turn_with_what_arrived(fake_api: FakeAnthro
 
 
 def test_a_failing_save_does_not_end_a_healthy_stream(
-    fake_api: FakeAnthropicAPI, monkeypatch: pytest.MonkeyPatch
+    fake_api: FakeAnthropicAPI,
 ) -> None:
-    monkeypatch.setattr("claude_desktop.domain.chat.FLUSH_INTERVAL", 0.0)  # a save per event
     deltas = [f"w{i} " for i in range(20)]
     fake_api.enqueue(SSEResponse(sse.events(sse.text_stream(deltas))))
     tries: list[str] = []
@@ -217,7 +266,9 @@ def test_a_failing_save_does_not_end_a_healthy_stream(
 
     async def go() -> TurnResult:
         async with MessagesClient("k", base_url=fake_api.base_url) as client:
-            return await run_turn(client, asking("q"), Sink(), on_flush=full_disk)
+            return await run_turn(
+                client, asking("q"), Sink(), on_flush=full_disk, flush_interval=0.0
+            )
 
     result = asyncio.run(go())
     assert result.ok and result.message is not None

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from pathlib import Path
 from typing import Any
 
 from claude_desktop.api.citations import source_label
+from claude_desktop.api.client import MessagesClient
 from claude_desktop.api.message import Message
 from claude_desktop.domain.citations import format_sources, with_citations
 from claude_desktop.domain.history import History, OpenConversation
+from claude_desktop.domain.request_builder import build_request
 from tests import sse
 
 PDF = {
@@ -90,9 +93,17 @@ def test_the_request_from_history_asks_for_citations_unless_turned_off(tmp_path:
         )
         stored = conv.branch[0].content[0]
         assert "citations" not in stored, "the flag is added to the request, never stored"
-        sent = history.conversation_for_request(conv).messages[0]["content"][0]
+        request = history.conversation_for_request(conv)
+        assert "citations" not in request.messages[0]["content"][0], "added by build_request"
+
+        async def built(citations: bool) -> dict[str, Any]:
+            async with MessagesClient("k", base_url="http://127.0.0.1:9") as client:
+                sent = await build_request(request, client, citations=citations)
+            return sent.messages[0]["content"][0]
+
+        sent = asyncio.run(built(True))
         assert sent["citations"] == {"enabled": True}
-        plain = history.conversation_for_request(conv, citations=False).messages[0]["content"][0]
+        plain = asyncio.run(built(False))
         assert "citations" not in plain
     finally:
         history.close()

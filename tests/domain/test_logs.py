@@ -11,7 +11,6 @@ import pytest
 
 from claude_desktop.api.client import MessagesClient
 from claude_desktop.domain import paths
-from claude_desktop.domain.chat import run_turn
 from claude_desktop.domain.logs import (
     LOG_FILENAME,
     MASK,
@@ -20,7 +19,7 @@ from claude_desktop.domain.logs import (
     remove_logging,
     setup_logging,
 )
-from tests.domain.test_chat import Sink, asking
+from tests.domain.test_chat import Sink, asking, run_turn
 from tests.fakeapi import FakeAnthropicAPI, api_error
 
 KEY = "sk-ant-api03-AbCdEf_0123456789-ghijklmnopQRSTuvwxyz-0000AA"

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from claude_desktop.domain.api_request import ApiRequest
-from claude_desktop.domain.chat import run_turn
 from claude_desktop.domain.history import History
 from claude_desktop.domain.secrets import KeyStore
 from claude_desktop.domain.session import Session
@@ -21,6 +20,7 @@ from claude_desktop.domain.settings import (
     looks_like_api_key,
     model_id_problem,
 )
+from tests.domain.test_chat import run_turn
 from tests.fakeapi import FakeAnthropicAPI
 
 KEY = "sk-ant-api03-AbCdEf0123456789_-xyz"

@@ -20,7 +20,7 @@ from claude_desktop.domain import tool_loop
 from claude_desktop.domain.api_request import ApiRequest
 from claude_desktop.domain.citations import format_sources
 from claude_desktop.domain.history import History, OpenConversation, request_messages
-from claude_desktop.domain.tool_loop import ToolCall, allow_all, refuse_all
+from claude_desktop.domain.tool_loop import Ask, ToolCall, allow_all
 from claude_desktop.domain.tools import ToolOutcome
 from claude_desktop.domain.turn_metrics import TurnMetrics
 from claude_desktop.domain.turn_runner import Decision, TurnResult, TurnRunner
@@ -33,6 +33,10 @@ from tests.tool_fakes import FakeTools, forever, replying, spec, text_outcome
 MODEL = "claude-sonnet-4-6"
 READ = "files__read_file"
 LIST = "files__list_dir"
+
+
+async def refuse_all(call: ToolCall, ask: Ask) -> bool:
+    return False
 
 
 @pytest.fixture
