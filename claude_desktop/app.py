@@ -155,11 +155,12 @@ class AppTools:
         config = paths.mcp_config_file()
         if not config.is_file():
             return
-        from claude_desktop.domain.mcp.config import McpConfigError
+        from claude_desktop.domain.mcp.config import McpConfigError, load_config
         from claude_desktop.domain.mcp.servers import McpServers
 
         try:
-            self.servers = await McpServers.start([config])
+            # The file is read off the UI thread (a slow home folder would stall the window).
+            self.servers = await McpServers.start([await asyncio.to_thread(load_config, config)])
         except McpConfigError as exc:
             log.warning("The MCP servers were not started: %s", exc.human)
             window.show_notice(f"{exc.human} No tools are offered until it is fixed.")

@@ -28,14 +28,11 @@ class ActionSpec:
     text: str
     keys: tuple[Keys, ...]
     slot: Callable[[MainWindow], Callable[[], object]]
-    menu: str | None = None
     #: Usable on the chat page only: disabled on the welcome page, until a key is set.
     chat_only: bool = False
     tooltip: str = ""
     #: When the platform has no standard key for `keys` (Windows has no Quit key).
     fallback: str = ""
-    #: A line between this action and the one above it in its menu.
-    separated: bool = False
 
 
 ACTIONS: tuple[ActionSpec, ...] = (
@@ -44,7 +41,6 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "New chat",
         (QKeySequence.StandardKey.New,),
         lambda w: w.new_chat,
-        menu="&File",
         chat_only=True,
     ),
     ActionSpec(
@@ -52,17 +48,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Search",
         ("Ctrl+K",),
         lambda w: w.sidebar.focus_search,
-        menu="&Edit",
         chat_only=True,
-        separated=True,
     ),
     ActionSpec(
         "settings",
         "Settings…",
         ("Ctrl+,",),
         lambda w: w.open_settings,
-        menu="&File",
-        separated=True,
     ),
     ActionSpec(
         "chat_settings",
@@ -78,7 +70,6 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Export conversation…",
         ("Ctrl+Shift+E",),
         lambda w: w.export_dialog,
-        menu="&File",
         chat_only=True,
     ),
     ActionSpec(
@@ -86,17 +77,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Quit",
         (QKeySequence.StandardKey.Quit,),
         lambda w: w.quit_requested.emit,
-        menu="&File",
         fallback="Ctrl+Q",
-        separated=True,
     ),
-    ActionSpec("stop", "Stop", ("Esc",), lambda w: w.stop, menu="&Edit", chat_only=True),
+    ActionSpec("stop", "Stop", ("Esc",), lambda w: w.stop, chat_only=True),
     ActionSpec(
         "focus",
         "Focus composer",
         ("Ctrl+L",),
         lambda w: w.composer.focus,
-        menu="&Edit",
         chat_only=True,
     ),
     ActionSpec(
@@ -104,7 +92,6 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Copy last answer",
         ("Ctrl+Shift+C",),
         lambda w: w.copy_last_answer,
-        menu="&Edit",
         chat_only=True,
     ),
     ActionSpec(
@@ -112,36 +99,43 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Larger text",
         ("Ctrl+=", "Ctrl++"),
         lambda w: w.appearance.zoom_in,
-        menu="&View",
     ),
     ActionSpec(
-        "zoom_out", "Smaller text", ("Ctrl+-",), lambda w: w.appearance.zoom_out, menu="&View"
+        "zoom_out",
+        "Smaller text",
+        ("Ctrl+-",),
+        lambda w: w.appearance.zoom_out,
     ),
     ActionSpec(
         "zoom_reset",
         "Default text size",
         ("Ctrl+0",),
         lambda w: w.appearance.reset_font_size,
-        menu="&View",
     ),
     ActionSpec(
-        "shortcuts", "Keyboard shortcuts", ("F1",), lambda w: w.show_shortcuts, menu="&Help"
+        "shortcuts",
+        "Keyboard shortcuts",
+        ("F1",),
+        lambda w: w.show_shortcuts,
     ),
-    ActionSpec("log_folder", "Open log folder", (), lambda w: w.open_log_folder, menu="&Help"),
     ActionSpec(
-        "about", "About Claude Desktop", (), lambda w: w.show_about, menu="&Help", separated=True
+        "log_folder",
+        "Open log folder",
+        (),
+        lambda w: w.open_log_folder,
     ),
+    ActionSpec("about", "About Claude Desktop", (), lambda w: w.show_about),
 )
 
-#: The menus, in the menu bar's order; within each, actions in the order of ACTIONS except
-#: where MENU_ORDER says otherwise.
-MENUS = ("&File", "&Edit", "&View", "&Help")
+#: The menus in the menu bar's order, each its actions in order; None is a separator line.
+MENUS: dict[str, tuple[str | None, ...]] = {
+    "&File": ("new", "export", None, "settings", None, "quit"),
+    "&Edit": ("copy_answer", "stop", None, "search", "focus"),
+    "&View": ("zoom_in", "zoom_out", "zoom_reset"),
+    "&Help": ("shortcuts", "log_folder", None, "about"),
+}
 #: The toolbar's buttons, right of the model picker.
 TOOLBAR = ("chat_settings", "export", "settings")
-MENU_ORDER = {
-    "&File": ("new", "export", "settings", "quit"),
-    "&Edit": ("copy_answer", "stop", "search", "focus"),
-}
 
 
 def build_actions(window: MainWindow) -> dict[str, QAction]:
@@ -164,15 +158,8 @@ def build_actions(window: MainWindow) -> dict[str, QAction]:
 
 def menu_entries(menu: str) -> list[ActionSpec | None]:
     """The actions of `menu` in order, None where a separator goes."""
-    specs = {spec.name: spec for spec in ACTIONS if spec.menu == menu}
-    order = MENU_ORDER.get(menu, tuple(specs))
-    entries: list[ActionSpec | None] = []
-    for name in order:
-        spec = specs[name]
-        if spec.separated and entries:
-            entries.append(None)
-        entries.append(spec)
-    return entries
+    specs = {spec.name: spec for spec in ACTIONS}
+    return [None if name is None else specs[name] for name in MENUS[menu]]
 
 
 def chat_only(actions: dict[str, QAction]) -> list[QAction]:

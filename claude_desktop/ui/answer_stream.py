@@ -29,7 +29,6 @@ class AnswerStream:
         self.record = record
         self.task: asyncio.Task[None] | None = None
         self.widget: AssistantMessageWidget | None = None
-        self._view: AssistantMessageWidget | None = None  # the widget, as a TurnObserver
         #: What arrived, in order: (method, index, args); a delta's args are its pieces.
         self._events: list[tuple[str, int, list[Any]]] = []
         self._status: str | None = None
@@ -46,8 +45,7 @@ class AnswerStream:
 
     def attach(self, widget: AssistantMessageWidget) -> None:
         """Show the answer in `widget` from now on, with everything that arrived so far."""
-        self.widget = widget
-        self._view = view = widget
+        self.widget = view = widget
         for name, index, args in self._events:
             if name in _DELTAS:
                 getattr(view, name)(index, "".join(args))
@@ -78,7 +76,6 @@ class AnswerStream:
     def detach(self) -> None:
         """The widget is going away (another conversation is shown); keep streaming."""
         self.widget = None
-        self._view = None
 
     def _keep_delta(self, name: str, index: int, piece: str) -> None:
         events = self._events
@@ -90,48 +87,48 @@ class AnswerStream:
     # -- TurnObserver ----------------------------------------------------------------------
 
     def step_started(self, step: int) -> None:
-        if self._view is not None:
-            self._view.step_started(step)
+        if self.widget is not None:
+            self.widget.step_started(step)
 
     def block_started(self, index: int, block: dict[str, Any]) -> None:
         self._events.append(("block_started", index, [block]))
-        if self._view is not None:
-            self._view.block_started(index, block)
+        if self.widget is not None:
+            self.widget.block_started(index, block)
 
     def text_delta(self, index: int, text: str) -> None:
         self._keep_delta("text_delta", index, text)
-        if self._view is not None:
-            self._view.text_delta(index, text)
+        if self.widget is not None:
+            self.widget.text_delta(index, text)
 
     def thinking_delta(self, index: int, text: str) -> None:
         self._keep_delta("thinking_delta", index, text)
-        if self._view is not None:
-            self._view.thinking_delta(index, text)
+        if self.widget is not None:
+            self.widget.thinking_delta(index, text)
 
     def json_delta(self, index: int, partial_json: str) -> None:
         self._keep_delta("json_delta", index, partial_json)
-        if self._view is not None:
-            self._view.json_delta(index, partial_json)
+        if self.widget is not None:
+            self.widget.json_delta(index, partial_json)
 
     def citation_added(self, index: int, citation: dict[str, Any]) -> None:
         self._events.append(("citation_added", index, [citation]))
-        if self._view is not None:
-            self._view.citation_added(index, citation)
+        if self.widget is not None:
+            self.widget.citation_added(index, citation)
 
     def block_stopped(self, index: int, block: dict[str, Any]) -> None:
         self._events.append(("block_stopped", index, [block]))
-        if self._view is not None:
-            self._view.block_stopped(index, block)
+        if self.widget is not None:
+            self.widget.block_stopped(index, block)
 
     def status(self, text: str | None) -> None:
         self._status = text
-        if self._view is not None:
-            self._view.status(text)
+        if self.widget is not None:
+            self.widget.status(text)
 
     def upload_progress(self, name: str, done: int, total: int) -> None:
-        if self._view is not None:
-            self._view.upload_progress(name, done, total)
+        if self.widget is not None:
+            self.widget.upload_progress(name, done, total)
 
     def step_finished(self, step: int, message: Message | None) -> None:
-        if self._view is not None:
-            self._view.step_finished(step, message)
+        if self.widget is not None:
+            self.widget.step_finished(step, message)

@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtCore import QUrl
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from .render import copy_code_index
+from .answer_links import copy_code_index
 from .rich_text_view import TextView
 from .stream_scheduler import RenderScheduler
 from .text_block_view import RenderStats, TextBlockView

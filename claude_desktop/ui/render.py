@@ -33,6 +33,13 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AMP_SUBSTITUTE
 
+from .answer_links import (
+    COPY_CODE_LABEL,
+    COPY_CODE_SCHEME,
+    has_cite_markers,
+    link_cite_markers,
+    strip_cite_markers,
+)
 from .theme import MarkdownColors, markdown_colors
 
 if TYPE_CHECKING:
@@ -45,36 +52,18 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ALLOWED_LINK_SCHEMES",
-    "CITE_SCHEME",
-    "COPY_CODE_LABEL",
-    "COPY_CODE_SCHEME",
     "MAX_NESTING",
     "RenderedBlock",
-    "cite_index",
-    "cite_marker",
-    "copy_code_index",
     "render_block",
     "render_blocks",
     "render_markdown",
     "split_blocks",
-    "strip_cite_markers",
     "warm_up",
 ]
 
 log = logging.getLogger(__name__)
 
 ALLOWED_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
-COPY_CODE_SCHEME = "copy-code"
-#: A citation marker's link, `cite:N`: made only from the app's own markers (`cite_marker`),
-#: never from the model's Markdown, whose links keep to ALLOWED_LINK_SCHEMES.
-CITE_SCHEME = "cite"
-# A citation marker in the Markdown a view renders: private-use characters around its
-# number, which no Markdown syntax touches; the HTML gets a superscript link in its place.
-_CITE_OPEN, _CITE_CLOSE = "\ue000", "\ue001"
-_CITE_TOKEN = re.compile(f"{_CITE_OPEN}([0-9]+){_CITE_CLOSE}")
-#: The text of a code block's copy link.
-COPY_CODE_LABEL = "Copy"
-
 #: Blocks nested deeper than this (quote and list markers and indentation levels at the start
 #: of a line) are shown as plain text. python-markdown recurses a few frames per level and
 #: raises RecursionError at ~230 list levels (and takes seconds over 1,000 quote levels
@@ -177,34 +166,6 @@ def _link_allowed(href: str) -> bool:
     return _scheme(plain) in ALLOWED_LINK_SCHEMES
 
 
-def cite_marker(number: int) -> str:
-    """What stands for citation `number` in Markdown given to `render_block`."""
-    return f"{_CITE_OPEN}{number}{_CITE_CLOSE}"
-
-
-def strip_cite_markers(text: str) -> str:
-    return _CITE_TOKEN.sub("", text) if _CITE_OPEN in text else text
-
-
-def cite_index(url: str) -> int | None:
-    """N for a `cite:N` link, else None."""
-    scheme, _, rest = url.partition(":")
-    return int(rest) if scheme == CITE_SCHEME and rest.isdigit() else None
-
-
-def _with_cite_links(rendered: RenderedBlock) -> RenderedBlock:
-    html_ = _CITE_TOKEN.sub(rf'<sup><a href="{CITE_SCHEME}:\1">[\1]</a></sup>', rendered.html)
-    return RenderedBlock(html_, tuple(strip_cite_markers(code) for code in rendered.code))
-
-
-def copy_code_index(url: str) -> int | None:
-    """N for a `copy-code:N` link, else None."""
-    scheme, _, rest = url.partition(":")
-    if scheme != COPY_CODE_SCHEME or not rest.isdigit():
-        return None
-    return int(rest)
-
-
 class _SafeTree(Treeprocessor):
     """Unsafe links become text, images become links, and tables and code get inline styles."""
 
@@ -278,8 +239,7 @@ class _SafeMarkdown(Extension):
         md.treeprocessors.register(_SafeTree(md, self.colors), "claude_safe", 15)
 
 
-@lru_cache(maxsize=2)
-def _markdown(dark: bool) -> markdown.Markdown:
+def _new_markdown(dark: bool) -> markdown.Markdown:
     # tab_length=2: the model indents nested lists by 2 or 3 spaces, which the default of 4
     # would flatten into text.
     return markdown.Markdown(
@@ -287,6 +247,11 @@ def _markdown(dark: bool) -> markdown.Markdown:
         tab_length=2,
         output_format="html",
     )
+
+
+@lru_cache(maxsize=2)
+def _markdown(dark: bool) -> markdown.Markdown:
+    return _new_markdown(dark)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -425,7 +390,10 @@ def render_block(block: str, *, dark: bool = False, code_index: int = 0) -> Rend
         return RenderedBlock("")
     try:
         rendered = _render_block(block, dark, code_index)
-        return _with_cite_links(rendered) if _CITE_OPEN in block else rendered
+        if not has_cite_markers(block):
+            return rendered
+        code = tuple(strip_cite_markers(code) for code in rendered.code)
+        return RenderedBlock(link_cite_markers(rendered.html), code)
     except Exception as exc:  # RecursionError, or a bug in a library: the text still shows
         # python-markdown keeps parser state between conversions; after one that stopped
         # half-way every later render would come out wrong, so build fresh instances.
@@ -493,9 +461,6 @@ def warm_up(languages: tuple[str, ...] = COMMON_LANGUAGES) -> None:
     """
     for dark in (False, True):
         _formatter(dark)
-        markdown.Markdown(
-            extensions=["tables", "sane_lists", _SafeMarkdown(markdown_colors(dark))],
-            tab_length=2,
-        ).convert("# a\n\n*b* `c` [d](https://e)\n\n- f\n\n| g |\n|---|\n| h |\n")
+        _new_markdown(dark).convert("# a\n\n*b* `c` [d](https://e)\n\n- f\n\n| g |\n|---|\n| h |\n")
     for language in languages:
         _lexer(language)

@@ -24,19 +24,15 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QToolTip, QWidget
 
-from .render import (
-    ALLOWED_LINK_SCHEMES,
+from .answer_links import (
     COPY_CODE_LABEL,
     COPY_CODE_SCHEME,
-    RenderedBlock,
     cite_index,
     cite_marker,
     copy_code_index,
-    render_block,
-    render_blocks,
-    split_blocks,
     strip_cite_markers,
 )
+from .render import ALLOWED_LINK_SCHEMES, RenderedBlock, render_block, render_blocks, split_blocks
 from .rich_text_view import BlockWriter, TextView
 from .stream_scheduler import RenderScheduler, TurnBudget
 

@@ -170,11 +170,11 @@ class Turns:
         window = self.window
         record = turn.record
         window.session.reload_current(turn.conversation_id)
-        # Regenerate and Retry must see the final content and status, not the placeholder.
-        final = window.history.message(record.id) or record
         widget = turn.widget
         if widget is None:
             return
+        # Regenerate and Retry must see the final content and status, not the placeholder.
+        final = window.history.message(record.id) or record
         if result.stopped:
             widget.mark_stopped()
         footer = ""

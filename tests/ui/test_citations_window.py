@@ -11,7 +11,7 @@ from PySide6.QtGui import QHelpEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QToolTip
 from pytestqt.qtbot import QtBot
 
-from claude_desktop.ui.render import cite_index
+from claude_desktop.ui.answer_links import cite_index
 from claude_desktop.ui.text_block_view import TextBlockView
 from tests import sse
 from tests.fakeapi import SSEResponse

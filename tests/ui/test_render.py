@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from claude_desktop.ui.answer_links import copy_code_index
 from claude_desktop.ui.render import (
-    copy_code_index,
     render_block,
     render_blocks,
     render_markdown,
