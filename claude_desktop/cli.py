@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from claude_desktop import __version__, history_cli
 from claude_desktop.api.errors import ClaudeError, HumanError
@@ -54,7 +55,11 @@ from claude_desktop.domain.tool_loop import (
 )
 from claude_desktop.domain.tools import ToolProvider
 from claude_desktop.domain.turn_events import NullObserver
+from claude_desktop.domain.turn_result import TurnResult
 from claude_desktop.domain.turn_runner import TurnRunner
+
+if TYPE_CHECKING:
+    from claude_desktop.domain.mcp.servers import McpServers
 
 log = logging.getLogger(__name__)
 
@@ -156,16 +161,16 @@ class _PrintAnswer(NullObserver):
         if kind in ("tool_use", "server_tool_use"):
             self._after_tools = True
             arguments = compact_json(block.get("input", {}))
-            print(f"→ {block.get('name', 'tool')} {arguments}", file=self.err, flush=True)
+            _say(self.err, f"→ {block.get('name', 'tool')} {arguments}")
         elif kind == "tool_result":
             if block.get("is_error"):
-                print(f"← error: {one_line(result_text(block))}", file=self.err, flush=True)
+                _say(self.err, f"← error: {one_line(result_text(block))}")
             else:
-                print(f"← {result_size(block):,} chars", file=self.err, flush=True)
+                _say(self.err, f"← {result_size(block):,} chars")
 
     def status(self, text: str | None) -> None:
         if text:
-            print(one_line(text), file=self.err, flush=True)
+            _say(self.err, one_line(text))
 
 
 def check_tool_configs(paths: list[Path]) -> str | None:
@@ -198,11 +203,7 @@ def tool_policy(
         return answer.strip().lower() in ("y", "yes")
 
     async def refuse(call: ToolCall, _ask: Any) -> bool:
-        print(
-            f"Refused {call.name}: no terminal to ask on (run with --allow-tools to allow).",
-            file=err,
-            flush=True,
-        )
+        _say(err, f"Refused {call.name}: no terminal to ask on (run with --allow-tools to allow).")
         return False
 
     return ask_terminal if interactive else refuse
@@ -222,15 +223,15 @@ async def ask(
     """Answer one question. `tools` stands in for the MCP servers (tests); `interactive`
     (default: stdin and stderr are terminals and the question is not on stdin) says whether
     tool calls can be asked about, `read_line` how an answer is read."""
-    problem = check_tool_configs(list(getattr(args, "mcp_config", [])))
+    problem = check_tool_configs(args.mcp_config)
     if problem is not None:
-        print(problem, file=err, flush=True)
+        _say(err, problem)
         return 2
     if args.prompt == "-":
         try:
             prompt = sys.stdin.read()
         except UnicodeDecodeError:
-            print(f"The question on stdin is not {sys.stdin.encoding} text.", file=err)
+            _say(err, f"The question on stdin is not {sys.stdin.encoding} text.")
             return 2
     else:
         prompt = args.prompt
@@ -241,16 +242,12 @@ async def ask(
             attachments = [await load_attachment(path) for path in args.attach]
             check_request_limits(attachments)
         except AttachmentError as exc:
-            print(exc.human, file=err, flush=True)
+            _say(err, exc.human)
             return 1
         content = user_content(prompt, attachments)
-    web_search = bool(getattr(args, "web_search", False))
+    web_search = args.web_search
     if web_search and settings.provider != "anthropic":
-        print(
-            "Web search is offered only through the Anthropic API; asking without it.",
-            file=err,
-            flush=True,
-        )
+        _say(err, "Web search is offered only through the Anthropic API; asking without it.")
         web_search = False
     request = ApiRequest(
         args.model,
@@ -259,40 +256,47 @@ async def ask(
         messages=[{"role": "user", "content": content}],
         web_search=web_search,
     )
-    printer = _PrintAnswer(out, err)
-    provider = tools
-    servers: Any = None  # the MCP servers this ask started, closed at the end
-    if provider is None:
-        try:
-            servers = provider = await start_mcp_servers(args, err)
-        except HumanError as exc:  # a config file that cannot be used: named, usage error
-            print(one_line(exc.human), file=err, flush=True)
-            return 2
+    if interactive is None:
+        interactive = sys.stdin.isatty() and sys.stderr.isatty() and args.prompt != "-"
+    policy = tool_policy(args, err, interactive, read_line or sys.stdin.readline)
+    # The window's provider, base URL, proxy and timeouts; the window's request builder.
+    # Made before any MCP server starts: a bad base URL or proxy is said at once.
     try:
-        return await _answer(
-            args,
-            api_key,
-            out,
-            err,
-            settings,
-            request,
+        client = providers.make_client(settings, api_key)
+    except ClaudeError as exc:
+        _say(err, one_line(exc.human))
+        return 1
+    printer = _PrintAnswer(out, err)
+    async with contextlib.AsyncExitStack() as stack:
+        await stack.enter_async_context(client)
+        if tools is None:
+            try:
+                servers = await start_mcp_servers(args, err)
+            except HumanError as exc:  # a config file that cannot be used: named, usage error
+                _say(err, one_line(exc.human))
+                return 2
+            if servers is not None:
+                stack.push_async_callback(servers.close)  # each server ends with the answer
+            tools = servers
+        runner = TurnRunner(
+            client,
             printer,
-            provider,
-            interactive=interactive,
-            read_line=read_line,
+            citations=settings.citations,
+            tools=tools,
+            tool_policy=policy,
+            tool_ticks=False,
         )
-    finally:
-        if servers is not None:
-            await servers.close()  # every server's process ends with the answer
+        result = await runner.run(request)
+    return _print_outcome(result, printer, out, err, api_key)
 
 
-async def start_mcp_servers(args: argparse.Namespace, err: TextIO) -> Any:
+async def start_mcp_servers(args: argparse.Namespace, err: TextIO) -> McpServers | None:
     """The MCP servers of `--mcp-config` files and, unless `--no-app-tools`, the app's own
     file; None when there are none (then no MCP code is imported). A server that cannot start
     is named in one line on stderr and left out; the question is answered without it."""
-    configs: list[str | Path] = list(getattr(args, "mcp_config", []))
+    configs: list[str | Path] = list(args.mcp_config)
     own = paths.mcp_config_file()
-    if not getattr(args, "no_app_tools", False) and own.is_file():
+    if not args.no_app_tools and own.is_file():
         configs.insert(0, own)  # a file named on the command line wins over the app's
     if not configs:
         return None
@@ -302,62 +306,33 @@ async def start_mcp_servers(args: argparse.Namespace, err: TextIO) -> Any:
     await servers.wait_started(MCP_START_SECONDS)
     for status in servers.status():
         if status.state is ServerState.FAILED:
-            print(
-                one_line(f"The MCP server {status.name} could not start: {status.error}"),
-                file=err,
-                flush=True,
-            )
+            _say(err, one_line(f"The MCP server {status.name} could not start: {status.error}"))
     return servers
 
 
-async def _answer(
-    args: argparse.Namespace,
-    api_key: str | None,
-    out: TextIO,
-    err: TextIO,
-    settings: Settings,
-    request: ApiRequest,
-    printer: _PrintAnswer,
-    provider: ToolProvider | None,
-    *,
-    interactive: bool | None,
-    read_line: Callable[[], str] | None,
+def _print_outcome(
+    result: TurnResult, printer: _PrintAnswer, out: TextIO, err: TextIO, api_key: str | None
 ) -> int:
-    """Run the turn and print its outcome; the exit code."""
-    if interactive is None:
-        interactive = sys.stdin.isatty() and sys.stderr.isatty() and args.prompt != "-"
-    policy = tool_policy(args, err, interactive, read_line or sys.stdin.readline)
-    # The window's provider, base URL, proxy and timeouts; the window's request builder.
-    try:
-        client = providers.make_client(settings, api_key)
-    except ClaudeError as exc:
-        print(one_line(exc.human), file=err, flush=True)
-        return 1
-    async with client:
-        runner = TurnRunner(
-            client,
-            printer,
-            citations=settings.citations,
-            tools=provider,
-            tool_policy=policy,
-            tool_ticks=False,
-        )
-        result = await runner.run(request)
+    """End the answer's line, then the failure, or the sources and the stop note; the exit
+    code."""
     if printer.wrote:
         out.write("\n")
         out.flush()
     if result.error is not None:
         secrets = [api_key] if api_key else []
-        print(one_line(mask_keys(result.error_text or "", secrets)), file=err, flush=True)
+        _say(err, one_line(mask_keys(result.error_text or "", secrets)))
         return 1
     if result.message is not None:
         sources = format_sources(result.message)  # what a cited answer quotes, numbered
         if sources:
             out.write("\n" + "\n".join(["Sources:", *sources]) + "\n")
-    note = result.message.stop_note if result.message is not None else None
-    if note:
-        print(note, file=err, flush=True)
+        if result.message.stop_note:
+            _say(err, result.message.stop_note)
     return 0
+
+
+def _say(err: TextIO, line: str) -> None:
+    print(line, file=err, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

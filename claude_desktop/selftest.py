@@ -141,6 +141,8 @@ class _Report:
 
 
 async def _run_checks(report: _Report) -> list[Result]:
+    from claude_desktop.selftest_providers import check_providers
+
     # Checks that wait on the window, D-Bus or the network are coroutines; the others are not.
     checks: list[tuple[str, Callable[[], Awaitable[tuple[str, str]] | tuple[str, str]]]] = [
         ("window", _check_window),
@@ -150,7 +152,7 @@ async def _run_checks(report: _Report) -> list[Result]:
         ("history", _check_history),
         ("files", _check_attachments),
         ("keyring", _check_keyring),
-        ("providers", _check_providers),
+        ("providers", check_providers),
         ("stream", _check_stream),
     ]
     results = []
@@ -323,54 +325,6 @@ def _check_attachments() -> tuple[str, str]:
     if pdf.page_count != 1:
         raise CheckFailed("a one-page PDF was not counted")
     return OK, f"images ({', '.join(kinds)}) downscaled; PDF pages counted"
-
-
-def _check_providers() -> tuple[str, str]:
-    """The cloud providers' optional packages as the bundle carries them: botocore's trimmed
-    data still has what Bedrock and the AWS sign-in chain load, and signs; google-auth signs
-    a service-account JWT with its crypto backend (what ADC does with a key file)."""
-    from claude_desktop.domain.providers import PROVIDER_IDS, missing_extra
-
-    missing = [name for name in PROVIDER_IDS if name != "anthropic" and missing_extra(name)]
-    if missing:
-        # From source the extras are optional; the bundle must carry both.
-        status = FAIL if getattr(sys, "frozen", False) else SKIP
-        return status, f"not installed: {', '.join(missing)}"
-
-    import botocore
-    import botocore.session
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
-
-    session = botocore.session.Session()
-    for service in ("bedrock-runtime", "sts", "sso", "sso-oidc"):
-        session.get_service_model(service)
-    session.get_data("endpoints")
-    request = AWSRequest(method="POST", url="https://bedrock-runtime.us-east-1.amazonaws.com/")
-    SigV4Auth(Credentials("AKIDSELFTEST", "secret"), "bedrock", "us-east-1").add_auth(request)
-    if not str(request.headers.get("Authorization", "")).startswith("AWS4-HMAC-SHA256"):
-        raise CheckFailed("botocore did not sign a request")
-
-    import google.auth
-    import google.oauth2.service_account
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from google.auth import crypt, jwt
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    token = jwt.encode(crypt.RSASigner.from_string(pem), {"iss": "self-test"})
-    if token.count(b".") != 2:
-        raise CheckFailed("google-auth did not sign a JWT")
-    return OK, (
-        f"Amazon Bedrock (botocore {botocore.__version__}: models, SigV4);"
-        f" Google Vertex AI (google-auth {google.auth.__version__}: JWT)"
-    )
 
 
 def _check_history() -> tuple[str, str]:
