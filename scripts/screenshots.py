@@ -1,10 +1,12 @@
-"""Render the main window mid-conversation, light and dark, into docs/screenshots/, and the
-other designed states (the welcome page fresh, with a rejected key, the chat once a key is
-accepted, an "Update API key" error card in a conversation, an answer about a PDF with its
-citations and sources) into --states-out.
+"""Render every designed state of the window, light and dark, at each of --sizes, into
+docs/screenshots/ as <state>-<theme>-<w>x<h>.png: the main window mid-conversation, the
+welcome page (fresh, with a rejected key, the chat once a key is accepted), an "Update API
+key" error card in a conversation, an answer about a PDF with its citations and sources, a
+tool approval card and a web search answer with its sources.
 
     uv run python scripts/screenshots.py            # offscreen
     scripts/with-session-services.sh uv run python scripts/screenshots.py --platform xcb
+    scripts/screenshots.py --sizes 1440x900         # only one size
 
 The window is the real MainWindow with its real widgets; the conversation is fed through
 the same view calls a streamed answer uses, so no network or API key is needed.
@@ -157,15 +159,23 @@ def seed_history() -> None:
     settings.save()
 
 
+def parse_sizes(text: str) -> list[tuple[int, int]]:
+    sizes = []
+    for part in text.split(","):
+        w, _, h = part.strip().lower().partition("x")
+        sizes.append((int(w), int(h)))
+    return sizes
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--platform", default="offscreen", help="Qt platform (offscreen, xcb)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument(
-        "--states-out",
-        type=Path,
-        default=Path(tempfile.gettempdir()) / "claude-desktop-states",
-        help="where the welcome page and error card states go (not used by the README)",
+        "--sizes",
+        type=parse_sizes,
+        default=parse_sizes("1440x900,800x600"),
+        help="window sizes, WxH comma-separated (default 1440x900,800x600)",
     )
     args = parser.parse_args()
     os.environ["QT_QPA_PLATFORM"] = args.platform
@@ -174,46 +184,81 @@ def main() -> int:
 
     from PySide6.QtWidgets import QApplication
 
-    from claude_desktop.domain.secrets import KeySource, KeyStore
-    from claude_desktop.domain.session import Session
-    from claude_desktop.domain.settings import Settings
-    from claude_desktop.ui.main_window import KEY_SOURCE_TEXT, MainWindow
-
     app = QApplication(sys.argv)
     app.setStyle("Fusion")
     args.out.mkdir(parents=True, exist_ok=True)
-    args.states_out.mkdir(parents=True, exist_ok=True)
     seed_history()
     for name, palette in (("light", None), ("dark", dark_palette())):
         if palette is not None:
             app.setPalette(palette)
-        session = Session(Settings.load(), KeyStore())
-        session.key_source = KeySource.KEYRING
-        window = MainWindow(session)
-        window.resize(1200, 820)
-        window.show()
-        window._open_initial()
-        window.pages.setCurrentWidget(window.chat_page)
-        window.statusBar().showMessage(KEY_SOURCE_TEXT[KeySource.KEYRING])
-        view = window.view
-        view.add_user_message(FOLLOW_UP)
-        streaming = view.begin_assistant_message("Claude Sonnet 4.6")
-        streaming.append_text(STREAMING)
-        window.composer.set_streaming(True)
-        for _ in range(20):
-            app.processEvents()
-        view.scroll_to_bottom()
-        app.processEvents()
-        path = args.out / f"main-window-{name}.png"
-        window.grab().save(str(path))
-        print(path)
-        window.close()
-        window.deleteLater()
-        session.close_history()
-        app.processEvents()
-        shoot_states(app, name, args.states_out, args.out)
-        shoot_tools(app, name, args.out)
+        for size in args.sizes:
+            shot = Shot(app, args.out, name, size)
+            shoot_main(shot)
+            shoot_states(shot)
+            shoot_tools(shot)
     return 0
+
+
+class Shot:
+    """Where and how one theme at one size is saved."""
+
+    def __init__(  # type: ignore[no-untyped-def]
+        self, app, out: Path, theme: str, size: tuple[int, int]
+    ) -> None:
+        self.app, self.out, self.theme, self.size = app, out, theme, size
+
+    def window(self, session):  # type: ignore[no-untyped-def]
+        from claude_desktop.ui.main_window import MainWindow
+
+        window = MainWindow(session)
+        window.resize(*self.size)
+        window.show()
+        settle(self.app)
+        return window
+
+    def save(self, window, state: str) -> None:  # type: ignore[no-untyped-def]
+        # A page switch can grow the window (the welcome page's minimum size outlives it):
+        # put it back to the size being shot.
+        window.resize(*self.size)
+        settle(self.app)
+        w, h = self.size
+        path = self.out / f"{state}-{self.theme}-{w}x{h}.png"
+        image = window.grab()
+        if (image.width(), image.height()) != (w, h):
+            print(f"warning: {path.name} is {image.width()}x{image.height()}", file=sys.stderr)
+        image.save(str(path))
+        print(path)
+
+
+def close(shot: Shot, window, session) -> None:  # type: ignore[no-untyped-def]
+    window.close()
+    window.deleteLater()
+    session.close_history()
+    shot.app.processEvents()
+
+
+def shoot_main(shot: Shot) -> None:
+    """The main window mid-conversation: a finished answer and one streaming."""
+    from claude_desktop.domain.secrets import KeySource, KeyStore
+    from claude_desktop.domain.session import Session
+    from claude_desktop.domain.settings import Settings
+    from claude_desktop.ui.main_window import KEY_SOURCE_TEXT
+
+    session = Session(Settings.load(), KeyStore())
+    session.key_source = KeySource.KEYRING
+    window = shot.window(session)
+    window._open_initial()
+    window.pages.setCurrentWidget(window.chat_page)
+    window.statusBar().showMessage(KEY_SOURCE_TEXT[KeySource.KEYRING])
+    view = window.view
+    view.add_user_message(FOLLOW_UP)
+    streaming = view.begin_assistant_message("Claude Sonnet 4.6")
+    streaming.append_text(STREAMING)
+    window.composer.set_streaming(True)
+    settle(shot.app)
+    view.scroll_to_bottom()
+    shot.save(window, "main-window")
+    close(shot, window, session)
 
 
 def settle(app) -> None:  # type: ignore[no-untyped-def]
@@ -221,9 +266,9 @@ def settle(app) -> None:  # type: ignore[no-untyped-def]
         app.processEvents()
 
 
-def shoot_states(app, name: str, out: Path, docs: Path) -> None:  # type: ignore[no-untyped-def]
-    """The welcome page (fresh, a rejected key at two sizes, the chat once a key is
-    accepted) and an "Update API key" error card in the open conversation."""
+def shoot_states(shot: Shot) -> None:
+    """The welcome page (fresh, a rejected key, the chat once a key is accepted), an
+    "Update API key" error card in the open conversation and an answer with sources."""
     from claude_desktop.api.message import Message
     from claude_desktop.domain.secrets import KeySource, KeyStore
     from claude_desktop.domain.session import Session
@@ -232,28 +277,18 @@ def shoot_states(app, name: str, out: Path, docs: Path) -> None:  # type: ignore
         KEY_REFUSED_ON_KEY_PAGE,
         KEY_REJECTED_DETAIL,
         KEY_REJECTED_TITLE,
-        MainWindow,
     )
 
-    def save(window, state: str, folder: Path = out) -> None:  # type: ignore[no-untyped-def]
-        settle(app)
-        path = folder / f"{state}-{name}.png"
-        window.grab().save(str(path))
-        print(path)
-
+    app = shot.app
+    save = shot.save
     session = Session(Settings.load(), KeyStore())
-    window = MainWindow(session)
-    window.resize(1200, 820)
-    window.show()
+    window = shot.window(session)
     window._open_initial()
     window._show_key_page()
     save(window, "welcome-fresh")
     window.key_view.field.setText("sk-ant-api03-not-a-real-key-0000")
     window.key_view.key_refused(KEY_REFUSED_ON_KEY_PAGE)
     save(window, "welcome-rejected")
-    window.resize(800, 600)
-    save(window, "welcome-rejected-800x600")
-    window.resize(1200, 820)
     session.key_source = KeySource.KEYRING
     window._enter_new_chat()
     window._show_chat()
@@ -283,11 +318,8 @@ def shoot_states(app, name: str, out: Path, docs: Path) -> None:  # type: ignore
     cited.sources.rows[0].set_expanded(True)  # a source opened, its quote under it
     settle(app)
     view.scroll_to_bottom()
-    save(window, "cited-answer", docs)  # the README shows this one
-    window.close()
-    window.deleteLater()
-    session.close_history()
-    app.processEvents()
+    save(window, "cited-answer")
+    close(shot, window, session)
 
 
 def _web_result(url: str, title: str) -> dict[str, object]:
@@ -333,7 +365,7 @@ SEARCH_ANSWER = [
 ]
 
 
-def shoot_tools(app, name: str, out: Path) -> None:  # type: ignore[no-untyped-def]
+def shoot_tools(shot: Shot) -> None:
     """The README's tool states: an approval card, and a web search answer with sources."""
     from claude_desktop.api.message import Message
     from claude_desktop.domain.secrets import KeySource, KeyStore
@@ -343,21 +375,15 @@ def shoot_tools(app, name: str, out: Path) -> None:  # type: ignore[no-untyped-d
     from claude_desktop.domain.tool_loop import ToolCall
     from claude_desktop.domain.tools import ToolSpec
     from claude_desktop.domain.turn_runner import Decision
-    from claude_desktop.ui.main_window import MainWindow
 
     def save(window, state: str) -> None:  # type: ignore[no-untyped-def]
-        settle(app)
+        settle(shot.app)
         window.view.scroll_to_bottom()
-        settle(app)
-        path = out / f"{state}-{name}.png"
-        window.grab().save(str(path))
-        print(path)
+        shot.save(window, state)
 
     session = Session(Settings.load(), KeyStore())
     session.key_source = KeySource.KEYRING
-    window = MainWindow(session)
-    window.resize(1200, 820)
-    window.show()
+    window = shot.window(session)
     window._open_initial()
     window._enter_new_chat()
     window._show_chat()
@@ -397,10 +423,7 @@ def shoot_tools(app, name: str, out: Path) -> None:  # type: ignore[no-untyped-d
     for card in searched.column.tool_cards():
         card.set_expanded(True)  # the result list, unfolded
     save(window, "search-answer")
-    window.close()
-    window.deleteLater()
-    session.close_history()
-    app.processEvents()
+    close(shot, window, session)
 
 
 if __name__ == "__main__":
