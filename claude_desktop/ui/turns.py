@@ -116,6 +116,7 @@ class Turns:
                     history=session.history,
                     # Read now, not when the runner was defined: the tests shorten it.
                     flush_interval=turn_runner.FLUSH_INTERVAL,
+                    citations=session.settings.citations,
                     tools=self.tools,
                     tool_policy=self._tool_policy,
                     decide=turn.decide,

@@ -98,3 +98,12 @@ def test_the_export_carries_the_citations_as_footnotes(
     assert "revenue rose 12% to $4.1 million[^1], and operating costs fell by 3%[^2]" in md
     assert '[^1]: "Revenue for the year rose 12%' in md and "(report.pdf, p. 4)" in md
     assert "[^3]: " in md and "(notes.txt)" in md
+
+
+def test_with_citations_off_in_settings_the_window_asks_for_none(
+    app: App, qtbot: QtBot, tmp_path: Path
+) -> None:
+    app.window.session.settings.citations = False
+    ask_about_a_pdf(app, qtbot, tmp_path)
+    [document, _question] = app.api.requests[-1].json["messages"][-1]["content"]
+    assert document["type"] == "document" and "citations" not in document
