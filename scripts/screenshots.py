@@ -51,30 +51,6 @@ FOLLOW_UP = "And if the file is gzipped?"
 STREAMING = 'Open it with `gzip.open(path, "rt", newline="")` and pass that file to'
 
 
-def dark_palette():  # type: ignore[no-untyped-def]
-    from PySide6.QtGui import QColor, QPalette
-
-    p = QPalette()
-    role = QPalette.ColorRole
-    for r, c in {
-        role.Window: "#1f2023",
-        role.WindowText: "#e6e6e6",
-        role.Base: "#17181a",
-        role.AlternateBase: "#25272b",
-        role.Text: "#e6e6e6",
-        role.Button: "#2b2d31",
-        role.ButtonText: "#e6e6e6",
-        role.Highlight: "#d97757",
-        role.HighlightedText: "#ffffff",
-        role.PlaceholderText: "#8b8d93",
-        role.ToolTipBase: "#2b2d31",
-        role.ToolTipText: "#e6e6e6",
-        role.Link: "#e0a084",
-    }.items():
-        p.setColor(r, QColor(c))
-    return p
-
-
 def _cited(text: str, quote: str, title: str, **where: int) -> dict[str, object]:
     kind = "page_location" if "start_page_number" in where else "char_location"
     citation = {"type": kind, "cited_text": quote, "document_index": 0, "document_title": title}
@@ -188,9 +164,10 @@ def main() -> int:
     app.setStyle("Fusion")
     args.out.mkdir(parents=True, exist_ok=True)
     seed_history()
-    for name, palette in (("light", None), ("dark", dark_palette())):
-        if palette is not None:
-            app.setPalette(palette)
+    from claude_desktop.ui.appearance import dark_palette, light_palette
+
+    for name, palette in (("light", light_palette()), ("dark", dark_palette())):
+        app.setPalette(palette)
         for size in args.sizes:
             shot = Shot(app, args.out, name, size)
             shoot_main(shot)

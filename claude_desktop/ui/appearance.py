@@ -31,45 +31,48 @@ log = logging.getLogger(__name__)
 THEMES: dict[Theme, str] = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
 
 
-def dark_palette() -> QPalette:
-    """A dark palette for platforms whose theme cannot switch to dark by itself."""
+def palette_from_tokens(t: colors.Tokens) -> QPalette:
+    """The application palette of one theme, from the design tokens: the same accent and
+    warm neutrals in light and dark, whatever the platform's own palette is."""
     palette = QPalette()
     role, group = QPalette.ColorRole, QPalette.ColorGroup
     for r, color in {
-        role.Window: "#1e1f22",
-        role.WindowText: "#e3e3e6",
-        role.Base: "#17181a",
-        role.AlternateBase: "#25272b",
-        role.Text: "#e3e3e6",
-        role.Button: "#2b2d31",
-        role.ButtonText: "#e3e3e6",
-        role.BrightText: "#ffffff",
-        role.Light: "#3a3c41",
-        role.Midlight: "#323439",
-        role.Mid: "#26282c",
-        role.Dark: "#141517",
+        role.Window: t.page,
+        role.WindowText: t.text,
+        role.Base: t.surface,
+        role.AlternateBase: t.sidebar,
+        role.Text: t.text,
+        role.Button: t.surface,
+        role.ButtonText: t.text,
+        role.BrightText: t.on_accent,
+        role.Light: t.surface,
+        role.Midlight: t.hover,
+        role.Mid: t.border,
+        role.Dark: t.border,
         role.Shadow: "#000000",
-        role.Highlight: "#c96442",
-        role.HighlightedText: "#ffffff",
-        role.PlaceholderText: "#8b8d93",
-        role.ToolTipBase: "#2b2d31",
-        role.ToolTipText: "#e3e3e6",
-        role.Link: "#e0a084",
-        role.LinkVisited: "#c79bd9",
+        role.Highlight: t.accent,
+        role.HighlightedText: t.on_accent,
+        role.PlaceholderText: t.secondary,
+        role.ToolTipBase: t.surface,
+        role.ToolTipText: t.text,
+        role.Link: t.accent,
+        role.LinkVisited: t.accent,
+        role.Accent: t.accent,
     }.items():
         palette.setColor(r, QColor(color))
     for r in (role.WindowText, role.Text, role.ButtonText):
-        palette.setColor(group.Disabled, r, QColor("#7a7c82"))
-    palette.setColor(group.Disabled, role.Button, QColor("#232428"))
+        palette.setColor(group.Disabled, r, QColor(t.disabled))
     return palette
 
 
+def dark_palette() -> QPalette:
+    """The dark theme's palette."""
+    return palette_from_tokens(colors.DARK_TOKENS)
+
+
 def light_palette() -> QPalette:
-    """The style's own light palette, for a light theme forced over a dark OS."""
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    style = app.style()
-    return style.standardPalette() if style is not None else QPalette()
+    """The light theme's palette."""
+    return palette_from_tokens(colors.LIGHT_TOKENS)
 
 
 class Appearance(QObject):
@@ -137,21 +140,20 @@ class Appearance(QObject):
             hints.unsetColorScheme()
         elif requested is not None and hasattr(hints, "setColorScheme"):
             hints.setColorScheme(requested)
-        if self._own_palette:
-            # Back to the platform's palette, then see whether it is right by itself.
-            app.setPalette(QPalette())
-            self._own_palette = False
         if theme == "system":
             if scheme is None:
                 scheme = hints.colorScheme()
-            if scheme == Qt.ColorScheme.Unknown:
-                return  # the OS states no preference: its palette is the system look
-            want_dark = scheme == Qt.ColorScheme.Dark
+            # No stated preference (Unknown): the platform palette's own lightness tells.
+            want_dark = (
+                scheme == Qt.ColorScheme.Dark
+                if scheme != Qt.ColorScheme.Unknown
+                else (not self._own_palette and colors.is_dark(app.palette()))
+            )
         else:
             want_dark = theme == "dark"
-        if colors.is_dark(app.palette()) != want_dark:
-            app.setPalette(dark_palette() if want_dark else light_palette())
-            self._own_palette = True
+        # Always the design's palette, never the platform's: one brand in both themes.
+        app.setPalette(dark_palette() if want_dark else light_palette())
+        self._own_palette = True
 
     def _save(self) -> None:
         # Off the UI thread: Ctrl+= pressed five times is five saves, coalesced. A failure

@@ -15,6 +15,93 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, slots=True)
+class Tokens:
+    """The design brief's colour tokens (../shared/design.md): one palette, two themes.
+
+    Every widget takes its colours from here (directly, or through the application palette
+    that `appearance.palette_from_tokens` builds from them), so light and dark share one
+    accent and the same warm neutrals.
+    """
+
+    dark: bool
+    page: str
+    sidebar: str
+    surface: str
+    bubble: str
+    text: str
+    secondary: str
+    border: str
+    accent: str
+    on_accent: str
+    error_tint: str
+    error_text: str
+    hover: str  # a row or icon button under the pointer
+    selected: str  # the open conversation's pill in the sidebar
+    disabled: str
+
+
+LIGHT_TOKENS = Tokens(
+    dark=False,
+    page="#faf9f5",
+    sidebar="#f3f1ea",
+    surface="#ffffff",
+    bubble="#efece3",
+    text="#1f1e1d",
+    secondary="#6b6a65",
+    border="#e3e0d6",
+    accent="#c96442",
+    on_accent="#ffffff",
+    error_tint="#fbeae6",
+    error_text="#a1361f",
+    hover="#ebe8df",
+    selected="#e5e1d6",
+    disabled="#b4b2ab",
+)
+
+DARK_TOKENS = Tokens(
+    dark=True,
+    page="#262624",
+    sidebar="#1f1e1d",
+    surface="#30302e",
+    bubble="#393937",
+    text="#f0eee6",
+    secondary="#a8a69e",
+    border="#45443f",
+    accent="#d97757",
+    on_accent="#ffffff",
+    error_tint="#3d2622",
+    error_text="#f0a08c",
+    hover="#33332f",
+    selected="#3b3a36",
+    disabled="#6f6e69",
+)
+
+#: Shape and measure (px at the default 15 px body text; see `scaled`).
+RADIUS_CONTROL = 8
+RADIUS_CARD = 12
+RADIUS_BUBBLE = 18
+RADIUS_COMPOSER = 20
+COLUMN_MAX_WIDTH = 760
+BODY_PX = 15
+ICON_PX = 18
+
+
+def tokens(dark: bool) -> Tokens:
+    return DARK_TOKENS if dark else LIGHT_TOKENS
+
+
+def tokens_for(palette: QPalette) -> Tokens:
+    """The tokens of the theme `palette` belongs to."""
+    return tokens(is_dark(palette))
+
+
+def scaled(px: int, body_px: float) -> int:
+    """`px` (a measure at the default 15 px body text) at a body text of `body_px`: the
+    reading column and the radii grow with Ctrl+=."""
+    return round(px * body_px / BODY_PX)
+
+
+@dataclass(frozen=True, slots=True)
 class MarkdownColors:
     """Colours baked into rendered Markdown HTML (inline styles: Qt applies no stylesheet)."""
 
