@@ -52,6 +52,11 @@ class BlockKind:
 
     def search_text(self, block: Block) -> str:
         value = block.get(self.search_field) if self.search_field else None
+        if isinstance(value, list):  # a tool result's blocks: their text, never image data
+            texts = (
+                b.get("text") for b in value if isinstance(b, dict) and b.get("type") == "text"
+            )
+            return "\n".join(t for t in texts if isinstance(t, str))
         return value if isinstance(value, str) else ""
 
 
@@ -167,7 +172,7 @@ KINDS: dict[str, BlockKind] = {
         # A call cut short has half its input, which the API refuses.
         BlockKind("tool_use", "tool", _never, None, _tool_use_md),
         BlockKind("server_tool_use", "tool", _never, None, _tool_use_md),
-        BlockKind("tool_result", "tool", _never, None, _tool_result_md),
+        BlockKind("tool_result", "tool", _never, "content", _tool_result_md),
         # Needs its server_tool_use before it, which a cut-short answer may lack.
         BlockKind("web_search_tool_result", "tool", _never, None, _web_results_md),
     )

@@ -176,8 +176,52 @@ def _to_v3(con: sqlite3.Connection) -> None:
     blobs.migrate_messages(con)
 
 
+# Version 4: search finds what tools returned (issue 17): a tool_result's text, whether its
+# content is a string or a list of blocks (their text blocks; never image data). The
+# triggers are made again with the new expression and the index rebuilt from the messages.
+_MESSAGE_TEXT_V4 = """(
+    SELECT coalesce(group_concat(part, char(10)), '') FROM (
+        SELECT CASE json_extract(b.value, '$.type')
+            WHEN 'text' THEN json_extract(b.value, '$.text')
+            WHEN 'thinking' THEN json_extract(b.value, '$.thinking')
+            WHEN 'document' THEN json_extract(b.value, '$.title')
+            WHEN 'tool_result' THEN CASE json_type(b.value, '$.content')
+                WHEN 'text' THEN json_extract(b.value, '$.content')
+                WHEN 'array' THEN (
+                    SELECT group_concat(json_extract(r.value, '$.text'), char(10))
+                    FROM json_each(b.value, '$.content') AS r
+                    WHERE json_extract(r.value, '$.type') = 'text'
+                )
+            END
+        END AS part
+        FROM json_each(new.content) AS b
+    ) WHERE typeof(part) = 'text'
+)"""
+
+_V4 = (
+    "DROP TRIGGER messages_fts_insert",
+    "DROP TRIGGER messages_fts_update",
+    f"""CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO message_fts (rowid, body) VALUES (new.id, {_MESSAGE_TEXT_V4});
+    END""",
+    f"""CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+        DELETE FROM message_fts WHERE rowid = old.id;
+        INSERT INTO message_fts (rowid, body) VALUES (new.id, {_MESSAGE_TEXT_V4});
+    END""",
+    "DELETE FROM message_fts",
+    # The same expression over every row: `new` is the row itself here.
+    f"""INSERT INTO message_fts (rowid, body)
+        SELECT new.id, {_MESSAGE_TEXT_V4} FROM messages AS new""",
+)
+
+
+def _to_v4(con: sqlite3.Connection) -> None:
+    for statement in _V4:
+        con.execute(statement)
+
+
 #: Append only. MIGRATIONS[n] migrates version n to n + 1.
-MIGRATIONS: tuple[Migration, ...] = (_to_v1, _to_v2, _to_v3)
+MIGRATIONS: tuple[Migration, ...] = (_to_v1, _to_v2, _to_v3, _to_v4)
 LATEST_VERSION = len(MIGRATIONS)
 #: The first version whose messages refer to their attachments' bytes.
 BLOBS_BY_REFERENCE = 3

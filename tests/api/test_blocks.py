@@ -86,8 +86,13 @@ def test_the_search_index_reads_what_the_registry_names(tmp_path: Path) -> None:
         (body,) = store._con.execute(
             "SELECT body FROM message_fts WHERE rowid = ?", (message.id,)
         ).fetchone()
-    assert body == searchable_text(EVERY_KIND) == "Plain words\nMulling it over\nnotes.txt"
-    assert {k.type for k in KINDS.values() if k.search_field} == {"text", "thinking", "document"}
+    assert body == searchable_text(EVERY_KIND) == "Plain words\nMulling it over\nnotes.txt\n12:00"
+    assert {k.type for k in KINDS.values() if k.search_field} == {
+        "text",
+        "thinking",
+        "document",
+        "tool_result",
+    }
 
 
 def test_a_summary_is_one_short_line() -> None:

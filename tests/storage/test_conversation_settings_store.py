@@ -113,7 +113,7 @@ def test_a_version_1_file_upgrades_with_settings_unset(tmp_path: Path) -> None:
         store.save_preset("P", system="", max_tokens=10, temperature=None, thinking=None)
     con = connect(path)
     try:
-        assert schema.user_version(con) == schema.LATEST_VERSION == 3
+        assert schema.user_version(con) == schema.LATEST_VERSION == 4
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     finally:
         con.close()

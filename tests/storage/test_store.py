@@ -788,3 +788,55 @@ def test_a_blob_written_from_a_worker_thread_is_seen_by_the_store(store: Store) 
     # Once there, a save with the known digest neither hashes nor writes the bytes again.
     assert store.put_blob(b"not even the same bytes", "text/plain", digest) == digest
     assert store.blob(digest) == (data, "application/pdf")
+
+
+def test_search_finds_words_in_tool_results(store: Store) -> None:
+    """A tool's result is what Claude read: search finds it, as text or as text blocks."""
+    conv_id, (q,) = chat(store, "What is in my notes?")
+    call = store.add_message(
+        conv_id,
+        parent_id=q,
+        role="assistant",
+        content=[{"type": "tool_use", "id": "t1", "name": "fs__read", "input": {"p": "n.md"}}],
+    )
+    results = store.add_message(
+        conv_id,
+        parent_id=call.id,
+        role="user",
+        content=[
+            {"type": "tool_result", "tool_use_id": "t1", "content": "Buy aubergines tomorrow"},
+            {
+                "type": "tool_result",
+                "tool_use_id": "t2",
+                "content": [
+                    {"type": "text", "text": "Meeting with Ottoline"},
+                    {"type": "image", "source": {"type": "base64", "data": "WkVCUkE="}},
+                ],
+            },
+        ],
+    )
+    assert [h.message_id for h in store.search("aubergines")] == [results.id]
+    assert [h.message_id for h in store.search("ottoline")] == [results.id]
+    assert store.search("WkVCUkE") == []
+
+
+def test_a_version_3_database_indexes_its_tool_results_on_upgrade(db_path: Path) -> None:
+    from claude_desktop.storage import schema
+
+    db_path.parent.mkdir(parents=True)
+    con = sqlite3.connect(db_path, isolation_level=None)
+    schema.migrate(con, target=3)
+    now = time.time()
+    con.execute(
+        "INSERT INTO conversations (id, model, max_tokens, created_at, updated_at)"
+        " VALUES (1, ?, 1024, ?, ?)",
+        (MODEL, now, now),
+    )
+    con.execute(
+        "INSERT INTO messages (conversation_id, role, content, created_at)"
+        " VALUES (1, 'user', ?, ?)",
+        ('[{"type": "tool_result", "tool_use_id": "t", "content": "quokka census"}]', now),
+    )
+    con.close()
+    with Store.open(db_path) as upgraded:
+        assert len(upgraded.search("quokka")) == 1
