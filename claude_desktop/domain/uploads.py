@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 from claude_desktop.api.client import MessagesClient
 from claude_desktop.api.errors import APIStatusError, ClaudeError
 from claude_desktop.api.files import FILES_BETA, file_exists, upload_file
-from claude_desktop.storage.blobs import blob_of, is_blob_source
+from claude_desktop.storage.blobs import is_blob_source, refers_to_blob
 from claude_desktop.storage.files import (
     forget_uploaded_file,
     remember_uploaded_file,
@@ -140,7 +140,7 @@ async def resolve_request_files(
             )
             needs_beta = needs_beta or beta
         out.append({**message, "content": content})
-    if any(blob_of(b) for m in out if isinstance(m["content"], list) for b in m["content"]):
+    if any(refers_to_blob(b) for m in out if isinstance(m["content"], list) for b in m["content"]):
         out = await asyncio.to_thread(expand_references, out, store.read_blob_on_own_connection)
     return out, needs_beta
 

@@ -133,6 +133,30 @@ def blob_of(block: object) -> dict[str, Any] | None:
     return source if is_blob_source(source) else None
 
 
+def _nested(block: object) -> list[Any] | None:
+    """The blocks inside a tool result (where a tool's images are), or None."""
+    if isinstance(block, dict) and block.get("type") == "tool_result":
+        content = block.get("content")
+        if isinstance(content, list):
+            return content
+    return None
+
+
+def refers_to_blob(block: object) -> bool:
+    """Whether `block`, or a block inside it (a tool result's image), refers to a blob."""
+    inner = _nested(block)
+    if inner is not None:
+        return any(blob_of(b) for b in inner)
+    return blob_of(block) is not None
+
+
+def has_inline_attachment(block: object) -> bool:
+    """Whether `block`, or a block inside it, sends bytes `to_references` would store."""
+    inner = _nested(block)
+    blocks = inner if inner is not None else [block]
+    return any(isinstance(b, dict) and inline_attachment(b) for b in blocks)
+
+
 def encode_base64(data: bytes) -> str:
     """`data` as base64, in slices (b64encode holds the GIL for the whole call). A slice of
     a multiple of 3 bytes encodes to whole base64 quanta, so the pieces join exactly."""
@@ -157,6 +181,11 @@ def expand_content(
     cache = {} if cache is None else cache
     out: list[ContentBlock] = []
     for block in content:
+        inner = _nested(block)
+        if inner is not None and any(blob_of(b) for b in inner):
+            expanded = expand_content(inner, read_blob, cache)
+            out.append({k: (expanded if k == "content" else v) for k, v in block.items()})
+            continue
         source = blob_of(block)
         if source is None:
             out.append(block)
@@ -211,6 +240,12 @@ def to_references(
     out: list[ContentBlock] = []
     changed = 0
     for block in content:
+        inner = _nested(block)
+        if inner is not None:
+            converted, n = to_references(con, inner, now)
+            out.append({k: (converted if k == "content" else v) for k, v in block.items()})
+            changed += n
+            continue
         found = inline_attachment(block) if isinstance(block, dict) else None
         if found is None:
             out.append(block)
@@ -241,11 +276,13 @@ def insert_blob(
 def referenced_blobs(
     con: sqlite3.Connection, where: str = "1", args: tuple[Any, ...] = ()
 ) -> set[str]:
-    """The hashes the content of messages (those matching `where`, on alias m) refers to."""
+    """The hashes the content of messages (those matching `where`, on alias m) refers to,
+    at any depth (a tool result's images are blocks inside a block)."""
     rows = con.execute(
-        "SELECT json_extract(b.value, '$.source.sha256') FROM messages AS m, "
-        "json_each(m.content) AS b WHERE " + where + " AND m.content LIKE '%\"blob\"%' "
-        "AND json_extract(b.value, '$.source.type') = 'blob'",
+        "SELECT b.value FROM messages AS m, json_tree(m.content) AS b WHERE "
+        + where
+        + " AND m.content LIKE '%\"blob\"%' AND b.key = 'sha256' "
+        "AND json_extract(m.content, b.path || '.type') = 'blob'",
         args,
     )
     return {str(row[0]) for row in rows if isinstance(row[0], str)}

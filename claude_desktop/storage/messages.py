@@ -114,7 +114,7 @@ class MessageRepository:
         changes: dict[str, Any] = {}
         if content is not None:
             _checked_content(content)
-            if any(blobs.inline_attachment(b) for b in content):
+            if any(blobs.has_inline_attachment(b) for b in content):
                 with self.db.transaction() as con:
                     content, _ = blobs.to_references(con, content, self.db.now())
             changes["content"] = dumps(content)

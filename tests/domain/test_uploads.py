@@ -258,3 +258,24 @@ def test_a_question_with_attachments_is_stored_by_reference_and_sent_as_base64(
     # ... and goes out exactly as the base64 content it stands for.
     assert sent == [{"role": "user", "content": user_content("What is it?", [image])}]
     assert beta is False
+
+
+def test_an_image_a_tool_returned_goes_back_as_base64(store: Store, fake_api: Any) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+    encoded = base64.b64encode(png).decode("ascii")
+    result = {
+        "type": "tool_result",
+        "tool_use_id": "toolu_1",
+        "content": [
+            {
+                "type": "image",
+                "source": {"type": "base64", "media_type": "image/png", "data": encoded},
+            }
+        ],
+    }
+    conv = store.create_conversation(model="claude-sonnet-4-6")
+    record = store.add_message(conv.id, parent_id=None, role="user", content=[result])
+    assert record.content[0]["content"][0]["source"]["type"] == "blob"
+    messages = [{"role": "user", "content": record.content}]
+    sent, _ = run(fake_api, lambda c: resolve_request_files(c, store, messages))
+    assert sent == [{"role": "user", "content": [result]}]

@@ -195,3 +195,40 @@ def test_a_question_stored_with_base64_is_kept_by_reference_once(tmp_path: Path)
                 "size": len(data),
             }
         assert store._con.execute("SELECT count(*) FROM blobs").fetchone()[0] == 1
+
+
+def tool_result_with_image(data: bytes) -> dict[str, Any]:
+    # What an MCP tool's image comes back to the API as: a block inside the result.
+    return {
+        "type": "tool_result",
+        "tool_use_id": "toolu_1",
+        "content": [
+            {"type": "text", "text": "The screenshot:"},
+            {
+                "type": "image",
+                "source": {"type": "base64", "media_type": "image/png", "data": b64(data)},
+            },
+        ],
+    }
+
+
+def test_an_image_a_tool_returned_is_kept_as_a_blob_and_sent_back_whole(tmp_path: Path) -> None:
+    data = pdf(b"TOOL-IMAGE-MARKER")
+    path = tmp_path / "history.sqlite3"
+    with Store.open(path) as store:
+        conv = store.create_conversation(model=MODEL)
+        sent = tool_result_with_image(data)
+        record = store.add_message(conv.id, parent_id=None, role="user", content=[sent])
+        (result,) = record.content
+        image = result["content"][1]
+        assert image["source"] == {
+            "type": "blob",
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "media_type": "image/png",
+            "size": len(data),
+        }
+        assert expand_content(record.content, store.read_blob_on_own_connection) == [sent]
+        # Still referred to: a purge keeps it.
+        store.purge_deleted(older_than=0)
+        assert store.has_blob(hashlib.sha256(data).hexdigest())
+    assert raw_bytes(path).count(b64(data)[:64].encode()) == 0

@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from claude_desktop.storage.blobs import MissingBlobError, ReadBlob, blob_of, expand_content
+from claude_desktop.storage.blobs import (
+    MissingBlobError,
+    ReadBlob,
+    expand_content,
+    refers_to_blob,
+)
 
 from .attachment import _EPHEMERAL, Attachment, AttachmentError, ContentBlock
 
@@ -82,7 +87,7 @@ def expand_references(
     out: list[dict[str, Any]] = []
     for message in messages:
         content = message.get("content")
-        if isinstance(content, list) and any(blob_of(b) for b in content):
+        if isinstance(content, list) and any(refers_to_blob(b) for b in content):
             try:
                 content = expand_content(content, read_blob, cache)
             except MissingBlobError as exc:
