@@ -146,6 +146,8 @@ class RawResponse:
 
     parts: Iterable[bytes]
     then: Literal["close", "stall"] = "close"
+    #: Seconds between parts: a gateway dripping its headers a few bytes at a time.
+    gap: float = 0.0
 
 
 @dataclass
@@ -503,7 +505,7 @@ class FakeAnthropicAPI:
     ) -> bool:
         for part in response.parts:
             await conn.write(part)
-            await self._pause(0, watcher)
+            await self._pause(response.gap, watcher)
         if response.then == "stall":
             await watcher
             raise _ClientGone

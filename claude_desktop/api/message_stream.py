@@ -113,28 +113,52 @@ class MessageStream:
             yield RetryScheduled(attempt, delay, failure)
             await client._sleep(delay)
 
+    async def _open(self, request: httpx.Request) -> httpx.Response:
+        """Send `request`; its response once the head is in and it is a stream.
+
+        The head, and an error's body, get the read timeout in all, from when the head
+        is awaited: a gateway dripping them a byte at a time would otherwise hold the turn
+        for ever, each byte resetting httpx's per-read timeout.
+        """
+        client = self._client
+        loop = asyncio.get_running_loop()
+        async with asyncio.timeout(None) as deadline:
+
+            async def trace(event: str, _info: object) -> None:
+                if event.endswith("receive_response_headers.started"):
+                    deadline.reschedule(loop.time() + client.read_timeout)
+
+            request.extensions = {**request.extensions, "trace": trace}
+            response = await client._http.send(request, stream=True)
+            try:
+                self.request_id = client._request_id(response)
+                check_redirect(response)
+                deadline.reschedule(loop.time() + client.read_timeout)
+                if response.status_code >= 400:
+                    body = await read_body(response, limits.MAX_ERROR_BODY_BYTES)
+                    raise client._status_error(response, body)
+                expected = client._event_decoder().content_type
+                content_type = response.headers.get("content-type", "")
+                if not content_type.startswith(expected):
+                    body = await read_body(response, limits.MAX_ERROR_BODY_BYTES)
+                    if response.status_code == 200 and b'"error"' not in body:
+                        raise ProtocolError(f"expected '{expected}', got '{content_type}'")
+                    raise client._status_error(response, body)
+                deadline.reschedule(None)
+            except BaseException:
+                await response.aclose()
+                raise
+        return response
+
     async def _attempt(self) -> AsyncGenerator[StreamEvent, None]:
         client = self._client
         accumulator = self._accumulator
         client._check_setup()
         request = await client._stream_request(self._body, self._betas)
         try:
-            response = await client._http.send(request, stream=True)
+            response = await self._open(request)
             try:
-                self.request_id = client._request_id(response)
-                check_redirect(response)
-                if response.status_code >= 400:
-                    body = await read_body(response, limits.MAX_ERROR_BODY_BYTES)
-                    raise client._status_error(response, body)
                 decoder = client._event_decoder()
-                content_type = response.headers.get("content-type", "")
-                if not content_type.startswith(decoder.content_type):
-                    body = await read_body(response, limits.MAX_ERROR_BODY_BYTES)
-                    if response.status_code == 200 and b'"error"' not in body:
-                        raise ProtocolError(
-                            f"expected '{decoder.content_type}', got '{content_type}'"
-                        )
-                    raise client._status_error(response, body)
                 chunks = decoded_body(response)
                 received = 0
                 async for chunk in chunks:
@@ -159,6 +183,10 @@ class MessageStream:
                 decoder.close()
             finally:
                 await response.aclose()
+        except TimeoutError:  # the head's deadline (_open)
+            raise StreamTimeoutError(
+                client.read_timeout, host=client.host, service=client.service
+            ) from None
         except httpx.TimeoutException as exc:
             if isinstance(exc, httpx.ReadTimeout):
                 raise StreamTimeoutError(

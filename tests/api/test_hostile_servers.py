@@ -12,6 +12,7 @@ import gzip
 import itertools
 import json
 import socket
+import threading
 import time
 import tracemalloc
 import zlib
@@ -246,6 +247,41 @@ def test_headers_that_never_finish_time_out(fake_api: FakeAnthropicAPI) -> None:
     fake_api.enqueue(RawResponse([b"HTTP/1.1 200 OK\r\ncontent-type: text/ev"], then="stall"))
     started = time.monotonic()
     error = failure(client_for(fake_api, read_timeout=0.5))
+    assert isinstance(error, StreamTimeoutError)
+    assert time.monotonic() - started < 5
+
+
+def failure_within(seconds: float, make: Callable[[], MessagesClient]) -> ClaudeError | None:
+    """`failure(make)`, or None when it has not come within `seconds` (the thread is left
+    to end with the fake server: a hang must fail the test, not stall the suite)."""
+    box: list[ClaudeError] = []
+    thread = threading.Thread(target=lambda: box.append(failure(make)), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    return box[0] if box else None
+
+
+def test_headers_dripped_a_byte_at_a_time_still_time_out(fake_api: FakeAnthropicAPI) -> None:
+    """Each byte comes within the read timeout, so no single read times out: the headers
+    as a whole get the read timeout once they start arriving, and no more."""
+    drip = itertools.chain([b"HTTP/1.1 200 OK\r\n"], itertools.repeat(b"x"))
+    fake_api.enqueue(RawResponse(drip, then="stall", gap=0.05))
+
+    started = time.monotonic()
+    error = failure_within(10, client_for(fake_api, read_timeout=0.5))
+    assert isinstance(error, StreamTimeoutError)
+    assert time.monotonic() - started < 5
+
+
+def test_an_error_body_dripped_a_byte_at_a_time_times_out(fake_api: FakeAnthropicAPI) -> None:
+    head = (
+        b"HTTP/1.1 529 Overloaded\r\ncontent-type: application/json\r\ncontent-length: 9999\r\n\r\n"
+    )
+    drip = itertools.chain([head], itertools.repeat(b" "))
+    fake_api.enqueue(RawResponse(drip, then="stall", gap=0.05))
+
+    started = time.monotonic()
+    error = failure_within(10, client_for(fake_api, read_timeout=0.5))
     assert isinstance(error, StreamTimeoutError)
     assert time.monotonic() - started < 5
 
