@@ -93,6 +93,15 @@ async def file_exists(client: MessagesClient, file_id: str) -> bool:
     return True
 
 
+async def delete_file(client: MessagesClient, file_id: str) -> None:
+    """Delete an uploaded file; one the API does not have (404) is as good as deleted."""
+    try:
+        await client.request_json("DELETE", f"/v1/files/{file_id}", betas=[FILES_BETA])
+    except APIStatusError as exc:
+        if exc.status_code != 404:
+            raise
+
+
 def _multipart_envelope(boundary: str, name: str, media_type: str) -> tuple[bytes, bytes]:
     # Quoted the way browsers (and httpx) do: UTF-8 as is, `"` and newlines escaped.
     filename = (

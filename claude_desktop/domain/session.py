@@ -10,7 +10,7 @@ import logging
 import tempfile
 from pathlib import Path
 
-from claude_desktop.api.client import BaseMessagesClient
+from claude_desktop.api.client import BaseMessagesClient, MessagesClient
 from claude_desktop.api.models import FALLBACK_MODELS, ModelInfo
 
 from . import providers, temp_files
@@ -116,6 +116,16 @@ class Session:
         if models:
             self.models = models
         return self.models
+
+    async def delete_purged_uploads(self) -> int:
+        """Delete from the Files API the uploads of purged chats (the Anthropic API only:
+        the clouds have no Files API); how many went. Best effort, never raises."""
+        client = self._client
+        if not isinstance(client, MessagesClient) or self._history is None:
+            return 0
+        from .uploads import delete_purged_files  # imported where used: after the first paint
+
+        return await delete_purged_files(client, self._history.store)
 
     def new_conversation(self) -> OpenConversation:
         self.current = OpenConversation(None)

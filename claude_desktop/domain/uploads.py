@@ -5,7 +5,8 @@ uploaded before) for a `{"type": "file"}` source, uploading what is not there ye
 turns the other attachments the history keeps by reference back into base64, in a worker
 thread. History keeps the bytes, so nothing is lost when the API forgets a file: a 404
 about it (`is_missing_file_error`) is answered by `forget_missing_files` and a resend,
-which uploads it again.
+which uploads it again. When a conversation is purged, its uploads are deleted from the
+Files API too (`delete_purged_files`, best effort, retried at the next purge or start).
 """
 
 from __future__ import annotations
@@ -22,9 +23,12 @@ from typing import Any, ClassVar
 
 from claude_desktop.api.client import MessagesClient
 from claude_desktop.api.errors import APIStatusError, ClaudeError
-from claude_desktop.api.files import FILES_BETA, file_exists, upload_file
+from claude_desktop.api.files import FILES_BETA, delete_file, file_exists, upload_file
 from claude_desktop.storage.blobs import is_blob_source, refers_to_blob
+from claude_desktop.storage.errors import StorageError
 from claude_desktop.storage.files import (
+    file_deleted,
+    files_to_delete,
     forget_uploaded_file,
     remember_uploaded_file,
     uploaded_file_id,
@@ -236,3 +240,26 @@ async def _file_for(
     info = await upload_file(client, title, data, media_type, progress=report)
     cache.remember(digest, info.id)
     return info.id
+
+
+async def delete_purged_files(client: MessagesClient, store: Store) -> int:
+    """Ask the API to delete the files of purged conversations; how many went. Best effort:
+    on the first failure (offline, overloaded) the rest wait for the next call."""
+    try:
+        pending = files_to_delete(store)
+    except StorageError as exc:
+        log.warning("Could not read the uploads to delete: %s", exc)
+        return 0
+    deleted = 0
+    for file_id in pending:
+        try:
+            await delete_file(client, file_id)
+            file_deleted(store, file_id)
+        except ClaudeError as exc:
+            log.info("Uploaded file %s not deleted yet: %s", file_id, exc)
+            break
+        except StorageError as exc:
+            log.warning("Could not note the deletion of %s: %s", file_id, exc)
+            break
+        deleted += 1
+    return deleted

@@ -8,6 +8,7 @@ import binascii
 import hashlib
 import logging
 import sqlite3
+import time
 
 from . import blobs
 from .database import Database
@@ -101,6 +102,12 @@ def _forget_uploads(con: sqlite3.Connection, documents: dict[str, str | None]) -
             ).fetchone()
         ):
             continue
+        # The id stays until the API has deleted the file (domain/uploads.py).
+        con.execute(
+            "INSERT OR IGNORE INTO files_to_delete (file_id, created_at) "
+            "SELECT file_id, ? FROM uploaded_files WHERE sha256 = ?",
+            (time.time(), digest),
+        )
         cur = con.execute("DELETE FROM uploaded_files WHERE sha256 = ?", (digest,))
         forgotten += cur.rowcount
     return forgotten

@@ -198,7 +198,12 @@ _MESSAGE_TEXT_V4 = """(
     ) WHERE typeof(part) = 'text'
 )"""
 
+# Also in version 4: the Files API's ids of PDFs purged with their conversations, kept
+# until the API has been asked to delete them (the person deleted the chat: its documents
+# should not stay on Anthropic's side either).
 _V4 = (
+    """CREATE TABLE files_to_delete (
+        file_id TEXT PRIMARY KEY, created_at REAL NOT NULL)""",
     "DROP TRIGGER messages_fts_insert",
     "DROP TRIGGER messages_fts_update",
     f"""CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN

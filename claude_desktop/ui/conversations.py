@@ -116,6 +116,8 @@ class Conversations:
             self.window.history.purge_deleted(grace=notices.UNDO_SECONDS)
         except StorageError as exc:
             log.warning("Could not purge deleted conversations: %s", exc)
+        # Its PDFs go from Anthropic's Files API too.
+        self.window.spawn(self.window.session.delete_purged_uploads(), "delete-uploads")
 
     def undo_delete(self) -> None:
         if self._deleted is None:

@@ -403,6 +403,8 @@ class MainWindow(QMainWindow):
             log.info("Using the pinned model list: %s", exc)
             return
         self.picker.set_models(models, self.session.model)
+        # Online with a key: what the last session purged leaves the Files API now.
+        self.spawn(self.session.delete_purged_uploads(), "delete-uploads")
 
     # -- the model ---------------------------------------------------------------------------
 

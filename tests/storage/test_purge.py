@@ -167,3 +167,18 @@ def test_a_history_made_before_purging_is_vacuumed_once_then_purges_cleanly(
     before = path.read_bytes()
     Store.open(path).close()  # vacuumed once, not at every start
     assert path.read_bytes() == before
+
+
+def test_a_purged_pdf_s_upload_is_remembered_until_the_api_deletes_it(tmp_path: Path) -> None:
+    """Deleting a chat deletes its PDF from Anthropic's Files API too: the purge keeps the
+    file id (only that) until the domain has asked the API to delete it."""
+    from claude_desktop.storage.files import file_deleted, files_to_delete
+
+    with Store.open(tmp_path / "history.sqlite3") as store:
+        gone = conversation_about(store, SECRET)
+        assert files_to_delete(store) == []
+        store.delete_conversation(gone)
+        store.purge_deleted(older_than=time.time() + 1)
+        assert files_to_delete(store) == ["file_123"]
+        file_deleted(store, "file_123")
+        assert files_to_delete(store) == []

@@ -559,3 +559,37 @@ def test_a_conversation_deleted_in_the_last_session_is_purged_at_start(
         store = app.window.session.history.store
         assert store.conversation(gone) is None
         assert store.conversation(kept) is not None
+
+
+def test_a_purged_conversation_s_uploads_are_deleted_from_the_files_api(
+    app: App, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import base64
+    import hashlib
+
+    from claude_desktop.storage.files import remember_uploaded_file
+
+    monkeypatch.setattr(notices, "UNDO_SECONDS", 1)
+    ask(app, qtbot, "Summarise the attached report", ["Done."])
+    conversation_id = app.window.session.current.id
+    assert conversation_id is not None
+    store = app.window.session.history.store
+    pdf = b"%PDF-1.7\nquarterly report"
+    block = {
+        "type": "document",
+        "source": {
+            "type": "base64",
+            "media_type": "application/pdf",
+            "data": base64.b64encode(pdf).decode(),
+        },
+    }
+    store.add_message(conversation_id, parent_id=None, role="user", content=[block])
+    remember_uploaded_file(store, hashlib.sha256(pdf).hexdigest(), "file_report")
+    app.api.route("DELETE", "/v1/files/file_report", JSONResponse(200, {"id": "file_report"}))
+    app.window.delete_conversation(conversation_id)
+    app.wait(
+        lambda: any(
+            r.method == "DELETE" and r.path == "/v1/files/file_report" for r in app.api.requests
+        ),
+        limit=8,
+    )
