@@ -62,6 +62,15 @@ def found(cur: sqlite3.Cursor, noun: str, row_id: int) -> None:
         raise NotFoundError(f"There is no {noun} {row_id}.")
 
 
+def require_conversation(con: sqlite3.Connection, conversation_id: int) -> None:
+    """NotFoundError unless conversation `conversation_id` exists (trashed ones do)."""
+    if (
+        con.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
+        is None
+    ):
+        raise NotFoundError(f"There is no conversation {conversation_id}.")
+
+
 def one_line(title: str) -> str:
     return " ".join(title.split())
 

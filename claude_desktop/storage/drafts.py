@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .database import Database, dumps
-from .errors import NotFoundError
+from .database import Database, dumps, require_conversation
 from .records import Draft
 
 
@@ -29,14 +28,8 @@ class DraftRepository:
             return
         attachments_json = dumps(attachments or [])
         with self.db.transaction() as con:
-            if (
-                conversation_id is not None
-                and con.execute(
-                    "SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)
-                ).fetchone()
-                is None
-            ):
-                raise NotFoundError(f"There is no conversation {conversation_id}.")
+            if conversation_id is not None:
+                require_conversation(con, conversation_id)
             con.execute("DELETE FROM drafts WHERE conversation_id IS ?", (conversation_id,))
             con.execute(
                 "INSERT INTO drafts (conversation_id, text, attachments, updated_at) "

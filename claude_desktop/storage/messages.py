@@ -8,7 +8,7 @@ from typing import Any
 from claude_desktop.api.message import ContentBlock
 
 from . import blobs, schema
-from .database import Database, dumps
+from .database import Database, dumps, require_conversation
 from .errors import NotFoundError
 from .records import _M_MESSAGE_COLUMNS, _MESSAGE_COLUMNS, MessageRecord, message_of
 
@@ -46,13 +46,7 @@ class MessageRepository:
             # Attachments sent inline go to the blobs; the message refers to them.
             content, _ = blobs.to_references(con, content, now)
             content_json = dumps(content)
-            if (
-                con.execute(
-                    "SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)
-                ).fetchone()
-                is None
-            ):
-                raise NotFoundError(f"There is no conversation {conversation_id}.")
+            require_conversation(con, conversation_id)
             if parent_id is not None:
                 row = con.execute(
                     "SELECT conversation_id FROM messages WHERE id = ?", (parent_id,)
