@@ -129,11 +129,22 @@ class ComposerCard(QFrame):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         focused = self.isAncestorOf(self.focusWidget()) if self.focusWidget() else False
-        painter.setPen(QPen(QColor(tokens.secondary if focused else tokens.border), 1))
+        border = QColor(tokens.border)
+        if focused:  # a shade darker (lighter in dark) where the keyboard is
+            border = _mix(border, QColor(tokens.secondary), 0.45)
+        painter.setPen(QPen(border, 1))
         painter.setBrush(QColor(tokens.surface))
         radius = theme.RADIUS_COMPOSER
         painter.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), radius, radius)
         painter.end()
+
+
+def _mix(a: QColor, b: QColor, t: float) -> QColor:
+    return QColor(
+        round(a.red() + (b.red() - a.red()) * t),
+        round(a.green() + (b.green() - a.green()) * t),
+        round(a.blue() + (b.blue() - a.blue()) * t),
+    )
 
 
 class _Switch(QToolButton):

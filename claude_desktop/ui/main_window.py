@@ -365,6 +365,7 @@ class MainWindow(QMainWindow):
             return
         self.picker.set_models(self.session.models, self.session.model)
         self._show_chat()
+        self.composer_sync.refresh()  # web search is offered by some providers only
         self.spawn(self._refresh_models(), "refresh-models")
 
     def _show_key_page(self, message: str = "") -> None:
