@@ -113,11 +113,18 @@ class SendButton(QToolButton):
             painter.drawEllipse(QRectF(self.rect()).adjusted(0.75, 0.75, -0.75, -0.75))
             painter.setPen(QPen(QColor(tokens.surface), 1.5))
             painter.drawEllipse(circle.adjusted(-0.5, -0.5, 0.5, 0.5))
-        size = 14 if self._icon == "square" else 16
-        pixmap = icons.pixmap(self._icon, tokens.on_accent, size, self)
-        x = (self.width() - size) / 2
-        y = (self.height() - size) / 2
-        painter.drawPixmap(round(x), round(y), pixmap)
+        if self._icon == "square":  # Stop: a filled square, as media players draw it
+            stop = QRectF(0, 0, 10, 10)
+            stop.moveCenter(circle.center())
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(tokens.on_accent))
+            painter.drawRoundedRect(stop, 2, 2)
+        else:
+            size = 16
+            pixmap = icons.pixmap(self._icon, tokens.on_accent, size, self)
+            x = (self.width() - size) / 2
+            y = (self.height() - size) / 2
+            painter.drawPixmap(round(x), round(y), pixmap)
         painter.end()
 
 

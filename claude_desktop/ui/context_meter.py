@@ -88,4 +88,12 @@ class NearlyFullBar(QWidget):
             )
             tokens = theme.tokens_for(self.palette())
             self.label.setStyleSheet(f"color: {tokens.error_text};")
+            self.button.setStyleSheet(
+                "QPushButton {"
+                f" color: {tokens.accent}; background: transparent;"
+                f" border: 1px solid {tokens.border}; border-radius: {theme.RADIUS_CONTROL}px;"
+                " padding: 3px 10px; }"
+                f"QPushButton:hover {{ background: {tokens.hover}; }}"
+                f"QPushButton:focus {{ border: 2px solid {tokens.accent}; padding: 2px 9px; }}"
+            )
         self.setVisible(shown)
