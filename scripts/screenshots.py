@@ -173,6 +173,7 @@ def main() -> int:
             shoot_main(shot)
             shoot_states(shot)
             shoot_tools(shot)
+            shoot_composer(shot)
     return 0
 
 
@@ -400,6 +401,52 @@ def shoot_tools(shot: Shot) -> None:
     for card in searched.column.tool_cards():
         card.set_expanded(True)  # the result list, unfolded
     save(window, "search-answer")
+    close(shot, window, session)
+
+
+def shoot_composer(shot: Shot) -> None:
+    """The composer: an empty chat (greeting, suggestions, web search on), files attached to
+    a question being written, and a chat nearly out of context."""
+    import io
+
+    from PIL import Image
+
+    from claude_desktop.domain.attachments import prepare_bytes
+    from claude_desktop.domain.context_window import ContextUse
+    from claude_desktop.domain.secrets import KeySource, KeyStore
+    from claude_desktop.domain.session import Session
+    from claude_desktop.domain.settings import Settings
+
+    session = Session(Settings.load(), KeyStore())
+    session.key_source = KeySource.KEYRING
+    window = shot.window(session)
+    window._open_initial()
+    window._enter_new_chat()
+    window._show_chat()
+    window.composer_sync.set_web(search=True)
+    save = shot.save
+    save(window, "empty-chat")
+    window.composer_sync.set_web(search=False)
+
+    window.open_conversation(Settings.load().last_conversation_id)
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), "#5b8def").save(out, "PNG")
+    window.composer.load(
+        "Compare the chart with the figures in the notes, please.",
+        [
+            prepare_bytes("sales-chart.png", out.getvalue()),
+            prepare_bytes("quarterly-notes.txt", b"Q1 12.4\nQ2 13.1\nQ3 15.0\n" * 40),
+        ],
+    )
+    settle(shot.app)
+    save(window, "composer-attachments")
+    window.composer.load("")
+    window.composer.set_context_use(ContextUse(186_000, 200_000))
+    settle(shot.app)
+    save(window, "context-nearly-full")
+    window.composer.set_context_use(ContextUse(124_000, 200_000))
+    settle(shot.app)
+    save(window, "context-meter")
     close(shot, window, session)
 
 

@@ -1,5 +1,5 @@
-"""Per-conversation settings (system prompt, max tokens, temperature, thinking), kept
-valid for the conversation's model, and the presets new chats start from.
+"""Per-conversation settings (system prompt, max tokens, temperature, thinking, web search
+and fetch), kept valid for the conversation's model, and the presets new chats start from.
 
 `fit` is the one place a combination the API would refuse is mended: the settings dialog
 offers only what it allows, and every request passes through it again, so a model
@@ -26,6 +26,10 @@ from .thinking import (
     thinking_fragment,
 )
 
+#: Where the web switches are kept in a conversation's `settings` JSON (no column of their own).
+WEB_SEARCH_KEY = "web_search"
+WEB_FETCH_KEY = "web_fetch"
+
 
 @dataclass(frozen=True, slots=True)
 class ConversationSettings:
@@ -36,6 +40,9 @@ class ConversationSettings:
     thinking: Mode = "off"
     #: Used when `thinking` is "enabled"; kept while it is not, for when it is again.
     budget_tokens: int = DEFAULT_BUDGET
+    #: Offer Anthropic's web search / web fetch server tools (where the provider has them).
+    web_search: bool = False
+    web_fetch: bool = False
 
     @property
     def thinking_fragment(self) -> dict[str, Any] | None:
@@ -46,21 +53,44 @@ class ConversationSettings:
         """The temperature a request carries: none while thinking is on."""
         return None if self.thinking != "off" else self.temperature
 
+    def stored_options(self, kept: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The conversation's `settings` JSON with these switches in it (other keys kept)."""
+        options = dict(kept or {})
+        options[WEB_SEARCH_KEY] = self.web_search
+        options[WEB_FETCH_KEY] = self.web_fetch
+        return options
+
     @classmethod
     def of(cls, record: ConversationRecord | PresetRecord) -> ConversationSettings:
         mode, budget = mode_of(record.thinking)
+        # A preset has no web switches: the caller (new_chat_settings) adds the defaults.
+        options = record.settings if isinstance(record, ConversationRecord) else {}
+        options = options if isinstance(options, dict) else {}
         return cls(
             system=record.system,
             max_tokens=record.max_tokens,
             temperature=record.temperature,
             thinking=mode,
             budget_tokens=budget or DEFAULT_BUDGET,
+            web_search=options.get(WEB_SEARCH_KEY) is True,
+            web_fetch=options.get(WEB_FETCH_KEY) is True,
         )
 
     @classmethod
     def defaults(cls, settings: Settings) -> ConversationSettings:
         """A new chat's settings when no preset is chosen."""
-        return cls(system=settings.system_prompt, max_tokens=max(1, settings.max_tokens))
+        return cls(
+            system=settings.system_prompt,
+            max_tokens=max(1, settings.max_tokens),
+            web_search=settings.web_search_default,
+            web_fetch=settings.web_fetch_default,
+        )
+
+
+def web_tools_supported(settings: Settings) -> bool:
+    """Whether the provider runs Anthropic's server tools (web search and fetch): the
+    Anthropic API does; Bedrock and Vertex are not offered them for now (as `ask`)."""
+    return settings.provider == "anthropic"
 
 
 def fit(settings: ConversationSettings, model: ModelInfo | None) -> ConversationSettings:
@@ -129,5 +159,9 @@ def new_chat_settings(store: Store, settings: Settings) -> ConversationSettings:
     if settings.new_chat_preset:
         record = store.preset(settings.new_chat_preset)
         if record is not None:
-            return ConversationSettings.of(record)
+            return replace(
+                ConversationSettings.of(record),
+                web_search=settings.web_search_default,
+                web_fetch=settings.web_fetch_default,
+            )
     return ConversationSettings.defaults(settings)

@@ -255,6 +255,7 @@ class History:
         max_tokens: int,
         temperature: float | None = None,
         thinking: dict[str, Any] | None = None,
+        options: dict[str, Any] | None = None,
         parent_id: int | None = None,
         replace_leaf: bool = False,
         content: list[dict[str, Any]] | None = None,
@@ -267,8 +268,8 @@ class History:
         text. Attachments are kept by reference: their bytes once in the blobs (where
         `keep_attachment_bytes` put them ahead, so the UI thread copies nothing), and
         base64 in `content` is stored so too. The
-        settings (model, system ... thinking) are those of a new conversation; an existing
-        one keeps its own.
+        settings (model, system ... thinking, and `options`: its `settings` JSON, where the
+        web switches are) are those of a new conversation; an existing one keeps its own.
         `parent_id` (with `replace_leaf`) makes it a sibling of an earlier question: an edit.
         """
         self.save_unsaved()  # answers kept in memory go first, if there is room now
@@ -286,6 +287,7 @@ class History:
                 title=title,
                 temperature=temperature,
                 thinking=thinking,
+                settings=options,
             )
             self.store.rename(conv.record.id, title, auto=True)
         parent = parent_id if replace_leaf else conv.leaf_id

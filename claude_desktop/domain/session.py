@@ -205,6 +205,7 @@ class Session:
             max_tokens=settings.max_tokens,
             temperature=settings.temperature,
             thinking=settings.thinking_fragment,
+            settings=settings.stored_options(record.settings),
         )
         self.current = self.history.reload(self.current)
 

@@ -99,6 +99,9 @@ class Settings:
     #: Ask for citations on PDFs and text documents: answers then show where each cited
     #: passage comes from (domain/citations.py).
     citations: bool = True
+    #: Whether a new chat starts with Anthropic's web search / web fetch switched on.
+    web_search_default: bool = False
+    web_fetch_default: bool = False
 
     # -- Per-conversation settings and presets --
     #: The preset new chats start from (an id in the history's presets); 0: the defaults

@@ -56,6 +56,7 @@ class Asking:
                 max_tokens=chat.max_tokens,
                 temperature=chat.temperature,
                 thinking=chat.thinking_fragment,
+                options=chat.stored_options(),
                 parent_id=editing.parent_id if editing else None,
                 replace_leaf=editing is not None,
                 attachments=attachments,

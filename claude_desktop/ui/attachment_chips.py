@@ -1,11 +1,12 @@
-"""Attachments waiting in the composer, each a chip: thumbnail, name, size, pages, remove."""
+"""Attachments waiting in the composer, each a small file card: thumbnail or file icon,
+name, size, pages, remove."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QPixmap, QResizeEvent
+from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -20,6 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from claude_desktop.domain.attachments import Attachment
+
+from . import icons, theme
 
 THUMB = 32
 #: How wide a chip's file name may be before it is elided in the middle.
@@ -56,7 +59,7 @@ class AttachmentChip(QFrame):
         self.attachment: Attachment | None = None
         #: Within the limits and counted, maybe not shown yet (its bytes are being kept).
         self.accepted: Attachment | None = None
-        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setFrameShape(QFrame.Shape.NoFrame)
         self.setAccessibleName(f"Attachment {name}")
         self.thumb = QLabel(self)
         self.thumb.setFixedSize(THUMB, THUMB)
@@ -66,17 +69,34 @@ class AttachmentChip(QFrame):
         self.remove = QToolButton(self)
         self.remove.setText("×")
         self.remove.setAutoRaise(True)
+        icons.tint(self.remove, "x", "secondary", 14)
         self.remove.setAccessibleName(f"Remove {name}")
         self.remove.setToolTip("Remove this attachment")
         self.remove.clicked.connect(lambda: self.remove_requested.emit(self))
         row = QHBoxLayout(self)
-        row.setContentsMargins(4, 2, 2, 2)
-        row.setSpacing(6)
+        row.setContentsMargins(6, 6, 4, 6)
+        row.setSpacing(8)
         row.addWidget(self.thumb)
         row.addWidget(self.label)
         row.addWidget(self.remove)
         self.setToolTip(name)
         self.label.setText(f"{self._short(name)}\nReading…")
+        self._icon = "file"
+        self._show_icon()
+
+    def _show_icon(self) -> None:
+        self.thumb.setPixmap(icons.pixmap(self._icon, "secondary", 20, self.thumb))
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        # A file card: the page colour inside the composer's surface, a hairline border.
+        tokens = theme.tokens_for(self.palette())
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(QColor(tokens.border), 1))
+        painter.setBrush(QColor(tokens.page))
+        radius = theme.RADIUS_CARD - 2
+        painter.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), radius, radius)
+        painter.end()
 
     def _short(self, name: str) -> str:
         # A long file name would make one chip wider than the window.
@@ -99,7 +119,8 @@ class AttachmentChip(QFrame):
                     )
                 )
                 return
-        self.thumb.setText({"pdf": "PDF", "text": "TXT"}.get(att.kind, "FILE"))
+        self._icon = "file-text" if att.kind in ("pdf", "text") else "file"
+        self._show_icon()
 
 
 class FlowLayout(QLayout):
@@ -180,10 +201,14 @@ class AttachmentTray(QScrollArea):
         super().__init__(parent)
         self.setAccessibleName("Attachments")
         self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setObjectName("attachment-tray")
+        # The composer's card shows through (no band of the window's colour behind the cards).
+        self.setStyleSheet("#attachment-tray, #attachment-cards { background: transparent; }")
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setWidgetResizable(True)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self._content = QWidget(self)
+        self._content.setObjectName("attachment-cards")
         self._content.setAutoFillBackground(False)
         self._flow = FlowLayout(self._content)
         self.setWidget(self._content)

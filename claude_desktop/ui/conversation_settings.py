@@ -9,6 +9,8 @@ switched off, with the reason beside it, while thinking is on.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
@@ -198,7 +200,9 @@ class ConversationSettingsDialog(QDialog):
 
     def values(self) -> ConversationSettings:
         mode: Mode = self.thinking.currentData() or "off"
-        return ConversationSettings(
+        # The web switches are the composer's (its + menu): kept as they are.
+        return replace(
+            self.session.conversation_settings,
             system=self.system.toPlainText(),
             max_tokens=self.max_tokens.value(),
             temperature=self.temperature.value() if self.use_temperature.isChecked() else None,

@@ -51,6 +51,7 @@ from .asking import Asking
 from .attachment_intake import AttachmentIntake
 from .branch_presenter import FIRST_SHOWN, RENDER_WINDOW, BranchPresenter
 from .composer import Composer
+from .composer_sync import ComposerSync
 from .conversation_settings import ConversationSettingsDialog
 from .conversation_view import AssistantMessageWidget, ConversationView
 from .conversations import Conversations
@@ -58,7 +59,6 @@ from .drafts import Drafts
 from .help_dialogs import AboutDialog, ShortcutsDialog
 from .key_view import KeyView
 from .menus import build_menu_bar
-from .model_picker import ModelPicker
 from .notices import Notices
 from .render import warm_up
 from .settings_connection import ConnectionPage
@@ -128,6 +128,7 @@ class MainWindow(QMainWindow):
         self.conversations = Conversations(self)
         self.drafts = Drafts(self)
         self.intake = AttachmentIntake(self)
+        self.composer_sync = ComposerSync(self)
 
         self.composer.send_requested.connect(self.send)
         self.composer.stop_requested.connect(self.stop)
@@ -143,8 +144,12 @@ class MainWindow(QMainWindow):
         for widget in (self.banner, self.undo_bar):
             layout.addWidget(widget)
         layout.addWidget(self.view, 1)
+        # On an empty chat the view gives way to the greeting above the composer and the
+        # suggestions under it: the composer sits in the middle of the page.
+        layout.addWidget(self.composer_sync.greeting, 1)
         layout.addWidget(self.edit_bar)
         layout.addWidget(self.composer)
+        layout.addWidget(self.composer_sync.suggestions, 1)
         self.sidebar.conversation_chosen.connect(self.open_conversation)
         self.sidebar.hit_chosen.connect(self.conversations.open_hit)
         self.sidebar.new_chat_requested.connect(self.new_chat)
@@ -166,7 +171,7 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.key_view)
         self.setCentralWidget(self.pages)
 
-        self.picker = ModelPicker(self)
+        self.picker = self.composer.picker  # the model chip
         self.picker.set_models(session.models, session.model)
         self.picker.model_chosen.connect(self._on_model_chosen)
         self.appearance = appearance_for(session.settings)
@@ -277,8 +282,6 @@ class MainWindow(QMainWindow):
             spacer.sizePolicy().Policy.Expanding, spacer.sizePolicy().Policy.Preferred
         )
         toolbar.addWidget(spacer)
-        toolbar.addWidget(QLabel("Model: ", toolbar))
-        toolbar.addWidget(self.picker)
         for action in toolbar_actions(self._actions):
             toolbar.addAction(action)
         self.addToolBar(toolbar)
@@ -362,6 +365,7 @@ class MainWindow(QMainWindow):
             return
         self.picker.set_models(self.session.models, self.session.model)
         self._show_chat()
+        self.composer_sync.refresh()  # web search is offered by some providers only
         self.spawn(self._refresh_models(), "refresh-models")
 
     def _show_key_page(self, message: str = "") -> None:
@@ -446,6 +450,7 @@ class MainWindow(QMainWindow):
 
     def _apply_font_size(self) -> None:
         self.view.setFont(self.appearance.font())
+        self.composer.set_text_font(self.appearance.font())
 
     def copy_last_answer(self) -> None:
         """Put the newest answer's Markdown on the clipboard, once it has ended.

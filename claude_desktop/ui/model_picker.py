@@ -1,5 +1,8 @@
 """The model picker: the API's models by display name, and "Other model id…" to type one in.
 
+It sits in the composer as a compact chip (the model's name and a chevron, no frame), and
+opens the usual list.
+
 The picker is not editable: keys pressed while it has the focus cannot become a model id
 (a key typed into the wrong box once became the request's model). A model id not listed is
 typed on purpose, in a small dialog that refuses anything shaped like an API key.
@@ -7,7 +10,8 @@ typed on purpose, in a small dialog that refuses anything shaped like an API key
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -21,7 +25,11 @@ from PySide6.QtWidgets import (
 from claude_desktop.api.models import ModelInfo
 from claude_desktop.domain.settings import model_id_problem
 
-from . import theme
+from . import icons, theme
+
+#: The chip's padding either side and the chevron's size (px).
+CHIP_PAD = 10
+CHEVRON_PX = 14
 
 OTHER = "Other model id…"
 #: The item data of the "Other model id…" entry (no model id has a NUL in it).
@@ -77,13 +85,54 @@ class ModelPicker(QComboBox):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setEditable(False)
-        self.setMinimumContentsLength(22)
-        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.setAttribute(Qt.WidgetAttribute.WA_Hover)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setAccessibleName("Model")
         self.setToolTip("The model for the next message")
         self._current = ""
         self.dialog: ModelIdDialog | None = None
         self.activated.connect(self._on_activated)
+
+    # -- drawn as a chip -----------------------------------------------------------------
+
+    def sizeHint(self) -> QSize:
+        width = self.fontMetrics().horizontalAdvance(self.currentText())
+        height = max(self.fontMetrics().height() + 12, 30)
+        return QSize(width + 2 * CHIP_PAD + CHEVRON_PX + 4, height)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(CHEVRON_PX + 2 * CHIP_PAD, self.sizeHint().height())
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.HoverEnter, QEvent.Type.HoverLeave):
+            self.update()
+        return super().event(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        tokens = theme.tokens_for(self.palette())
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        box = QRectF(self.rect()).adjusted(1, 1, -1, -1)
+        radius = theme.RADIUS_CONTROL
+        if self.underMouse():
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(tokens.hover))
+            painter.drawRoundedRect(box, radius, radius)
+        if self.hasFocus():
+            painter.setPen(QPen(QColor(tokens.accent), 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(box, radius, radius)
+        text_box = self.rect().adjusted(CHIP_PAD, 0, -(CHIP_PAD + CHEVRON_PX + 4), 0)
+        text = self.fontMetrics().elidedText(
+            self.currentText(), Qt.TextElideMode.ElideRight, text_box.width()
+        )
+        painter.setPen(QColor(tokens.secondary))
+        painter.drawText(text_box, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
+        chevron = icons.pixmap("chevron-down", tokens.secondary, CHEVRON_PX, self)
+        x = self.width() - CHIP_PAD - CHEVRON_PX
+        painter.drawPixmap(x, (self.height() - CHEVRON_PX) // 2, chevron)
+        painter.end()
 
     def set_models(self, models: list[ModelInfo], current: str) -> None:
         self.blockSignals(True)
@@ -110,6 +159,7 @@ class ModelPicker(QComboBox):
         self.blockSignals(True)
         self.setCurrentIndex(index)
         self.blockSignals(False)
+        self.updateGeometry()  # the chip is as wide as the name
 
     def current_model(self) -> str:
         return self._current

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from claude_desktop.api.errors import AuthenticationError
 from claude_desktop.domain import turn_runner
 from claude_desktop.domain.api_request import ApiRequest
+from claude_desktop.domain.conversation_settings import web_tools_supported
 from claude_desktop.domain.history import MessageRecord, StorageError
 from claude_desktop.domain.tool_approvals import ToolApprovals
 from claude_desktop.domain.tool_loop import Ask, ToolCall
@@ -61,8 +62,10 @@ class Turns:
         return None if conversation_id is None else self.streams.get(conversation_id)
 
     def sync_composer(self) -> None:
-        """Stop while the open conversation's answer streams, else Send."""
+        """Stop while the open conversation's answer streams, else Send; the composer in
+        its place for the chat (centred while empty), with its switches and meter."""
         self.window.composer.set_streaming(self.streaming)
+        self.window.composer_sync.refresh()
 
     def stop(self) -> None:
         turn = self.open_stream()
@@ -86,6 +89,11 @@ class Turns:
         request = window.history.conversation_for_request(
             conv, upto=parent_id, model=window.session.model_info()
         )
+        # The chat's web switches, where the provider runs Anthropic's server tools.
+        chat = window.session.conversation_settings
+        web = web_tools_supported(window.session.settings)
+        request.web_search = web and chat.web_search
+        request.web_fetch = web and chat.web_fetch
         try:
             record = window.history.begin_answer(conv, parent_id, model)
         except StorageError as exc:
@@ -98,6 +106,7 @@ class Turns:
         turn.attach(widget)
         self.streams[record.conversation_id] = turn
         window.composer.set_streaming(True)
+        window.composer_sync.refresh()
         turn.task = window.spawn(self._run_turn(turn, request), "turn")
         window.view.scroll_to_bottom()
         window.composer.focus()

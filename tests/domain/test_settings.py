@@ -29,6 +29,8 @@ DEFAULTS: dict[str, Any] = {
     "follow_output": True,
     "last_conversation_id": 0,
     "citations": True,
+    "web_search_default": False,
+    "web_fetch_default": False,
     "new_chat_preset": 0,
     "provider": "anthropic",
     "proxy": "",

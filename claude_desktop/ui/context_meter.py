@@ -1,0 +1,99 @@
+"""How full the chat's context window is: a small ring in the composer past half, and near
+the end a line saying so, with "New chat with summary"."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+
+from claude_desktop.domain.context_window import ContextUse
+
+from . import theme
+
+RING_PX = 16
+
+
+class ContextRing(QWidget):
+    """A ring filled as far as the context window is (no focus: its text is its tooltip
+    and its accessible description)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.use: ContextUse | None = None
+        self.setFixedSize(QSize(RING_PX + 8, RING_PX + 8))
+        self.setAccessibleName("Context window")
+        self.hide()
+
+    def set_use(self, use: ContextUse | None) -> None:
+        self.use = use
+        shown = use is not None and use.shown
+        if shown:
+            assert use is not None
+            self.setToolTip(use.describe())
+            self.setAccessibleDescription(use.describe())
+            self.update()
+        self.setVisible(shown)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if self.use is None:
+            return
+        tokens = theme.tokens_for(self.palette())
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        box = QRectF(0, 0, RING_PX, RING_PX)
+        box.moveCenter(QRectF(self.rect()).center())
+        track = QPen(painter.pen())
+        track.setWidthF(2.5)
+        track.setColor(QColor(tokens.border))
+        painter.setPen(track)
+        painter.drawEllipse(box)
+        arc = QPen(track)
+        arc.setColor(QColor(tokens.error_text if self.use.nearly_full else tokens.secondary))
+        arc.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setPen(arc)
+        # From twelve o'clock, clockwise (Qt counts sixteenths of a degree, anticlockwise).
+        painter.drawArc(box, 90 * 16, -round(self.use.fraction * 360 * 16))
+        painter.end()
+
+
+class NearlyFullBar(QWidget):
+    """The line above the text once the chat is nearly full."""
+
+    new_chat_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = QLabel(self)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label.setWordWrap(True)
+        self.button = QPushButton("New chat with summary", self)
+        self.button.setAccessibleName("New chat with summary")
+        self.button.setToolTip("Start a new chat whose first message picks up from this one")
+        self.button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.button.clicked.connect(self.new_chat_requested.emit)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(4, 0, 0, 0)
+        row.setSpacing(8)
+        row.addWidget(self.label, 1)
+        row.addWidget(self.button, 0)
+        self.hide()
+
+    def set_use(self, use: ContextUse | None) -> None:
+        shown = use is not None and use.nearly_full
+        if shown:
+            assert use is not None
+            self.label.setText(
+                f"This chat is nearly full ({use.percent}% of the context window used)."
+            )
+            tokens = theme.tokens_for(self.palette())
+            self.label.setStyleSheet(f"color: {tokens.error_text};")
+            self.button.setStyleSheet(
+                "QPushButton {"
+                f" color: {tokens.accent}; background: transparent;"
+                f" border: 1px solid {tokens.border}; border-radius: {theme.RADIUS_CONTROL}px;"
+                " padding: 3px 10px; }"
+                f"QPushButton:hover {{ background: {tokens.hover}; }}"
+                f"QPushButton:focus {{ border: 2px solid {tokens.accent}; padding: 2px 9px; }}"
+            )
+        self.setVisible(shown)
