@@ -288,8 +288,8 @@ class History:
                 temperature=temperature,
                 thinking=thinking,
                 settings=options,
+                title_is_auto=True,
             )
-            self.store.rename(conv.record.id, title, auto=True)
         parent = parent_id if replace_leaf else conv.leaf_id
         # Image blocks carry no file name: keep the names for showing the message.
         meta = {"attachments": list(attachment_names)} if attachment_names else None

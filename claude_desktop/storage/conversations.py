@@ -25,9 +25,11 @@ class ConversationRepository:
         settings: dict[str, Any] | None = None,
         temperature: float | None = None,
         thinking: dict[str, Any] | None = None,
+        title_is_auto: bool | None = None,
     ) -> ConversationRecord:
         """A new, empty conversation. With no title it counts as auto-titled, so the app
-        may name it later."""
+        may name it later; `title_is_auto` says so of a given title (the question's first
+        words)."""
         title = one_line(title)
         now = self.db.now()
         cur = self.db.con.execute(
@@ -36,7 +38,7 @@ class ConversationRepository:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 title,
-                int(not title),
+                int(not title if title_is_auto is None else title_is_auto),
                 model,
                 system,
                 max_tokens,

@@ -149,9 +149,11 @@ class Store:
         settings: dict[str, Any] | None = None,
         temperature: float | None = None,
         thinking: dict[str, Any] | None = None,
+        title_is_auto: bool | None = None,
     ) -> ConversationRecord:
         """A new, empty conversation. With no title it counts as auto-titled, so the app
-        may name it later."""
+        may name it later; `title_is_auto` says so of a given title (the question's first
+        words)."""
         return self.conversations.create(
             model=model,
             system=system,
@@ -160,6 +162,7 @@ class Store:
             settings=settings,
             temperature=temperature,
             thinking=thinking,
+            title_is_auto=title_is_auto,
         )
 
     def conversation(self, conversation_id: int) -> ConversationRecord | None:

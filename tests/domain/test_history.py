@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
-from claude_desktop.domain.history import auto_title, group_by_recency, request_messages
+from claude_desktop.domain.history import (
+    History,
+    OpenConversation,
+    auto_title,
+    group_by_recency,
+    request_messages,
+)
 from claude_desktop.storage.store import ConversationRecord
 from tests.records import message_record as msg
 
@@ -84,3 +91,26 @@ def test_a_cut_short_answer_sends_back_only_complete_blocks() -> None:
         "role": "assistant",
         "content": [signed, *text("partial")],
     }
+
+
+def test_a_new_conversation_s_first_question_writes_its_title_once(tmp_path: Path) -> None:
+    """The title is written with the conversation, as auto (the app may rename it later):
+    not written, then written again by a rename (two index updates for one title)."""
+    history = History.open(tmp_path / "history.sqlite3")
+    statements: list[str] = []
+    try:
+        history.store._con.set_trace_callback(statements.append)
+        conv = OpenConversation(None)
+        history.add_question(
+            conv, "Why is the sky blue?", model="claude-sonnet-4-6", system="", max_tokens=100
+        )
+        history.store._con.set_trace_callback(None)
+        assert conv.record is not None
+        record = history.store.conversation(conv.record.id)
+        assert record is not None and record.title == auto_title("Why is the sky blue?")
+        assert record.title_is_auto
+        assert not [
+            s for s in statements if s.lstrip().startswith("UPDATE conversations SET title")
+        ]
+    finally:
+        history.close()
