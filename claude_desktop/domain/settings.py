@@ -99,6 +99,9 @@ class Settings:
     #: Ask for citations on PDFs and text documents: answers then show where each cited
     #: passage comes from (domain/citations.py).
     citations: bool = True
+    #: After the first answer of a new chat, a small model writes its title (domain/titles.py);
+    #: off: the title stays the first words of the question.
+    generate_titles: bool = True
 
     # -- Per-conversation settings and presets --
     #: The preset new chats start from (an id in the history's presets); 0: the defaults
