@@ -107,13 +107,12 @@ class SearchPalette(QWidget):
     # -- opening and closing -------------------------------------------------------------------
 
     def open_palette(self) -> None:
-        """Show the palette over the window, its field focused with any earlier text
-        selected (typing replaces it), and the results for that text."""
+        """Show the palette over the window, its field focused, the recent conversations
+        listed until something is typed."""
         self._fit()
         self.show()
         self.raise_()
         self.field.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.field.selectAll()
         self._timer.stop()
         self.search_requested.emit(self.query())
 
@@ -122,6 +121,10 @@ class SearchPalette(QWidget):
             return
         self._timer.stop()
         self.hide()
+        # Each Ctrl+K starts afresh, on the recent conversations.
+        self.field.blockSignals(True)
+        self.field.clear()
+        self.field.blockSignals(False)
         self.closed.emit()
 
     def query(self) -> str:
