@@ -184,9 +184,10 @@ class ConversationSidebar(QWidget):
     def _place_options(self, item: QListWidgetItem | None) -> None:
         """Put the ⋯ button at the right of `item`'s row (None, or a heading: hide it)."""
         if item is None or item.data(ID_ROLE) is None:
-            if not self.options_button.isDown():
-                self.options_button.hide()
-                self._options_for = None
+            # Not while the pointer is on the button itself (it is on the list's viewport).
+            button = self.options_button
+            if not button.isDown() and not button.underMouse():
+                button.hide()
             return
         rect = self.list.visualItemRect(item)
         self._options_for = int(item.data(ID_ROLE))
