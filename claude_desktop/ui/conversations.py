@@ -41,15 +41,8 @@ class Conversations:
             palette.set_recent(self.window.history.conversations()[:RECENT_COUNT])
 
     def search_closed(self) -> None:
-        """The palette closed without opening anything (Esc): back to the composer, unless
-        the focus went somewhere on purpose."""
-        focused = self.window.focusWidget()
-        if (
-            focused is None
-            or not focused.isVisible()
-            or self.window.search_palette.isAncestorOf(focused)
-        ):
-            self.window.composer.focus()
+        """The palette closed with the focus in it, opening nothing: back to the composer."""
+        self.window.composer.focus()
 
     def new_chat(self) -> None:
         self.window.save_draft()

@@ -60,6 +60,7 @@ class SearchPalette(QWidget):
     hit_chosen = Signal(int, int)
     #: the search text, once typing pauses ("" when cleared: list the recent ones)
     search_requested = Signal(str)
+    #: Closed with the focus in it (Esc, a click outside): the window puts the focus back.
     closed = Signal()
 
     def __init__(self, parent: QWidget) -> None:
@@ -120,12 +121,14 @@ class SearchPalette(QWidget):
         if not self.isVisible():
             return
         self._timer.stop()
+        had_focus = self.field.hasFocus()
         self.hide()
         # Each Ctrl+K starts afresh, on the recent conversations.
         self.field.blockSignals(True)
         self.field.clear()
         self.field.blockSignals(False)
-        self.closed.emit()
+        if had_focus:
+            self.closed.emit()
 
     def query(self) -> str:
         return self.field.text().strip()
@@ -234,7 +237,7 @@ class SearchPalette(QWidget):
                 return True
         elif watched is self.field and kind == QEvent.Type.FocusOut and self.isVisible():
             # Focus gone elsewhere (a click on the window, Tab): the palette is done.
-            QTimer.singleShot(0, self._close_if_focus_left)
+            QTimer.singleShot(0, self, self._close_if_focus_left)
         return super().eventFilter(watched, event)
 
     def _close_if_focus_left(self) -> None:
