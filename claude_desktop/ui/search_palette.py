@@ -49,6 +49,7 @@ SEARCH_DELAY_MS = 150
 #: Conversations listed before anything is typed.
 RECENT_COUNT = 8
 CARD_WIDTH = 640
+MAX_CARD_HEIGHT = 480
 _PADDING = 8
 _ROW_PADDING = 12
 
@@ -149,6 +150,7 @@ class SearchPalette(QWidget):
         if found.more:
             self._heading("Only the first matches are listed: add a word to narrow them.")
         self._select_first()
+        self._fit()
 
     def set_recent(self, records: Sequence[ConversationRecord]) -> None:
         """Nothing typed: the most recent conversations, to open one by the keyboard."""
@@ -158,6 +160,7 @@ class SearchPalette(QWidget):
             title = record.title or "New chat"
             self.list.addItem(_result_item(SearchResult(record.id, None, (Run(title, False),), ())))
         self._select_first()
+        self._fit()
 
     def items(self) -> list[QListWidgetItem]:
         """The result rows (not headings)."""
@@ -257,7 +260,10 @@ class SearchPalette(QWidget):
             return
         self.setGeometry(parent.rect())
         width = min(CARD_WIDTH, self.width() - 48)
-        height = min(460, self.height() - 96)
+        # As tall as its rows (a short list makes a short card), within the window.
+        rows = sum(self.list.sizeHintForRow(i) for i in range(self.list.count()))
+        content = self.field.minimumHeight() + 1 + rows + 2 * _PADDING + 2 * 6 + 8
+        height = max(160, min(content, MAX_CARD_HEIGHT, self.height() - 96))
         top = max(24, self.height() // 7)
         self.card.setGeometry((self.width() - width) // 2, top, width, height)
 
