@@ -174,6 +174,7 @@ def main() -> int:
             shoot_states(shot)
             shoot_tools(shot)
             shoot_composer(shot)
+            shoot_palette(shot)
     return 0
 
 
@@ -447,6 +448,34 @@ def shoot_composer(shot: Shot) -> None:
     window.composer.set_context_use(ContextUse(124_000, 200_000))
     settle(shot.app)
     save(window, "context-meter")
+    close(shot, window, session)
+
+
+def shoot_palette(shot: Shot) -> None:
+    """The Ctrl+K search palette over the open conversation: recent conversations before
+    anything is typed, then results for a word, its matches marked."""
+    from claude_desktop.domain.secrets import KeySource, KeyStore
+    from claude_desktop.domain.session import Session
+    from claude_desktop.domain.settings import Settings
+
+    session = Session(Settings.load(), KeyStore())
+    session.key_source = KeySource.KEYRING
+    window = shot.window(session)
+    window._open_initial()
+    window._show_chat()
+    sidebar = window.sidebar
+    sidebar.list.itemEntered.emit(sidebar.items()[1])  # the pointer on a row: its ⋯ shows
+    settle(shot.app)
+    shot.save(window, "sidebar-row-options")
+    sidebar.options_button.hide()
+    palette = window.search_palette
+    palette.open_palette()
+    settle(shot.app)
+    shot.save(window, "search-palette-recent")
+    palette.field.setText("csv")
+    window.conversations.search(palette.query())
+    settle(shot.app)
+    shot.save(window, "search-palette")
     close(shot, window, session)
 
 

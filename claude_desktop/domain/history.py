@@ -107,7 +107,7 @@ def _attachment_title(content: Sequence[dict[str, Any]]) -> str:
     return auto_title(", ".join(names)) if names else "New chat"
 
 
-RECENCY_GROUPS = ("Today", "Yesterday", "Last 7 days", "Older")
+RECENCY_GROUPS = ("Today", "Yesterday", "Previous 7 days", "Older")
 
 
 def recency_group(timestamp: float, now: dt.datetime) -> str:
@@ -118,14 +118,14 @@ def recency_group(timestamp: float, now: dt.datetime) -> str:
     if days == 1:
         return "Yesterday"
     if days < 7:
-        return "Last 7 days"
+        return "Previous 7 days"
     return "Older"
 
 
 def group_by_recency(
     records: Sequence[ConversationRecord], now: dt.datetime | None = None
 ) -> list[tuple[str, list[ConversationRecord]]]:
-    """Conversations under Today / Yesterday / Last 7 days / Older, newest first."""
+    """Conversations under Today / Yesterday / Previous 7 days / Older, newest first."""
     now = now or dt.datetime.now().astimezone()
     groups: dict[str, list[ConversationRecord]] = {}
     for record in sorted(records, key=lambda r: r.updated_at, reverse=True):

@@ -102,6 +102,9 @@ class Settings:
     #: Whether a new chat starts with Anthropic's web search / web fetch switched on.
     web_search_default: bool = False
     web_fetch_default: bool = False
+    #: After the first answer of a new chat, a small model writes its title (domain/titles.py);
+    #: off: the title stays the first words of the question.
+    generate_titles: bool = True
 
     # -- Per-conversation settings and presets --
     #: The preset new chats start from (an id in the history's presets); 0: the defaults

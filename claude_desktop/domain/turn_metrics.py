@@ -16,6 +16,9 @@ from claude_desktop.api.pricing import cost_of, format_usd, web_searches
 
 #: The key of an answer's meta that holds its TurnMetrics.
 METRICS = "metrics"
+#: The key of a first answer's meta that holds the TurnMetrics of its conversation's title
+#: request (domain/titles.py): a call like any other, shown with the answer's usage.
+TITLE_METRICS = "title_metrics"
 #: The usage field counting server tool requests (`web_search_requests`...).
 SERVER_TOOL_USE = "server_tool_use"
 
@@ -117,9 +120,18 @@ def footer_from_meta(meta: Mapping[str, Any], display_name: str) -> str:
     "footer" string as it was saved; empty when there is neither."""
     metrics = TurnMetrics.from_json(meta.get(METRICS))
     if metrics is not None:
-        return metrics.footer(display_name)
+        return metrics.footer(display_name) + _title_part(meta)
     footer = meta.get("footer")
     return footer if isinstance(footer, str) else ""
+
+
+def _title_part(meta: Mapping[str, Any]) -> str:
+    """The title request's tokens and cost, after the answer's own."""
+    title = TurnMetrics.from_json(meta.get(TITLE_METRICS))
+    if title is None or title.usage is None:
+        return ""
+    part = f" · title {title.usage.total_input_tokens:,} in / {title.usage.output_tokens:,} out"
+    return part + (f", {format_usd(title.cost)}" if title.cost is not None else "")
 
 
 def _seconds(value: object) -> float | None:

@@ -47,7 +47,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "search",
         "Search",
         ("Ctrl+K",),
-        lambda w: w.sidebar.focus_search,
+        lambda w: w.search_palette.open_palette,
         chat_only=True,
     ),
     ActionSpec(

@@ -110,6 +110,10 @@ class BranchPresenter(QObject):
         self._hidden_above = start
         self.view.set_more_above(start)
 
+    def widget_for(self, message_id: int) -> MessageWidget | None:
+        """The widget showing message `message_id`, if it is rendered."""
+        return self._widget_for(message_id)
+
     def _widget_for(self, message_id: int) -> MessageWidget | None:
         for widget, record in self._records.items():
             if record.id == message_id:

@@ -82,6 +82,12 @@ class ConversationView(QScrollArea):
         self.earlier_button.setText(f"Show {count} earlier messages")
         self.earlier_button.setVisible(count > 0)
 
+    def flash_message(self, widget: MessageWidget) -> None:
+        """Flash `widget` once (a search result just opened): a short tint, then gone."""
+        from .flash import flash  # only when a search opens a message
+
+        flash(widget)
+
     def message_widgets(self) -> list[MessageWidget]:
         return list(self._messages)
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog
 from claude_desktop.domain.history import StorageError, group_by_recency
 
 from . import notices
+from .search_palette import RECENT_COUNT
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -28,18 +29,20 @@ class Conversations:
         self._deleted: int | None = None
 
     def refresh_sidebar(self) -> None:
-        if self.sidebar.query():
-            self.search(self.sidebar.query())
-            return
         groups = group_by_recency(self.window.history.conversations())
         self.sidebar.set_conversations(groups, self.window.session.current.id)
 
     def search(self, query: str) -> None:
+        """Fill the Ctrl+K palette: what matches `query`, or the recent conversations."""
+        palette = self.window.search_palette
         if query:
-            self.sidebar.set_search_results(self.window.history.search(query))
+            palette.set_results(self.window.history.search(query))
         else:
-            groups = group_by_recency(self.window.history.conversations())
-            self.sidebar.set_conversations(groups, self.window.session.current.id)
+            palette.set_recent(self.window.history.conversations()[:RECENT_COUNT])
+
+    def search_closed(self) -> None:
+        """The palette closed with the focus in it, opening nothing: back to the composer."""
+        self.window.composer.focus()
 
     def new_chat(self) -> None:
         self.window.save_draft()
@@ -89,7 +92,10 @@ class Conversations:
                 return
         if message_id not in [m.id for m in window.session.current.branch]:
             window.session.switch_to(message_id)
-        self.open(conversation_id, scroll_to=message_id)
+        if self.open(conversation_id, scroll_to=message_id):
+            widget = window.presenter.widget_for(message_id)
+            if widget is not None:
+                window.view.flash_message(widget)
 
     def rename(self, conversation_id: int, title: str) -> None:
         window = self.window

@@ -61,6 +61,7 @@ from .key_view import KeyView
 from .menus import build_menu_bar
 from .notices import Notices
 from .render import warm_up
+from .search_palette import SearchPalette
 from .settings_connection import ConnectionPage
 from .settings_dialog import SettingsDialog
 from .sidebar import ConversationSidebar
@@ -151,12 +152,10 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.composer)
         layout.addWidget(self.composer_sync.suggestions, 1)
         self.sidebar.conversation_chosen.connect(self.open_conversation)
-        self.sidebar.hit_chosen.connect(self.conversations.open_hit)
         self.sidebar.new_chat_requested.connect(self.new_chat)
         self.sidebar.rename_requested.connect(self.rename_conversation)
         self.sidebar.delete_requested.connect(self.delete_conversation)
-        self.sidebar.search_requested.connect(self.conversations.search)
-        self.sidebar.dismissed.connect(self.composer.focus)
+        self.sidebar.settings_requested.connect(self.open_settings)
         self.chat_page = QSplitter(Qt.Orientation.Horizontal, self)
         self.chat_page.addWidget(self.sidebar)
         self.chat_page.addWidget(chat)
@@ -170,6 +169,10 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.chat_page)
         self.pages.addWidget(self.key_view)
         self.setCentralWidget(self.pages)
+        self.search_palette = SearchPalette(self.pages)
+        self.search_palette.search_requested.connect(self.conversations.search)
+        self.search_palette.hit_chosen.connect(self.conversations.open_hit)
+        self.search_palette.closed.connect(self.conversations.search_closed)
 
         self.picker = self.composer.picker  # the model chip
         self.picker.set_models(session.models, session.model)

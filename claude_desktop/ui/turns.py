@@ -23,6 +23,7 @@ from claude_desktop.domain.turn_runner import TurnResult, TurnRunner
 
 from .answer_stream import AnswerStream
 from .conversation_view import AssistantMessageWidget
+from .title_writer import TitleWriter
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -44,6 +45,8 @@ class Turns:
         #: The tools answers may use (the MCP servers, once started: app.py); None: none.
         self.tools: ToolProvider | None = None
         self._approvals: ToolApprovals | None = None
+        #: Titles written by a small model after a conversation's first answer.
+        self.titles = TitleWriter(window)
 
     @property
     def approvals(self) -> ToolApprovals:
@@ -169,6 +172,7 @@ class Turns:
             key_rejected=isinstance(result.error, AuthenticationError) and window.session.needs_key,
         )
         window.conversations.refresh_sidebar()
+        self.titles.after_answer(turn.record, result)
         if turn.widget is not None:
             window.composer.focus()
 

@@ -73,7 +73,7 @@ def test_recency_groups() -> None:
     assert [(name, [r.id for r in rs]) for name, rs in groups] == [
         ("Today", [5, 1]),
         ("Yesterday", [2]),
-        ("Last 7 days", [3]),
+        ("Previous 7 days", [3]),
         ("Older", [4]),
     ]
 

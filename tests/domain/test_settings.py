@@ -31,6 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "citations": True,
     "web_search_default": False,
     "web_fetch_default": False,
+    "generate_titles": True,
     "new_chat_preset": 0,
     "provider": "anthropic",
     "proxy": "",

@@ -137,8 +137,14 @@ def make_app(
     loop: qasync.QEventLoop,
     api: FakeAnthropicAPI,
     keys: KeyStore | None = None,
+    *,
+    titles: bool = False,
 ) -> Iterator[App]:
-    session = Session(Settings.load(), keys or KeyStore())
+    """`titles`: let a small model title new chats (off, the tests' own requests are all the
+    fake API sees; tests/ui/test_titles_window.py turns it on)."""
+    settings = Settings.load()
+    settings.generate_titles = titles
+    session = Session(settings, keys or KeyStore())
     window = MainWindow(session)
     qtbot.addWidget(window)
     window.show()

@@ -22,7 +22,7 @@ from claude_desktop.domain.secrets import KEYRING_SERVICE, KEYRING_USERNAME
 from claude_desktop.ui import notices
 from claude_desktop.ui.main_window import FIRST_SHOWN, RENDER_WINDOW
 from claude_desktop.ui.message_widget import AssistantMessageWidget, UserMessageWidget
-from claude_desktop.ui.sidebar import ID_ROLE, RESULT_ROLE
+from claude_desktop.ui.sidebar import ID_ROLE
 from tests import sse
 from tests.fakeapi import FakeAnthropicAPI, JSONResponse, SSEResponse
 from tests.ui.harness import MODELS, App, make_app
@@ -132,19 +132,6 @@ def test_editing_a_question_makes_a_new_branch(app: App, qtbot: QtBot) -> None:
         "And to German?",
         "Katze",
     ]
-
-
-def test_search_finds_a_message_and_opens_its_conversation(app: App, qtbot: QtBot) -> None:
-    ask(app, qtbot, "How do volcanoes form?", ["Magma rises through the crust."])
-    app.window.new_chat()
-    ask(app, qtbot, "Best pasta shape?", ["Rigatoni."])
-    qtbot.keyClick(app.window.composer.editor, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
-    assert app.window.sidebar.search.hasFocus()
-    qtbot.keyClicks(app.window.sidebar.search, "magm")
-    app.wait(lambda: len(app.window.sidebar.items()) == 1)
-    assert "Magma" in app.window.sidebar.items()[0].text()
-    qtbot.keyClick(app.window.sidebar.search, Qt.Key.Key_Return)
-    app.wait(lambda: texts(app)[:1] == ["How do volcanoes form?"])
 
 
 def test_delete_with_undo(app: App, qtbot: QtBot) -> None:
@@ -443,94 +430,6 @@ def test_the_highlight_follows_rename_delete_and_new_chat(
         assert _highlighted(app) == [b] == [window.session.current.id]
         window.delete_conversation(b)  # the open one: a new chat takes its place
         assert _highlighted(app) == []
-
-
-# -- search -------------------------------------------------------------------------------
-
-MARKDOWN_ANSWER = (
-    "## How it works\n\n**Magma** rises through the `crust`, as the "
-    "[USGS](https://www.usgs.gov) explains:\n\n```python\nprint('magma')\n```\n"
-)
-
-
-def _search(app: App, qtbot: QtBot, query: str) -> None:
-    qtbot.keyClick(app.window.composer.editor, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
-    assert app.window.sidebar.search.hasFocus()
-    qtbot.keyClicks(app.window.sidebar.search, query)
-    app.wait(lambda: app.window.sidebar.searching and app.window.sidebar.query() == query)
-
-
-def _headings(app: App) -> list[str]:
-    sidebar_list = app.window.sidebar.list
-    rows = [sidebar_list.item(i) for i in range(sidebar_list.count())]
-    return [item.text() for item in rows if item.data(ID_ROLE) is None]
-
-
-def test_search_results_are_plain_text_with_the_match_marked_and_counted(
-    qtbot: QtBot, loop: qasync.QEventLoop, api: FakeAnthropicAPI
-) -> None:
-    write_conversation("Magma chamber", ["What is under a volcano?", "Rock."])
-    write_conversation("Volcanoes", ["How do volcanoes form?", MARKDOWN_ANSWER])
-    with make_app(qtbot, loop, api) as app:
-        _search(app, qtbot, "magma")
-        rows = app.window.sidebar.items()
-        # One row per result, under headings that count the rows below them.
-        assert _headings(app) == ["Titles (1)", "Messages (1)"]
-        assert len(rows) == 2
-        title_row, message_row = rows
-        assert title_row.text() == "Magma chamber"
-        title, snippet = message_row.text().split("\n")
-        assert title == "Volcanoes"
-        for markup in ("«", "»", "\x02", "\x03", "**", "##", "`", "](", "```"):
-            assert markup not in snippet
-        assert snippet.startswith("How it works Magma rises through the crust, as the USGS")
-        result = message_row.data(RESULT_ROLE)
-        assert [run.text for run in result.snippet if run.match] == ["Magma"]
-
-
-def test_no_match_says_so(qtbot: QtBot, loop: qasync.QEventLoop, api: FakeAnthropicAPI) -> None:
-    write_conversation("Volcanoes", ["How do volcanoes form?", "Magma."])
-    with make_app(qtbot, loop, api) as app:
-        _search(app, qtbot, "glacier")
-        assert app.window.sidebar.items() == []
-        assert _headings(app) == ["No matches for “glacier”"]
-
-
-def test_escape_leaves_the_search_then_goes_back_to_the_composer(
-    qtbot: QtBot, loop: qasync.QEventLoop, api: FakeAnthropicAPI
-) -> None:
-    (a, _b, _c), running = _three_conversations(qtbot, loop, api)
-    with running as app:
-        app.window.open_conversation(a)
-        _search(app, qtbot, "answer")
-        search = app.window.sidebar.search
-        qtbot.keyClick(search, Qt.Key.Key_Escape)
-        assert search.text() == "" and not app.window.sidebar.searching
-        assert [i.text() for i in app.window.sidebar.items()] == ["Chat C", "Chat B", "Chat A"]
-        assert _highlighted(app) == [a]
-        assert search.hasFocus()
-        qtbot.keyClick(search, Qt.Key.Key_Escape)
-        app.wait(app.window.composer.editor.hasFocus)
-
-
-def test_arrow_keys_in_the_search_field_pick_a_result_and_enter_opens_it(
-    qtbot: QtBot, loop: qasync.QEventLoop, api: FakeAnthropicAPI
-) -> None:
-    (a, b, c), running = _three_conversations(qtbot, loop, api)
-    with running as app:
-        app.window.open_conversation(a)
-        _search(app, qtbot, "question")
-        assert _headings(app) == ["Messages (3)"]
-        assert _highlighted(app) == [c]  # the first result, what Enter opens
-        search = app.window.sidebar.search
-        qtbot.keyClick(search, Qt.Key.Key_Down)
-        assert _highlighted(app) == [b]
-        qtbot.keyClick(search, Qt.Key.Key_Return)
-        app.wait(lambda: app.window.session.current.id == b)
-        # The search ends with what it found: the conversations, the opened one highlighted.
-        assert search.text() == "" and not app.window.sidebar.searching
-        assert _highlighted(app) == [b]
-        assert texts(app) == ["Question B", "Answer B"]
 
 
 def test_a_deleted_conversation_is_purged_once_undo_is_past(

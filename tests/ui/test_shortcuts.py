@@ -61,10 +61,12 @@ def test_ctrl_n_starts_a_new_chat(app: App, qtbot: QtBot) -> None:
 
 
 def test_ctrl_k_searches_and_ctrl_l_comes_back(app: App, qtbot: QtBot) -> None:
+    # Ctrl+K opens the search palette (the sidebar's search field moved there, #18).
     qtbot.keyClick(app.window.composer.editor, Qt.Key.Key_K, CTRL)
-    assert _focused() is app.window.sidebar.search
-    qtbot.keyClick(app.window.sidebar.search, Qt.Key.Key_L, CTRL)
+    assert _focused() is app.window.search_palette.field
+    qtbot.keyClick(app.window.search_palette.field, Qt.Key.Key_L, CTRL)
     assert _focused() is app.window.composer.editor
+    qtbot.waitUntil(lambda: not app.window.search_palette.isVisible())
 
 
 def test_escape_stops_from_anywhere(app: App, qtbot: QtBot) -> None:
