@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QKeyEvent
+from PySide6.QtGui import QFont, QHideEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -43,6 +43,9 @@ from .settings_layout import secondary
 from .switch import Switch
 
 SHEET_WIDTH = 360
+#: The least width the window's central area keeps beside the sheet; narrower, the sheet
+#: lies over the conversation's right edge instead.
+MIN_BESIDE_WIDTH = 900
 FORM_LABELS: dict[Mode, str] = {
     "adaptive": "Claude decides how long",
     "enabled": "With a token budget",
@@ -91,7 +94,7 @@ class ChatSettingsSheet(QFrame):
 
         body = QWidget()
         column = QVBoxLayout(body)
-        column.setContentsMargins(20, 4, 20, 20)
+        column.setContentsMargins(20, 12, 20, 20)
         column.setSpacing(10)
 
         # -- custom instructions, first
@@ -138,6 +141,7 @@ class ChatSettingsSheet(QFrame):
         self.advanced_button.setAccessibleName("Advanced")
         self.advanced_button.setCheckable(True)
         self.advanced_button.setAutoRaise(True)
+        self.advanced_button.setProperty("disclosure", True)
         self.advanced_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         icons.tint(self.advanced_button, "chevron-right", role="secondary", size=16)
         self.advanced_button.toggled.connect(self._fold_advanced)
@@ -241,8 +245,8 @@ class ChatSettingsSheet(QFrame):
         self.load()
         if not self.isVisible():
             self._return_focus = QApplication.focusWidget()
-        self._place()
         self.show()
+        self._place()
         self.raise_()
         self.system.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -260,12 +264,24 @@ class ChatSettingsSheet(QFrame):
         self.closed.emit()
 
     def _place(self) -> None:
+        """Beside the conversation when the window is wide enough (the central area gives
+        up the sheet's width, so nothing is hidden), over its right edge otherwise."""
         window = self.parentWidget()
-        if not isinstance(window, QMainWindow) or window.centralWidget() is None:
+        central = window.centralWidget() if isinstance(window, QMainWindow) else None
+        if central is None:
             return
-        area = window.centralWidget().geometry()
+        area = central.geometry()
         width = min(SHEET_WIDTH, area.width())
+        beside = self.isVisible() and area.width() - width >= MIN_BESIDE_WIDTH
+        central.setContentsMargins(0, 0, width if beside else 0, 0)
         self.setGeometry(area.right() + 1 - width, area.top(), width, area.height())
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        window = self.parentWidget()
+        central = window.centralWidget() if isinstance(window, QMainWindow) else None
+        if central is not None:
+            central.setContentsMargins(0, 0, 0, 0)  # the conversation takes the room back
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
@@ -302,6 +318,11 @@ class ChatSettingsSheet(QFrame):
             f"QFrame#chatSettingsSheet {{ background: {t.surface};"
             f" border: none; border-left: 1px solid {t.border}; }}"
             "QScrollArea, QScrollArea > QWidget > QWidget { background: transparent; }"
+            # Advanced: a plain disclosure line, not a pressed-in button once open.
+            "QToolButton[disclosure=true] { border: none; padding: 4px 0; font-weight: 600;"
+            f" color: {t.text}; }}"
+            f"QToolButton[disclosure=true]:focus {{ border: 2px solid {t.accent};"
+            f" border-radius: {theme.RADIUS_CONTROL}px; }}"
         )
 
     def _fold_advanced(self, shown: bool) -> None:

@@ -31,7 +31,7 @@ from claude_desktop.domain.session import Session
 from claude_desktop.domain.settings import Provider
 from claude_desktop.domain.tasks import TaskRegistry
 
-from .settings_layout import SettingsPage, labelled_row, secondary
+from .settings_layout import SettingsPage, labelled_row, primary, secondary
 
 PREFIX_NAMES = {
     "": "None (the region's own)",
@@ -64,19 +64,23 @@ class ConnectionPage(SettingsPage):
 
         # Anthropic API
         self.base_url = QLineEdit(settings.base_url, self)
-        self.base_url.setPlaceholderText("Default: ANTHROPIC_BASE_URL, else api.anthropic.com")
+        self.base_url.setPlaceholderText("https://api.anthropic.com")
         self.base_url.setAccessibleName("API base URL")
         anthropic = self._form(
-            ("API address", self.base_url, "Only to go through a gateway; leave it empty."),
+            (
+                "API address",
+                self.base_url,
+                "Only to go through a gateway. Empty: ANTHROPIC_BASE_URL if set, else Anthropic's.",
+            ),
             note="The API key itself is on the Account page.",
         )
 
         # Amazon Bedrock
         self.bedrock_region = QLineEdit(settings.bedrock_region, self)
-        self.bedrock_region.setPlaceholderText("Default: AWS_REGION, else the profile's region")
+        self.bedrock_region.setPlaceholderText("e.g. us-east-1")
         self.bedrock_region.setAccessibleName("AWS region")
         self.bedrock_profile = QLineEdit(settings.bedrock_profile, self)
-        self.bedrock_profile.setPlaceholderText("Default: AWS_PROFILE, else the default chain")
+        self.bedrock_profile.setPlaceholderText("e.g. work")
         self.bedrock_profile.setAccessibleName("AWS profile")
         self.bedrock_prefix = QComboBox(self)
         self.bedrock_prefix.setAccessibleName("Cross-region inference")
@@ -86,8 +90,8 @@ class ConnectionPage(SettingsPage):
             max(0, self.bedrock_prefix.findData(settings.bedrock_model_prefix))
         )
         bedrock = self._form(
-            ("Region", self.bedrock_region, ""),
-            ("Profile", self.bedrock_profile, ""),
+            ("Region", self.bedrock_region, "Empty: AWS_REGION, else the profile's region."),
+            ("Profile", self.bedrock_profile, "Empty: AWS_PROFILE, else the default profile."),
             (
                 "Cross-region inference",
                 self.bedrock_prefix,
@@ -99,14 +103,14 @@ class ConnectionPage(SettingsPage):
 
         # Google Vertex AI
         self.vertex_project = QLineEdit(settings.vertex_project, self)
-        self.vertex_project.setPlaceholderText("Default: the project of your gcloud login")
+        self.vertex_project.setPlaceholderText("e.g. my-project")
         self.vertex_project.setAccessibleName("Google Cloud project")
         self.vertex_region = QLineEdit(settings.vertex_region, self)
-        self.vertex_region.setPlaceholderText("Default: CLOUD_ML_REGION, else global")
+        self.vertex_region.setPlaceholderText("e.g. us-east5")
         self.vertex_region.setAccessibleName("Vertex AI region")
         vertex = self._form(
-            ("Project", self.vertex_project, ""),
-            ("Region", self.vertex_region, ""),
+            ("Project", self.vertex_project, "Empty: the project of your gcloud login."),
+            ("Region", self.vertex_region, "Empty: CLOUD_ML_REGION, else global."),
             note="Credentials are Google's Application Default Credentials"
             " (gcloud auth application-default login).",
         )
@@ -123,7 +127,7 @@ class ConnectionPage(SettingsPage):
 
         # Network, for every provider
         self.proxy = QLineEdit(settings.proxy, column)
-        self.proxy.setPlaceholderText("Default: HTTPS_PROXY from the environment")
+        self.proxy.setPlaceholderText("http://proxy.example.com:3128")
         self.proxy.setAccessibleName("Proxy")
         self.connect_timeout = self._seconds(
             settings.connect_timeout, 1, 300, "Give up connecting after"
@@ -131,6 +135,7 @@ class ConnectionPage(SettingsPage):
         self.read_timeout = self._seconds(settings.read_timeout, 5, 3600, "Stop waiting after")
 
         self.save_button = QPushButton("Save", column)
+        primary(self.save_button)
         self.test_button = QPushButton("Test connection", column)
         self.status = secondary(QLabel(column))
         self.status.setWordWrap(True)
@@ -149,7 +154,7 @@ class ConnectionPage(SettingsPage):
             column.add_widget(page)
         column.add_widget(self.missing)
         column.add_section("Network (every provider)")
-        column.add_row("Proxy", self.proxy, "For example http://proxy.example.com:3128")
+        column.add_row("Proxy", self.proxy, "Empty: HTTPS_PROXY from the environment, if set.")
         column.add_row(
             "Give up connecting after", self.connect_timeout, "When the server cannot be reached."
         )

@@ -41,7 +41,7 @@ from . import icons, theme
 from .appearance import appearance_for
 from .settings_appearance import AppearancePage
 from .settings_general import GeneralPage
-from .settings_layout import SettingsPage, page_palette_css
+from .settings_layout import SettingsPage, page_palette_css, primary, primary_button_css
 
 SOURCE_TEXT = {
     KeySource.ENVIRONMENT: "from the ANTHROPIC_API_KEY environment variable (it wins over "
@@ -226,6 +226,7 @@ class SettingsDialog(QDialog):
             return  # (style sheets set here change palettes: only on a theme change)
         self._dark = dark
         self.page_list.setStyleSheet(page_palette_css(dark))
+        self.tabs.setStyleSheet(primary_button_css(dark))
         for row, (_name, icon_name) in enumerate(PAGES):
             self.page_list.item(row).setIcon(icons.icon(icon_name, "text", dark=dark))
 
@@ -258,6 +259,7 @@ class AccountPage(SettingsPage):
         self.new_key.addAction(self.show_key, QLineEdit.ActionPosition.TrailingPosition)
         self._show_key(False)
         self.replace_button = QPushButton("Check and save", column)
+        primary(self.replace_button)
         self.test_button = QPushButton("Test the key", column)
         self.remove_button = QPushButton("Remove the key", column)
         self.status = QLabel(column)

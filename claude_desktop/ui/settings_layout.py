@@ -24,8 +24,9 @@ from . import theme
 
 #: The column's widest, so long rows stay readable in a wide window.
 COLUMN_WIDTH = 620
-#: The controls' column: text fields and lists are this wide, switches sit at its right.
+#: The controls' column: text fields and lists at most this wide, switches at its right.
 CONTROL_WIDTH = 280
+MIN_CONTROL_WIDTH = 200
 
 
 def secondary(label: QLabel) -> QLabel:
@@ -108,12 +109,15 @@ def labelled_row(
         holder = QWidget(row)
         holder.setLayout(control)
         control.setContentsMargins(0, 0, 0, 0)
-        holder.setFixedWidth(CONTROL_WIDTH)
-        line.addWidget(holder, 0, Qt.AlignmentFlag.AlignTop)
+        control = holder
     else:
-        if wide:
-            control.setFixedWidth(CONTROL_WIDTH)
         name.setBuddy(control)
+    if wide:
+        # As wide as the words beside it, within bounds: a narrow window keeps both readable.
+        control.setMinimumWidth(MIN_CONTROL_WIDTH)
+        control.setMaximumWidth(CONTROL_WIDTH)
+        line.addWidget(control, 1, Qt.AlignmentFlag.AlignTop)
+    else:
         line.addWidget(control, 0, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight)
     return row
 
@@ -143,11 +147,32 @@ class SettingsPage(QWidget):
         area.setFrameShape(QFrame.Shape.NoFrame)
         area.setWidgetResizable(True)
         area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Scroll only when the rows need more height at the width they have: without this,
+        # the minimum height is that of the rows' wrapped words at their narrowest.
+        holder.setMinimumHeight(1)
         area.setWidget(holder)
         self.scroll_area = area
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(area)
+
+
+def primary(button: QWidget) -> QWidget:
+    """Mark `button` as its page's main action (drawn in the accent by the window's sheet)."""
+    button.setProperty("primary", True)
+    return button
+
+
+def primary_button_css(dark: bool) -> str:
+    t = theme.tokens(dark)
+    return (
+        f"QPushButton[primary=true] {{ background: {t.accent}; color: {t.on_accent};"
+        f" border: 2px solid {t.accent}; border-radius: {theme.RADIUS_CONTROL}px;"
+        " padding: 5px 16px; font-weight: 600; }"
+        f"QPushButton[primary=true]:focus {{ border: 2px solid {t.text}; }}"
+        f"QPushButton[primary=true]:disabled {{ background: {t.disabled};"
+        f" border-color: {t.disabled}; }}"
+    )
 
 
 def page_palette_css(dark: bool) -> str:
