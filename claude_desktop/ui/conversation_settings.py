@@ -39,7 +39,7 @@ from claude_desktop.domain.thinking import MIN_BUDGET, Mode, max_tokens_limit, s
 
 from . import icons, theme
 from .chat_presets import NO_PRESET, PresetsPanel
-from .settings_layout import secondary
+from .settings_layout import name_spin_fields, secondary
 from .switch import Switch
 
 SHEET_WIDTH = 360
@@ -193,6 +193,7 @@ class ChatSettingsSheet(QFrame):
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(body)
+        scroll.setAccessibleName("Chat settings")
         header = QHBoxLayout()
         header.setContentsMargins(20, 14, 10, 4)
         words = QVBoxLayout()
@@ -222,6 +223,7 @@ class ChatSettingsSheet(QFrame):
             self.use_temperature.toggled,
         ):
             signal.connect(self._changed)
+        name_spin_fields(self)
         window.installEventFilter(self)
         self.hide()
         self._style()

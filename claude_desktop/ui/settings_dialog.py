@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QIcon, QKeyEvent, QShowEvent
+from PySide6.QtGui import QIcon, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -41,7 +42,13 @@ from . import icons, theme
 from .appearance import appearance_for
 from .settings_appearance import AppearancePage
 from .settings_general import GeneralPage
-from .settings_layout import SettingsPage, page_palette_css, primary, primary_button_css
+from .settings_layout import (
+    SettingsPage,
+    name_spin_fields,
+    page_palette_css,
+    primary,
+    primary_button_css,
+)
 
 SOURCE_TEXT = {
     KeySource.ENVIRONMENT: "from the ANTHROPIC_API_KEY environment variable (it wins over "
@@ -125,6 +132,7 @@ class SettingsDialog(QDialog):
         # click on whichever button a dialog would make its default.
         for button in self.findChildren(QPushButton):
             button.setAutoDefault(False)
+        name_spin_fields(self)
         self._style()
 
     # -- pages -------------------------------------------------------------------------------
@@ -253,10 +261,11 @@ class AccountPage(SettingsPage):
         self.new_key.setPlaceholderText("sk-ant-…")
         self.new_key.setAccessibleName("New API key")
         self.new_key.returnPressed.connect(lambda: self._run(self._replace()))
-        self.show_key = QAction(self.new_key)
+        self.show_key = QToolButton(column)
         self.show_key.setCheckable(True)
+        self.show_key.setAutoRaise(True)
+        self.show_key.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.show_key.toggled.connect(self._show_key)
-        self.new_key.addAction(self.show_key, QLineEdit.ActionPosition.TrailingPosition)
         self._show_key(False)
         self.replace_button = QPushButton("Check and save", column)
         primary(self.replace_button)
@@ -272,8 +281,12 @@ class AccountPage(SettingsPage):
         column.add_row("API key", self.key_label)
         column.add_row("Kept in", self.backend_label)
         column.add_section("Replace the key")
+        field = QHBoxLayout()
+        field.setSpacing(4)
+        field.addWidget(self.new_key, 1)
+        field.addWidget(self.show_key)
         column.add_row(
-            "New API key", self.new_key, "Checked with one request before it replaces the old one."
+            "New API key", field, "Checked with one request before it replaces the old one."
         )
         actions = QHBoxLayout()
         actions.addStretch(1)
@@ -311,9 +324,9 @@ class AccountPage(SettingsPage):
     def _show_key(self, shown: bool) -> None:
         mode = QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
         self.new_key.setEchoMode(mode)
-        self.show_key.setIcon(icons.icon("eye-off" if shown else "eye", "secondary"))
-        self.show_key.setText("Hide the key" if shown else "Show the key")
-        self.show_key.setToolTip(self.show_key.text())
+        icons.tint(self.show_key, "eye-off" if shown else "eye", role="secondary")
+        self.show_key.setAccessibleName("Hide the key" if shown else "Show the key")
+        self.show_key.setToolTip(self.show_key.accessibleName())
 
     def _run(self, coro: object) -> None:
         self.tasks.spawn(coro, "settings")  # type: ignore[arg-type]

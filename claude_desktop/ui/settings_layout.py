@@ -10,10 +10,12 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QFrame,
     QHBoxLayout,
     QLabel,
     QLayout,
+    QLineEdit,
     QScrollArea,
     QSizePolicy,
     QVBoxLayout,
@@ -151,10 +153,20 @@ class SettingsPage(QWidget):
         # the minimum height is that of the rows' wrapped words at their narrowest.
         holder.setMinimumHeight(1)
         area.setWidget(holder)
+        area.setAccessibleName(f"{title} settings")
         self.scroll_area = area
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(area)
+
+
+def name_spin_fields(root: QWidget) -> None:
+    """Give each spin box's text field under `root` its box's name: a screen reader lands
+    on the field, and would otherwise read nothing."""
+    for box in root.findChildren(QAbstractSpinBox):
+        field = box.findChild(QLineEdit)
+        if field is not None:
+            field.setAccessibleName(box.accessibleName())
 
 
 def primary(button: QWidget) -> QWidget:

@@ -187,3 +187,32 @@ def test_enter_in_a_connection_field_saves_it(app: App, qtbot: QtBot) -> None:
     assert not page.has_unsaved_changes()
     assert dialog.isVisible()  # Enter saved the field; it pressed no Close button
     dialog.reject()
+
+
+def test_every_control_of_every_page_and_the_sheet_has_a_name_and_takes_tab(
+    app: App, qtbot: QtBot
+) -> None:
+    from tests.ui.test_accessibility import accessible_name, visible_controls
+
+    dialog = open_settings(app, qtbot)
+    unnamed: list[str] = []
+    for row, name in enumerate(PAGES):
+        dialog.page_list.setCurrentRow(row)
+        for widget in visible_controls(dialog):
+            if not accessible_name(widget):
+                unnamed.append(f"{name}: {type(widget).__name__} {widget.objectName()!r}")
+            if not widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+                unnamed.append(f"{name}: {accessible_name(widget)!r} takes no Tab")
+    dialog.reject()
+    sheet = app.window.open_conversation_settings()
+    sheet.advanced_button.click()
+    unnamed += [
+        f"sheet: {type(w).__name__}" for w in visible_controls(sheet) if not accessible_name(w)
+    ]
+    unnamed += [
+        f"sheet: {accessible_name(w)!r} takes no Tab"
+        for w in visible_controls(sheet)
+        if not w.focusPolicy() & Qt.FocusPolicy.TabFocus
+    ]
+    assert unnamed == [], unnamed
+    sheet.close_sheet()
