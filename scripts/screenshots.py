@@ -2,7 +2,8 @@
 docs/screenshots/ as <state>-<theme>-<w>x<h>.png: the main window mid-conversation, the
 welcome page (fresh, with a rejected key, the chat once a key is accepted), an "Update API
 key" error card in a conversation, an answer about a PDF with its citations and sources, a
-tool approval card and a web search answer with its sources.
+tool approval card and a web search answer with its sources, each Settings page
+(settings-<page>: the Settings window over the main window) and the chat settings sheet.
 
     uv run python scripts/screenshots.py            # offscreen
     scripts/with-session-services.sh uv run python scripts/screenshots.py --platform xcb
@@ -175,6 +176,7 @@ def main() -> int:
             shoot_tools(shot)
             shoot_composer(shot)
             shoot_palette(shot)
+            shoot_settings(shot)
     return 0
 
 
@@ -476,6 +478,55 @@ def shoot_palette(shot: Shot) -> None:
     window.conversations.search(palette.query())
     settle(shot.app)
     shot.save(window, "search-palette")
+    close(shot, window, session)
+
+
+def shoot_settings(shot: Shot) -> None:
+    """Each Settings page (the window over the main window, as a person sees it), and the
+    chat settings sheet over a conversation, its Advanced part open."""
+    from PySide6.QtCore import QPoint, QRect
+    from PySide6.QtGui import QColor, QPainter
+
+    from claude_desktop.domain.secrets import KeySource, KeyStore
+    from claude_desktop.domain.session import Session
+    from claude_desktop.domain.settings import Settings
+    from claude_desktop.ui.theme import tokens_for
+
+    session = Session(Settings.load(), KeyStore())
+    session.key_source = KeySource.KEYRING
+    window = shot.window(session)
+    window._open_initial()
+    window.open_conversation(Settings.load().last_conversation_id)
+    window._show_chat()
+    settle(shot.app)
+
+    dialog = window.open_settings()
+    w, h = shot.size
+    dialog.resize(min(860, w - 80), min(600, h - 80))
+    for name in dialog.page_names():
+        dialog.page_list.setCurrentRow(dialog.page_names().index(name))
+        window.resize(w, h)
+        settle(shot.app)
+        image = window.grab()
+        page = dialog.grab()
+        painter = QPainter(image)
+        corner = QPoint((image.width() - page.width()) // 2, (image.height() - page.height()) // 2)
+        painter.drawPixmap(corner, page)
+        # The window's edge (a window manager would draw its frame there).
+        painter.setPen(QColor(tokens_for(dialog.palette()).secondary))
+        painter.drawRect(
+            QRect(corner, page.size() / page.devicePixelRatio()).adjusted(-1, -1, 0, 0)
+        )
+        painter.end()
+        path = shot.out / f"settings-{name.lower()}-{shot.theme}-{w}x{h}.png"
+        image.save(str(path))
+        print(path)
+    dialog.hide()
+
+    sheet = window.open_conversation_settings()
+    sheet.advanced_button.setChecked(True)
+    shot.save(window, "chat-settings")
+    sheet.close_sheet()
     close(shot, window, session)
 
 

@@ -99,12 +99,15 @@ class Settings:
     #: Ask for citations on PDFs and text documents: answers then show where each cited
     #: passage comes from (domain/citations.py).
     citations: bool = True
-    #: Whether a new chat starts with Anthropic's web search / web fetch switched on.
+    #: Show an icon in the system tray (where the platform has one): show/hide the window,
+    #: New chat, Quit; closing the window then keeps answers streaming in the background.
+    tray_icon: bool = False
+    #: Name chats automatically with a small model after the first answer; off: the first
+    #: words of the question.
+    generate_titles: bool = True
+    #: Whether new chats start with Anthropic's web search / web fetch tools offered.
     web_search_default: bool = False
     web_fetch_default: bool = False
-    #: After the first answer of a new chat, a small model writes its title (domain/titles.py);
-    #: off: the title stays the first words of the question.
-    generate_titles: bool = True
 
     # -- Per-conversation settings and presets --
     #: The preset new chats start from (an id in the history's presets); 0: the defaults

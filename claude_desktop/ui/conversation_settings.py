@@ -1,330 +1,465 @@
-"""The conversation's settings dialog: system prompt, max tokens, temperature, thinking,
-and the presets new chats start from.
+"""The chat settings sheet: a panel at the right edge of the window, over the conversation,
+with the open chat's custom instructions (the system prompt), extended thinking, and under
+"Advanced" max tokens and temperature; then the presets new chats can start from.
 
-Only combinations the API takes can be entered: thinking is offered in the forms the
-model supports, the budget stays within 1024..max_tokens-1 (and max_tokens above 1024
-while a budget is chosen), max_tokens within the model's limit, and temperature is
-switched off, with the reason beside it, while thinking is on.
+Every change applies at once to the open chat (in the history, or for the new chat until
+its first question); the instructions a moment after typing stops, and when the focus
+leaves them or the sheet closes. Only combinations the API takes can be entered: thinking
+is offered in the forms the model supports, the budget stays within 1024..max_tokens-1
+(and max_tokens above 1024 while a budget is chosen), max_tokens within the model's limit,
+and temperature is switched off, with the reason beside it, while thinking is on.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QStandardItemModel
+import shiboken6
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QHideEvent, QKeyEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
-    QFormLayout,
-    QGroupBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
+    QMainWindow,
     QPlainTextEdit,
-    QPushButton,
+    QScrollArea,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from claude_desktop.domain.conversation_settings import (
-    ConversationSettings,
-    Preset,
-    fit,
-)
+from claude_desktop.domain.conversation_settings import ConversationSettings, fit
 from claude_desktop.domain.history import StorageError
 from claude_desktop.domain.session import Session
 from claude_desktop.domain.thinking import MIN_BUDGET, Mode, max_tokens_limit, supported_forms
 
-THINKING_LABELS: dict[Mode, str] = {
-    "off": "Off",
-    "adaptive": "On: Claude decides how long to think",
-    "enabled": "On, with a token budget",
+from . import icons, theme
+from .chat_presets import NO_PRESET, PresetsPanel
+from .settings_layout import name_spin_fields, secondary
+from .switch import Switch
+
+SHEET_WIDTH = 360
+#: The least width the window's central area keeps beside the sheet; narrower, the sheet
+#: lies over the conversation's right edge instead.
+MIN_BESIDE_WIDTH = 900
+FORM_LABELS: dict[Mode, str] = {
+    "adaptive": "Claude decides how long",
+    "enabled": "With a token budget",
 }
 TEMPERATURE_WITH_THINKING = (
     "Temperature can't be combined with thinking: it is not sent while thinking is on."
 )
 NO_THINKING = "This model does not offer extended thinking (or the app does not know that it does)."
-NO_PRESET = "No preset"
+#: How long after the last key the instructions are applied.
+TYPING_PAUSE_MS = 400
+
+__all__ = ["NO_PRESET", "NO_THINKING", "TEMPERATURE_WITH_THINKING", "ChatSettingsSheet"]
 
 
-class ConversationSettingsDialog(QDialog):
-    """Edits the open conversation's settings; OK keeps them (in the history, or for the
-    new chat until its first question)."""
+class ChatSettingsSheet(QFrame):
+    """The open chat's settings, at the right edge of `window`'s central area, full height."""
 
     settings_applied = Signal()
+    closed = Signal()
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, session: Session, window: QMainWindow) -> None:
+        super().__init__(window)
         self.session = session
-        self.model = session.model_info()
-        self.forms = supported_forms(self.model)
-        new_chat = session.current.record is None
-        self.setWindowTitle("New chat settings" if new_chat else "Conversation settings")
-        current = session.conversation_settings
+        self.setObjectName("chatSettingsSheet")
+        self.setAccessibleName("Chat settings")
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setAutoFillBackground(True)
+        self._loading = False
+        self._dark: bool | None = None
+        self._conversation: int | None = None
+        self._return_focus: QWidget | None = None
 
-        heading = QLabel(
-            f"For {'the new chat' if new_chat else 'this conversation'}, "
-            f"with {session.display_name(session.model)}.",
-            self,
-        )
-        heading.setWordWrap(True)
+        self.title = QLabel("Chat settings", self)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setWeight(QFont.Weight.DemiBold)
+        self.title.setFont(font)
+        self.subtitle = secondary(QLabel(self))
+        self.subtitle.setWordWrap(True)
+        self.close_button = QToolButton(self)
+        self.close_button.setAccessibleName("Close chat settings")
+        self.close_button.setToolTip("Close (Esc)")
+        self.close_button.setAutoRaise(True)
+        icons.tint(self.close_button, "x", role="secondary")
+        self.close_button.clicked.connect(self.close_sheet)
 
-        # -- presets
-        self.preset_box = QComboBox(self)
-        self.preset_box.setAccessibleName("Preset")
-        self.preset_box.setToolTip("Fill in the settings below from a saved preset")
-        self.preset_box.activated.connect(self._preset_chosen)
-        self.preset_name = QLineEdit(self)
-        self.preset_name.setAccessibleName("Preset name")
-        self.preset_name.setPlaceholderText("Name, e.g. Code reviewer")
-        self.save_preset_button = QPushButton("Save as preset", self)
-        self.save_preset_button.setToolTip(
-            "Save the settings below under this name (replacing a preset of that name)"
-        )
-        self.save_preset_button.clicked.connect(self.save_as_preset)
-        self.rename_button = QPushButton("Rename", self)
-        self.rename_button.setToolTip("Give the chosen preset the name typed beside it")
-        self.rename_button.clicked.connect(self.rename_preset)
-        self.delete_button = QPushButton("Delete", self)
-        self.delete_button.setAccessibleName("Delete preset")
-        self.delete_button.clicked.connect(self.delete_preset)
-        self.new_chat_default = QCheckBox("Start new chats with this preset", self)
-        self.new_chat_default.toggled.connect(self._default_toggled)
-        self.preset_status = QLabel(self)
-        self.preset_status.setWordWrap(True)
-        self.preset_status.setAccessibleName("Preset status")
-        self.preset_status.hide()
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.setContentsMargins(20, 12, 20, 20)
+        column.setSpacing(10)
 
-        preset_group = QGroupBox("Presets", self)
-        pick_row = QHBoxLayout()
-        pick_row.addWidget(self.preset_box, 1)
-        pick_row.addWidget(self.rename_button)
-        pick_row.addWidget(self.delete_button)
-        name_row = QHBoxLayout()
-        name_row.addWidget(self.preset_name, 1)
-        name_row.addWidget(self.save_preset_button)
-        preset_layout = QVBoxLayout(preset_group)
-        preset_layout.addLayout(pick_row)
-        preset_layout.addWidget(self.new_chat_default)
-        preset_layout.addLayout(name_row)
-        preset_layout.addWidget(self.preset_status)
-
-        # -- the settings
-        self.system = QPlainTextEdit(self)
-        self.system.setAccessibleName("System prompt")
-        self.system.setPlaceholderText("Instructions Claude follows for the whole conversation")
+        # -- custom instructions, first
+        column.addWidget(self._heading("Custom instructions"))
+        self.system = QPlainTextEdit(body)
+        self.system.setAccessibleName("Custom instructions")
+        self.system.setPlaceholderText("How Claude should answer in this chat: a role, a tone, …")
         self.system.setTabChangesFocus(True)
-        self.max_tokens = QSpinBox(self)
-        self.max_tokens.setAccessibleName("Max tokens")
-        self.max_tokens.setRange(1, max_tokens_limit(self.model))
-        self.max_tokens.setGroupSeparatorShown(True)
-        self.max_tokens.setToolTip(
-            f"The longest answer, in tokens (this model allows up to {self.max_tokens.maximum():,})"
-        )
-        self.thinking = QComboBox(self)
-        self.thinking.setAccessibleName("Extended thinking")
-        for mode in ("off", *self.forms):
-            self.thinking.addItem(THINKING_LABELS[mode], mode)
-        self.thinking_note = QLabel(NO_THINKING, self)
+        self.system.setMinimumHeight(140)
+        column.addWidget(self.system)
+        column.addSpacing(8)
+
+        # -- extended thinking: a switch, its form and budget inside when on
+        self.thinking = Switch("Extended thinking", body)
+        thinking_row = QHBoxLayout()
+        thinking_row.addWidget(self._heading("Extended thinking"), 1)
+        thinking_row.addWidget(self.thinking)
+        column.addLayout(thinking_row)
+        self.thinking_note = secondary(QLabel(NO_THINKING, body))
         self.thinking_note.setWordWrap(True)
-        self.thinking_note.setVisible(not self.forms)
-        self.thinking.setEnabled(bool(self.forms))
-        self.budget = QSpinBox(self)
+        column.addWidget(self.thinking_note)
+        self.thinking_box = QWidget(body)
+        inner = QVBoxLayout(self.thinking_box)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.setSpacing(6)
+        self.thinking_form = QComboBox(self.thinking_box)
+        self.thinking_form.setAccessibleName("How Claude thinks")
+        inner.addWidget(self.thinking_form)
+        self.budget_label = QLabel("Thinking budget (tokens)", self.thinking_box)
+        self.budget = QSpinBox(self.thinking_box)
         self.budget.setAccessibleName("Thinking budget")
         self.budget.setGroupSeparatorShown(True)
         self.budget.setSingleStep(1024)
         self.budget.setToolTip("Tokens Claude may spend thinking: at least 1,024, below max tokens")
-        self.use_temperature = QCheckBox("Set", self)
+        self.budget_label.setBuddy(self.budget)
+        inner.addWidget(self.budget_label)
+        inner.addWidget(self.budget)
+        column.addWidget(self.thinking_box)
+        column.addSpacing(8)
+
+        # -- advanced, folded
+        self.advanced_button = QToolButton(body)
+        self.advanced_button.setText("Advanced")
+        self.advanced_button.setAccessibleName("Advanced")
+        self.advanced_button.setCheckable(True)
+        self.advanced_button.setAutoRaise(True)
+        self.advanced_button.setProperty("disclosure", True)
+        self.advanced_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        icons.tint(self.advanced_button, "chevron-right", role="secondary", size=16)
+        self.advanced_button.toggled.connect(self._fold_advanced)
+        column.addWidget(self.advanced_button)
+        self.advanced = QWidget(body)
+        folded = QVBoxLayout(self.advanced)
+        folded.setContentsMargins(0, 0, 0, 0)
+        folded.setSpacing(6)
+        self.max_tokens = QSpinBox(self.advanced)
+        self.max_tokens.setAccessibleName("Max tokens")
+        self.max_tokens.setGroupSeparatorShown(True)
+        max_label = QLabel("Longest answer (max tokens)", self.advanced)
+        max_label.setBuddy(self.max_tokens)
+        folded.addWidget(max_label)
+        folded.addWidget(self.max_tokens)
+        self.use_temperature = QCheckBox("Set a temperature", self.advanced)
         self.use_temperature.setAccessibleName("Set temperature")
-        self.temperature = QDoubleSpinBox(self)
+        self.temperature = QDoubleSpinBox(self.advanced)
         self.temperature.setAccessibleName("Temperature")
         self.temperature.setRange(0.0, 1.0)
         self.temperature.setSingleStep(0.1)
         self.temperature.setDecimals(2)
         self.temperature.setToolTip("0 for focused answers, 1 for varied ones; unset: the API's")
-        self.temperature_note = QLabel(TEMPERATURE_WITH_THINKING, self)
-        self.temperature_note.setWordWrap(True)
-
         temperature_row = QHBoxLayout()
-        temperature_row.addWidget(self.use_temperature)
-        temperature_row.addWidget(self.temperature, 1)
-        form = QFormLayout()
-        form.addRow("System prompt", self.system)
-        form.addRow("Max tokens", self.max_tokens)
-        form.addRow("Thinking", self.thinking)
-        form.addRow("", self.thinking_note)
-        form.addRow("Thinking budget", self.budget)
-        form.addRow("Temperature", temperature_row)
-        form.addRow("", self.temperature_note)
+        temperature_row.addWidget(self.use_temperature, 1)
+        temperature_row.addWidget(self.temperature)
+        folded.addSpacing(4)
+        folded.addLayout(temperature_row)
+        self.temperature_note = secondary(QLabel(TEMPERATURE_WITH_THINKING, self.advanced))
+        self.temperature_note.setWordWrap(True)
+        folded.addWidget(self.temperature_note)
+        self.advanced.hide()
+        column.addWidget(self.advanced)
+        column.addSpacing(8)
 
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        # -- presets
+        column.addWidget(self._heading("Presets"))
+        self.presets = PresetsPanel(session, self.values, self._fill_from_preset, body)
+        column.addWidget(self.presets)
+        self.status = QLabel(body)
+        self.status.setWordWrap(True)
+        self.status.setAccessibleName("Chat settings status")
+        self.status.hide()
+        column.addWidget(self.status)
+        column.addStretch(1)
+
+        scroll = QScrollArea(self)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(body)
+        scroll.setAccessibleName("Chat settings")
+        header = QHBoxLayout()
+        header.setContentsMargins(20, 14, 10, 4)
+        words = QVBoxLayout()
+        words.setSpacing(2)
+        words.addWidget(self.title)
+        words.addWidget(self.subtitle)
+        header.addLayout(words, 1)
+        header.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
-        layout.addWidget(heading)
-        layout.addWidget(preset_group)
-        layout.addLayout(form)
-        layout.addWidget(self.buttons)
+        layout.setContentsMargins(1, 0, 0, 0)  # room for the border at the left edge
+        layout.setSpacing(0)
+        layout.addLayout(header)
+        layout.addWidget(scroll, 1)
 
-        self.max_tokens.valueChanged.connect(self._update_rules)
-        self.thinking.currentIndexChanged.connect(self._update_rules)
-        self.use_temperature.toggled.connect(self._update_rules)
-        self.preset_box.currentIndexChanged.connect(self._update_preset_buttons)
-        self._presets: list[Preset] = []
-        self._reload_presets()
-        self.set_values(current)
-        self.resize(560, self.sizeHint().height())
+        self._typing = QTimer(self)
+        self._typing.setSingleShot(True)
+        self._typing.setInterval(TYPING_PAUSE_MS)
+        self._typing.timeout.connect(self.apply)
+        self.system.textChanged.connect(self._typed)
+        self.system.installEventFilter(self)
+        for signal in (
+            self.max_tokens.valueChanged,
+            self.budget.valueChanged,
+            self.temperature.valueChanged,
+            self.thinking.toggled,
+            self.thinking_form.currentIndexChanged,
+            self.use_temperature.toggled,
+        ):
+            signal.connect(self._changed)
+        name_spin_fields(self)
+        window.installEventFilter(self)
+        self.hide()
+        self._style()
+        self.load()
+
+    @staticmethod
+    def _heading(text: str) -> QLabel:
+        label = QLabel(text)
+        font = label.font()
+        font.setWeight(QFont.Weight.DemiBold)
+        label.setFont(font)
+        return label
+
+    # -- showing ---------------------------------------------------------------------------
+
+    def open_sheet(self) -> None:
+        """Show the sheet for the open chat, the instructions focused; the focus goes back
+        where it was when the sheet closes."""
+        if self.isVisible():
+            self.apply()  # what was typed a moment ago, before the sheet is filled again
+        self.load()
+        if not self.isVisible():
+            self._return_focus = QApplication.focusWidget()
+        self.show()
+        self._place()
+        self.raise_()
+        self.system.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def close_sheet(self) -> None:
+        if not self.isVisible():
+            return
+        self.apply()
+        # Before hiding: a hidden sheet's focused child would hand the focus to whatever
+        # widget Qt picks next.
+        target = self._return_focus
+        self.hide()
+        if target is not None and shiboken6.isValid(target) and target.isVisible():
+            target.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._return_focus = None
+        self.closed.emit()
+
+    def _place(self) -> None:
+        """Beside the conversation when the window is wide enough (the central area gives
+        up the sheet's width, so nothing is hidden), over its right edge otherwise."""
+        window = self.parentWidget()
+        central = window.centralWidget() if isinstance(window, QMainWindow) else None
+        if central is None:
+            return
+        area = central.geometry()
+        width = min(SHEET_WIDTH, area.width())
+        beside = self.isVisible() and area.width() - width >= MIN_BESIDE_WIDTH
+        central.setContentsMargins(0, 0, width if beside else 0, 0)
+        self.setGeometry(area.right() + 1 - width, area.top(), width, area.height())
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        window = self.parentWidget()
+        central = window.centralWidget() if isinstance(window, QMainWindow) else None
+        if central is not None:
+            central.setContentsMargins(0, 0, 0, 0)  # the conversation takes the room back
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if watched is self.parentWidget() and kind in (QEvent.Type.Resize, QEvent.Type.Show):
+            if self.isVisible():
+                self._place()
+        elif watched is self.system and kind == QEvent.Type.FocusOut:
+            self.apply()  # e.g. straight to the composer to ask
+        return super().eventFilter(watched, event)
+
+    def event(self, event: QEvent) -> bool:
+        kind = event.type()
+        if (
+            kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress)
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+            and event.modifiers() == Qt.KeyboardModifier.NoModifier
+        ):
+            # Esc closes the sheet: taken before the window's Esc (Stop) shortcut sees it.
+            event.accept()
+            if kind == QEvent.Type.KeyPress:
+                self.close_sheet()
+            return True
+        if kind == QEvent.Type.PaletteChange:
+            self._style()
+        return super().event(event)
+
+    def _style(self) -> None:
+        t = theme.tokens_for(self.palette())
+        if t.dark == self._dark:
+            return  # (a style sheet set here changes the palette: only on a theme change)
+        self._dark = t.dark
+        self.setStyleSheet(
+            f"QFrame#chatSettingsSheet {{ background: {t.surface};"
+            f" border: none; border-left: 1px solid {t.border}; }}"
+            "QScrollArea, QScrollArea > QWidget > QWidget { background: transparent; }"
+            # Advanced: a plain disclosure line, not a pressed-in button once open.
+            "QToolButton[disclosure=true] { border: none; padding: 4px 0; font-weight: 600;"
+            f" color: {t.text}; }}"
+            f"QToolButton[disclosure=true]:focus {{ border: 2px solid {t.accent};"
+            f" border-radius: {theme.RADIUS_CONTROL}px; }}"
+        )
+
+    def _fold_advanced(self, shown: bool) -> None:
+        self.advanced.setVisible(shown)
+        icons.tint(self.advanced_button, "chevron-down" if shown else "chevron-right")
+
+    # -- the chat it is for ------------------------------------------------------------------
+
+    def load(self) -> None:
+        """Set the sheet up for the open chat and its model, and fill it in."""
+        session = self.session
+        self._conversation = session.current.id
+        self.model = session.model_info()
+        limit = max_tokens_limit(self.model)
+        # "With a budget" only when the model's limit leaves room for one.
+        self.forms = tuple(
+            form for form in supported_forms(self.model) if form != "enabled" or limit > MIN_BUDGET
+        )
+        new_chat = session.current.record is None
+        self.title.setText("New chat settings" if new_chat else "Chat settings")
+        self.subtitle.setText(
+            f"For {'the new chat' if new_chat else 'this chat'}, "
+            f"with {session.display_name(session.model)}."
+        )
+        self._loading = True
+        try:
+            self.max_tokens.setRange(1, limit)
+            self.max_tokens.setToolTip(f"The longest answer, in tokens (up to {limit:,})")
+            self.thinking_form.clear()
+            for form in self.forms:
+                self.thinking_form.addItem(FORM_LABELS[form], form)
+            self.thinking.setEnabled(bool(self.forms))
+            self.thinking_note.setVisible(not self.forms)
+            self.set_values(session.conversation_settings)
+        finally:
+            self._loading = False
+        self.status.hide()
 
     # -- values ----------------------------------------------------------------------------
 
-    def set_values(self, settings: ConversationSettings) -> None:
-        """Fill the form (with what the model takes of `settings`)."""
-        settings = fit(settings, self.model)
-        self.system.setPlainText(settings.system)
-        index = self.thinking.findData(settings.thinking)
-        self.thinking.setCurrentIndex(max(index, 0))
-        self._update_rules()
-        self.max_tokens.setValue(settings.max_tokens)
-        self._update_rules()
-        self.budget.setValue(settings.budget_tokens)
-        self.use_temperature.setChecked(settings.temperature is not None)
-        self.temperature.setValue(settings.temperature or 0.0)
+    def thinking_mode(self) -> Mode:
+        if not self.thinking.isChecked() or not self.forms:
+            return "off"
+        form = self.thinking_form.currentData()
+        return form if form in self.forms else self.forms[0]
+
+    def set_thinking(self, mode: Mode) -> None:
+        """Thinking `mode` ("off", or a form the model takes)."""
+        if mode != "off":
+            self.thinking_form.setCurrentIndex(max(0, self.thinking_form.findData(mode)))
+        self.thinking.setChecked(mode != "off" and bool(self.forms))
         self._update_rules()
 
+    def set_values(self, settings: ConversationSettings) -> None:
+        """Fill the sheet (with what the model takes of `settings`)."""
+        settings = fit(settings, self.model)
+        loading, self._loading = self._loading, True
+        try:
+            self.system.setPlainText(settings.system)
+            self.set_thinking(settings.thinking)
+            self.max_tokens.setValue(settings.max_tokens)
+            self._update_rules()
+            self.budget.setValue(settings.budget_tokens)
+            self.use_temperature.setChecked(settings.temperature is not None)
+            self.temperature.setValue(settings.temperature or 0.0)
+            self._update_rules()
+        finally:
+            self._loading = loading
+
     def values(self) -> ConversationSettings:
-        mode: Mode = self.thinking.currentData() or "off"
         # The web switches are the composer's (its + menu): kept as they are.
         return replace(
             self.session.conversation_settings,
             system=self.system.toPlainText(),
             max_tokens=self.max_tokens.value(),
             temperature=self.temperature.value() if self.use_temperature.isChecked() else None,
-            thinking=mode,
+            thinking=self.thinking_mode(),
             budget_tokens=self.budget.value(),
         )
 
     def _update_rules(self) -> None:
         """Keep the form inside what the API takes, whatever was changed."""
-        mode = self.thinking.currentData()
+        mode = self.thinking_mode()
         budgeted = mode == "enabled"
+        thinking_on = mode != "off"
         # A budget needs max_tokens above the 1024-token minimum; while one is chosen,
         # max_tokens cannot go that low, and the budget cannot reach max_tokens.
         self.max_tokens.setMinimum(MIN_BUDGET + 1 if budgeted else 1)
         self.budget.setRange(MIN_BUDGET, max(MIN_BUDGET, self.max_tokens.value() - 1))
+        self.thinking_box.setVisible(thinking_on)
+        self.thinking_form.setVisible(len(self.forms) > 1)
         self.budget.setEnabled(budgeted)
-        thinking_on = mode in ("adaptive", "enabled")
+        self.budget.setVisible(budgeted)
+        self.budget_label.setVisible(budgeted)
         self.use_temperature.setEnabled(not thinking_on)
         self.temperature.setEnabled(not thinking_on and self.use_temperature.isChecked())
         self.temperature_note.setVisible(thinking_on)
-        # "With a budget" is only offered when the model's limit leaves room for one.
-        item_model = self.thinking.model()
-        index = self.thinking.findData("enabled")
-        if index >= 0 and isinstance(item_model, QStandardItemModel):
-            item = item_model.item(index)
-            if item is not None:
-                item.setEnabled(self.max_tokens.maximum() > MIN_BUDGET)
 
-    def accept(self) -> None:
-        self.session.set_conversation_settings(self.values())
+    # -- applying ----------------------------------------------------------------------------
+
+    def _changed(self) -> None:
+        if self._loading:
+            return
+        self._update_rules()
+        self.apply()
+
+    def _typed(self) -> None:
+        if not self._loading:
+            self._typing.start()
+
+    def _fill_from_preset(self, settings: ConversationSettings) -> None:
+        self.set_values(settings)
+        self.apply()
+
+    def apply(self) -> None:
+        """Keep what the sheet shows for the chat it shows (when that differs)."""
+        self._typing.stop()
+        if self._loading:
+            return
+        session = self.session
+        if self._conversation is not None and session.current.id != self._conversation:
+            self.load()  # another chat opened under the sheet: show its settings instead
+            return
+        self._conversation = session.current.id  # a new chat that has become a saved one
+        values = self.values()
+        if fit(values, self.model) == fit(session.conversation_settings, self.model):
+            return
+        try:
+            session.set_conversation_settings(values)
+        except StorageError as exc:
+            self.status.setText(exc.human)
+            self.status.setStyleSheet(f"color: {theme.tokens_for(self.palette()).error_text};")
+            self.status.show()
+            return
+        self.status.hide()
         self.settings_applied.emit()
-        super().accept()
-
-    # -- presets ---------------------------------------------------------------------------
-
-    def _reload_presets(self, select: int | None = None) -> None:
-        self._presets = self.session.history.presets()
-        self.preset_box.blockSignals(True)
-        self.preset_box.clear()
-        self.preset_box.addItem(NO_PRESET, 0)
-        for preset in self._presets:
-            self.preset_box.addItem(preset.name, preset.id)
-        index = self.preset_box.findData(select) if select else 0
-        self.preset_box.setCurrentIndex(max(index, 0))
-        self.preset_box.blockSignals(False)
-        self._update_preset_buttons()
-
-    def chosen_preset(self) -> Preset | None:
-        preset_id = self.preset_box.currentData()
-        return next((p for p in self._presets if p.id == preset_id), None)
-
-    def _update_preset_buttons(self) -> None:
-        preset = self.chosen_preset()
-        self.rename_button.setEnabled(preset is not None)
-        self.delete_button.setEnabled(preset is not None)
-        self.new_chat_default.setEnabled(preset is not None)
-        self.new_chat_default.blockSignals(True)
-        self.new_chat_default.setChecked(
-            preset is not None and self.session.settings.new_chat_preset == preset.id
-        )
-        self.new_chat_default.blockSignals(False)
-        if preset is not None:
-            self.preset_name.setText(preset.name)
-
-    def _preset_chosen(self, index: int) -> None:
-        preset = self.chosen_preset()
-        if preset is not None:
-            self.set_values(preset.settings)
-            self._say(f"Filled in from “{preset.name}”. OK keeps these settings.")
-
-    def save_as_preset(self) -> None:
-        try:
-            preset = self.session.history.save_preset(self.preset_name.text(), self.values())
-        except StorageError as exc:
-            self._say(exc.human, error=True)
-            return
-        self._reload_presets(select=preset.id)
-        self._say(f"Saved the preset “{preset.name}”.")
-
-    def rename_preset(self) -> None:
-        preset = self.chosen_preset()
-        if preset is None:
-            return
-        try:
-            self.session.history.rename_preset(preset.id, self.preset_name.text())
-        except StorageError as exc:
-            self._say(exc.human, error=True)
-            return
-        self._reload_presets(select=preset.id)
-        self._say(f"Renamed to “{self.preset_box.currentText()}”.")
-
-    def delete_preset(self) -> None:
-        preset = self.chosen_preset()
-        if preset is None:
-            return
-        self.session.history.delete_preset(preset.id)
-        if self.session.settings.new_chat_preset == preset.id:
-            self._set_new_chat_preset(0)
-        self._reload_presets()
-        self.preset_name.clear()
-        self._say(f"Deleted the preset “{preset.name}”.")
-
-    def _default_toggled(self, checked: bool) -> None:
-        preset = self.chosen_preset()
-        if preset is None:
-            return
-        self._set_new_chat_preset(preset.id if checked else 0)
-        self._say(
-            f"New chats start with “{preset.name}”."
-            if checked
-            else "New chats start with the default settings."
-        )
-
-    def _set_new_chat_preset(self, preset_id: int) -> None:
-        settings = self.session.settings
-        settings.new_chat_preset = preset_id
-        try:
-            settings.save()
-        except OSError as exc:
-            self._say(f"The choice could not be saved ({exc}); it holds for this session.", True)
-
-    def _say(self, text: str, error: bool = False) -> None:
-        self.preset_status.setText(text)
-        self.preset_status.setStyleSheet("color: #b3261e;" if error else "")
-        self.preset_status.show()

@@ -56,6 +56,7 @@ class Conversations:
         window.presenter.show()
         window.drafts.load()
         window.picker.set_current(window.session.model)
+        window.refresh_chat_settings()
         window.notices.clear()
         self.refresh_sidebar()
         window.composer.focus()
@@ -77,6 +78,7 @@ class Conversations:
         window.presenter.show(scroll_to)
         window.drafts.load()
         window.picker.set_current(window.session.model)
+        window.refresh_chat_settings()
         window.notices.clear()
         window.composer.focus()
         return True

@@ -1,4 +1,5 @@
-"""The Help menu's dialogs: the keyboard shortcuts and About (version, links, licenses).
+"""The Help menu's dialogs: the keyboard shortcuts and About (version, links, licenses,
+the icon set and its license).
 
 The shortcuts list is made from the window's own actions, so it says what the keys do,
 not what they once did; the licenses come from package metadata (domain/licenses.py).
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from claude_desktop import __version__
 from claude_desktop.domain.licenses import Component, app_metadata, bundled_components
+from claude_desktop.ui import icons
 
 API_DOCS_URL = "https://docs.anthropic.com/en/api/overview"
 #: The Qt libraries inside the PySide6-Essentials wheel are used under the LGPL.
@@ -119,7 +121,18 @@ def about_html(components: list[Component] | None = None) -> str:
         )
     else:
         parts.append(f"<p>{html.escape(NO_METADATA)}</p>")
+    parts.append(icons_html())
     return "".join(parts)
+
+
+def icons_html() -> str:
+    """The icon set the app ships, its license's name and its full text."""
+    return (
+        "<h3>Icons</h3>"
+        f"<p>{html.escape(icons.ICON_SET)}, under the {html.escape(icons.ICON_LICENSE)} "
+        "license:</p>"
+        f"<pre style='white-space: pre-wrap;'>{html.escape(icons.license_text())}</pre>"
+    )
 
 
 class AboutDialog(QDialog):

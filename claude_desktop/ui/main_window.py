@@ -52,7 +52,7 @@ from .attachment_intake import AttachmentIntake
 from .branch_presenter import FIRST_SHOWN, RENDER_WINDOW, BranchPresenter
 from .composer import Composer
 from .composer_sync import ComposerSync
-from .conversation_settings import ConversationSettingsDialog
+from .conversation_settings import ChatSettingsSheet
 from .conversation_view import AssistantMessageWidget, ConversationView
 from .conversations import Conversations
 from .drafts import Drafts
@@ -62,7 +62,6 @@ from .menus import build_menu_bar
 from .notices import Notices
 from .render import warm_up
 from .search_palette import SearchPalette
-from .settings_connection import ConnectionPage
 from .settings_dialog import SettingsDialog
 from .sidebar import ConversationSidebar
 from .turns import KEY_REJECTED_DETAIL, KEY_REJECTED_TITLE, Turns
@@ -418,26 +417,40 @@ class MainWindow(QMainWindow):
     def _on_model_chosen(self, model_id: str) -> None:
         self.session.set_model(model_id)
         self.session.settings.save_in_background()
+        self.refresh_chat_settings()
 
     # -- settings and errors ---------------------------------------------------------------
 
     def open_settings(self) -> SettingsDialog:
-        dialog = SettingsDialog(self.session, self.tasks, self)
-        dialog.key_removed.connect(self._on_key_removed)
-        dialog.key_changed.connect(self._on_key_changed)
-        dialog.findChild(ConnectionPage).connection_changed.connect(self._on_connection_changed)
-        dialog.open()
+        """Show the Settings window (one, made on first use and shown again after)."""
+        dialog = self.findChild(SettingsDialog)
+        if dialog is None:
+            dialog = SettingsDialog(self.session, self.tasks, self)
+            dialog.key_removed.connect(self._on_key_removed)
+            dialog.key_changed.connect(self._on_key_changed)
+            dialog.connection.connection_changed.connect(self._on_connection_changed)
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
         return dialog
 
     def _open_connection_settings(self) -> None:
         dialog = self.open_settings()
-        dialog.tabs.setCurrentWidget(dialog.findChild(ConnectionPage))
+        dialog.show_page(dialog.connection)
 
-    def open_conversation_settings(self) -> ConversationSettingsDialog:
-        dialog = ConversationSettingsDialog(self.session, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        return dialog
+    def open_conversation_settings(self) -> ChatSettingsSheet:
+        """Show the open chat's settings in the side sheet (made on first use)."""
+        sheet = self.findChild(ChatSettingsSheet)
+        if sheet is None:
+            sheet = ChatSettingsSheet(self.session, self)
+        sheet.open_sheet()
+        return sheet
+
+    def refresh_chat_settings(self) -> None:
+        """Another chat, or another model: the sheet, if open, shows its settings."""
+        sheet = self.findChild(ChatSettingsSheet)
+        if sheet is not None and sheet.isVisible():
+            sheet.load()
 
     def _on_key_removed(self) -> None:
         if self.session.key is None and self.session.needs_key:

@@ -1,4 +1,4 @@
-"""The Settings dialog's Appearance tab: the theme and the conversation's text size.
+"""Settings → Appearance: the theme and the conversation's text size.
 
 Changes apply at once and are remembered (through :class:`Appearance`).
 """
@@ -6,14 +6,15 @@ Changes apply at once and are remembered (through :class:`Appearance`).
 from __future__ import annotations
 
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QSpinBox, QWidget
 
 from .appearance import MAX_FONT_SIZE, MIN_FONT_SIZE, THEMES, Appearance, default_font_size
+from .settings_layout import SettingsPage
 
 
-class AppearancePage(QWidget):
+class AppearancePage(SettingsPage):
     def __init__(self, appearance: Appearance, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("Appearance", parent)
         self.appearance = appearance
         self.theme = QComboBox(self)
         self.theme.setAccessibleName("Theme")
@@ -29,19 +30,13 @@ class AppearancePage(QWidget):
             QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText)
             for k in ("Ctrl+=", "Ctrl+-", "Ctrl+0")
         )
-        hint = QLabel(f"{larger} and {smaller} change the size too; {reset} resets it.", self)
-        hint.setWordWrap(True)
-        form = QFormLayout()
-        form.addRow("&Theme:", self.theme)
-        form.addRow("Text &size:", self.font_size)
-        for field in (self.theme, self.font_size):
-            label = form.labelForField(field)
-            if isinstance(label, QLabel):
-                label.setBuddy(field)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(hint)
-        layout.addStretch(1)
+        self.column.add_row("Theme", self.theme, "Light or dark, or as your system is set.")
+        self.column.add_row(
+            "Text size",
+            self.font_size,
+            f"Of the conversation. {larger} and {smaller} change it too; {reset} resets it.",
+        )
+        self.column.finish()
         self._refresh()
         self.theme.currentIndexChanged.connect(self._on_theme)
         self.font_size.valueChanged.connect(self._on_font_size)

@@ -1,8 +1,10 @@
-"""The Connection tab of Settings: who answers (Anthropic API, Amazon Bedrock, Google Vertex
-AI) with each one's own fields, and the network (proxy, API base URL, timeouts).
+"""Settings → Connection: the provider (Anthropic API, Amazon Bedrock, Google Vertex AI)
+with each one's own fields, and the network (proxy, API address, timeouts).
 
 What a person types is checked here before it is saved (the rules live in
-:mod:`claude_desktop.domain.providers`); "Test connection" asks the provider for real.
+:mod:`claude_desktop.domain.providers`), so this page applies with its Save button (Enter in
+a field too), and the window asks before unsaved text is left behind; "Test connection"
+saves, then asks the provider for real.
 """
 
 from __future__ import annotations
@@ -15,8 +17,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
-    QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -31,6 +31,8 @@ from claude_desktop.domain.session import Session
 from claude_desktop.domain.settings import Provider
 from claude_desktop.domain.tasks import TaskRegistry
 
+from .settings_layout import SettingsPage, labelled_row, primary, secondary
+
 PREFIX_NAMES = {
     "": "None (the region's own)",
     "us": "us (United States)",
@@ -42,17 +44,18 @@ PREFIX_NAMES = {
 }
 
 
-class ConnectionPage(QWidget):
+class ConnectionPage(SettingsPage):
     """Provider choice with each provider's fields, proxy, base URL, timeouts; Save and Test."""
 
     #: The provider or a network setting was saved: the window re-reads the session.
     connection_changed = Signal()
 
     def __init__(self, session: Session, tasks: TaskRegistry, parent: QWidget | None = None):
-        super().__init__(parent)
+        super().__init__("Connection", parent)
         self.session = session
         self.tasks = tasks
         settings = session.settings
+        column = self.column
 
         self.provider = QComboBox(self)
         self.provider.setAccessibleName("Provider")
@@ -61,19 +64,23 @@ class ConnectionPage(QWidget):
 
         # Anthropic API
         self.base_url = QLineEdit(settings.base_url, self)
-        self.base_url.setPlaceholderText("Default: ANTHROPIC_BASE_URL, else api.anthropic.com")
+        self.base_url.setPlaceholderText("https://api.anthropic.com")
         self.base_url.setAccessibleName("API base URL")
         anthropic = self._form(
-            ("API base URL:", self.base_url),
-            note="The key itself is on the Account tab. Set a base URL only for a gateway.",
+            (
+                "API address",
+                self.base_url,
+                "Only to go through a gateway. Empty: ANTHROPIC_BASE_URL if set, else Anthropic's.",
+            ),
+            note="The API key itself is on the Account page.",
         )
 
         # Amazon Bedrock
         self.bedrock_region = QLineEdit(settings.bedrock_region, self)
-        self.bedrock_region.setPlaceholderText("Default: AWS_REGION, else the profile's region")
+        self.bedrock_region.setPlaceholderText("e.g. us-east-1")
         self.bedrock_region.setAccessibleName("AWS region")
         self.bedrock_profile = QLineEdit(settings.bedrock_profile, self)
-        self.bedrock_profile.setPlaceholderText("Default: AWS_PROFILE, else the default chain")
+        self.bedrock_profile.setPlaceholderText("e.g. work")
         self.bedrock_profile.setAccessibleName("AWS profile")
         self.bedrock_prefix = QComboBox(self)
         self.bedrock_prefix.setAccessibleName("Cross-region inference")
@@ -83,23 +90,27 @@ class ConnectionPage(QWidget):
             max(0, self.bedrock_prefix.findData(settings.bedrock_model_prefix))
         )
         bedrock = self._form(
-            ("Region:", self.bedrock_region),
-            ("Profile:", self.bedrock_profile),
-            ("Cross-region inference:", self.bedrock_prefix),
+            ("Region", self.bedrock_region, "Empty: AWS_REGION, else the profile's region."),
+            ("Profile", self.bedrock_profile, "Empty: AWS_PROFILE, else the default profile."),
+            (
+                "Cross-region inference",
+                self.bedrock_prefix,
+                "Lets AWS send a request to another region that has room for it.",
+            ),
             note="Credentials come from your AWS configuration (aws configure, aws sso login);"
             " they are never copied into the app.",
         )
 
         # Google Vertex AI
         self.vertex_project = QLineEdit(settings.vertex_project, self)
-        self.vertex_project.setPlaceholderText("Default: the project of your gcloud login")
+        self.vertex_project.setPlaceholderText("e.g. my-project")
         self.vertex_project.setAccessibleName("Google Cloud project")
         self.vertex_region = QLineEdit(settings.vertex_region, self)
-        self.vertex_region.setPlaceholderText("Default: CLOUD_ML_REGION, else global")
+        self.vertex_region.setPlaceholderText("e.g. us-east5")
         self.vertex_region.setAccessibleName("Vertex AI region")
         vertex = self._form(
-            ("Project:", self.vertex_project),
-            ("Region:", self.vertex_region),
+            ("Project", self.vertex_project, "Empty: the project of your gcloud login."),
+            ("Region", self.vertex_region, "Empty: CLOUD_ML_REGION, else global."),
             note="Credentials are Google's Application Default Credentials"
             " (gcloud auth application-default login).",
         )
@@ -109,69 +120,78 @@ class ConnectionPage(QWidget):
             "vertex": vertex,
         }
 
-        self.missing = QLabel(self)
+        self.missing = QLabel(column)
         self.missing.setWordWrap(True)
         self.missing.setAccessibleName("Missing package")
         self.missing.setStyleSheet("color: palette(link);")
 
         # Network, for every provider
-        self.proxy = QLineEdit(settings.proxy, self)
-        self.proxy.setPlaceholderText("Default: HTTPS_PROXY / NO_PROXY from the environment")
+        self.proxy = QLineEdit(settings.proxy, column)
+        self.proxy.setPlaceholderText("http://proxy.example.com:3128")
         self.proxy.setAccessibleName("Proxy")
-        self.connect_timeout = self._seconds(settings.connect_timeout, 1, 300, "Connect timeout")
-        self.read_timeout = self._seconds(settings.read_timeout, 5, 3600, "Read timeout")
-        network = QGroupBox("Network (every provider)", self)
-        network_form = QFormLayout(network)
-        network_form.addRow("Proxy:", self.proxy)
-        network_form.addRow("Connect timeout:", self.connect_timeout)
-        network_form.addRow("Silence before giving up:", self.read_timeout)
+        self.connect_timeout = self._seconds(
+            settings.connect_timeout, 1, 300, "Give up connecting after"
+        )
+        self.read_timeout = self._seconds(settings.read_timeout, 5, 3600, "Stop waiting after")
 
-        self.save_button = QPushButton("Save", self)
-        self.test_button = QPushButton("Test connection", self)
-        self.status = QLabel(self)
+        self.save_button = QPushButton("Save", column)
+        primary(self.save_button)
+        self.test_button = QPushButton("Test connection", column)
+        self.status = secondary(QLabel(column))
         self.status.setWordWrap(True)
         self.status.setAccessibleName("Connection status")
         self.save_button.clicked.connect(self.save)
         self.test_button.clicked.connect(lambda: self._run(self._test()))
+        for field in self._text_fields():
+            field.returnPressed.connect(self.save)
 
-        who = QGroupBox("Who answers", self)
-        who_layout = QVBoxLayout(who)
-        top = QFormLayout()
-        top.addRow("Provider:", self.provider)
-        who_layout.addLayout(top)
-        # One form per provider, only the chosen one shown (hidden ones take no room).
+        column.add_section("Provider")
+        column.add_row(
+            "Provider", self.provider, "Anthropic's own API, or Claude through your cloud account."
+        )
+        # One block of rows per provider, only the chosen one shown (hidden ones take no room).
         for page in self._pages.values():
-            who_layout.addWidget(page)
-        who_layout.addWidget(self.missing)
+            column.add_widget(page)
+        column.add_widget(self.missing)
+        column.add_section("Network (every provider)")
+        column.add_row("Proxy", self.proxy, "Empty: HTTPS_PROXY from the environment, if set.")
+        column.add_row(
+            "Give up connecting after", self.connect_timeout, "When the server cannot be reached."
+        )
+        column.add_row(
+            "Stop waiting after",
+            self.read_timeout,
+            "When an answer has gone silent for this long, it counts as lost.",
+        )
         buttons = QHBoxLayout()
-        buttons.addWidget(self.save_button)
         buttons.addWidget(self.test_button)
         buttons.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.addWidget(who)
-        layout.addWidget(network)
-        layout.addLayout(buttons)
-        layout.addWidget(self.status)
-        layout.addStretch(1)
+        buttons.addWidget(self.save_button)
+        column.body.addSpacing(8)
+        column.body.addLayout(buttons)
+        column.add_widget(self.status)
+        column.finish()
 
         self.provider.currentIndexChanged.connect(self._show_provider)
         self.provider.setCurrentIndex(max(0, self.provider.findData(settings.provider)))
         self._show_provider()
         self._shown = self._typed()
 
-    def _form(self, *rows: tuple[str, QWidget], note: str) -> QWidget:
-        page = QWidget(self)
-        form = QFormLayout(page)
-        form.setContentsMargins(0, 0, 0, 0)
-        for label, widget in rows:
-            form.addRow(label, widget)
-        hint = QLabel(note, page)
-        hint.setWordWrap(True)
-        form.addRow(hint)
+    def _form(self, *rows: tuple[str, QWidget, str], note: str) -> QWidget:
+        """One provider's rows, and a note on where its credentials come from."""
+        page = QWidget(self.column)
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(14)
+        for label, widget, hint in rows:
+            layout.addWidget(labelled_row(page, label, widget, hint))
+        words = secondary(QLabel(note, page))
+        words.setWordWrap(True)
+        layout.addWidget(words)
         return page
 
     def _seconds(self, value: float, low: float, high: float, name: str) -> QDoubleSpinBox:
-        box = QDoubleSpinBox(self)
+        box = QDoubleSpinBox(self.column)
         box.setRange(low, high)
         box.setDecimals(0)
         box.setSuffix(" s")
@@ -288,7 +308,7 @@ class ConnectionPage(QWidget):
             return
         session = self.session
         if session.needs_key and not session.key:
-            self._say("Set your API key on the Account tab first.")
+            self._say("Set your API key on the Account page first.")
             return
         self._say("Testing the connection…")
         self.test_button.setEnabled(False)

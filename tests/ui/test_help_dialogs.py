@@ -29,3 +29,11 @@ def test_about_without_metadata_says_so(qtbot: QtBot) -> None:
     dialog = AboutDialog(components=[])
     qtbot.addWidget(dialog)
     assert NO_METADATA in dialog.text.toPlainText()
+
+
+def test_about_lists_the_icon_set_and_its_license(qtbot: QtBot) -> None:
+    dialog = AboutDialog(components=[])
+    qtbot.addWidget(dialog)
+    text = dialog.text.toPlainText()
+    assert "Lucide" in text and "under the ISC license" in text
+    assert "Permission to use, copy, modify, and/or distribute this software" in text
