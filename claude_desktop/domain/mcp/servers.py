@@ -69,6 +69,29 @@ def api_tool_name(server: str, tool: str, taken: set[str] | None = None) -> str:
     return f"{name[: MAX_NAME - 9]}_{digest}"
 
 
+@dataclass(frozen=True)
+class ToolInfo:
+    """One tool of a server as Settings → Tools lists it."""
+
+    name: str
+    description: str
+    read_only: bool
+    enabled: bool
+
+
+def _read_only(tool: dict[str, Any]) -> bool:
+    annotations = tool.get("annotations") or {}
+    return bool(isinstance(annotations, dict) and annotations.get("readOnlyHint"))
+
+
+def _same_process(old: ServerConfig, new: ServerConfig) -> bool:
+    """Whether `new` can keep `old`'s running process: only what we decide on our side
+    (enabled, disabled tools) differs."""
+    return replace(old, enabled=True, disabled_tools=frozenset()) == replace(
+        new, enabled=True, disabled_tools=frozenset()
+    )
+
+
 @dataclass
 class _Server:
     config: ServerConfig
@@ -155,6 +178,56 @@ class McpServers:
         off.discard(tool) if enabled else off.add(tool)
         server.config = replace(server.config, disabled_tools=frozenset(off))
 
+    def configs(self) -> list[ServerConfig]:
+        """The servers as configured now, in their order."""
+        return [s.config for s in self._servers.values()]
+
+    def server_tools(self, name: str) -> list[ToolInfo]:
+        """The tools a server listed (none until it is ready), each with whether it is on."""
+        server = self._servers.get(name)
+        if server is None:
+            return []
+        return [
+            ToolInfo(
+                str(tool.get("name")),
+                str(tool.get("description") or tool.get("title") or ""),
+                _read_only(tool),
+                str(tool.get("name")) not in server.config.disabled_tools,
+            )
+            for tool in server.tools
+        ]
+
+    async def apply(self, servers: Sequence[ServerConfig]) -> None:
+        """Make the running servers those of `servers` (an edited or reloaded config file):
+        a removed server stops, an added one starts, a changed one restarts; one whose only
+        change is its list of disabled tools keeps running, and one enabled or disabled
+        starts or stops. Returns once the stopped ones have ended."""
+        wanted = {s.name: s for s in servers}
+        stopping: list[asyncio.Task[None]] = []
+        kept: dict[str, _Server] = {}
+        for name, server in self._servers.items():
+            new = wanted.get(name)
+            if new is not None and _same_process(server.config, new):
+                kept[name] = server
+            elif server.task is not None:
+                server.task.cancel()
+                stopping.append(server.task)
+        if stopping:
+            await asyncio.gather(*stopping, return_exceptions=True)
+        self._servers = {}
+        for name, config in wanted.items():
+            running = kept.get(name)
+            if running is None:
+                self._servers[name] = fresh = _Server(config)
+                self._launch(fresh)
+                continue
+            self._servers[name] = running
+            enabled_before = running.config.enabled
+            running.config = replace(config, enabled=enabled_before)
+            if config.enabled != enabled_before:
+                self.set_server_enabled(name, config.enabled)
+        self._names = {}  # named afresh at the next tools()
+
     # -- ToolProvider -----------------------------------------------------------------------
 
     async def tools(self) -> list[ToolSpec]:
@@ -172,7 +245,6 @@ class McpServers:
                 name = api_tool_name(server.config.name, title, taken)
                 taken.add(name)
                 names[name] = (server.config.name, title)
-                annotations = tool.get("annotations") or {}
                 schema = tool.get("inputSchema")
                 specs.append(
                     ToolSpec(
@@ -184,9 +256,7 @@ class McpServers:
                         else {"type": "object"},
                         server=server.config.name,
                         title=title,
-                        read_only=bool(
-                            isinstance(annotations, dict) and annotations.get("readOnlyHint")
-                        ),
+                        read_only=_read_only(tool),
                         timeout=server.config.timeout,
                     )
                 )
