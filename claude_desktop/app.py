@@ -163,14 +163,25 @@ class AppTools:
         self._applied: str | None = None  # the file's text the running servers are from
         self._lock = asyncio.Lock()
         self._watch: Any = None
+        self.reloading: asyncio.Future[None] | None = None  # without a window (tests)
 
     async def start(self, window: Any) -> None:
         self._window = window
+        self.watch()
+        await self.reload()
+
+    def watch(self) -> None:
+        """Reload whenever the file changes (a hand edit, another app's import)."""
         from claude_desktop.ui.file_watch import FileWatch
 
         self._watch = FileWatch(self.config_path)
-        self._watch.changed.connect(lambda: window.spawn(self.reload(), "reload-mcp-servers"))
-        await self.reload()
+        self._watch.changed.connect(self._file_changed)
+
+    def _file_changed(self) -> None:
+        if self._window is not None:
+            self._window.spawn(self.reload(), "reload-mcp-servers")
+        else:
+            self.reloading = asyncio.ensure_future(self.reload())
 
     async def reload(self) -> None:
         """Apply the file as it is now: changed servers restart, removed ones stop, added
