@@ -173,6 +173,7 @@ def main() -> int:
             shoot_main(shot)
             shoot_states(shot)
             shoot_tools(shot)
+            shoot_settings_tools(shot)
     return 0
 
 
@@ -401,6 +402,83 @@ def shoot_tools(shot: Shot) -> None:
         card.set_expanded(True)  # the result list, unfolded
     save(window, "search-answer")
     close(shot, window, session)
+
+
+def shoot_settings_tools(shot: Shot) -> None:
+    """Settings → Tools with a server in each state (ready and opened, starting, failed with
+    its log, disabled), shown in a plain dialog of the settings window's size."""
+    from PySide6.QtWidgets import QDialog, QVBoxLayout
+
+    from claude_desktop.domain.mcp.config import ServerConfig
+    from claude_desktop.domain.mcp.servers import ServerState, ServerStatus, ToolInfo
+    from claude_desktop.domain.tool_approvals import ToolApprovals
+    from claude_desktop.ui.settings_tools import ToolsPage
+
+    folder = Path(tempfile.mkdtemp(prefix="cd-tools-"))
+    configs = [
+        ServerConfig(
+            "filesystem",
+            command="npx",
+            args=("-y", "@modelcontextprotocol/server-filesystem", "~/notes"),
+            disabled_tools=frozenset({"move_file"}),
+        ),
+        ServerConfig("linear", url="https://mcp.linear.app/mcp", type="http"),
+        ServerConfig("github", command="docker", args=("run", "-i", "ghcr.io/github/mcp")),
+        ServerConfig("sqlite", command="uvx", args=("mcp-server-sqlite",), enabled=False),
+    ]
+    tools = [
+        ToolInfo("read_file", "Read the complete contents of a file.", True, True),
+        ToolInfo("list_directory", "List the files and folders in a folder.", True, True),
+        ToolInfo("write_file", "Create a new file or overwrite an existing one.", False, True),
+        ToolInfo("move_file", "Move or rename files and folders.", False, False),
+    ]
+    statuses = [
+        ServerStatus("filesystem", ServerState.READY, 4),
+        ServerStatus("linear", ServerState.STARTING),
+        ServerStatus(
+            "github",
+            ServerState.FAILED,
+            error="docker was not found on your PATH",
+            log=("Unable to find image 'ghcr.io/github/mcp:latest' locally",),
+        ),
+        ServerStatus("sqlite", ServerState.DISABLED),
+    ]
+
+    class Servers:
+        def status(self):  # type: ignore[no-untyped-def]
+            return statuses
+
+        def server_tools(self, name: str):  # type: ignore[no-untyped-def]
+            return tools if name == "filesystem" else []
+
+    class Tools:
+        config_path = Path("~/.config/claude-desktop/mcp_servers.json")
+        servers = Servers()
+        problem = ""
+        listeners: list[object] = []
+
+        def configs(self):  # type: ignore[no-untyped-def]
+            return configs
+
+    approvals = ToolApprovals(folder / "tool_approvals.json")
+    approvals.allow_always("filesystem", "read_file")
+    dialog = QDialog()
+    dialog.setWindowTitle("Settings")
+    layout = QVBoxLayout(dialog)
+    layout.setContentsMargins(24, 20, 24, 20)
+    page = ToolsPage(Tools(), approvals)
+    layout.addWidget(page)
+    page.cards["filesystem"].expand.setChecked(True)
+    page.cards["github"].log_toggle.setChecked(True)
+    dialog.resize(760, 640)
+    dialog.show()
+    settle(shot.app)
+    path = shot.out / f"settings-tools-{shot.theme}.png"
+    dialog.grab().save(str(path))
+    print(path)
+    dialog.close()
+    dialog.deleteLater()
+    shot.app.processEvents()
 
 
 if __name__ == "__main__":

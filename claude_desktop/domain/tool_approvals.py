@@ -145,18 +145,25 @@ class ToolApprovals:
 
     # -- the policy ----------------------------------------------------------------------------
 
+    def needs_asking(self, call: ToolCall) -> bool:
+        """Whether the person will be asked about `call` (the window shows the approval
+        card as soon as such a call starts streaming)."""
+        server, tool = _names(call)
+        policy = self.server_policy(server)
+        if policy != "ask" or self.always_allowed(server, tool):
+            return False
+        read_only = call.spec is not None and call.spec.read_only
+        return not (read_only and self.read_only_allowed(server))
+
     async def policy(self, call: ToolCall, ask: Ask) -> bool:
         """The window's ToolPolicy: the server's policy, then what was always allowed, else
         the person is asked (the Decision's `subject` is the call)."""
         server, tool = _names(call)
-        policy = self.server_policy(server)
-        if policy == "never":
+        if self.server_policy(server) == "never":
             return False
+        if not self.needs_asking(call):
+            return True
         read_only = call.spec is not None and call.spec.read_only
-        if policy == "always" or self.always_allowed(server, tool):
-            return True
-        if read_only and self.read_only_allowed(server):
-            return True
         question = f"Allow Claude to use {call.label}?"
         whole_server = read_only_choice(server) if read_only and server else None
         choices = (ALLOW_ONCE, ALWAYS_ALLOW, *([whole_server] if whole_server else []), DENY)

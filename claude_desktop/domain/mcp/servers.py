@@ -123,6 +123,7 @@ class McpServers:
         self._restart_delays = tuple(restart_delays)
         self._start_timeout = start_timeout
         self._names: dict[str, tuple[str, str]] = {}  # API name -> (server, tool)
+        self._specs: dict[str, ToolSpec] = {}
         self._closing = False
 
     @classmethod
@@ -261,7 +262,12 @@ class McpServers:
                     )
                 )
         self._names = names
+        self._specs = {spec.name: spec for spec in specs}
         return specs
+
+    def spec_for(self, name: str) -> ToolSpec | None:
+        """The tool offered as `name` at the last `tools()` (its server, title, hints)."""
+        return self._specs.get(name)
 
     async def call(self, name: str, arguments: dict[str, Any]) -> ToolOutcome:
         if name not in self._names:
