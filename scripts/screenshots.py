@@ -390,6 +390,52 @@ def shoot_tools(shot: Shot) -> None:
     save(window, "approval-card")
     window.composer.set_streaming(False)
 
+    # The tool cards: used (one opened), running, failed; and a call's approval while its
+    # arguments stream.
+    window._enter_new_chat()
+    view = window.view
+    view.add_user_message("Summarise Friday's meeting notes and file the action items.")
+    cards = view.begin_assistant_message("Claude Sonnet 4.6")
+    used = {**call, "input": arguments}
+    cards.block_started(0, used)
+    cards.block_stopped(0, used)
+    result = {"type": "tool_result", "tool_use_id": "toolu_1"}
+    cards.block_started(1, result)
+    cards.block_stopped(
+        1, {**result, "content": "# Friday\n- Ship 2.4 on Tuesday\n- Ana: release notes"}
+    )
+    failed = {
+        "type": "tool_use",
+        "id": "toolu_2",
+        "name": "linear__create_issue",
+        "input": {"title": "Release notes"},
+    }
+    cards.block_started(2, failed)
+    cards.block_stopped(2, failed)
+    refused = {"type": "tool_result", "tool_use_id": "toolu_2", "is_error": True}
+    cards.block_started(3, refused)
+    cards.block_stopped(
+        3, {**refused, "content": "The MCP server linear is not running: 401 Unauthorized."}
+    )
+    running = {
+        "type": "tool_use",
+        "id": "toolu_3",
+        "name": "filesystem__search_files",
+        "input": {"pattern": "*.md"},
+    }
+    cards.block_started(4, running)
+    cards.block_stopped(4, running)
+    cards.block_started(5, {"type": "tool_result", "tool_use_id": "toolu_3"})
+    streaming = {"type": "tool_use", "id": "toolu_4", "name": "filesystem__write_file", "input": {}}
+    cards.asks_about = lambda _name: True
+    cards.block_started(6, streaming)
+    cards.json_delta(6, '{"path": "~/notes/actions.md", "content": "- Ship 2.4 on Tue')
+    cards.flush()
+    cards.column.tool_cards()[0].set_expanded(True)
+    window.composer.set_streaming(True)
+    save(window, "tool-cards")
+    window.composer.set_streaming(False)
+
     window._enter_new_chat()
     view = window.view
     view.add_user_message("How does a browser reconnect to a server-sent events stream?")
@@ -455,7 +501,9 @@ def shoot_settings_tools(shot: Shot) -> None:
         config_path = Path("~/.config/claude-desktop/mcp_servers.json")
         servers = Servers()
         problem = ""
-        listeners: list[object] = []
+
+        def __init__(self) -> None:
+            self.listeners: list[object] = []
 
         def configs(self):  # type: ignore[no-untyped-def]
             return configs

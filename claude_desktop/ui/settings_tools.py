@@ -175,23 +175,33 @@ class ServerCard(QFrame):
         layout.addWidget(self.confirm)
 
         self.log_toggle = QToolButton(self)
+        self.log_toggle.setObjectName("logToggle")
         self.log_toggle.setCheckable(True)
         self.log_toggle.setAutoRaise(True)
+        self.log_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        icons.tint(self.log_toggle, "chevron-right", "secondary", 14)
         self.log_toggle.setText("Show its log")
         self.log_toggle.setAccessibleName(f"Show the log of {config.name}")
         self.log_toggle.toggled.connect(self._log_toggled)
-        layout.addWidget(self.log_toggle, 0, Qt.AlignmentFlag.AlignLeft)
+        log_row = QHBoxLayout()
+        log_row.setContentsMargins(52, 0, 0, 0)
+        log_row.addWidget(self.log_toggle, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addLayout(log_row)
         self.log = QPlainTextEdit(self)
+        self.log.setObjectName("serverLog")
         self.log.setReadOnly(True)
         self.log.setAccessibleName(f"The last lines {config.name} wrote")
         self.log.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.log.setFixedHeight(120)
+        self.log.setMaximumHeight(140)
         self.log.hide()
-        layout.addWidget(self.log)
+        log_box = QHBoxLayout()
+        log_box.setContentsMargins(52, 0, 0, 0)
+        log_box.addWidget(self.log)
+        layout.addLayout(log_box)
 
         self.tools_box = QWidget(self)
         self.tools_layout = QVBoxLayout(self.tools_box)
-        self.tools_layout.setContentsMargins(28, 4, 0, 0)
+        self.tools_layout.setContentsMargins(52, 4, 0, 0)
         self.tools_layout.setSpacing(4)
         self.tools_box.hide()
         layout.addWidget(self.tools_box)
@@ -203,9 +213,17 @@ class ServerCard(QFrame):
 
     def restyle(self) -> None:
         tokens = theme.tokens_for(self.palette())
+        radius = theme.RADIUS_CONTROL
         self.setStyleSheet(
             f"QFrame#serverCard {{ background: {tokens.surface}; border: 1px solid "
             f"{tokens.border}; border-radius: {theme.RADIUS_CARD}px; }}"
+            f"QFrame#serverCard QToolButton {{ border: none; background: transparent;"
+            f" border-radius: {radius}px; padding: 3px; color: {tokens.secondary}; }}"
+            f"QFrame#serverCard QToolButton:hover {{ background: {tokens.hover}; }}"
+            f"QFrame#serverCard QToolButton:focus {{ border: 2px solid {tokens.accent};"
+            f" padding: 1px; }}"
+            f"QPlainTextEdit#serverLog {{ background: {tokens.page}; border: 1px solid"
+            f" {tokens.border}; border-radius: {radius}px; padding: 4px; }}"
         )
         set_text_color(self.transport, tokens.secondary)
 
@@ -226,6 +244,8 @@ class ServerCard(QFrame):
             text_now = "\n".join(lines)
             if self.log.toPlainText() != text_now:
                 self.log.setPlainText(text_now)
+                line = self.log.fontMetrics().lineSpacing()
+                self.log.setFixedHeight(min(140, line * (len(lines) + 1) + 12))
         else:
             self.log.hide()
         self.log.setVisible(self.log_toggle.isVisible() and self.log_toggle.isChecked())
@@ -338,6 +358,7 @@ class ServerCard(QFrame):
 
     def _log_toggled(self, on: bool) -> None:
         self.log_toggle.setText("Hide its log" if on else "Show its log")
+        icons.tint(self.log_toggle, "chevron-down" if on else "chevron-right", "secondary", 14)
         self.log.setVisible(on)
 
     def _policy_picked(self, index: int) -> None:

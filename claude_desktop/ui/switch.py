@@ -34,7 +34,9 @@ class Switch(QAbstractButton):
         if not self.isEnabled():
             fill = QColor(tokens.disabled)
         else:
-            fill = QColor(tokens.accent if on else tokens.border)
+            fill = QColor(
+                tokens.accent if on else (tokens.border if tokens.dark else tokens.disabled)
+            )
         if self.hasFocus():
             painter.setPen(QPen(QColor(tokens.accent), 2))
             painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -42,7 +44,8 @@ class Switch(QAbstractButton):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(fill)
         painter.drawRoundedRect(track, 8, 8)
-        painter.setBrush(QColor(tokens.on_accent if on else tokens.surface))
+        knob_color = tokens.on_accent if on else (tokens.secondary if tokens.dark else "#ffffff")
+        painter.setBrush(QColor(knob_color))
         knob = 12
         x = track.right() - knob - 2 if on else track.left() + 2
         painter.drawEllipse(QRectF(x, track.top() + 2, knob, knob))

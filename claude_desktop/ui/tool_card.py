@@ -122,6 +122,7 @@ class ToolCard(QFrame):
         )
         self.details.setOpenExternalLinks(True)  # search results open in the browser
         self.details.setAccessibleName("Tool call details")
+        self.details.setContentsMargins(26, 0, 8, 6)  # under the headline's text
         small(self.details)
         self.details.hide()
         layout.addWidget(self.details)
@@ -356,6 +357,10 @@ class ToolCard(QFrame):
 
     def restyle(self) -> None:
         t = self._tokens()
+        layout = self.layout()
+        if layout is not None:
+            embedded = self.approval is not None
+            layout.setContentsMargins(*((0, 0, 0, 0) if embedded else (6, 4, 8, 4)))
         if self.approval is not None:  # the approval card is the frame, meanwhile
             self._styled = (self.failed, t.dark)
             self.setStyleSheet("QFrame#toolCard { border: none; background: transparent; }")
