@@ -177,6 +177,7 @@ def main() -> int:
             shoot_composer(shot)
             shoot_palette(shot)
             shoot_settings(shot)
+            shoot_settings_tools(shot)
     return 0
 
 
@@ -393,6 +394,52 @@ def shoot_tools(shot: Shot) -> None:
     save(window, "approval-card")
     window.composer.set_streaming(False)
 
+    # The tool cards: used (one opened), running, failed; and a call's approval while its
+    # arguments stream.
+    window._enter_new_chat()
+    view = window.view
+    view.add_user_message("Summarise Friday's meeting notes and file the action items.")
+    cards = view.begin_assistant_message("Claude Sonnet 4.6")
+    used = {**call, "input": arguments}
+    cards.block_started(0, used)
+    cards.block_stopped(0, used)
+    result = {"type": "tool_result", "tool_use_id": "toolu_1"}
+    cards.block_started(1, result)
+    cards.block_stopped(
+        1, {**result, "content": "# Friday\n- Ship 2.4 on Tuesday\n- Ana: release notes"}
+    )
+    failed = {
+        "type": "tool_use",
+        "id": "toolu_2",
+        "name": "linear__create_issue",
+        "input": {"title": "Release notes"},
+    }
+    cards.block_started(2, failed)
+    cards.block_stopped(2, failed)
+    refused = {"type": "tool_result", "tool_use_id": "toolu_2", "is_error": True}
+    cards.block_started(3, refused)
+    cards.block_stopped(
+        3, {**refused, "content": "The MCP server linear is not running: 401 Unauthorized."}
+    )
+    running = {
+        "type": "tool_use",
+        "id": "toolu_3",
+        "name": "filesystem__search_files",
+        "input": {"pattern": "*.md"},
+    }
+    cards.block_started(4, running)
+    cards.block_stopped(4, running)
+    cards.block_started(5, {"type": "tool_result", "tool_use_id": "toolu_3"})
+    streaming = {"type": "tool_use", "id": "toolu_4", "name": "filesystem__write_file", "input": {}}
+    cards.asks_about = lambda _name: True
+    cards.block_started(6, streaming)
+    cards.json_delta(6, '{"path": "~/notes/actions.md", "content": "- Ship 2.4 on Tue')
+    cards.flush()
+    cards.column.tool_cards()[0].set_expanded(True)
+    window.composer.set_streaming(True)
+    save(window, "tool-cards")
+    window.composer.set_streaming(False)
+
     window._enter_new_chat()
     view = window.view
     view.add_user_message("How does a browser reconnect to a server-sent events stream?")
@@ -528,6 +575,85 @@ def shoot_settings(shot: Shot) -> None:
     shot.save(window, "chat-settings")
     sheet.close_sheet()
     close(shot, window, session)
+
+
+def shoot_settings_tools(shot: Shot) -> None:
+    """Settings → Tools with a server in each state (ready and opened, starting, failed with
+    its log, disabled), shown in a plain dialog of the settings window's size."""
+    from PySide6.QtWidgets import QDialog, QVBoxLayout
+
+    from claude_desktop.domain.mcp.config import ServerConfig
+    from claude_desktop.domain.mcp.servers import ServerState, ServerStatus, ToolInfo
+    from claude_desktop.domain.tool_approvals import ToolApprovals
+    from claude_desktop.ui.settings_tools import ToolsPage
+
+    folder = Path(tempfile.mkdtemp(prefix="cd-tools-"))
+    configs = [
+        ServerConfig(
+            "filesystem",
+            command="npx",
+            args=("-y", "@modelcontextprotocol/server-filesystem", "~/notes"),
+            disabled_tools=frozenset({"move_file"}),
+        ),
+        ServerConfig("linear", url="https://mcp.linear.app/mcp", type="http"),
+        ServerConfig("github", command="docker", args=("run", "-i", "ghcr.io/github/mcp")),
+        ServerConfig("sqlite", command="uvx", args=("mcp-server-sqlite",), enabled=False),
+    ]
+    tools = [
+        ToolInfo("read_file", "Read the complete contents of a file.", True, True),
+        ToolInfo("list_directory", "List the files and folders in a folder.", True, True),
+        ToolInfo("write_file", "Create a new file or overwrite an existing one.", False, True),
+        ToolInfo("move_file", "Move or rename files and folders.", False, False),
+    ]
+    statuses = [
+        ServerStatus("filesystem", ServerState.READY, 4),
+        ServerStatus("linear", ServerState.STARTING),
+        ServerStatus(
+            "github",
+            ServerState.FAILED,
+            error="docker was not found on your PATH",
+            log=("Unable to find image 'ghcr.io/github/mcp:latest' locally",),
+        ),
+        ServerStatus("sqlite", ServerState.DISABLED),
+    ]
+
+    class Servers:
+        def status(self):  # type: ignore[no-untyped-def]
+            return statuses
+
+        def server_tools(self, name: str):  # type: ignore[no-untyped-def]
+            return tools if name == "filesystem" else []
+
+    class Tools:
+        config_path = Path("~/.config/claude-desktop/mcp_servers.json")
+        servers = Servers()
+        problem = ""
+
+        def __init__(self) -> None:
+            self.listeners: list[object] = []
+
+        def configs(self):  # type: ignore[no-untyped-def]
+            return configs
+
+    approvals = ToolApprovals(folder / "tool_approvals.json")
+    approvals.allow_always("filesystem", "read_file")
+    dialog = QDialog()
+    dialog.setWindowTitle("Settings")
+    layout = QVBoxLayout(dialog)
+    layout.setContentsMargins(24, 20, 24, 20)
+    page = ToolsPage(Tools(), approvals)
+    layout.addWidget(page)
+    page.cards["filesystem"].expand.setChecked(True)
+    page.cards["github"].log_toggle.setChecked(True)
+    dialog.resize(760, 640)
+    dialog.show()
+    settle(shot.app)
+    path = shot.out / f"settings-tools-{shot.theme}.png"
+    dialog.grab().save(str(path))
+    print(path)
+    dialog.close()
+    dialog.deleteLater()
+    shot.app.processEvents()
 
 
 if __name__ == "__main__":

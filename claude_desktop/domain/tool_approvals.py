@@ -3,13 +3,17 @@
 Kept in `tool_approvals.json` in the app's config folder, apart from the MCP servers' file
 (which a person edits by hand, or imports from Claude Desktop, and which other clients read):
 
-    {"servers": {"filesystem": {"policy": "ask", "alwaysAllow": ["read_file"]}}}
+    {"servers": {"filesystem": {"policy": "ask", "alwaysAllow": ["read_file"],
+                                "readOnly": true}}}
 
 A server's policy is "ask" (every call is asked about, except the tools always allowed),
 "always" (every call runs) or "never" (every call is refused with an is_error result). The
 first call of a tool asks: Allow once, Always allow (this tool, remembered across restarts;
-`revoke` takes it back), or Deny. A file that cannot be read counts as empty (everything is
-asked about), so a damaged file can only make the app more careful.
+`revoke` takes it back), or Deny. A tool its server marks read-only (`readOnlyHint`) also
+offers "Always allow read-only tools of <server>" (`"readOnly": true`: every read-only tool
+of that server runs without asking; the others still ask). A file that cannot be read
+counts as empty (everything is asked about), so a damaged file can only make the app more
+careful.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ FILE_NAME = "tool_approvals.json"
 ALLOW_ONCE = "Allow once"
 ALWAYS_ALLOW = "Always allow"
 DENY = "Deny"
+#: The choice that allows every read-only tool of a server; its text names the server.
+READ_ONLY_PREFIX = "Always allow read-only tools of "
 ServerPolicy = Literal["ask", "always", "never"]
 POLICIES: tuple[ServerPolicy, ...] = ("ask", "always", "never")
 
@@ -71,6 +77,8 @@ class ToolApprovals:
                 if isinstance(tools, list)
                 else [],
             }
+            if entry.get("readOnly") is True:
+                self._servers[str(name)]["readOnly"] = True
 
     def _entry(self, server: str) -> dict[str, Any]:
         return self._servers.setdefault(server, {"policy": "ask", "alwaysAllow": []})
@@ -110,6 +118,24 @@ class ToolApprovals:
             entry["alwaysAllow"] = sorted([*entry["alwaysAllow"], tool])
             self._save()
 
+    def always_allowed_tools(self, server: str) -> list[str]:
+        entry = self._servers.get(server)
+        return list(entry["alwaysAllow"]) if entry else []
+
+    def read_only_allowed(self, server: str) -> bool:
+        """Whether every read-only tool of `server` runs without asking."""
+        entry = self._servers.get(server)
+        return bool(entry and entry.get("readOnly"))
+
+    def set_read_only_allowed(self, server: str, allowed: bool) -> None:
+        entry = self._entry(server)
+        if bool(entry.get("readOnly")) != allowed:
+            if allowed:
+                entry["readOnly"] = True
+            else:
+                entry.pop("readOnly", None)
+            self._save()
+
     def revoke(self, server: str, tool: str) -> None:
         """Ask again about `tool` from its next call on (Settings → Tools)."""
         entry = self._servers.get(server)
@@ -119,25 +145,47 @@ class ToolApprovals:
 
     # -- the policy ----------------------------------------------------------------------------
 
+    def needs_asking(self, call: ToolCall) -> bool:
+        """Whether the person will be asked about `call` (the window shows the approval
+        card as soon as such a call starts streaming)."""
+        server, tool = _names(call)
+        policy = self.server_policy(server)
+        if policy != "ask" or self.always_allowed(server, tool):
+            return False
+        read_only = call.spec is not None and call.spec.read_only
+        return not (read_only and self.read_only_allowed(server))
+
     async def policy(self, call: ToolCall, ask: Ask) -> bool:
         """The window's ToolPolicy: the server's policy, then what was always allowed, else
         the person is asked (the Decision's `subject` is the call)."""
         server, tool = _names(call)
-        policy = self.server_policy(server)
-        if policy == "never":
+        if self.server_policy(server) == "never":
             return False
-        if policy == "always" or self.always_allowed(server, tool):
+        if not self.needs_asking(call):
             return True
+        read_only = call.spec is not None and call.spec.read_only
         question = f"Allow Claude to use {call.label}?"
-        decision = Decision(question, (ALLOW_ONCE, ALWAYS_ALLOW, DENY), DENY, call)
+        whole_server = read_only_choice(server) if read_only and server else None
+        choices = (ALLOW_ONCE, ALWAYS_ALLOW, *([whole_server] if whole_server else []), DENY)
+        decision = Decision(question, choices, DENY, call)
         answer = await ask(decision)
-        if answer == ALWAYS_ALLOW:
-            try:
+        try:
+            # Saved as it is given: a crash later in the turn keeps it.
+            if answer == ALWAYS_ALLOW:
                 self.allow_always(server, tool)
-            except OSError as exc:
-                # Allowed this time all the same; the next call asks again.
-                log.warning("Could not remember the approval of %s: %s", call.label, exc)
-        return answer in (ALLOW_ONCE, ALWAYS_ALLOW)
+            elif whole_server is not None and answer == whole_server:
+                self.set_read_only_allowed(server, True)
+        except OSError as exc:
+            # Allowed this time all the same; the next call asks again.
+            log.warning("Could not remember the approval of %s: %s", call.label, exc)
+        return answer in (ALLOW_ONCE, ALWAYS_ALLOW) or (
+            whole_server is not None and answer == whole_server
+        )
+
+
+def read_only_choice(server: str) -> str:
+    """The approval card's choice that allows all of `server`'s read-only tools."""
+    return READ_ONLY_PREFIX + server
 
 
 def _names(call: ToolCall) -> tuple[str, str]:

@@ -82,6 +82,9 @@ class AssistantMessageWidget(MessageWidget):
 
         #: The question the turn waits on (a tool call's approval), while there is one.
         self.approval: ApprovalCard | None = None
+        #: Whether a call of this tool (its API name) will be asked about: its approval card
+        #: then shows as soon as the call starts streaming (set by the window's Turns).
+        self.asks_about: Callable[[str], bool] | None = None
 
         self.status_label = self._make_label()
         self.status_label.setAccessibleName("Status")
@@ -202,6 +205,8 @@ class AssistantMessageWidget(MessageWidget):
                 view.show_result(block)
             else:
                 view.show_call(block)
+                if kind.type == "tool_use" and self.asks_about and self.asks_about(view.name):
+                    view.expect_approval()
         cited = citations_of(block)
         if cited:
             self._cited.setdefault(index, []).extend(cited)
@@ -248,10 +253,16 @@ class AssistantMessageWidget(MessageWidget):
     def show_decision(self, decision: Decision, picked: Callable[[str], None]) -> ApprovalCard:
         """Ask `decision` in a card under the blocks so far; `picked` gets the choice."""
         self.drop_decision()
-        layout = self.layout()
-        assert isinstance(layout, QVBoxLayout)
-        card = ApprovalCard(decision, picked, self)
-        layout.insertWidget(layout.indexOf(self.status_label), card)
+        call_id = getattr(decision.subject, "id", None)
+        waiting = [c.approval for c in self.column.tool_cards() if c.call_id == call_id]
+        if waiting and waiting[0] is not None:  # shown since the call started streaming
+            card = waiting[0]
+            card.ask(decision, picked)
+        else:
+            layout = self.layout()
+            assert isinstance(layout, QVBoxLayout)
+            card = ApprovalCard(decision, picked, self)
+            layout.insertWidget(layout.indexOf(self.status_label), card)
         self.approval = card
         if self.isVisible():
             card.focus()
@@ -260,7 +271,10 @@ class AssistantMessageWidget(MessageWidget):
     def drop_decision(self) -> None:
         """The question was answered (or the turn stopped): the card goes."""
         card, self.approval = self.approval, None
-        if card is not None:
+        owner = card.parentWidget() if card is not None else None
+        if isinstance(owner, ToolCard):
+            owner.drop_approval()
+        elif card is not None:
             card.hide()
             card.deleteLater()
 
@@ -326,6 +340,8 @@ class AssistantMessageWidget(MessageWidget):
                 view.end()
             for section in self.column.thinking_sections():
                 section.end()
+            for card in self.column.tool_cards():
+                card.drop_approval()  # one still waiting: the turn ended before it asked
         self.copy_button.setVisible(self.can_copy)
         self.set_status(None)
         self.setAccessibleDescription(

@@ -11,6 +11,7 @@ going to another page, asks Save / Discard / Cancel first.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QKeyEvent, QShowEvent
@@ -69,10 +70,20 @@ PAGES: tuple[tuple[str, str], ...] = (
 NO_TOOLS = "No tools configured"
 
 
-def _tools_page(session: Session, tasks: TaskRegistry, parent: QWidget | None = None) -> QWidget:
-    """The Tools page: a placeholder until the real page (ui/settings_tools.py) is plugged in."""
+def _tools_page(
+    session: Session, tasks: TaskRegistry, parent: QWidget | None = None, window: Any = None
+) -> QWidget:
+    """The Tools page: the MCP servers of the app (ui/settings_tools.py, imported only now,
+    when Settings opens), or a note where the window runs without them (tests)."""
     page = SettingsPage("Tools", parent)
-    page.column.add_note(NO_TOOLS)
+    tools = getattr(window, "app_tools", None)
+    approvals = getattr(getattr(window, "turns", None), "approvals", None)
+    if tools is None or approvals is None:
+        page.column.add_note(NO_TOOLS)
+    else:
+        from .settings_tools import ToolsPage
+
+        page.column.add_widget(ToolsPage(tools, approvals, parent=page.column))
     page.column.finish()
     return page
 
@@ -102,7 +113,7 @@ class SettingsDialog(QDialog):
         self.account.key_changed.connect(self.key_changed)
         self.account.key_removed.connect(self.key_removed)
         self.connection = ConnectionPage(session, tasks, self.tabs)
-        self.tools = _tools_page(session, tasks, self.tabs)
+        self.tools = _tools_page(session, tasks, self.tabs, parent)
         self.appearance = AppearancePage(appearance_for(session.settings), self.tabs)
         pages = (self.general, self.account, self.connection, self.tools, self.appearance)
         for (name, icon_name), page in zip(PAGES, pages, strict=True):

@@ -1,8 +1,10 @@
 """A tool call and its result as one compact card in the answer.
 
-While the call's input streams: "Calling read_file…"; while it runs: "Running read_file…";
-once its result came: a folded "Used read_file (filesystem)" that opens (click, Enter or
-Space) to the arguments as pretty JSON and the result. A failed or refused call says so in
+While the call's input streams: "Calling read_file…"; while it runs: "Running read_file…
+12 s" with a Stop button; once its result came: a folded "Used read_file from filesystem"
+that opens (click, Enter or Space) to the arguments as pretty JSON and the result. A call the
+person will be asked about holds its approval card (`expect_approval`) in its place, from
+the moment it starts streaming until it is decided. A failed or refused call says so in
 its headline and shows the error. Anthropic's web search reads "Searched the web: query",
 its result list folded (titles as links that open in the browser).
 
@@ -14,16 +16,21 @@ from __future__ import annotations
 
 import html
 import json
+import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QFontDatabase, QKeyEvent, QTextDocument
-from PySide6.QtWidgets import QFrame, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from claude_desktop.domain.blocks import text_of
 
+from . import icons, theme
 from .message_frame import small
+
+if TYPE_CHECKING:
+    from .approval_card import ApprovalCard
 
 __all__ = ["CALL_TYPES", "RESULT_TYPES", "ToolCard", "pretty_json", "tool_label"]
 
@@ -61,7 +68,6 @@ class ToolCard(QFrame):
     def __init__(self, block: Mapping[str, Any], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("toolCard")
-        self.setFrameShape(QFrame.Shape.StyledPanel)
         self.call_id = str(block.get("id") or block.get("tool_use_id") or "")
         self.name = str(block.get("name") or "tool")
         self.server_tool = block.get("type") == "server_tool_use"
@@ -71,19 +77,41 @@ class ToolCard(QFrame):
         self.running = False
         self.result: Mapping[str, Any] | None = None
         self.failed = False
+        #: The approval asked in this card's place (see `expect_approval`), while it is.
+        self.approval: ApprovalCard | None = None
+        self._started_running = 0.0
+        self._icon = ""
+        self._styled: tuple[bool, bool] | None = None  # (failed, dark) the style is for
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 4, 8, 4)
+        layout.setContentsMargins(6, 4, 8, 4)
         layout.setSpacing(2)
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.setSpacing(4)
         self.header = QToolButton(self)
+        self.header.setObjectName("toolCardHeader")
         self.header.setCheckable(True)
         self.header.setAutoRaise(True)
         self.header.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.header.setArrowType(Qt.ArrowType.RightArrow)
         self.header.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.header.setCursor(Qt.CursorShape.PointingHandCursor)
         self.header.toggled.connect(self.set_expanded)
         self.header.installEventFilter(self)
-        layout.addWidget(self.header)
+        top.addWidget(self.header, 1, Qt.AlignmentFlag.AlignLeft)
+        self.stop_button = QToolButton(self)
+        self.stop_button.setObjectName("toolCardStop")
+        self.stop_button.setText("Stop")
+        self.stop_button.setAccessibleName("Stop the tool")
+        self.stop_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.stop_button.clicked.connect(self._stop)
+        self.stop_button.hide()
+        top.addWidget(self.stop_button)
+        layout.addLayout(top)
+        # The seconds a running call has taken, once a second: nothing streams meanwhile.
+        self._clock = QTimer(self)
+        self._clock.setInterval(1000)
+        self._clock.timeout.connect(self._refresh)
 
         self.details = QLabel(self)
         self.details.setWordWrap(True)
@@ -94,6 +122,7 @@ class ToolCard(QFrame):
         )
         self.details.setOpenExternalLinks(True)  # search results open in the browser
         self.details.setAccessibleName("Tool call details")
+        self.details.setContentsMargins(26, 0, 8, 6)  # under the headline's text
         small(self.details)
         self.details.hide()
         layout.addWidget(self.details)
@@ -115,6 +144,12 @@ class ToolCard(QFrame):
         return f"{tool} ({server})" if server else tool
 
     @property
+    def words(self) -> str:
+        """ "read_file from filesystem", as the card's headline says it."""
+        tool, server = tool_label(self.name)
+        return f"{tool} from {server}" if server else tool
+
+    @property
     def is_web_search(self) -> bool:
         return self.server_tool and self.name == _WEB_SEARCH
 
@@ -130,12 +165,12 @@ class ToolCard(QFrame):
             if self.failed:
                 first = _result_text(self.result).strip().splitlines()
                 reason = first[0] if first else "it failed"
-                return f"{self.label} failed: {reason}"
-            return f"Used {self.label}"
+                return f"{self.words} failed: {reason}"
+            return f"Used {self.words}"
         if self.running:
             return f"Running {self.tool}…"
         if self.input_done:
-            return f"Wants to use {self.label}"  # while the call is decided (approval)
+            return f"Wants to use {self.words}"  # while the call is decided (approval)
         return f"Calling {self.tool}…"
 
     def _search_error(self) -> str:
@@ -152,6 +187,8 @@ class ToolCard(QFrame):
 
     def json_delta(self, partial_json: str) -> None:
         self._json += partial_json
+        if self.approval is not None:
+            self.approval.json_delta(partial_json)
         self._refresh()
 
     def call_stopped(self, block: Mapping[str, Any]) -> None:
@@ -161,15 +198,54 @@ class ToolCard(QFrame):
                 self.arguments = json.loads(self._json)
             except ValueError:
                 self.arguments = self._json
+        if self.approval is not None:
+            self.approval.call_stopped(self.arguments)
         self.show_call(block)
 
     def result_started(self) -> None:
         self.input_done = True
+        if not self.running:
+            self._started_running = time.monotonic()
         self.running = True
         self._refresh()
 
+    # -- the approval, in the card's place -------------------------------------------------
+
+    def expect_approval(self) -> ApprovalCard:
+        """Show the approval card now, while the call streams: its buttons wait for `ask`."""
+        from .approval_card import ApprovalCard
+
+        if self.approval is None:
+            self.approval = ApprovalCard.waiting(self.name, self)
+            layout = self.layout()
+            assert isinstance(layout, QVBoxLayout)
+            layout.insertWidget(0, self.approval)
+            if self._json:
+                self.approval.json_delta(self._json)
+            self.header.hide()
+            self.restyle()
+        return self.approval
+
+    def drop_approval(self) -> None:
+        """Decided: the card shows the call again (running, then used)."""
+        card, self.approval = self.approval, None
+        if card is not None:
+            card.hide()
+            card.deleteLater()
+            self.header.show()
+            self.restyle()
+
+    def _stop(self) -> None:
+        # Stop is the window's (it cancels the turn and so the tool): found by duck typing,
+        # since a card knows no window.
+        turns = getattr(self.window(), "turns", None)
+        if turns is not None:
+            turns.stop()
+
     def show_result(self, block: Mapping[str, Any]) -> None:
         """The result block; one without content yet means the call is running."""
+        if self.approval is not None and not self.approval.asked:
+            self.drop_approval()  # decided without asking (refused as not offered)
         self.input_done = True
         if "content" not in block:
             self.result_started()
@@ -213,14 +289,26 @@ class ToolCard(QFrame):
 
     def _refresh(self) -> None:
         headline = self.headline()
-        # No emoji icon: not every desktop has a font for them (the arrow marks the card).
-        self.header.setText(headline)
+        running = self.running and self.result is None
+        shown = headline
+        if running:
+            seconds = int(time.monotonic() - self._started_running)
+            shown = f"{headline} {seconds} s"
+            if not self._clock.isActive():
+                self._clock.start()
+        elif self._clock.isActive():
+            self._clock.stop()
+        self.stop_button.setVisible(running and not self.server_tool)
+        self.header.setText(shown)
+        self._set_icon()
         self.header.setAccessibleName(headline)
         self.header.setAccessibleDescription(
             "Press Enter or Space to " + ("fold" if self.expanded else "show") + " the details"
         )
         self.setAccessibleName(headline)
         self.setProperty("failed", self.failed)
+        if self._styled != (self.failed, self._tokens().dark):
+            self.restyle()
         if self.details.isVisible() or self.expanded:
             self.details.setText(self._details_html())
 
@@ -234,7 +322,6 @@ class ToolCard(QFrame):
         if self.header.isChecked() != expanded:
             self.header.setChecked(expanded)  # comes back here through toggled
             return
-        self.header.setArrowType(Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow)
         if expanded:
             self.details.setText(self._details_html())
         self.details.setVisible(expanded)
@@ -252,8 +339,74 @@ class ToolCard(QFrame):
                 return True
         return super().eventFilter(watched, event)
 
+    def _set_icon(self) -> None:
+        if self.failed:
+            name, role = "circle-alert", "error_text"
+        elif self.is_web_search:
+            name, role = "globe", "secondary"
+        elif self.running and self.result is None:
+            name, role = "loader-circle", "accent"
+        else:
+            name, role = "wrench", "secondary"
+        if name != self._icon:
+            self._icon = name
+            icons.tint(self.header, name, role, 16)
+
+    def _tokens(self) -> theme.Tokens:
+        return _app_tokens()
+
+    def restyle(self) -> None:
+        t = self._tokens()
+        layout = self.layout()
+        if layout is not None:
+            embedded = self.approval is not None
+            layout.setContentsMargins(*((0, 0, 0, 0) if embedded else (6, 4, 8, 4)))
+        if self.approval is not None:  # the approval card is the frame, meanwhile
+            self._styled = (self.failed, t.dark)
+            self.setStyleSheet("QFrame#toolCard { border: none; background: transparent; }")
+            return
+        self._styled = (self.failed, t.dark)
+        background, border, text = (
+            (t.error_tint, t.error_tint, t.error_text)
+            if self.failed
+            else (t.surface, t.border, t.text)
+        )
+        self.setStyleSheet(
+            f"QFrame#toolCard {{ background: {background}; border: 1px solid {border};"
+            f" border-radius: {theme.RADIUS_CARD}px; }}"
+            f"QToolButton#toolCardHeader {{ border: none; padding: 4px 6px; color: {text};"
+            f" border-radius: {theme.RADIUS_CONTROL}px; text-align: left; }}"
+            f"QToolButton#toolCardHeader:hover {{ background: {t.hover}; }}"
+            f"QToolButton#toolCardHeader:focus {{ border: 2px solid {t.accent};"
+            f" padding: 2px 4px; }}"
+            f"QToolButton#toolCardStop {{ border: 1px solid {t.border}; padding: 2px 10px;"
+            f" border-radius: {theme.RADIUS_CONTROL}px; }}"
+            f"QToolButton#toolCardStop:hover {{ background: {t.hover}; }}"
+            f"QToolButton#toolCardStop:focus {{ border: 2px solid {t.accent}; }}"
+        )
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        # Restyled for a new theme only (a style sheet set here changes the palette too).
+        if (
+            event.type() == QEvent.Type.PaletteChange
+            and self._styled is not None
+            and self._styled[1] != self._tokens().dark
+        ):
+            self._icon = ""
+            self.restyle()
+            self._set_icon()
+
     def plain_details(self) -> str:
         """What the opened card shows, as plain text (tests, accessibility)."""
         doc = QTextDocument()
         doc.setHtml(self._details_html())
         return doc.toPlainText()
+
+
+def _app_tokens() -> theme.Tokens:
+    """The theme's tokens, from the application's palette: the card's own is changed by
+    its style sheet (a light background would make a dark theme read as light)."""
+    from PySide6.QtWidgets import QApplication
+
+    return theme.tokens_for(QApplication.palette())

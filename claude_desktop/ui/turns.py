@@ -104,6 +104,7 @@ class Turns:
             window.show_notice(f"{exc.human} (The question is kept: edit it to send it again.)")
             return
         widget = window.view.begin_assistant_message(window.session.display_name(model))
+        widget.asks_about = self.asks_about
         window.presenter.track(widget, record)
         turn = AnswerStream(record)
         turn.attach(widget)
@@ -159,6 +160,12 @@ class Turns:
             if self.streams.get(turn.conversation_id) is turn:
                 del self.streams[turn.conversation_id]
             self.sync_composer()
+
+    def asks_about(self, name: str) -> bool:
+        """Whether a call of tool `name` will ask the person (its card shows at once)."""
+        spec_for = getattr(self.tools, "spec_for", None)
+        spec = spec_for(name) if spec_for is not None else None
+        return self.approvals.needs_asking(ToolCall("", name, {}, spec))
 
     async def _tool_policy(self, call: ToolCall, ask: Ask) -> bool:
         return await self.approvals.policy(call, ask)

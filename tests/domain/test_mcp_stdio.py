@@ -319,3 +319,20 @@ def test_configs_given_as_files(tmp_path: Path, events: Path) -> None:
 
     asyncio.run(go())
     assert len(pids(events)) == 1  # the bad list started nothing
+
+
+def test_a_server_enabled_again_while_it_is_still_stopping_starts_again(events: Path) -> None:
+    """Off then on at once (a double click on its switch): the stop is still closing the
+    process when the start comes. It must start a new one, not stay "ready" with none."""
+
+    async def body(manager: McpServers) -> None:
+        await manager.tools()
+        first = pids(events)
+        manager.set_server_enabled("test", False)
+        manager.set_server_enabled("test", True)  # before the stop has finished
+        await until(lambda: len(pids(events)) == 2 and alive(pids(events)[-1]))
+        assert pids(events)[0] == first[0]
+        assert "test__echo" in [t.name for t in await manager.tools()]
+        assert {s.name: s.state for s in manager.status()}["test"] is ServerState.READY
+
+    run(body)

@@ -114,26 +114,28 @@ def test_general_switches_apply_and_are_kept_at_once(
     qtbot: QtBot, loop: qasync.QEventLoop, keyed_api: FakeAnthropicAPI
 ) -> None:
     keyed_api.route("GET", "/v1/models", JSONResponse(200, MODELS))
-    defaults = Settings()
     with make_app(qtbot, loop, keyed_api) as app:
+        # The harness starts with titles off (its tests count requests): the rest as shipped.
+        settings = app.window.session.settings
+        before = {name: getattr(settings, name) for name, _label, _hint in SWITCHES}
         dialog = open_settings(app, qtbot)
         page = dialog.general
         changed: list[str] = []
         dialog.setting_changed.connect(changed.append)
         for name, switch in page.switches.items():
             assert isinstance(switch, Switch)
-            assert switch.isChecked() == getattr(defaults, name)
+            assert switch.isChecked() == before[name]
             switch.setFocus()
             qtbot.keyClick(switch, Qt.Key.Key_Space)  # Space flips a focused switch
-            assert getattr(app.window.session.settings, name) is not getattr(defaults, name)
-            assert getattr(Settings.load(), name) is not getattr(defaults, name)  # on disk now
+            assert getattr(app.window.session.settings, name) is not before[name]
+            assert getattr(Settings.load(), name) is not before[name]  # on disk now
         assert changed == list(page.switches)
         dialog.reject()
         app.window.hide()
-    with make_app(qtbot, loop, keyed_api) as app:
+    with make_app(qtbot, loop, keyed_api, titles=not before["generate_titles"]) as app:
         dialog = open_settings(app, qtbot)
         for name, switch in dialog.general.switches.items():
-            assert switch.isChecked() is not getattr(defaults, name)
+            assert switch.isChecked() is not before[name]
         dialog.reject()
 
 
@@ -216,3 +218,18 @@ def test_every_control_of_every_page_and_the_sheet_has_a_name_and_takes_tab(
     ]
     assert unnamed == [], unnamed
     sheet.close_sheet()
+
+
+def test_the_tools_page_is_the_app_s_mcp_servers(app: App, qtbot: QtBot, tmp_path) -> None:
+    """With the app's tools (app.py gives the window its AppTools), Settings → Tools is the
+    real page over them, not the note."""
+    from claude_desktop.app import AppTools
+    from claude_desktop.ui.settings_tools import ToolsPage
+
+    app.window.app_tools = AppTools(tmp_path / "mcp_servers.json")
+    dialog = app.window.open_settings()
+    dialog.show_page(dialog.tools)
+    (page,) = dialog.tools.findChildren(ToolsPage)
+    assert page.tools is app.window.app_tools
+    assert page.approvals is app.window.turns.approvals
+    assert not [label for label in dialog.tools.findChildren(QLabel) if label.text() == NO_TOOLS]

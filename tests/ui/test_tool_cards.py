@@ -33,8 +33,8 @@ def test_a_call_streams_then_folds_into_used_with_arguments_and_result(
         "content": [{"type": "text", "text": "# Notes\nhello"}],
     }
     widget.block_stopped(1, result)
-    assert card.headline() == "Used read_file (filesystem)"
-    assert card.header.accessibleName() == "Used read_file (filesystem)"
+    assert card.headline() == "Used read_file from filesystem"
+    assert card.header.accessibleName() == "Used read_file from filesystem"
     assert not card.details.isVisibleTo(card)
     card.header.setFocus()
     qtbot.keyClick(card.header, Qt.Key.Key_Return)
@@ -60,7 +60,7 @@ def test_a_failed_call_says_so(view: ConversationView, qtbot: QtBot) -> None:
     widget.finish(Message(content=content), footer="")
     card, _text = widget.block_views()
     assert isinstance(card, ToolCard) and card.failed
-    assert card.headline() == "read_file (filesystem) failed: No such file: x"
+    assert card.headline() == "read_file from filesystem failed: No such file: x"
     card.set_expanded(True)
     assert "Error\nNo such file: x" in card.plain_details()
 

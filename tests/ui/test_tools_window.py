@@ -72,7 +72,7 @@ def test_allow_once_with_enter_runs_the_call_and_asks_again_next_time(
     result = scenario.requests[1]["messages"][-1]["content"][0]
     assert result["type"] == "tool_result" and not result.get("is_error")
     assert app.last_answer().approval is None
-    assert card_of(app).headline() == "Used read_file (files)"
+    assert card_of(app).headline() == "Used read_file from files"
     assert "It says hello." in app.last_answer().markdown_text()
     assert not ToolApprovals().always_allowed("files", "read_file")
     # Allowed once only: the next call asks again.
@@ -98,7 +98,7 @@ def test_deny_with_esc_sends_an_is_error_result_and_the_turn_goes_on(
     assert "not allowed" in result["content"][0]["text"]
     assert app.window.turns.streaming is False and app.last_answer().stopped_label.isHidden()
     tool_card = card_of(app)
-    assert tool_card.failed and tool_card.headline().startswith("read_file (files) failed: ")
+    assert tool_card.failed and tool_card.headline().startswith("read_file from files failed: ")
 
 
 def test_always_allow_is_kept_and_a_new_window_does_not_ask_again(
@@ -195,6 +195,6 @@ def test_the_app_starts_the_configured_stdio_mcp_server_and_the_window_uses_it(
         assert scenario.rejections == []
         result = scenario.requests[1]["messages"][-1]["content"][0]
         assert result["content"] == [{"type": "text", "text": "hi there"}]
-        assert card_of(app).headline() == "Used echo (notes)"
+        assert card_of(app).headline() == "Used echo from notes"
     finally:
         app.run(tools.close())

@@ -202,10 +202,9 @@ def merge_configs(*configs: McpConfig) -> list[ServerConfig]:
 
 def write_config(path: Path, servers: list[ServerConfig]) -> None:
     """Write the servers to `path` atomically (a crash leaves the old file or the new one)."""
-    data = {"mcpServers": {s.name: s.file_form() for s in servers}}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.write_text(config_text(servers), encoding="utf-8")
     os.replace(tmp, path)
 
 
@@ -264,8 +263,6 @@ def import_claude_desktop(source: Path | None = None, target: Path | None = None
     keyring can keep it, the header is left out (and named in the report) rather than
     written in clear.
     """
-    from claude_desktop.domain.secrets import SecretStoreError
-
     source = claude_desktop_config_path() if source is None else source
     target = app_config_path() if target is None else target
     theirs = load_config(source)
@@ -276,27 +273,43 @@ def import_claude_desktop(source: Path | None = None, target: Path | None = None
         if server.name in names:
             report.kept.append(server.name)
             continue
-        headers = dict(server.headers)
-        for header, value in server.headers.items():
-            if not looks_secret(header, value):
-                continue
-            label = f"{server.name}: {header}"
-            try:
-                header_secret_store(server.name, header).save(value)
-            except (SecretStoreError, ValueError):
-                del headers[header]
-                report.secrets_dropped.append(label)
-            else:
-                headers[header] = KEYRING_VALUE
-                report.secrets_in_keyring.append(label)
-        ours.append(_replace_headers(server, headers))
+        kept, in_keyring, dropped = keep_secrets_in_keyring(server)
+        report.secrets_in_keyring += in_keyring
+        report.secrets_dropped += dropped
+        ours.append(kept)
         report.added.append(server.name)
     if report.added:
         write_config(target, ours)
     return report
 
 
-def _replace_headers(server: ServerConfig, headers: dict[str, str]) -> ServerConfig:
+def keep_secrets_in_keyring(server: ServerConfig) -> tuple[ServerConfig, list[str], list[str]]:
+    """The server with each credential-like header value moved to the keyring (the file
+    gets `KEYRING_VALUE`), the headers moved ("server: header"), and those left out because
+    no keyring would keep them (never written in clear). Blocking: call it off the UI loop."""
     from dataclasses import replace
 
-    return replace(server, headers=headers)
+    from claude_desktop.domain.secrets import SecretStoreError
+
+    headers = dict(server.headers)
+    in_keyring: list[str] = []
+    dropped: list[str] = []
+    for header, value in server.headers.items():
+        if not looks_secret(header, value):
+            continue
+        label = f"{server.name}: {header}"
+        try:
+            header_secret_store(server.name, header).save(value)
+        except (SecretStoreError, ValueError):
+            del headers[header]
+            dropped.append(label)
+        else:
+            headers[header] = KEYRING_VALUE
+            in_keyring.append(label)
+    return replace(server, headers=headers), in_keyring, dropped
+
+
+def config_text(servers: list[ServerConfig]) -> str:
+    """The file's text for these servers, as `write_config` writes it."""
+    data = {"mcpServers": {s.name: s.file_form() for s in servers}}
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -69,6 +69,29 @@ def api_tool_name(server: str, tool: str, taken: set[str] | None = None) -> str:
     return f"{name[: MAX_NAME - 9]}_{digest}"
 
 
+@dataclass(frozen=True)
+class ToolInfo:
+    """One tool of a server as Settings → Tools lists it."""
+
+    name: str
+    description: str
+    read_only: bool
+    enabled: bool
+
+
+def _read_only(tool: dict[str, Any]) -> bool:
+    annotations = tool.get("annotations") or {}
+    return bool(isinstance(annotations, dict) and annotations.get("readOnlyHint"))
+
+
+def _same_process(old: ServerConfig, new: ServerConfig) -> bool:
+    """Whether `new` can keep `old`'s running process: only what we decide on our side
+    (enabled, disabled tools) differs."""
+    return replace(old, enabled=True, disabled_tools=frozenset()) == replace(
+        new, enabled=True, disabled_tools=frozenset()
+    )
+
+
 @dataclass
 class _Server:
     config: ServerConfig
@@ -100,6 +123,7 @@ class McpServers:
         self._restart_delays = tuple(restart_delays)
         self._start_timeout = start_timeout
         self._names: dict[str, tuple[str, str]] = {}  # API name -> (server, tool)
+        self._specs: dict[str, ToolSpec] = {}
         self._closing = False
 
     @classmethod
@@ -143,17 +167,77 @@ class McpServers:
         server = self._servers[name]
         server.config = replace(server.config, enabled=enabled)
         if enabled and server.task is None:
+            self._start_again(server)
+        elif enabled and server.task is not None and server.task.cancelling():
+            # Still stopping (closing its process): start again once it has stopped.
             server.state, server.error = ServerState.STARTING, ""
             server.settled.clear()
-            self._launch(server)
+            server.task.add_done_callback(lambda _task: self._start_again(server))
         elif not enabled and server.task is not None:
             server.task.cancel()
+
+    def _start_again(self, server: _Server) -> None:
+        if server.task is not None or not server.config.enabled or self._closing:
+            return
+        server.state, server.error = ServerState.STARTING, ""
+        server.settled.clear()
+        self._launch(server)
 
     def set_tool_enabled(self, server_name: str, tool: str, enabled: bool) -> None:
         server = self._servers[server_name]
         off = set(server.config.disabled_tools)
         off.discard(tool) if enabled else off.add(tool)
         server.config = replace(server.config, disabled_tools=frozenset(off))
+
+    def configs(self) -> list[ServerConfig]:
+        """The servers as configured now, in their order."""
+        return [s.config for s in self._servers.values()]
+
+    def server_tools(self, name: str) -> list[ToolInfo]:
+        """The tools a server listed (none until it is ready), each with whether it is on."""
+        server = self._servers.get(name)
+        if server is None:
+            return []
+        return [
+            ToolInfo(
+                str(tool.get("name")),
+                str(tool.get("description") or tool.get("title") or ""),
+                _read_only(tool),
+                str(tool.get("name")) not in server.config.disabled_tools,
+            )
+            for tool in server.tools
+        ]
+
+    async def apply(self, servers: Sequence[ServerConfig]) -> None:
+        """Make the running servers those of `servers` (an edited or reloaded config file):
+        a removed server stops, an added one starts, a changed one restarts; one whose only
+        change is its list of disabled tools keeps running, and one enabled or disabled
+        starts or stops. Returns once the stopped ones have ended."""
+        wanted = {s.name: s for s in servers}
+        stopping: list[asyncio.Task[None]] = []
+        kept: dict[str, _Server] = {}
+        for name, server in self._servers.items():
+            new = wanted.get(name)
+            if new is not None and _same_process(server.config, new):
+                kept[name] = server
+            elif server.task is not None:
+                server.task.cancel()
+                stopping.append(server.task)
+        if stopping:
+            await asyncio.gather(*stopping, return_exceptions=True)
+        self._servers = {}
+        for name, config in wanted.items():
+            running = kept.get(name)
+            if running is None:
+                self._servers[name] = fresh = _Server(config)
+                self._launch(fresh)
+                continue
+            self._servers[name] = running
+            enabled_before = running.config.enabled
+            running.config = replace(config, enabled=enabled_before)
+            if config.enabled != enabled_before:
+                self.set_server_enabled(name, config.enabled)
+        self._names = {}  # named afresh at the next tools()
 
     # -- ToolProvider -----------------------------------------------------------------------
 
@@ -172,7 +256,6 @@ class McpServers:
                 name = api_tool_name(server.config.name, title, taken)
                 taken.add(name)
                 names[name] = (server.config.name, title)
-                annotations = tool.get("annotations") or {}
                 schema = tool.get("inputSchema")
                 specs.append(
                     ToolSpec(
@@ -184,14 +267,17 @@ class McpServers:
                         else {"type": "object"},
                         server=server.config.name,
                         title=title,
-                        read_only=bool(
-                            isinstance(annotations, dict) and annotations.get("readOnlyHint")
-                        ),
+                        read_only=_read_only(tool),
                         timeout=server.config.timeout,
                     )
                 )
         self._names = names
+        self._specs = {spec.name: spec for spec in specs}
         return specs
+
+    def spec_for(self, name: str) -> ToolSpec | None:
+        """The tool offered as `name` at the last `tools()` (its server, title, hints)."""
+        return self._specs.get(name)
 
     async def call(self, name: str, arguments: dict[str, Any]) -> ToolOutcome:
         if name not in self._names:
