@@ -53,6 +53,10 @@ CACHE_SIZE = 256
 MATH_SCALE = 1.12
 DISPLAY_SCALE = 1.2
 
+# ziamath stretches an integral sign to the height of everything beside it, so inline an
+# integral grew to two lines; in a group of its own it keeps the text style's size.
+_INTEGRAL = re.compile(r"\\(i{1,3}nt|oint)(?![A-Za-z])(?!\s*\\(?:no)?limits)")
+
 _VIEW_BOX = re.compile(r'viewBox="([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)"')
 
 _cache: OrderedDict[tuple[str, bool, str, float, float, float], QImage | None] = OrderedDict()
@@ -70,7 +74,9 @@ def _import_renderer() -> None:
         ziamath.Latex("x", size=12).svg()  # loads and parses the math font once
         _ziamath = ziamath
     except Exception:  # a broken install: formulas stay source, the answer still shows
-        log.warning("The math renderer could not be loaded; formulas are shown as source")
+        log.warning(
+            "The math renderer could not be loaded; formulas are shown as source", exc_info=True
+        )
         _ziamath = False
 
 
@@ -136,7 +142,8 @@ def formula_image(
     if ziamath:
         size = px * (DISPLAY_SCALE if display else MATH_SCALE)
         try:
-            svg = ziamath.Latex(latex, size=size, color=color, inline=not display).svg()
+            tex = latex if display else _INTEGRAL.sub(r"{\\\1}", latex)
+            svg = ziamath.Latex(tex, size=size, color=color, inline=not display).svg()
             image = _svg_image(svg, x_height, dpr)
         except Exception as exc:  # latex2mathml raises its own errors for bad LaTeX
             log.debug(
@@ -179,7 +186,8 @@ class MathBlockWriter(BlockWriter):
         self._font_watcher = _FontWatcher(view, self._restyle)
 
     def update(self, finished_html: str, tail_html: str) -> None:
-        self._restyle()
+        if self._formulas or "math:" in finished_html or "math:" in tail_html:
+            self._restyle()
         super().update(self._resolve(finished_html, True), self._resolve(tail_html, False))
 
     def clear(self) -> None:
