@@ -18,6 +18,9 @@ from claude_desktop.ui.conversation_view import ConversationView
 from claude_desktop.ui.math_markdown import math_url
 from claude_desktop.ui.message_widget import AssistantMessageWidget
 from claude_desktop.ui.text_block_view import TextBlockView
+from tests import sse
+from tests.fakeapi import SSEResponse
+from tests.ui.harness import App
 
 
 def answer(
@@ -165,3 +168,21 @@ def test_an_inline_integral_keeps_the_size_of_the_text_around_it(
     (image,) = images(widget.text_view).values()
     # ziamath alone stretches the sign to the row: over twice the height of a line.
     assert image.height() < 2.2 * widget.text_view.fontMetrics().height()
+
+
+def test_in_the_window_formulas_grow_with_ctrl_plus_and_copy_gives_the_markdown(
+    app: App, qtbot: QtBot
+) -> None:
+    deltas = ["The area is $", "\\pi r", "^2$, and\n\n$$\n", "A = \\pi r^2\n$", "$\n"]
+    app.api.enqueue(SSEResponse(sse.text_stream(deltas)))
+    app.type_and_send(qtbot, "Area of a circle?")
+    app.wait(lambda: not app.window.streaming)
+    answer = app.last_answer()
+    app.wait(lambda: len(images(answer.text_view)) == 2)
+    url = math_url("\\pi r^2", False)
+    before = images(answer.text_view)[url].height()
+    for _ in range(4):
+        app.window.appearance.zoom_in()
+    app.wait(lambda: images(answer.text_view)[url].height() > before)
+    answer.copy_to_clipboard()
+    assert QGuiApplication.clipboard().text() == "".join(deltas)
