@@ -30,7 +30,10 @@ from PySide6.QtGui import (
     QColor,
     QFontInfo,
     QFontMetricsF,
+    QGuiApplication,
     QImage,
+    QKeyEvent,
+    QKeySequence,
     QPainter,
     QPalette,
     QTextDocument,
@@ -42,7 +45,7 @@ from .rich_text_view import BlockWriter
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QTextEdit
 
-__all__ = ["CACHE_SIZE", "MathBlockWriter", "formula_image", "renderer_loaded"]
+__all__ = ["CACHE_SIZE", "MathBlockWriter", "formula_image", "renderer_loaded", "selected_text"]
 
 log = logging.getLogger(__name__)
 
@@ -160,17 +163,61 @@ def _source_html(source: str) -> str:
     return f"<code>{source}</code>"  # `source` is still escaped, as it was in the alt
 
 
-class _FontWatcher(QObject):
-    """Calls back when the view's font changes (Ctrl+= and Ctrl+-)."""
+def selected_text(view: QTextEdit) -> str:
+    """The view's selection as plain text, each formula as its LaTeX source."""
+    cursor = view.textCursor()
+    text = cursor.selection().toPlainText()
+    if "\ufffc" not in text:
+        return text
+    start, end = cursor.selectionStart(), cursor.selectionEnd()
+    sources: list[str] = []
+    block = view.document().findBlock(start)
+    while block.isValid() and block.position() < end:
+        for it in block:
+            fragment = it.fragment()
+            fmt = fragment.charFormat()
+            if not fmt.isImageFormat():
+                continue
+            first = max(start, fragment.position())
+            last = min(end, fragment.position() + fragment.length())
+            formula = formula_from_url(fmt.toImageFormat().name())
+            if formula is not None:
+                latex, display = formula
+                sources += [f"$${latex}$$" if display else f"${latex}$"] * max(0, last - first)
+            else:
+                sources += ["\ufffc"] * max(0, last - first)
+        block = block.next()
+    pieces = text.split("\ufffc")
+    out = [pieces[0]]
+    for i, piece in enumerate(pieces[1:]):
+        out += [sources[i] if i < len(sources) else "", piece]
+    return "".join(out)
 
-    def __init__(self, view: QTextEdit, changed: Callable[[], None]) -> None:
+
+class _ViewWatcher(QObject):
+    """Calls back when the view's font changes (Ctrl+= and Ctrl+-), and copies a selection
+    with its formulas as LaTeX, not as object replacement characters."""
+
+    def __init__(self, view: QTextEdit, font_changed: Callable[[], None]) -> None:
         super().__init__(view)
-        self._changed = changed
+        self._view = view
+        self._font_changed = font_changed
         view.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.FontChange:
-            self._changed()
+        kind = event.type()
+        if kind == QEvent.Type.FontChange:
+            self._font_changed()
+        elif (
+            kind == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.matches(QKeySequence.StandardKey.Copy)
+            and self._view.textCursor().hasSelection()
+        ):
+            text = selected_text(self._view)
+            if "\ufffc" not in text:  # otherwise Qt's own copy, for what it is
+                QGuiApplication.clipboard().setText(text)
+                return True
         return False
 
 
@@ -183,7 +230,7 @@ class MathBlockWriter(BlockWriter):
         #: The formulas in the document by URL, to draw again when the text size changes.
         self._formulas: dict[str, tuple[str, bool]] = {}
         self._style = self._current_style()
-        self._font_watcher = _FontWatcher(view, self._restyle)
+        self._watcher = _ViewWatcher(view, self._restyle)
 
     def update(self, finished_html: str, tail_html: str) -> None:
         if self._formulas or "math:" in finished_html or "math:" in tail_html:

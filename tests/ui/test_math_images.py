@@ -186,3 +186,19 @@ def test_in_the_window_formulas_grow_with_ctrl_plus_and_copy_gives_the_markdown(
     app.wait(lambda: images(answer.text_view)[url].height() > before)
     answer.copy_to_clipboard()
     assert QGuiApplication.clipboard().text() == "".join(deltas)
+
+
+def test_copying_a_selection_gives_its_formulas_as_latex(
+    view: ConversationView, qtbot: QtBot
+) -> None:
+    widget = answer(
+        view, qtbot, "Since $a^2 + b^2 = c^2$, we have\n\n$$\nc = \\sqrt{a^2+b^2}\n$$\n"
+    )
+    text = widget.text_view
+    text.setFocus()
+    text.selectAll()
+    QGuiApplication.clipboard().setText("before")
+    qtbot.keyClick(text, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QGuiApplication.clipboard().text() == (
+        "Since $a^2 + b^2 = c^2$, we have\n$$c = \\sqrt{a^2+b^2}$$"
+    )
