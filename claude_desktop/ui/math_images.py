@@ -229,8 +229,8 @@ class MathBlockWriter(BlockWriter):
         self._view = view
         #: The formulas in the document by URL, to draw again when the text size changes.
         self._formulas: dict[str, tuple[str, bool]] = {}
-        self._style = self._current_style()
-        self._watcher = _ViewWatcher(view, self._restyle)
+        self._style: tuple[str, float, float, float] | None = None  # read when a formula shows
+        self._watcher = _ViewWatcher(view, self._font_changed)
 
     def update(self, finished_html: str, tail_html: str) -> None:
         if self._formulas or "math:" in finished_html or "math:" in tail_html:
@@ -240,6 +240,10 @@ class MathBlockWriter(BlockWriter):
     def clear(self) -> None:
         super().clear()
         self._formulas.clear()
+
+    def _font_changed(self) -> None:
+        if self._formulas:
+            self._restyle()
 
     def _restyle(self) -> None:
         """Draw the formulas again if the text size or colour changed since they were drawn."""
@@ -260,6 +264,7 @@ class MathBlockWriter(BlockWriter):
         )
 
     def _image(self, latex: str, display: bool) -> QImage | None:
+        assert self._style is not None  # set by _restyle before any formula is drawn
         color, px, x_height, dpr = self._style
         return formula_image(latex, display, color, px, x_height, dpr)
 
