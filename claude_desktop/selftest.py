@@ -235,9 +235,15 @@ def _check_markdown() -> tuple[str, str]:
     styles = [markdown_colors(dark).pygments_style for dark in (False, True)]
     for style in styles:
         get_style_by_name(style)
+    from claude_desktop.ui.math_images import formula_image
+
+    # The math renderer reads its fonts from its package folder: a bundle without them
+    # would show every formula as source.
+    if formula_image("\\frac{1}{2}", True, "#000000", 15.0, 7.0) is None:
+        raise CheckFailed("the math renderer could not draw a formula")
     return OK, (
-        f"tables, emphasis, links and code rendered; {spans} colour spans in the code;"
-        f" {len(COMMON_LANGUAGES)} lexers; styles {', '.join(styles)}"
+        f"tables, emphasis, links, code and a formula rendered; {spans} colour spans in the"
+        f" code; {len(COMMON_LANGUAGES)} lexers; styles {', '.join(styles)}"
     )
 
 

@@ -178,6 +178,7 @@ def main() -> int:
             shoot_palette(shot)
             shoot_settings(shot)
             shoot_settings_tools(shot)
+            shoot_math(shot)
     return 0
 
 
@@ -654,6 +655,47 @@ def shoot_settings_tools(shot: Shot) -> None:
     dialog.close()
     dialog.deleteLater()
     shot.app.processEvents()
+
+
+MATH_ANSWER = r"""The normal distribution with mean $\mu$ and standard deviation $\sigma$ has the
+density
+
+$$
+f(x) = \frac{1}{\sigma\sqrt{2\pi}}\, e^{-\frac{(x-\mu)^2}{2\sigma^2}}
+$$
+
+About 68% of the values lie within $\mu \pm \sigma$, and the integral over all $x$ is
+\(\int_{-\infty}^{\infty} f(x)\,dx = 1\). For a sample of $n$ values the mean is
+estimated by $\bar{x} = \frac{1}{n}\sum_{i=1}^{n} x_i$.
+
+A course costs $5 a week, or $20 a month: those stay prices, and `$x$` in code stays code."""
+
+
+def shoot_math(shot: Shot) -> None:
+    """An answer with inline and display formulas (LaTeX drawn as images)."""
+    from claude_desktop.api.message import Message
+    from claude_desktop.domain.secrets import KeySource, KeyStore
+    from claude_desktop.domain.session import Session
+    from claude_desktop.domain.settings import Settings
+
+    session = Session(Settings.load(), KeyStore())
+    session.key_source = KeySource.KEYRING
+    window = shot.window(session)
+    window._open_initial()
+    window._enter_new_chat()
+    window._show_chat()
+    view = window.view
+    view.add_user_message("What is the formula of the normal distribution?")
+    answer = view.begin_assistant_message("Claude Sonnet 4.6")
+    answer.finish(
+        Message(content=[{"type": "text", "text": MATH_ANSWER}]),
+        footer="Claude Sonnet 4.6 · 2.1 s · $0.0042",
+    )
+    answer.flush()
+    settle(shot.app)
+    view.scroll_to_bottom()
+    shot.save(window, "math-answer")
+    close(shot, window, session)
 
 
 if __name__ == "__main__":

@@ -87,6 +87,10 @@ def test_qt_plugin_of(dest: str, expected: tuple[str, str] | None) -> None:
         "botocore/data/partitions.json",
         "botocore/data/_retry.json",
         "botocore/cacert.pem",
+        # The math renderer's fonts and symbol table (ui/math_images.py).
+        "ziamath/fonts/STIXTwoMath-Regular.ttf",
+        "ziafont/fonts/DejaVuSans.ttf",
+        "latex2mathml/unimathsymbols.txt",
     ],
 )
 def test_keeps_what_the_app_needs(dest: str) -> None:
@@ -163,6 +167,8 @@ def test_the_app_imports_nothing_the_bundle_leaves_out() -> None:
         "import claude_desktop\n"
         "for m in pkgutil.walk_packages(claude_desktop.__path__, 'claude_desktop.'):\n"
         "    importlib.import_module(m.name)\n"
+        "import ziamath\n"  # imported when the first formula shows (ui/math_images.py)
+        "ziamath.Latex('x^2', size=12).svg()\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code, *rules.EXCLUDED_MODULES],

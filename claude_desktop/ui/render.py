@@ -40,6 +40,7 @@ from .answer_links import (
     link_cite_markers,
     strip_cite_markers,
 )
+from .math_markdown import MathExtension
 from .theme import MarkdownColors, markdown_colors
 
 if TYPE_CHECKING:
@@ -243,7 +244,7 @@ def _new_markdown(dark: bool) -> markdown.Markdown:
     # tab_length=2: the model indents nested lists by 2 or 3 spaces, which the default of 4
     # would flatten into text.
     return markdown.Markdown(
-        extensions=["tables", "sane_lists", _SafeMarkdown(markdown_colors(dark))],
+        extensions=["tables", "sane_lists", _SafeMarkdown(markdown_colors(dark)), MathExtension()],
         tab_length=2,
         output_format="html",
     )

@@ -32,8 +32,9 @@ from .answer_links import (
     copy_code_index,
     strip_cite_markers,
 )
+from .math_images import MathBlockWriter
 from .render import ALLOWED_LINK_SCHEMES, RenderedBlock, render_block, render_blocks, split_blocks
-from .rich_text_view import BlockWriter, TextView
+from .rich_text_view import TextView
 from .stream_scheduler import RenderScheduler, TurnBudget
 
 __all__ = ["CODE_COPIED_LABEL", "CODE_COPIED_MS", "RenderStats", "TextBlockView"]
@@ -70,7 +71,7 @@ class TextBlockView(TextView):
         self.stats = stats
         self._scheduler = scheduler
         self._dark = dark
-        self._writer = BlockWriter(self.document())
+        self._writer = MathBlockWriter(self)  # draws the LaTeX formulas (math_images.py)
         #: What a citation marker says on hover and does on a click (set by the answer).
         self.cite_tooltip: Callable[[int], str] = lambda _number: ""
         self.cite_opened: Callable[[int], None] = lambda _number: None
