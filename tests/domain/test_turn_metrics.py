@@ -79,7 +79,8 @@ def test_meta_spells_out_the_caches_part_and_the_footer_what_it_saved() -> None:
     text = footer_from_meta(json.loads(json.dumps({"metrics": metrics})), "Claude")
     assert text.endswith("saved $0.0532 with caching")
     # A row saved before: its reads' discount under the old name still shows.
-    old = {"total_time": 1, "cost_usd": "0.01", "cache_savings_usd": "0.02"}
+    usage = {"input_tokens": 1, "output_tokens": 1, "cache_read_input_tokens": 9000}
+    old = {"total_time": 1, "usage": usage, "cost_usd": "0.01", "cache_savings_usd": "0.02"}
     assert footer_from_meta({"metrics": old}, "Claude").endswith("saved $0.0200 with caching")
 
 
