@@ -68,6 +68,10 @@ class Metric:
             return f"{value:.0f} MB"
         if self.unit == "s":
             return f"{value:.2f} s"
+        if self.unit == "%":
+            return f"{value:.1f}%"
+        if self.unit == "$":
+            return f"${value:.4f}"
         if self.unit == "ms":
             return f"{value:.1f} ms" if value < 100 else f"{value:.0f} ms"
         return f"{value:g} {self.unit}".strip()

@@ -9,8 +9,11 @@ test uses (none, asyncio, or qasync). Loaded as a pytest plugin: the `fake_api` 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import hashlib
 import json
+import re
 import secrets
 import socket
 import string
@@ -27,10 +30,13 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 __all__ = [
+    "CACHE_LIFETIME",
     "DropConnection",
     "FakeAnthropicAPI",
+    "FakeClock",
     "Headers",
     "JSONResponse",
+    "PromptCache",
     "RawResponse",
     "RecordedRequest",
     "Response",
@@ -38,8 +44,10 @@ __all__ = [
     "Step",
     "ToolScenario",
     "api_error",
+    "check_cache_control",
     "check_messages",
     "checked",
+    "minimum_cacheable_tokens",
     "new_request_id",
 ]
 
@@ -251,6 +259,9 @@ class FakeAnthropicAPI:
         # Scenario mistakes (nothing queued, a handler raised): the fixture fails the test on them.
         self.errors: list[str] = []
         self.connections = 0  # TCP connections accepted, to check that clients reuse them
+        # The API's prompt cache: `cached_answer` handlers read and write it; tests move its
+        # clock (`prompt_cache.clock.advance(301)`) to let entries expire.
+        self.prompt_cache = PromptCache()
         self._queue: deque[Response | Handler] = deque()
         self._routes: dict[tuple[str, str], Response | Handler] = {}
         self._lock = threading.Lock()
@@ -284,6 +295,12 @@ class FakeAnthropicAPI:
         """Answer the next unrouted requests with these, in order (callables get the request)."""
         with self._lock:
             self._queue.extend(responses)
+
+    def cached_answer(self, *blocks: Any, stop_reason: str = "end_turn") -> Handler:
+        """A handler streaming `blocks` (tests.sse.Block, or a str for one text block) with
+        the usage the real API would report for the request: its cache reads and writes
+        from `prompt_cache`, after the checks the API makes (`check_messages`)."""
+        return self.prompt_cache.answer(*blocks, stop_reason=stop_reason)
 
     def route(self, method: str, path: str, response: Response | Handler) -> None:
         """Answer every `method path` (query string ignored) with `response`, leaving the queue."""
@@ -594,11 +611,15 @@ def check_messages(body: Any, signatures: Mapping[str, str] | None = None) -> st
     """What the real API says (a 400's message) about a request's `messages`, or None when it
     takes them: roles alternate from a user turn; every tool_use of an assistant turn has its
     tool_result first in the next user turn, and no tool_result answers a call that is not
-    there. With `signatures` (the thinking blocks a scenario sent, by signature), a thinking
-    block sent back changed, or signed by no one, is refused as its signature is."""
+    there; `cache_control` only where the API takes it (`check_cache_control`). With
+    `signatures` (the thinking blocks a scenario sent, by signature), a thinking block sent
+    back changed, or signed by no one, is refused as its signature is."""
     messages = body.get("messages") if isinstance(body, dict) else None
     if not isinstance(messages, list) or not messages:
         return "messages: at least one message is required"
+    problem = check_cache_control(body)
+    if problem is not None:
+        return problem
     roles = [m.get("role") if isinstance(m, dict) else None for m in messages]
     if roles[0] != "user":
         return 'messages: first message must use the "user" role'
@@ -724,6 +745,209 @@ class ToolScenario:
             web_search_requests=step.web_search_requests,
         )
         return SSEResponse(stream, chunk_size=self.chunk_size)
+
+
+# ---- the prompt cache, kept as the real API keeps it ----------------------------------------
+
+#: How long a cache entry lives after it was last written or read, in seconds ("5m").
+CACHE_LIFETIME = 300.0
+#: Tokens a PDF page counts (its text and its picture; the API says 1,500-3,000 a page).
+PDF_PAGE_TOKENS = 1500
+#: Tokens an image counts at the size the API scales it to (~1.15 MP / 750).
+IMAGE_TOKENS = 1600
+_PDF_PAGE = re.compile(rb"/Type\s*/Page(?![a-z])")
+
+
+class FakeClock:
+    """The prompt cache's time, in seconds: it moves only when a test moves it."""
+
+    def __init__(self, now: float = 0.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def minimum_cacheable_tokens(model: str) -> int:
+    """The shortest prefix `model` caches: 2,048 tokens for Haiku, 1,024 for the others."""
+    return 2048 if "haiku" in model else 1024
+
+
+def check_cache_control(body: Any) -> str | None:
+    """The API's 400 about where a request's `cache_control` marks are, or None: at most 4
+    in all (tools, system, messages, inside tool results), never on a thinking block or an
+    empty text block."""
+    if not isinstance(body, dict):
+        return None
+    found = 0
+    places: list[tuple[str, Any]] = []
+    for i, tool in enumerate(_as_list(body.get("tools"))):
+        places.append((f"tools.{i}", tool))
+    for j, block in enumerate(_system_blocks(body.get("system"))):
+        places.append((f"system.{j}", block))
+    for i, message in enumerate(_as_list(body.get("messages"))):
+        for j, block in enumerate(_blocks(message)):
+            places.append((f"messages.{i}.content.{j}", block))
+            if isinstance(block, dict) and block.get("type") == "tool_result":
+                for k, inner in enumerate(_as_list(block.get("content"))):
+                    places.append((f"messages.{i}.content.{j}.content.{k}", inner))
+    for where, block in places:
+        if not (isinstance(block, dict) and "cache_control" in block):
+            continue
+        found += 1
+        kind = block.get("type")
+        if kind in ("thinking", "redacted_thinking"):
+            return f"{where}.{kind}.cache_control: Extra inputs are not permitted"
+        if kind == "text" and not block.get("text"):
+            return f"{where}.text: cache_control cannot be set for empty text blocks"
+    if found > 4:
+        return f"A maximum of 4 blocks with cache_control may be provided. Found {found}."
+    return None
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _system_blocks(system: Any) -> list[Any]:
+    if isinstance(system, str):
+        return [{"type": "text", "text": system}] if system else []
+    return _as_list(system)
+
+
+def _canonical(block: Any) -> str:
+    """A block as the cache compares it: its JSON without the marks, keys sorted (moving a
+    breakpoint does not change the prefix it caches)."""
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items() if k != "cache_control"}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+
+    return json.dumps(clean(block), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def block_tokens(block: Any) -> int:
+    """Roughly what the API counts for a block: characters / 4, a PDF's pages at
+    PDF_PAGE_TOKENS each and an image at IMAGE_TOKENS instead of their base64."""
+    if isinstance(block, dict) and block.get("type") in ("document", "image"):
+        source = block.get("source")
+        if isinstance(source, dict) and source.get("type") == "base64":
+            rest = {**block, "source": {**source, "data": ""}}
+            if block["type"] == "image":
+                return IMAGE_TOKENS + len(_canonical(rest)) // 4
+            try:
+                pdf = base64.b64decode(str(source.get("data", "")))
+            except ValueError:
+                pdf = b""
+            pages = max(1, len(_PDF_PAGE.findall(pdf)))
+            return pages * PDF_PAGE_TOKENS + len(_canonical(rest)) // 4
+    return max(1, len(_canonical(block)) // 4)
+
+
+@dataclass
+class _Breakpoint:
+    key: str  # the prefix's hash
+    tokens: int  # the prefix's length
+
+
+class PromptCache:
+    """The API's prompt cache: a request's prefix up to a block marked `cache_control` (tools,
+    then system, then messages, compared as canonical JSON: `_canonical`) is written when it
+    reaches the model's minimum (`minimum_cacheable_tokens`) and lives CACHE_LIFETIME seconds
+    of `clock` from its last write or read. A request reads the longest of its breakpoints'
+    prefixes found alive, writes from there to its last breakpoint, and pays full price for
+    the rest; `usage` reports it as the API does (input_tokens excludes the cached parts)."""
+
+    def __init__(self, clock: FakeClock | None = None) -> None:
+        self.clock = clock or FakeClock()
+        self._expiry: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def breakpoints(self, body: dict[str, Any]) -> tuple[list[_Breakpoint], int]:
+        """The request's breakpoints, in order, and its length in tokens."""
+        digest = hashlib.sha256(str(body.get("model", "")).encode())
+        found: list[_Breakpoint] = []
+        total = 0
+        segments: list[Any] = [*_as_list(body.get("tools")), *_system_blocks(body.get("system"))]
+        for message in _as_list(body.get("messages")):
+            content = message.get("content") if isinstance(message, dict) else None
+            if isinstance(content, str):
+                content = [{"type": "text", "text": content}]
+            role = message.get("role") if isinstance(message, dict) else None
+            segments.append({"role": role})  # a turn boundary is part of the prefix
+            segments.extend(_as_list(content))
+        for segment in segments:
+            digest.update(_canonical(segment).encode())
+            digest.update(b"\x00")
+            total += 3 if set(segment) == {"role"} else block_tokens(segment)
+            if _marked(segment):
+                found.append(_Breakpoint(digest.hexdigest(), total))
+        return found, total
+
+    def usage(self, body: dict[str, Any]) -> dict[str, int]:
+        """The usage the API reports for `body`, reading and writing the cache as it does."""
+        points, total = self.breakpoints(body)
+        minimum = minimum_cacheable_tokens(str(body.get("model", "")))
+        with self._lock:
+            now = self.clock()
+            read, hit = 0, -1
+            for index in range(len(points) - 1, -1, -1):
+                if self._expiry.get(points[index].key, -1.0) > now:
+                    read, hit = points[index].tokens, index
+                    break
+            written = 0
+            for index, point in enumerate(points):
+                if index <= hit and point.key in self._expiry:
+                    self._expiry[point.key] = now + CACHE_LIFETIME  # a read refreshes it
+                elif index > hit and point.tokens >= minimum:
+                    self._expiry[point.key] = now + CACHE_LIFETIME
+                    written = point.tokens - read
+        return {
+            "input_tokens": total - read - written,
+            "cache_creation_input_tokens": written,
+            "cache_read_input_tokens": read,
+        }
+
+    def clear(self) -> None:
+        with self._lock:
+            self._expiry.clear()
+
+    def answer(self, *blocks: Any, stop_reason: str = "end_turn") -> Handler:
+        """A handler: `blocks` streamed with the usage `usage` gives for each request (a 400
+        for a request the API refuses)."""
+        from tests import sse  # the stream builders (fakeapi is loaded as a plugin first)
+
+        built = [sse.text_block(b) if isinstance(b, str) else b for b in blocks]
+
+        def handler(request: RecordedRequest) -> Response:
+            body = request.json
+            problem = check_messages(body)
+            if problem is not None:
+                return api_error(400, "invalid_request_error", problem)
+            stream = sse.message_stream(
+                built,
+                model=str(body.get("model")),
+                stop_reason=stop_reason,
+                **self.usage(body),
+            )
+            return SSEResponse(stream)
+
+        return handler
+
+
+def _marked(block: Any) -> bool:
+    if not isinstance(block, dict):
+        return False
+    if "cache_control" in block:
+        return True
+    inner = block.get("content") if block.get("type") == "tool_result" else None
+    return any(isinstance(b, dict) and "cache_control" in b for b in _as_list(inner))
 
 
 @pytest.fixture

@@ -246,7 +246,10 @@ def message_stream(
     start_usage = {
         "input_tokens": input_tokens,
         **cache,
-        "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
+        "cache_creation": {
+            "ephemeral_5m_input_tokens": cache_creation_input_tokens,
+            "ephemeral_1h_input_tokens": 0,
+        },
         "output_tokens": 1,
         "service_tier": "standard",
     }

@@ -87,7 +87,10 @@ def test_ask_sends_the_request_the_window_would(fake_api: FakeAnthropicAPI, tmp_
     )
     assert result.returncode == 0, result.stderr
     sent = fake_api.requests[0].json
-    assert sent == window_body(tmp_path, image, "What is this?", "Be brief.", 500)
+    window = window_body(tmp_path, image, "What is this?", "Be brief.", 500)
+    # The window also writes its question to the prompt cache for a follow-up; ask asks once.
+    assert window["messages"][0]["content"][-1].pop("cache_control") == {"type": "ephemeral"}
+    assert sent == window
     # The prompt-caching breakpoint the window adds, on the image before the question.
     assert sent["messages"][0]["content"][0]["cache_control"] == {"type": "ephemeral"}
 

@@ -32,8 +32,11 @@ class Price:
 @dataclass(frozen=True, slots=True)
 class Cost:
     total: Decimal
-    #: What the cache reads saved against paying the full input price for them.
+    #: What the prompt cache saved against the same input sent uncached: the reads' discount
+    #: less the writes' premium (negative for a turn that only wrote to the cache).
     cache_savings: Decimal
+    #: The input side alone (uncached input, cache writes and reads): no output, no tools.
+    input: Decimal = Decimal(0)
 
 
 @cache
@@ -59,15 +62,15 @@ def cost_of(model: str, usage: Usage) -> Cost | None:
         return None
     cache_write = usage.cache_creation_input_tokens or 0
     cache_read = usage.cache_read_input_tokens or 0
-    total = (
+    inputs = (
         usage.input_tokens * price.input
-        + usage.output_tokens * price.output
         + cache_write * price.cache_write
         + cache_read * price.cache_read
     ) / _MILLION
+    total = inputs + usage.output_tokens * price.output / _MILLION
     total += web_searches(usage) * WEB_SEARCH_PRICE
-    savings = cache_read * (price.input - price.cache_read) / _MILLION
-    return Cost(total, savings)
+    uncached = (usage.input_tokens + cache_write + cache_read) * price.input / _MILLION
+    return Cost(total, uncached - inputs, inputs)
 
 
 def web_searches(usage: Usage) -> int:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .cache_breakpoints import with_prefix_breakpoint
+
 MessageParam = dict[str, Any]
 
 #: Anthropic's server tools as a request offers them: run by the API, results streamed back.
@@ -40,6 +42,9 @@ class ApiRequest:
     #: Offer Anthropic's web search / web fetch server tools.
     web_search: bool = False
     web_fetch: bool = False
+    #: Ask the prompt cache to keep tools and system (when they are long enough to be
+    #: cached): set by `build_request`, with the messages' breakpoints.
+    cache_prefix: bool = False
 
     def offered_tools(self) -> list[dict[str, Any]]:
         """Every tool definition the request carries: the app's, then the server tools."""
@@ -63,14 +68,17 @@ class ApiRequest:
             "max_tokens": self.max_tokens,
             "messages": self.messages,
         }
-        if self.system.strip():
-            body["system"] = self.system
+        tools = self.offered_tools()
+        system: str | list[dict[str, Any]] = self.system
+        if self.cache_prefix:
+            tools, system = with_prefix_breakpoint(tools, self.system)
+        if system and (not isinstance(system, str) or system.strip()):
+            body["system"] = system
         if self.thinking is not None:
             body["thinking"] = self.thinking
         elif self.temperature is not None:
             # The API refuses a temperature alongside thinking, so it goes only without.
             body["temperature"] = self.temperature
-        tools = self.offered_tools()
         if tools:
             body["tools"] = tools
         return body

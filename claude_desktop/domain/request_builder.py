@@ -1,12 +1,14 @@
 """The request exactly as it is sent, built in one place for the window and `ask` alike:
-within the API's limits, big documents uploaded once and referred to by file id, the newest
-attachment marked for the prompt cache, the beta headers that needs.
+within the API's limits, big documents uploaded once and referred to by file id, the prompt
+cache's breakpoints placed (cache_breakpoints.py says where and why), the beta headers that
+needs.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import cast
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
 from claude_desktop.api.client import BaseMessagesClient, MessagesClient
 from claude_desktop.api.errors import ClaudeError, HumanError
@@ -14,6 +16,7 @@ from claude_desktop.storage.store import Store
 
 from .api_request import ApiRequest
 from .attachments import AttachmentError, check_conversation_limits, mark_cache_breakpoint
+from .cache_breakpoints import with_rolling_breakpoints
 from .citations import with_citations
 from .uploads import UploadProgress, resolve_request_files, with_files_beta
 
@@ -29,11 +32,13 @@ async def build_request(
     store: Store | None = None,
     progress: UploadProgress | None = None,
     citations: bool = True,
+    follow_up: bool = True,
 ) -> ApiRequest:
     """`request` as it goes out. With a `store` (the history's), big PDFs are uploaded
     through the Files API and remembered there; without one (`ask`) they travel inline.
-    Documents ask for citations when `citations` is on. RequestNotSent when it cannot be
-    sent."""
+    Documents ask for citations when `citations` is on. With `follow_up` (a conversation
+    that goes on, not `ask`'s one question), the whole prompt is written to the cache for
+    the next question. RequestNotSent when it cannot be sent."""
     try:
         check_conversation_limits(request.messages)
         messages = list(request.messages)
@@ -52,7 +57,17 @@ async def build_request(
     messages = with_citations(messages, citations)
     return dataclasses.replace(
         request,
-        # Documents and images are read from the prompt cache on follow-up questions.
-        messages=mark_cache_breakpoint(messages),
+        # A follow-up reads everything before its question from the prompt cache. A single
+        # question would pay the cache write's 1.25x for nothing: only its attachments are
+        # marked, for the next `ask` about the same file.
+        messages=with_cache_breakpoints(messages) if follow_up else mark_cache_breakpoint(messages),
         betas=with_files_beta(request.betas, needed),
+        cache_prefix=True,
     )
+
+
+def with_cache_breakpoints(messages: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """A copy of `messages` with the prompt cache's breakpoints where they belong (the
+    newest attachment, the end of the previous user turn, the end of the newest one) and no
+    other; a tool loop's next step calls it again as its messages grow."""
+    return with_rolling_breakpoints(mark_cache_breakpoint(messages))

@@ -1,6 +1,6 @@
 """What a finished turn measured: timings, tokens and cost (web searches included, at their
-own price), kept as plain JSON in the answer's meta under "metrics"; the line under an answer
-is made from them when it is shown.
+own price) and what the prompt cache saved, kept as plain JSON in the answer's meta under
+"metrics"; the line under an answer is made from them when it is shown.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ class TurnMetrics:
     model: str = ""
     usage: Usage | None = None
     cost: Decimal | None = None
+    #: What the prompt cache saved against the same input uncached (reads' discount less
+    #: writes' premium; negative when it only wrote); None without a known price.
     cache_savings: Decimal | None = None
 
     @classmethod
@@ -61,10 +63,13 @@ class TurnMetrics:
             out["model"] = self.model
         if self.usage is not None:
             out["usage"] = self.usage.to_dict()
+            # The prompt cache's part, spelled out for whoever shows it (the ⓘ of an answer).
+            out["cache_read_tokens"] = self.usage.cache_read_input_tokens or 0
+            out["cache_write_tokens"] = self.usage.cache_creation_input_tokens or 0
         if self.cost is not None:
             out["cost_usd"] = str(self.cost)
         if self.cache_savings is not None:
-            out["cache_savings_usd"] = str(self.cache_savings)
+            out["saved_usd"] = str(self.cache_savings)
         return out
 
     @classmethod
@@ -88,7 +93,8 @@ class TurnMetrics:
             model if isinstance(model, str) else "",
             parsed_usage,
             _amount(data.get("cost_usd")),
-            _amount(data.get("cache_savings_usd")),
+            # Rows saved before "saved_usd" kept the reads' discount alone under this name.
+            _amount(data.get("saved_usd", data.get("cache_savings_usd"))),
         )
 
     def footer(self, display_name: str) -> str:
@@ -108,10 +114,9 @@ class TurnMetrics:
             if searches:
                 parts.append(f"{searches:,} web search" + ("es" if searches > 1 else ""))
             if self.cost is not None:
-                price = format_usd(self.cost)
-                if self.cache_savings is not None and self.cache_savings > 0:
-                    price += f" (cache saved {format_usd(self.cache_savings)})"
-                parts.append(price)
+                parts.append(format_usd(self.cost))
+            if self.cache_savings is not None and self.cache_savings > 0:
+                parts.append(f"saved {format_usd(self.cache_savings)} with caching")
         return " · ".join(parts)
 
 

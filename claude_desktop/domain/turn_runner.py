@@ -46,7 +46,7 @@ from claude_desktop.storage.store import MessageRecord, StorageError
 from . import tool_loop
 from .api_request import ApiRequest
 from .history import History, OpenConversation
-from .request_builder import RequestNotSent, build_request
+from .request_builder import RequestNotSent, build_request, with_cache_breakpoints
 from .settings import KEY_AS_MODEL, looks_like_api_key
 from .tool_loop import CONTINUE, KEEP_GOING, MAX_STEPS, STOP, ToolCall, ToolPolicy
 from .tools import ToolProvider, ToolSpec
@@ -198,7 +198,12 @@ class TurnRunner:
         store = None if self.history is None else self.history.store
         try:
             return await build_request(
-                request, self.client, store=store, progress=progress, citations=self.citations
+                request,
+                self.client,
+                store=store,
+                progress=progress,
+                citations=self.citations,
+                follow_up=self.history is not None,  # `ask` asks once
             )
         except RequestNotSent as exc:
             self.result.error = exc
@@ -285,7 +290,9 @@ class TurnRunner:
         base = progress.base
         assert base is not None
         turn = tool_loop.turn_messages(progress.earlier, partial=False)
-        return dataclasses.replace(base, messages=[*base.messages, *turn])
+        # The breakpoints move with the turn: this step reads what the last one wrote.
+        messages = with_cache_breakpoints([*base.messages, *turn])
+        return dataclasses.replace(base, messages=messages)
 
     async def _may_go_on(self) -> bool:
         """Whether another step may be taken: at the step limit, the person decides."""

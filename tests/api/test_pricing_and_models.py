@@ -33,7 +33,9 @@ def test_cost_with_cache_and_dated_model_id() -> None:
     assert cost is not None
     # 3 + 1.5 + 0.2 * 3.75 + 1 * 0.3
     assert cost.total == Decimal("5.55")
-    assert cost.cache_savings == Decimal("2.7")
+    # The reads' discount (1M * 2.7) less the writes' premium (0.2M * 0.75).
+    assert cost.cache_savings == Decimal("2.55")
+    assert cost.input == Decimal("4.05")  # 3 + 0.75 + 0.3
     assert format_usd(cost.total) == "$5.55"
     assert format_usd(Decimal("0.00123")) == "$0.0012"
 

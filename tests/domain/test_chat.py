@@ -211,7 +211,7 @@ def test_footer_names_model_time_tokens_and_cost() -> None:
     assert text.startswith("Claude Sonnet 4.6 · 0.4 s to first token · 3.2 s")
     assert "11,000 in / 500 out" in text and "10,000 from cache" in text
     # 1000*3 + 500*15 + 10000*0.3 = 13,500 per million; cache saved 10000*2.7 = 27,000
-    assert "$0.0135 (cache saved $0.0270)" in text
+    assert "$0.0135 · saved $0.0270 with caching" in text
 
 
 def test_unknown_model_shows_tokens_without_price() -> None:

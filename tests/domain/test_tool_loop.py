@@ -125,7 +125,8 @@ def test_a_single_call(fake_api: FakeAnthropicAPI, history: History) -> None:
         "tool_use_id": "toolu_1",
         "content": [{"type": "text", "text": "hello from notes.md"}],
     }
-    assert follow[-1]["content"] == [result_block]
+    # The step's last block carries the prompt cache's breakpoint: the next step reads it.
+    assert follow[-1]["content"] == [{**result_block, "cache_control": {"type": "ephemeral"}}]
     # One answer, stored as it will be shown: every step's blocks, the result between them.
     assert [b["type"] for b in kept.content] == ["text", "tool_use", "tool_result", "text"]
     assert kept.status == "complete" and kept.content[2] == result_block

@@ -16,6 +16,8 @@ from tests import sse
 from tests.fakeapi import FakeAnthropicAPI, JSONResponse, SSEResponse
 from tests.ui.harness import MODELS, App, make_app
 
+EPHEMERAL = {"type": "ephemeral"}
+
 
 def png(path: Path, width: int = 64, height: int = 48) -> Path:
     image = QImage(width, height, QImage.Format.Format_RGB32)
@@ -86,7 +88,8 @@ def test_drop_a_pdf_and_a_photo_then_ask(app: App, qtbot: QtBot, tmp_path: Path)
     assert content[0]["source"]["media_type"] == "application/pdf"
     assert content[0]["title"] == "report.pdf"
     assert content[1]["source"]["media_type"] in ("image/png", "image/jpeg")
-    assert content[2] == {"type": "text", "text": "What are these?"}
+    # The question ends with the prompt cache's rolling breakpoint, for a follow-up.
+    assert content[2] == {"type": "text", "text": "What are these?", "cache_control": EPHEMERAL}
     # Sent, so the tray is empty; the message shows what was attached.
     assert app.window.composer.tray.chips == []
     question = app.window.view.message_widgets()[0]
@@ -112,8 +115,9 @@ def test_a_follow_up_reads_the_document_from_the_cache(
         for block in message["content"]
         if "cache_control" in block
     ]
-    assert marked == [(0, "document")]
-    assert messages[0]["content"][0]["cache_control"] == {"type": "ephemeral"}
+    # The PDF, and the ends of the previous and the newest question (the rolling breakpoint).
+    assert marked == [(0, "document"), (0, "text"), (2, "text")]
+    assert messages[0]["content"][0]["cache_control"] == EPHEMERAL
 
 
 def test_paste_an_image_from_the_clipboard(app: App, tmp_path: Path) -> None:
@@ -299,7 +303,7 @@ def test_an_edited_question_keeps_its_attachments(app: App, qtbot: QtBot, tmp_pa
     assert [b["type"] for b in content] == ["document", "image", "text"]
     assert content[0]["source"] == first[0]["source"]  # the same bytes, not a copy of a copy
     assert content[1]["source"] == first[1]["source"]
-    assert content[2] == {"type": "text", "text": "Describe them"}
+    assert content[2] == {"type": "text", "text": "Describe them", "cache_control": EPHEMERAL}
     question = app.window.view.message_widgets()[0]
     assert question.versions_text() == "2/2"
     assert [c.text() for c in question.chips.chips] == ["report.pdf", "photo.png"]

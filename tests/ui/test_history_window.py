@@ -122,7 +122,17 @@ def test_editing_a_question_makes_a_new_branch(app: App, qtbot: QtBot) -> None:
     assert texts(app) == ["Translate 'dog' to French", "chien"]
     assert app.window.view.message_widgets()[0].versions_text() == "2/2"
     assert app.api.requests[-1].json["messages"] == [
-        {"role": "user", "content": [{"type": "text", "text": "Translate 'dog' to French"}]}
+        {
+            "role": "user",
+            "content": [
+                # The prompt cache's rolling breakpoint ends the newest question.
+                {
+                    "type": "text",
+                    "text": "Translate 'dog' to French",
+                    "cache_control": {"type": "ephemeral"},
+                },
+            ],
+        }
     ]
     # The old branch, follow-up and all, is one click away.
     app.window.view.message_widgets()[0].prev_button.click()

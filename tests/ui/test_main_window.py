@@ -37,7 +37,13 @@ def test_type_enter_and_watch_it_stream(app: App, qtbot: QtBot) -> None:
     request = app.api.requests[-1]
     assert request.headers["x-api-key"] == "sk-ant-stored-key-0000"
     assert request.json["messages"] == [
-        {"role": "user", "content": [{"type": "text", "text": "Hello Claude"}]}
+        # The prompt cache's rolling breakpoint ends the newest question.
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "Hello Claude", "cache_control": {"type": "ephemeral"}}
+            ],
+        }
     ]
     assert window.composer.editor.hasFocus()
     assert window.composer.button.text() == "Send"
