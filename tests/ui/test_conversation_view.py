@@ -508,8 +508,10 @@ def test_finish_shows_footer_and_stop_note(qtbot, view):
     footer = "Claude Sonnet 4.6 · 0.4 s to first token · 3.2 s · 1,234 in / 567 out · $0.0123"
     widget.finish(message, footer=footer)
     assert widget.status_text() is None
-    assert widget.footer_label.text() == footer
-    assert widget.footer_label.isVisible()
+    # The details line moved behind ⓘ (no stats line under the answer any more).
+    assert widget.footer == footer
+    assert widget.tools.info_button.isVisible()
+    assert "Model: Claude Sonnet 4.6" in widget.details_text()
     assert widget.note_label.text() == "The answer was cut off at the token limit."
     assert not widget.status_label.isVisible()
     assert widget.text_view.document().toPlainText() == "Partial answer"
