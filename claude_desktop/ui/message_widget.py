@@ -91,7 +91,13 @@ class _ChipRow(QWidget):
 
 
 class _Bubble(QWidget):
-    """The rounded bubble your text sits in, in the bubble token's colour."""
+    """The rounded bubble your text sits in, in the bubble token's colour; it prefers the
+    width of its text (`natural`) and shrinks below it, down to its maximum width."""
+
+    natural = 0
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.natural, super().sizeHint().height())
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
@@ -130,6 +136,7 @@ class UserMessageWidget(MessageWidget):
             chips.addWidget(self.chips, 0)
             layout.addLayout(chips)
         self.bubble = _Bubble(self)
+        self.bubble.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
         inside = QVBoxLayout(self.bubble)
         inside.setContentsMargins(14, 8, 14, 8)
         self.text_view = TextView(self.bubble)
@@ -157,9 +164,9 @@ class UserMessageWidget(MessageWidget):
         margins = self.bubble.layout().contentsMargins()
         doc_margin = 2 * self.text_view.document().documentMargin()
         natural = longest + int(doc_margin) + margins.left() + margins.right() + 4
-        width = max(1, min(natural, int(self.width() * self.MAX_SHARE)))
-        if width != self.bubble.width() or self.bubble.minimumWidth() != width:
-            self.bubble.setFixedWidth(width)
+        self.bubble.natural = natural
+        self.bubble.setMaximumWidth(max(1, min(natural, int(self.width() * self.MAX_SHARE))))
+        self.bubble.updateGeometry()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
