@@ -151,6 +151,7 @@ class AssistantMessageWidget(MessageWidget):
             view.cite_opened = lambda number: self.sources.open_source(number)
         elif isinstance(view, ThinkingSection):
             self._collapse_on_text.append(view)
+            set_text_color(view.toggle, muted)
             set_text_color(view.redacted_label, muted)
             set_text_color(view.view, muted)
         else:
@@ -482,6 +483,7 @@ class AssistantMessageWidget(MessageWidget):
         ):
             set_text_color(label, muted)
         for section in self.column.thinking_sections():
+            set_text_color(section.toggle, muted)
             set_text_color(section.redacted_label, muted)
             set_text_color(section.view, muted)
         if not self.error_card.isHidden():

@@ -29,6 +29,7 @@ def set_text_color(widget: QWidget, color: str) -> None:
     palette = widget.palette()
     palette.setColor(QPalette.ColorRole.WindowText, QColor(color))
     palette.setColor(QPalette.ColorRole.Text, QColor(color))
+    palette.setColor(QPalette.ColorRole.ButtonText, QColor(color))
     widget.setPalette(palette)
 
 

@@ -340,7 +340,10 @@ def _render_fence(block: str, dark: bool, index: int) -> RenderedBlock:
     # Qt draws no border around a lone cell and ignores a table's own background in places,
     # so the box is a table whose cells carry the backgrounds; its corners stay square (Qt's
     # text engine has no border-radius).
-    head = f'bgcolor="{c.code_header_background}" style="border-style: none; padding: {{}};"'
+    head = (
+        f'bgcolor="{c.code_header_background}" style="border-style: none;'
+        f' border-color: {c.code_header_background}; padding: {{}};"'
+    )
     cell = f'bgcolor="{c.code_background}" style="border-style: none; padding: 12px;"'
     out = (
         '<table width="100%" cellspacing="0" cellpadding="0" border="1" '
