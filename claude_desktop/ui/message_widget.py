@@ -160,7 +160,9 @@ class UserMessageWidget(MessageWidget):
     def _fit_bubble(self) -> None:
         """As wide as the text's longest line, at most MAX_SHARE of the column."""
         metrics = self.text_view.fontMetrics()
-        longest = max((metrics.horizontalAdvance(line) for line in self._text.split("\n")), default=0)
+        longest = max(
+            (metrics.horizontalAdvance(line) for line in self._text.split("\n")), default=0
+        )
         margins = self.bubble.layout().contentsMargins()
         doc_margin = 2 * self.text_view.document().documentMargin()
         natural = longest + int(doc_margin) + margins.left() + margins.right() + 4

@@ -96,7 +96,9 @@ class ThinkingSection(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         # Absolute: the toggle's own right-to-left direction must not move it to the right.
-        layout.addWidget(self.toggle, 0, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignAbsolute)
+        layout.addWidget(
+            self.toggle, 0, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignAbsolute
+        )
         self.body = _RuledBody(self)
         body = QVBoxLayout(self.body)
         # Indented beside the rule, so it reads as the toggle's content.

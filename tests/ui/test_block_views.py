@@ -10,8 +10,8 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from claude_desktop.ui import theme
 from claude_desktop.api.message import Message
+from claude_desktop.ui import theme
 from claude_desktop.ui.conversation_view import ConversationView
 from claude_desktop.ui.message_widget import AssistantMessageWidget
 from claude_desktop.ui.text_block_view import TextBlockView

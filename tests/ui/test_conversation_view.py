@@ -21,8 +21,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication
 
-from claude_desktop.ui import theme
 from claude_desktop.api.message import Message
+from claude_desktop.ui import theme
 from claude_desktop.ui.message_widget import (
     RENDER_INTERVAL_MS,
     AssistantMessageWidget,

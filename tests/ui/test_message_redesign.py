@@ -52,7 +52,9 @@ def _answer(view: ConversationView, text: str = "Hello there.", footer: str = FO
 
 def _enter(widget) -> None:
     local = QPoint(2, 2)
-    event = QEnterEvent(local, local, widget.mapToGlobal(local), QPointingDevice.primaryPointingDevice())
+    event = QEnterEvent(
+        local, local, widget.mapToGlobal(local), QPointingDevice.primaryPointingDevice()
+    )
     QApplication.sendEvent(widget, event)
 
 
@@ -257,4 +259,3 @@ def test_the_whole_window_shows_a_bubble_and_an_unframed_answer(app: App, qtbot:
     assert user.bubble.isVisible()
     assert answer.tools.revealed and answer.copy_button.isVisible()
     assert "Model:" in answer.details_text()
-
