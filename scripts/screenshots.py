@@ -179,6 +179,7 @@ def main() -> int:
             shoot_settings(shot)
             shoot_settings_tools(shot)
             shoot_math(shot)
+            shoot_messages(shot)
     return 0
 
 
@@ -695,6 +696,53 @@ def shoot_math(shot: Shot) -> None:
     settle(shot.app)
     view.scroll_to_bottom()
     shot.save(window, "math-answer")
+    close(shot, window, session)
+
+
+def shoot_messages(shot: Shot) -> None:
+    """The message states of the redesign: waiting for the first token (the pulsing dot),
+    thinking folded ("Thought for N s") and open, and a long answer with code and a table."""
+    from claude_desktop.api.message import Message
+    from claude_desktop.domain.secrets import KeySource, KeyStore
+    from claude_desktop.domain.session import Session
+    from claude_desktop.domain.settings import Settings
+
+    session = Session(Settings.load(), KeyStore())
+    session.key_source = KeySource.KEYRING
+    window = shot.window(session)
+    window._open_initial()
+    window.pages.setCurrentWidget(window.chat_page)
+    view = window.view
+    view.clear()
+    view.add_user_message(QUESTION)
+    waiting = view.begin_assistant_message("Claude Sonnet 4.6")
+    window.composer.set_streaming(True)
+    settle(shot.app)
+    view.scroll_to_bottom()
+    shot.save(window, "waiting")
+    waiting.append_thinking(
+        "The user wants to stream a big CSV. The csv module reads row by row; pandas can"
+        " read in chunks. Worth a table comparing the two."
+    )
+    waiting.flush()
+    settle(shot.app)
+    shot.save(window, "thinking")
+    waiting.append_text(ANSWER)
+    waiting.finish(
+        Message(content=[{"type": "text", "text": ANSWER}]),
+        footer="Claude Sonnet 4.6 · 0.6 s to first token · 4.1 s · 1,204 in / 389 out · $0.0094",
+    )
+    waiting.flush()
+    window.composer.set_streaming(False)
+    settle(shot.app)
+    view.scroll_to_bottom()
+    settle(shot.app)
+    shot.save(window, "long-answer")
+    waiting.thinking.set_expanded(True)
+    settle(shot.app)
+    view.verticalScrollBar().setValue(0)
+    settle(shot.app)
+    shot.save(window, "thinking-open")
     close(shot, window, session)
 
 

@@ -13,6 +13,8 @@ __all__ = [
     "CITE_SCHEME",
     "COPY_CODE_LABEL",
     "COPY_CODE_SCHEME",
+    "COPY_ICON_PX",
+    "COPY_ICON_URL",
     "cite_index",
     "cite_marker",
     "copy_code_index",
@@ -22,8 +24,11 @@ __all__ = [
 ]
 
 COPY_CODE_SCHEME = "copy-code"
-#: The text of a code block's copy link.
+#: What a code block's copy link says (to tests and screen readers): it shows an icon, the
+#: image resource `COPY_ICON_URL` the text view provides, `COPY_ICON_PX` square.
 COPY_CODE_LABEL = "Copy"
+COPY_ICON_URL = "app-icon:copy"
+COPY_ICON_PX = 14
 #: A citation marker's link, `cite:N`: made only from the app's own markers (`cite_marker`).
 CITE_SCHEME = "cite"
 # A citation marker in the Markdown a view renders: private-use characters around its

@@ -1,5 +1,5 @@
-"""Claude's answer: a column of block views keyed by block index, a status line, the sources
-it cites, and a footer when it is done.
+"""Claude's answer: unframed text on the page, a column of block views keyed by block index,
+a status line, the sources it cites, and its actions (with ⓘ for its details) when done.
 
 Each content block of the answer is shown by the view the block registry names for its kind
 (domain/blocks.py): streamed Markdown for text, a folding section for thinking, a plain
@@ -18,12 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from claude_desktop.api.citations import citations_of
 from claude_desktop.api.message import Message
@@ -42,6 +37,7 @@ from .text_block_view import RenderStats, TextBlockView
 from .thinking_block_view import ThinkingSection
 from .tool_card import RESULT_TYPES, ToolCard
 from .unknown_block_view import UnknownBlockView
+from .waiting_dot import PulsingDot
 
 __all__ = ["AssistantMessageWidget", "RenderStats"]
 
@@ -61,13 +57,12 @@ class AssistantMessageWidget(MessageWidget):
         self._dark = theme.is_dark(self.palette())
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(14, 4, 14, 4)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
 
-        self.model_label = QLabel(model, self)
-        self.model_label.setTextFormat(Qt.TextFormat.PlainText)
-        small(self.model_label)
-        layout.addWidget(self.model_label)
+        # From Send to the first token; the model's name is in ⓘ, not above the answer.
+        self.waiting_dot = PulsingDot(self)
+        layout.addWidget(self.waiting_dot)
 
         self._collapse_on_text: list[ThinkingSection] = []  # fold when the text starts
         self.column = BlockColumn(
@@ -106,15 +101,11 @@ class AssistantMessageWidget(MessageWidget):
         self.retry_button = self.error_card.action_button
         layout.addWidget(self.error_card)
 
-        bottom = QHBoxLayout()
-        self.footer_label = self._make_label()
-        self.footer_label.setAccessibleName("Answer details")
-        bottom.addWidget(self.footer_label, 1)
-        # Right-aligned even while the footer is hidden (streaming, stopped).
-        bottom.addWidget(self.tools, 0, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight)
-        layout.addLayout(bottom)
+        #: The details line (model, timings, tokens, cost) ⓘ shows.
+        self.footer = ""
+        layout.addWidget(self.tools)
         # Copy appears when the answer has ended with some text (see _end).
-        self.copy_button.hide()
+        self.tools.set_copyable(False)
         self._built = True
         self._apply_palette()
 
@@ -158,10 +149,12 @@ class AssistantMessageWidget(MessageWidget):
     def _view_made(self, view: BlockView) -> None:
         muted = theme.muted_text_color(self.palette())
         if isinstance(view, TextBlockView):
-            view.cite_tooltip = self._cite_tooltip
-            view.cite_opened = self._open_source
+            # The sources view is made after the column's first text view.
+            view.cite_tooltip = lambda number: self.sources.tooltip(number)
+            view.cite_opened = lambda number: self.sources.open_source(number)
         elif isinstance(view, ThinkingSection):
             self._collapse_on_text.append(view)
+            set_text_color(view.toggle, muted)
             set_text_color(view.redacted_label, muted)
             set_text_color(view.view, muted)
         else:
@@ -184,6 +177,7 @@ class AssistantMessageWidget(MessageWidget):
     def block_started(self, index: int, block: dict[str, Any]) -> None:
         if self._ended:
             return
+        self.waiting_dot.stop()
         self._saw_blocks = True
         self._next_index = max(self._next_index, index + 1)
         kind = kind_of(block)
@@ -223,6 +217,7 @@ class AssistantMessageWidget(MessageWidget):
         if not isinstance(view, ThinkingSection):
             self.append_thinking(text)
         elif text and not self._ended:
+            self.waiting_dot.stop()
             view.append(text)
 
     def json_delta(self, index: int, partial_json: str) -> None:
@@ -289,6 +284,7 @@ class AssistantMessageWidget(MessageWidget):
         self._text_delta(column.text_target or column.text_for_delta(self._next_index), delta)
 
     def _text_delta(self, view: TextBlockView, delta: str) -> None:
+        self.waiting_dot.stop()
         if self._collapse_on_text:
             for section in self._collapse_on_text:
                 section.answer_started()
@@ -298,6 +294,7 @@ class AssistantMessageWidget(MessageWidget):
     def append_thinking(self, delta: str) -> None:
         """Add a streamed thinking delta to the current Thinking section."""
         if delta and not self._ended:
+            self.waiting_dot.stop()
             self.column.thinking_for_delta().append(delta)
 
     def markdown_text(self) -> str:
@@ -334,6 +331,7 @@ class AssistantMessageWidget(MessageWidget):
 
     def _end(self) -> None:
         """No more text will come: render the rest as finished blocks; ignore later deltas."""
+        self.waiting_dot.stop()
         if not self._ended:
             self._ended = True
             for view in self.text_views():
@@ -342,16 +340,21 @@ class AssistantMessageWidget(MessageWidget):
                 section.end()
             for card in self.column.tool_cards():
                 card.drop_approval()  # one still waiting: the turn ended before it asked
-        self.copy_button.setVisible(self.can_copy)
+        self.tools.set_copyable(self.can_copy)
         self.set_status(None)
         self.setAccessibleDescription(
-            "\n\n".join(v.toPlainText() for v in self.text_views() if not v.document().isEmpty())
+            "\n\n".join(
+                v.toPlainText().replace("\ufffc", "")  # the code blocks' copy icons
+                for v in self.text_views()
+                if not v.document().isEmpty()
+            )
         )
 
     # -- the end of an answer ----------------------------------------------------------------
 
     def finish(self, message: Message | None, *, footer: str) -> None:
-        """The answer is complete: show all of it, the footer and any stop note.
+        """The answer is complete: show all of it, any stop note, and `footer` (its details
+        line: model, timings, tokens, cost) behind ⓘ.
 
         An answer that never streamed (one loaded from history) is shown from its blocks;
         one that streamed as bare text is shown again from its blocks when they hold more
@@ -363,8 +366,8 @@ class AssistantMessageWidget(MessageWidget):
             elif not self._saw_blocks:
                 self._complete_from(message)
         self._end()
-        self.footer_label.setText(footer)
-        self.footer_label.setVisible(bool(footer))
+        self.footer = footer
+        self.tools.set_details(footer)
         note = message.stop_note if message is not None else None
         self.note_label.setText(note or "")
         self.note_label.setVisible(note is not None)
@@ -401,20 +404,6 @@ class AssistantMessageWidget(MessageWidget):
             if kind.view == "text":
                 self.text_delta(index, str(block.get("text", "")))
             self.block_stopped(index, block)
-
-    # -- citations -----------------------------------------------------------------------------
-
-    def _cite_tooltip(self, number: int) -> str:
-        rows = self.sources.rows
-        if not 0 < number <= len(rows):
-            return ""
-        row = rows[number - 1]
-        return f"{row.label_text}: “{row.quote_text}”" if row.quote_text else row.label_text
-
-    def _open_source(self, number: int) -> None:
-        rows = self.sources.rows
-        if 0 < number <= len(rows):
-            rows[number - 1].set_expanded(True)
 
     def show_error(
         self,
@@ -465,6 +454,13 @@ class AssistantMessageWidget(MessageWidget):
     def error_title(self) -> str | None:
         return self.error_title_label.text() if self.error_card.isVisibleTo(self) else None
 
+    def set_newest(self, newest: bool) -> None:
+        self.tools.set_pinned(newest)
+
+    def details_text(self) -> str:
+        """What ⓘ shows, a line per measure."""
+        return self.tools.details_text()
+
     def set_status(self, text: str | None) -> None:
         """A small line such as "Retrying in 4 s…"; None hides it."""
         self.status_label.setText(text or "")
@@ -496,15 +492,14 @@ class AssistantMessageWidget(MessageWidget):
         palette = self.palette()
         muted = theme.muted_text_color(palette)
         for label in (
-            self.model_label,
             self.status_label,
             self.stopped_label,
             self.note_label,
-            self.footer_label,
             *(v for v in self.column.views if isinstance(v, UnknownBlockView)),
         ):
             set_text_color(label, muted)
         for section in self.column.thinking_sections():
+            set_text_color(section.toggle, muted)
             set_text_color(section.redacted_label, muted)
             set_text_color(section.view, muted)
         if not self.error_card.isHidden():

@@ -1,5 +1,10 @@
 """The scrolling list of a conversation's messages, following the newest text as it streams.
 
+The messages sit in one reading column centred on the page (design.md): at most
+COLUMN_MAX_WIDTH wide at the default text size, growing with Ctrl+=, the margins taking the
+rest of a wide window. Body text is BODY_PX at the default size; the font the window gives
+the view (its zoom) scales it.
+
 While an answer streams the view stays at the bottom, unless the user scrolls up: then it
 stays put and a floating "Jump to latest" button brings it back and resumes following.
 """
@@ -8,10 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QFrame, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
+from . import theme
 from .message_widget import AssistantMessageWidget, MessageWidget, UserMessageWidget
 
 __all__ = ["AssistantMessageWidget", "ConversationView", "MessageWidget", "UserMessageWidget"]
@@ -34,10 +48,20 @@ class ConversationView(QScrollArea):
 
         self._content = QWidget(self)
         self._content.setObjectName("conversationContent")
-        self._layout = QVBoxLayout(self._content)
-        self._layout.setContentsMargins(16, 16, 16, 16)
-        self._layout.setSpacing(12)
-        self.earlier_button = QPushButton("Show earlier messages", self._content)
+        centre = QHBoxLayout(self._content)
+        centre.setContentsMargins(24, 24, 24, 24)
+        centre.setSpacing(0)
+        #: The reading column the messages are in.
+        self.column = QWidget(self._content)
+        self.column.setObjectName("readingColumn")
+        centre.addStretch(1)
+        centre.addWidget(self.column, 1000)
+        centre.addStretch(1)
+        self._layout = QVBoxLayout(self.column)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(24)
+        self.body_px = float(theme.BODY_PX)
+        self.earlier_button = QPushButton("Show earlier messages", self.column)
         self.earlier_button.setAccessibleName("Show earlier messages")
         self.earlier_button.setFlat(True)
         self.earlier_button.hide()
@@ -55,6 +79,30 @@ class ConversationView(QScrollArea):
         bar = self.verticalScrollBar()
         bar.rangeChanged.connect(self._on_range_changed)
         bar.valueChanged.connect(self._on_value_changed)
+        self._apply_text_size()
+
+    # -- the reading column ------------------------------------------------------------------
+
+    def _apply_text_size(self) -> None:
+        """Body text at BODY_PX, scaled as the view's font is to the application's (the
+        zoom), and the column as wide as that text size makes it."""
+        default = QApplication.font().pointSizeF()
+        size = self.font().pointSizeF()
+        ratio = size / default if default > 0 and size > 0 else 1.0
+        self.body_px = theme.BODY_PX * ratio
+        font = self.font()
+        font.setPixelSize(max(1, round(self.body_px)))
+        self.column.setFont(font)
+        self.column.setMaximumWidth(self.column_width())
+
+    def column_width(self) -> int:
+        """The reading column's widest, at the current text size."""
+        return theme.scaled(theme.COLUMN_MAX_WIDTH, self.body_px)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._apply_text_size()
 
     # -- messages ----------------------------------------------------------------------------
 
@@ -97,6 +145,7 @@ class ConversationView(QScrollArea):
             widget.hide()
             widget.deleteLater()
         self._messages.clear()
+        self._mark_newest()
         self.earlier_button.hide()
         self.scroll_to_bottom()
 
@@ -115,6 +164,15 @@ class ConversationView(QScrollArea):
             self._layout.insertWidget(self._layout.count() - 1, widget)
         # Now, not on the next loop turn as the layout would: callers use it at once.
         widget.show()
+        self._mark_newest()
+
+    def _mark_newest(self) -> None:
+        """The newest answer shows its actions without a hover; the others on hover."""
+        newest = next(
+            (w for w in reversed(self._messages) if isinstance(w, AssistantMessageWidget)), None
+        )
+        for widget in self._messages:
+            widget.set_newest(widget is newest)
 
     # -- following the newest text -----------------------------------------------------------
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout
 
 from . import theme
-from .message_frame import set_text_color, small
+from .message_frame import small
 
 __all__ = ["ErrorCard"]
 
@@ -21,6 +21,7 @@ class ErrorCard(QFrame):
         super().__init__(parent)
         self._action: Callable[[], None] | None = None
         self._repeats = False  # whether the action may be used more than once
+        self._styled_dark: bool | None = None  # the theme restyle last used (None: never)
         self.setObjectName("error-card")
         self.setAccessibleName("Error")
         card = QVBoxLayout(self)
@@ -29,6 +30,7 @@ class ErrorCard(QFrame):
         self.title_label = QLabel(self)
         self.title_label.setTextFormat(Qt.TextFormat.PlainText)
         self.title_label.setAccessibleName("Error title")
+        self.title_label.setObjectName("error-title")
         title_font = self.title_label.font()
         title_font.setWeight(title_font.Weight.DemiBold)
         self.title_label.setFont(title_font)
@@ -39,6 +41,7 @@ class ErrorCard(QFrame):
         small(self.detail_label)
         self.detail_label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.detail_label.setAccessibleName("Error detail")
+        self.detail_label.setObjectName("error-detail")
         self.action_button = QPushButton("Retry", self)
         self.action_button.setAccessibleName("Retry")
         self.action_button.setAccessibleDescription("Send the request again")
@@ -62,12 +65,31 @@ class ErrorCard(QFrame):
         self.show()
 
     def restyle(self) -> None:
-        # Styled when first shown, not when every answer is made: most never fail.
-        dark = theme.is_dark(self.palette())
-        tint, text = ("#3d2622", "#f0a08c") if dark else ("#fbeae6", "#a1361f")
-        self.setStyleSheet(f"QFrame#error-card {{ background: {tint}; border-radius: 12px; }}")
-        for label in (self.title_label, self.detail_label):
-            set_text_color(label, text)
+        """The tokens of the card's own palette: error tint, error text for the title, the
+        body text for the detail. Styled when first shown, not when every answer is made
+        (most never fail), and again on its own palette change (see changeEvent)."""
+        t = theme.tokens_for(self.palette())
+        self._styled_dark = t.dark
+        # Colours in the style sheet, not the labels' palettes: a style sheet's repolish
+        # would put the palettes back.
+        self.setStyleSheet(
+            f"QFrame#error-card {{ background: {t.error_tint};"
+            f" border-radius: {theme.RADIUS_CARD}px; }}"
+            f" QLabel#error-title {{ color: {t.error_text}; background: transparent; }}"
+            f" QLabel#error-detail {{ color: {t.text}; background: transparent; }}"
+        )
+
+    def changeEvent(self, event: QEvent) -> None:
+        # The card's own palette change, not its message's: the message hears of a theme
+        # switch before its children's palettes have followed, so a restyle from there
+        # read the old theme and kept light colours in dark mode.
+        super().changeEvent(event)
+        if (
+            event.type() == QEvent.Type.PaletteChange
+            and self._styled_dark is not None
+            and theme.is_dark(self.palette()) != self._styled_dark
+        ):
+            self.restyle()
 
     def set_action(
         self,

@@ -1,4 +1,4 @@
-"""The widgets of one message: the user's text in a tinted box, or Claude's answer.
+"""The widgets of one message: the user's text in a bubble at the right, or Claude's answer.
 
 The question is here; the answer, a column of block views, is in answer_view.py, and the
 frame both share in message_frame.py. The names below stay importable from here.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -30,7 +30,8 @@ __all__ = [
 
 
 class _ChipRow(QWidget):
-    """Attachment names as small rounded labels, wrapped onto as many rows as needed."""
+    """Attachments as small file cards (a file icon and the name), wrapped onto as many rows
+    as needed."""
 
     _GAP = 6
 
@@ -50,11 +51,11 @@ class _ChipRow(QWidget):
         policy.setHeightForWidth(True)
         self.setSizePolicy(policy)
 
-    def set_colors(self, background: str, text: str) -> None:
+    def set_colors(self, background: str, text: str, border: str) -> None:
         for chip in self.chips:
             chip.setStyleSheet(
-                f"QLabel {{ background: {background}; color: {text}; border-radius: 9px;"
-                " padding: 2px 8px; }"
+                f"QLabel {{ background: {background}; color: {text}; border: 1px solid {border};"
+                f" border-radius: {theme.RADIUS_CONTROL}px; padding: 6px 10px; }}"
             )
         self.updateGeometry()
 
@@ -89,10 +90,32 @@ class _ChipRow(QWidget):
         self._place(self.width(), apply=True)
 
 
+class _Bubble(QWidget):
+    """The rounded bubble your text sits in, in the bubble token's colour; it prefers the
+    width of its text (`natural`) and shrinks below it, down to its maximum width."""
+
+    natural = 0
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.natural, super().sizeHint().height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(theme.tokens_for(self.palette()).bubble))
+        radius = theme.scaled(theme.RADIUS_BUBBLE, self.fontInfo().pixelSize() or theme.BODY_PX)
+        radius = min(radius, self.height() / 2)
+        painter.drawRoundedRect(QRectF(self.rect()), radius, radius)
+        painter.end()
+
+
 class UserMessageWidget(MessageWidget):
-    """The user's message: plain text (never interpreted) in a tinted, rounded box."""
+    """The user's message: plain text (never interpreted) in a bubble at the right of the
+    column, at most `MAX_SHARE` of its width, its attachments as file cards above it."""
 
     role = "user"
+    MAX_SHARE = 0.8
 
     def __init__(
         self, text: str, attachments: Sequence[str] = (), parent: QWidget | None = None
@@ -103,36 +126,62 @@ class UserMessageWidget(MessageWidget):
         self.setAccessibleName("You")
         self.setAccessibleDescription(text)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(14, 10, 10, 8)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
         self.chips: _ChipRow | None = None
         if attachments:
             self.chips = _ChipRow(attachments, self)
-            layout.addWidget(self.chips)
-        self.text_view = TextView(self)
+            chips = QHBoxLayout()
+            chips.addStretch(1)
+            chips.addWidget(self.chips, 0)
+            layout.addLayout(chips)
+        self.bubble = _Bubble(self)
+        self.bubble.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
+        inside = QVBoxLayout(self.bubble)
+        inside.setContentsMargins(14, 8, 14, 8)
+        self.text_view = TextView(self.bubble)
         self.text_view.setAccessibleName("Your message")
         self.text_view.setPlainText(text)
+        inside.addWidget(self.text_view)
         row = QHBoxLayout()
-        row.addWidget(self.text_view, 1)
-        row.addWidget(self.tools, 0, Qt.AlignmentFlag.AlignBottom)
+        row.addStretch(1)
+        row.addWidget(self.bubble, 0)
         layout.addLayout(row)
+        actions = QHBoxLayout()
+        actions.addStretch(1)
+        actions.addWidget(self.tools, 0)
+        layout.addLayout(actions)
         self._built = True
         self._apply_palette()
 
     def markdown_text(self) -> str:
         return self._text
 
+    def _fit_bubble(self) -> None:
+        """As wide as the text's longest line, at most MAX_SHARE of the column."""
+        metrics = self.text_view.fontMetrics()
+        longest = max(
+            (metrics.horizontalAdvance(line) for line in self._text.split("\n")), default=0
+        )
+        margins = self.bubble.layout().contentsMargins()
+        doc_margin = 2 * self.text_view.document().documentMargin()
+        natural = longest + int(doc_margin) + margins.left() + margins.right() + 4
+        self.bubble.natural = natural
+        self.bubble.setMaximumWidth(max(1, min(natural, int(self.width() * self.MAX_SHARE))))
+        self.bubble.updateGeometry()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_bubble()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange and self._built:
+            self._fit_bubble()
+
     def _apply_palette(self) -> None:
         palette = self.palette()
+        t = theme.tokens_for(palette)
         if self.chips is not None:
-            self.chips.set_colors(theme.chip_color(palette), palette.windowText().color().name())
-        self.update()
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        palette = self.palette()
-        painter.setPen(QColor(theme.bubble_border_color(palette)))
-        painter.setBrush(QColor(theme.user_bubble_color(palette)))
-        painter.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 10, 10)
-        painter.end()
+            self.chips.set_colors(t.surface, t.text, t.border)
+        self.bubble.update()

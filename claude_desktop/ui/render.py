@@ -34,8 +34,9 @@ from markdown.treeprocessors import Treeprocessor
 from markdown.util import AMP_SUBSTITUTE
 
 from .answer_links import (
-    COPY_CODE_LABEL,
     COPY_CODE_SCHEME,
+    COPY_ICON_PX,
+    COPY_ICON_URL,
     has_cite_markers,
     link_cite_markers,
     strip_cite_markers,
@@ -196,13 +197,15 @@ class _SafeTree(Treeprocessor):
                     el.tag = "span"
                     el.text = f"[image: {label}]" if label else "[image]"
             elif tag == "table":
+                # A thin outer border and rules between rows, 8 px inside each cell. Qt's
+                # text engine draws no rounded table corners (border-radius is ignored).
                 el.set("border", "1")
                 el.set("cellspacing", "0")
-                el.set("cellpadding", "5")
+                el.set("cellpadding", "8")
                 el.set(
                     "style",
                     f"border-collapse: collapse; border-style: solid; "
-                    f"border-color: {c.table_border}; margin-top: 6px; margin-bottom: 6px;",
+                    f"border-color: {c.table_border}; margin-top: 8px; margin-bottom: 12px;",
                 )
             elif tag in ("th", "td"):
                 if not el.text and not len(el):
@@ -334,18 +337,27 @@ def _render_fence(block: str, dark: bool, index: int) -> RenderedBlock:
     # cell is parsed differently when HTML follows (see _SafeTree), so there is never one.
     body = body.rstrip("\n") or "&nbsp;"
     label = html.escape(lang) if lang else "&nbsp;"
+    # A header bar (the language at left, a copy icon at right) over the code, 12 px inside.
     # Qt draws no border around a lone cell and ignores a table's own background in places,
-    # so the box is a borderless table whose cells carry the background.
-    cell = f'bgcolor="{c.code_background}" style="border-style: none; padding: {{}};"'
+    # so the box is a table whose cells carry the backgrounds; its corners stay square (Qt's
+    # text engine has no border-radius).
+    head = (
+        f'bgcolor="{c.code_header_background}" style="border-style: none;'
+        f' border-color: {c.code_header_background}; padding: {{}};"'
+    )
+    cell = f'bgcolor="{c.code_background}" style="border-style: none; padding: 12px;"'
     out = (
-        '<table width="100%" cellspacing="0" cellpadding="0" border="0" '
-        'style="margin-top: 6px; margin-bottom: 6px;">'
-        f"<tr><td {cell.format('6px 10px 0px 10px')}>"
+        '<table width="100%" cellspacing="0" cellpadding="0" border="1" '
+        f'style="border-collapse: collapse; border-style: solid; border-color: {c.code_border};'
+        ' margin-top: 8px; margin-bottom: 12px;">'
+        f"<tr><td {head.format('4px 12px 4px 12px')}>"
         f'<span style="color: {c.code_label}; font-size: small;">{label}</span></td>'
-        f'<td align="right" {cell.format("6px 10px 0px 10px")}>'
-        f'<a href="{COPY_CODE_SCHEME}:{index}" style="font-size: small;">'
-        f"{COPY_CODE_LABEL}</a></td></tr>"
-        f'<tr><td colspan="2" {cell.format("4px 10px 10px 10px")}>'
+        f'<td align="right" {head.format("4px 12px 4px 12px")}>'
+        f'<a href="{COPY_CODE_SCHEME}:{index}" style="color: {c.code_label};'
+        ' text-decoration: none; font-size: small;">'
+        f'<img src="{COPY_ICON_URL}" width="{COPY_ICON_PX}" height="{COPY_ICON_PX}" /></a>'
+        "</td></tr>"
+        f'<tr><td colspan="2" {cell}>'
         f'<pre style="margin: 0px; white-space: pre-wrap;">{body}</pre></td></tr></table>'
     )
     return RenderedBlock(out, (code,))

@@ -110,6 +110,18 @@ class SourcesView(QWidget):
         self.rows.clear()
         self.hide()
 
+    def tooltip(self, number: int) -> str:
+        """What citation marker `number` says on hover: the source and its quote."""
+        if not 0 < number <= len(self.rows):
+            return ""
+        row = self.rows[number - 1]
+        return f"{row.label_text}: “{row.quote_text}”" if row.quote_text else row.label_text
+
+    def open_source(self, number: int) -> None:
+        """A marker was clicked: open its source's row."""
+        if 0 < number <= len(self.rows):
+            self.rows[number - 1].set_expanded(True)
+
     def lines(self) -> list[str]:
         """What the list says, one line per source (tests, accessibility)."""
         return [f"{row.number} {row.label_text}" for row in self.rows]

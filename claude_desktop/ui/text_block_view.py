@@ -18,15 +18,22 @@ from PySide6.QtCore import QEvent, QTimer, QUrl
 from PySide6.QtGui import (
     QAccessible,
     QAccessibleAnnouncementEvent,
+    QColor,
     QDesktopServices,
     QGuiApplication,
     QHelpEvent,
+    QTextCharFormat,
+    QTextDocument,
+    QTextImageFormat,
 )
 from PySide6.QtWidgets import QToolTip, QWidget
 
+from . import icons
 from .answer_links import (
     COPY_CODE_LABEL,
     COPY_CODE_SCHEME,
+    COPY_ICON_PX,
+    COPY_ICON_URL,
     cite_index,
     cite_marker,
     copy_code_index,
@@ -36,6 +43,7 @@ from .math_images import MathBlockWriter
 from .render import ALLOWED_LINK_SCHEMES, RenderedBlock, render_block, render_blocks, split_blocks
 from .rich_text_view import TextView
 from .stream_scheduler import RenderScheduler, TurnBudget
+from .theme import markdown_colors
 
 __all__ = ["CODE_COPIED_LABEL", "CODE_COPIED_MS", "RenderStats", "TextBlockView"]
 
@@ -81,6 +89,15 @@ class TextBlockView(TextView):
         self._copied_code_timer.setInterval(CODE_COPIED_MS)
         self._copied_code_timer.timeout.connect(self._end_code_copied)
         self._reset_text()
+        self._add_icons()
+
+    def _add_icons(self) -> None:
+        """The images rendered code blocks name (their copy icon), in this theme's colour.
+        Kept in the document, which forgets them when cleared."""
+        pixmap = icons.pixmap("copy", markdown_colors(self._dark).code_label, COPY_ICON_PX * 2)
+        self.document().addResource(
+            QTextDocument.ResourceType.ImageResource, QUrl(COPY_ICON_URL), pixmap.toImage()
+        )
 
     def _reset_text(self) -> None:
         self._text = ""  # the Markdown rendered, citation markers included
@@ -97,6 +114,7 @@ class TextBlockView(TextView):
         self._scheduler.forget(self)
         self._writer.clear()
         self._reset_text()
+        self._add_icons()
         self.sync_height()
 
     # -- streaming ---------------------------------------------------------------------------
@@ -196,6 +214,7 @@ class TextBlockView(TextView):
             return
         self._dark = dark
         self._writer.clear()
+        self._add_icons()
         self._code.clear()
         committed = self.markdown_source()[: self._committed_chars]
         done = render_blocks(split_blocks(committed), dark=dark)
@@ -229,13 +248,15 @@ class TextBlockView(TextView):
             QDesktopServices.openUrl(url)
 
     def code_copy_label(self, index: int) -> str | None:
-        """What code block `index`'s Copy link says now ("Copy" or "✓ Copied")."""
+        """What code block `index`'s copy link says now: "Copy" (its icon) or "✓ Copied"."""
         block = self.document().begin()
         href = f"{COPY_CODE_SCHEME}:{index}"
         while block.isValid():
             for it in block:
                 fragment = it.fragment()
                 if fragment.isValid() and fragment.charFormat().anchorHref() == href:
+                    if fragment.charFormat().isImageFormat():
+                        return COPY_CODE_LABEL
                     return fragment.text()
             block = block.next()
         return None
@@ -254,9 +275,9 @@ class TextBlockView(TextView):
         return super().viewportEvent(event)
 
     def _show_code_copied(self, index: int) -> None:
-        """Flip the code block's link to "✓ Copied" for a while, and tell screen readers."""
+        """Flip the code block's copy icon to "✓ Copied" for a while, and tell screen readers."""
         if self._copied_code is not None and self._copied_code != index:
-            self._writer.relabel_link(f"{COPY_CODE_SCHEME}:{self._copied_code}", COPY_CODE_LABEL)
+            self._set_copy_link(self._copied_code, copied=False)
         self._copied_code = index
         self._relabel_copied_code()
         self._copied_code_timer.start()
@@ -264,15 +285,28 @@ class TextBlockView(TextView):
             QAccessibleAnnouncementEvent(self, "Code copied to the clipboard")
         )
 
+    def _set_copy_link(self, index: int, *, copied: bool) -> None:
+        href = f"{COPY_CODE_SCHEME}:{index}"
+        if copied:
+            fmt = QTextCharFormat()
+            fmt.setForeground(QColor(markdown_colors(self._dark).code_label))
+            fmt.setFontUnderline(False)
+            self._writer.replace_link(href, fmt, CODE_COPIED_LABEL)
+        else:
+            image = QTextImageFormat()
+            image.setName(COPY_ICON_URL)
+            image.setWidth(COPY_ICON_PX)
+            image.setHeight(COPY_ICON_PX)
+            self._writer.replace_link(href, image)
+
     def _relabel_copied_code(self, since: int = 0) -> None:
         """Put "✓ Copied" back on the copied code block's link if it is block `since` or
         later: renders replace the tail (from the first code block not committed before
         them), a rebuild everything."""
         if self._copied_code is not None and self._copied_code >= since:
-            href = f"{COPY_CODE_SCHEME}:{self._copied_code}"
-            self._writer.relabel_link(href, CODE_COPIED_LABEL)
+            self._set_copy_link(self._copied_code, copied=True)
 
     def _end_code_copied(self) -> None:
         if self._copied_code is not None:
-            self._writer.relabel_link(f"{COPY_CODE_SCHEME}:{self._copied_code}", COPY_CODE_LABEL)
+            self._set_copy_link(self._copied_code, copied=False)
             self._copied_code = None

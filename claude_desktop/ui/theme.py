@@ -103,11 +103,16 @@ def scaled(px: int, body_px: float) -> int:
 
 @dataclass(frozen=True, slots=True)
 class MarkdownColors:
-    """Colours baked into rendered Markdown HTML (inline styles: Qt applies no stylesheet)."""
+    """Colours baked into rendered Markdown HTML (inline styles: Qt applies no stylesheet).
+
+    Warm neutrals from the tokens: a code block is a shade off the page in both themes (not
+    a black slab in dark), its header bar a shade further, and a table's header row tinted.
+    """
 
     dark: bool
     pygments_style: str
     code_background: str
+    code_header_background: str
     code_border: str
     code_label: str
     inline_code_background: str
@@ -119,25 +124,27 @@ class MarkdownColors:
 LIGHT = MarkdownColors(
     dark=False,
     pygments_style="default",
-    code_background="#f6f8fa",
-    code_border="#d8dee4",
-    code_label="#59636e",
-    inline_code_background="#eff1f3",
-    table_border="#d1d9e0",
-    table_header_background="#f6f8fa",
-    quote_text="#59636e",
+    code_background="#f5f4ef",
+    code_header_background="#ece9e0",
+    code_border="#e3e0d6",
+    code_label="#6b6a65",
+    inline_code_background="#efece3",
+    table_border="#e3e0d6",
+    table_header_background="#f0ede4",
+    quote_text="#6b6a65",
 )
 
 DARK = MarkdownColors(
     dark=True,
     pygments_style="github-dark",
-    code_background="#0d1117",
-    code_border="#3d444d",
-    code_label="#9198a1",
-    inline_code_background="#343941",
-    table_border="#3d444d",
-    table_header_background="#262c36",
-    quote_text="#9198a1",
+    code_background="#1f1e1d",
+    code_header_background="#2c2b29",
+    code_border="#45443f",
+    code_label="#a8a69e",
+    inline_code_background="#393937",
+    table_border="#45443f",
+    table_header_background="#30302e",
+    quote_text="#a8a69e",
 )
 
 

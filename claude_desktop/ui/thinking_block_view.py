@@ -1,5 +1,8 @@
 """The "Thinking" section above an answer: Claude's thinking, streamed, collapsible.
 
+Collapsed it is one quiet line, "Thought for 6 s ›" ("Thinking…" while it streams); open,
+the thinking reads beside a thin rule in the border colour (design.md).
+
 It opens while thinking streams in and collapses by itself when the answer's first text
 arrives (once: a person who opens it again keeps it open). Thinking is shown as plain
 text, appended when the answer's scheduler renders, so its cost per render follows the new
@@ -14,15 +17,35 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QTextCursor
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QTextCursor
 from PySide6.QtWidgets import QLabel, QTextBrowser, QToolButton, QVBoxLayout, QWidget
 
 from claude_desktop.domain.blocks import KINDS, kind_of
 
+from . import icons, theme
 from .stream_scheduler import RenderScheduler
 
 REDACTED_NOTE = "Part of Claude's thinking was encrypted by the API and cannot be shown."
+
+
+class _RuledBody(QWidget):
+    """The open section's body: a thin rule down its left edge."""
+
+    RULE_X = 5
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        color = QColor(theme.tokens_for(self.palette()).border)
+        painter.fillRect(QRectF(self.RULE_X, 0, 2, self.height()), color)
+        painter.end()
+
+
+def thought_title(seconds: float | None) -> str:
+    """The collapsed line's words: how long Claude thought, when the app saw it think."""
+    if seconds is None:
+        return "Thought process"
+    return f"Thought for {max(1, round(seconds))} s"
 
 
 class ThinkingSection(QWidget):
@@ -38,6 +61,8 @@ class ThinkingSection(QWidget):
         self._streaming = False
         self._auto_collapsed = False
         self._redacted = False
+        self._started: float | None = None  # when the first thinking streamed in
+        self._seconds: float | None = None  # how long it streamed
         #: How many times streamed thinking was put on screen (tests: the cadence).
         self.renders = 0
 
@@ -46,6 +71,8 @@ class ThinkingSection(QWidget):
         # stuck button rather than an open section. The arrow shows the state.
         self.toggle.setAutoRaise(True)
         self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        # The chevron after the words ("Thought for 6 s ›").
+        self.toggle.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
         self.toggle.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.toggle.setCursor(Qt.CursorShape.PointingHandCursor)
         self.toggle.setAccessibleName("Thinking")
@@ -68,11 +95,14 @@ class ThinkingSection(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addWidget(self.toggle, 0, Qt.AlignmentFlag.AlignLeft)
-        self.body = QWidget(self)
+        # Absolute: the toggle's own right-to-left direction must not move it to the right.
+        layout.addWidget(
+            self.toggle, 0, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignAbsolute
+        )
+        self.body = _RuledBody(self)
         body = QVBoxLayout(self.body)
-        # Indented under the toggle, so it reads as the toggle's content.
-        body.setContentsMargins(18, 0, 0, 4)
+        # Indented beside the rule, so it reads as the toggle's content.
+        body.setContentsMargins(18, 2, 0, 4)
         body.setSpacing(2)
         body.addWidget(view)
         body.addWidget(self.redacted_label)
@@ -91,6 +121,7 @@ class ThinkingSection(QWidget):
         self._pending.append(delta)
         if first:
             self._streaming = True
+            self._started = time.monotonic()
             self._update_title()
             self.show()
             self.set_expanded(True)
@@ -110,6 +141,8 @@ class ThinkingSection(QWidget):
         self.render()
         if self._streaming:
             self._streaming = False
+            if self._started is not None:
+                self._seconds = time.monotonic() - self._started
             self._update_title()
 
     def show_blocks(self, content: Sequence[dict[str, Any]]) -> None:
@@ -166,7 +199,7 @@ class ThinkingSection(QWidget):
         self.renders += 1
 
     def _show_open(self, is_open: bool) -> None:
-        self.toggle.setArrowType(Qt.ArrowType.DownArrow if is_open else Qt.ArrowType.RightArrow)
+        icons.tint(self.toggle, "chevron-down" if is_open else "chevron-right", "secondary", 16)
         self.body.setVisible(is_open)
         self.redacted_label.setVisible(self._redacted)
         self.view.setVisible(self._chars > 0 or bool(self._pending))
@@ -175,4 +208,4 @@ class ThinkingSection(QWidget):
         self.toggle.setToolTip("Hide Claude's thinking" if is_open else "Show Claude's thinking")
 
     def _update_title(self) -> None:
-        self.toggle.setText("Thinking…" if self._streaming else "Thinking")
+        self.toggle.setText("Thinking…" if self._streaming else thought_title(self._seconds))

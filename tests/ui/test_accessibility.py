@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from claude_desktop.ui.appearance import FocusRingStyle, install_focus_ring
+from claude_desktop.ui.message_actions import ActionRow
 from tests import sse
 from tests.fakeapi import SSEResponse
 from tests.ui.harness import App
@@ -58,10 +59,19 @@ def test_every_visible_control_has_a_name_and_takes_focus(app: App, qtbot: QtBot
     assert len(controls) > 10
     unnamed = [f"{type(w).__name__} {w.objectName()!r}" for w in controls if not accessible_name(w)]
     assert unnamed == []
+    # A message's action row is one Tab stop: one of its buttons takes Tab, the arrow keys
+    # reach the others (test_message_actions.py).
+    rows = {w.parentWidget() for w in controls if isinstance(w.parentWidget(), ActionRow)}
+    assert all(
+        sum(bool(b.focusPolicy() & Qt.FocusPolicy.TabFocus) for b in row.buttons()) == 1
+        for row in rows
+    )
     unfocusable = [
         f"{type(w).__name__} {accessible_name(w)!r}"
         for w in controls
-        if not isinstance(w, QMenuBar) and not w.focusPolicy() & Qt.FocusPolicy.TabFocus
+        if not isinstance(w, QMenuBar)
+        and not isinstance(w.parentWidget(), ActionRow)
+        and not w.focusPolicy() & Qt.FocusPolicy.TabFocus
     ]
     assert unfocusable == [], unfocusable
 

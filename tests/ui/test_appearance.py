@@ -131,8 +131,9 @@ def test_font_size_keys_and_restart(
         for _ in range(3):
             _press(app, qtbot, Qt.Key.Key_Equal)
         assert app.window.view.font().pointSize() == default + 3
-        # The text inherits it, and the message grows to fit.
-        assert text_view.font().pointSize() == default + 3
+        # The text inherits it (as body pixels scaled alike: theme.BODY_PX at the default
+        # size), and the message grows to fit.
+        assert text_view.font().pixelSize() == round(theme.BODY_PX * (default + 3) / default)
         app.wait(lambda: text_view.height() > height)
         _press(app, qtbot, Qt.Key.Key_Minus)
         assert app.window.view.font().pointSize() == default + 2

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from claude_desktop.api.message import Message
+from claude_desktop.ui import theme
 from claude_desktop.ui.conversation_view import ConversationView
 from claude_desktop.ui.message_widget import AssistantMessageWidget
 from claude_desktop.ui.text_block_view import TextBlockView
@@ -202,7 +203,7 @@ def test_every_text_view_follows_the_theme(view: ConversationView, qtbot: QtBot)
     qtbot.waitUntil(lambda: widget._dark)
     texts = [v for v in widget.block_views() if isinstance(v, TextBlockView)]
     assert len(texts) == 2
-    assert all("#0d1117" in v.document().toHtml() for v in texts)
+    assert all(theme.DARK.code_background in v.document().toHtml() for v in texts)
     assert widget.code_blocks() == ["x = 1", "y = 2"]
 
 

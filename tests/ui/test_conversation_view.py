@@ -22,6 +22,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QApplication
 
 from claude_desktop.api.message import Message
+from claude_desktop.ui import theme
 from claude_desktop.ui.message_widget import (
     RENDER_INTERVAL_MS,
     AssistantMessageWidget,
@@ -507,8 +508,10 @@ def test_finish_shows_footer_and_stop_note(qtbot, view):
     footer = "Claude Sonnet 4.6 · 0.4 s to first token · 3.2 s · 1,234 in / 567 out · $0.0123"
     widget.finish(message, footer=footer)
     assert widget.status_text() is None
-    assert widget.footer_label.text() == footer
-    assert widget.footer_label.isVisible()
+    # The details line moved behind ⓘ (no stats line under the answer any more).
+    assert widget.footer == footer
+    assert widget.tools.info_button.isVisible()
+    assert "Model: Claude Sonnet 4.6" in widget.details_text()
     assert widget.note_label.text() == "The answer was cut off at the token limit."
     assert not widget.status_label.isVisible()
     assert widget.text_view.document().toPlainText() == "Partial answer"
@@ -592,7 +595,8 @@ def test_a_fence_being_typed_shows_as_a_code_block_only_once_code_arrives(qtbot,
     widget.append_text("print(1)")
     widget.flush()
     assert widget.code_blocks() == ["print(1)"]
-    assert doc.toPlainText().split() == ["Intro", "python", "Copy", "print(1)"]
+    # The copy link is an icon (an object character), no word in the text.
+    assert doc.toPlainText().replace("\ufffc", "").split() == ["Intro", "python", "print(1)"]
     widget.append_text("\n``")  # the closing fence, half typed, when the stream drops
     widget.show_error("The connection was lost before the answer finished.", None)
     qtbot.waitUntil(lambda: widget.is_rendered)
@@ -685,6 +689,6 @@ def test_a_dark_palette_renders_code_in_dark_colours(qtbot, view):
     palette.setColor(QPalette.ColorRole.WindowText, QColor("#e8eaed"))
     view.setPalette(palette)
     qtbot.waitUntil(lambda: widget._dark)
-    assert "#0d1117" in widget.text_view.document().toHtml()
+    assert theme.DARK.code_background in widget.text_view.document().toHtml()
     assert widget.text_view.document().toPlainText() == before
     assert widget.code_blocks() == ["x = 1"]

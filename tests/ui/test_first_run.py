@@ -115,7 +115,7 @@ def test_a_wrong_then_right_key_typed_as_a_person_stays_out_of_the_model(
     assert asked.json["model"] == "claude-sonnet-4-6"
     assert asked.headers["x-api-key"] == RIGHT_KEY
     answer = first_run.last_answer()
-    assert RIGHT_KEY not in answer.model_label.text()
+    assert RIGHT_KEY not in answer.details_text()  # the model name is behind ⓘ now
 
     window.save_state()
     window.session.history.store.close()  # flush the WAL into the file that is scanned

@@ -178,7 +178,7 @@ def test_an_answer_that_finished_while_away_shows_complete(app: App, qtbot: QtBo
     window.open_conversation(first)
     shown = app.last_answer()
     assert not shown.is_streaming and shown.markdown_text() == whole
-    assert shown.error_text() is None and "Claude" in (shown.footer_label.text() or "")
+    assert shown.error_text() is None and "Claude" in (shown.footer or "")
     assert window.composer.button.text() == "Send"
 
 
@@ -243,7 +243,7 @@ def test_an_answer_keeps_its_metrics_and_shows_the_footer_made_from_them(
     app.api.enqueue(SSEResponse(sse.text_stream(["Measured."])))
     app.type_and_send(qtbot, "How long?")
     app.wait(lambda: not window.streaming and app.last_answer().markdown_text() == "Measured.")
-    footer = app.last_answer().footer_label.text()
+    footer = app.last_answer().footer
     stored = window.history.store.message(window.session.current.branch[-1].id)
     assert stored is not None
     # Plain data, no display string: the line under the answer is made when it is shown.
@@ -251,4 +251,4 @@ def test_an_answer_keeps_its_metrics_and_shows_the_footer_made_from_them(
     assert footer.startswith(window.session.display_name(stored.model or "")) and " s" in footer
     window.new_chat()
     window.open_conversation(stored.conversation_id)
-    assert app.last_answer().footer_label.text() == footer
+    assert app.last_answer().footer == footer
