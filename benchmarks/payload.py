@@ -15,11 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.sse import text_stream
+from tests.sse import message_stream, text_block, text_stream, tool_use_block
 
 _MARKER = re.compile(r"bench-deltas=(\d+)")
 _PACE = re.compile(r"bench-pace-ms=([\d.]+)")
 _COALESCED = "bench-coalesced"
+_TOOL = re.compile(r"bench-tool=([A-Za-z0-9_-]+)")
 _CONFTEST = Path(__file__).resolve().parent.parent / "tests" / "ui" / "conftest.py"
 _BUILDERS = ("_SECTIONS", "realistic_answer", "cut_into_deltas", "answer_of_deltas")
 
@@ -102,3 +103,35 @@ def sse(deltas: int) -> bytes:
 def sse_events(deltas: int) -> list[bytes]:
     """The same bytes cut into its events, each with its blank line."""
     return [event + b"\n\n" for event in sse(deltas).split(b"\n\n") if event]
+
+
+# -- a tool round trip (benchmarks.tools) ----------------------------------------------------
+
+#: The continued answer of a tool round trip, once the tool's result is back.
+TOOL_ANSWER = [f"The tool said hello ({i}). " for i in range(40)]
+
+
+def tool_question(tool: str) -> str:
+    """A question whose answer calls `tool` once, then answers once its result is back."""
+    return f"Use the tool, then tell me what it said. bench-tool={tool}"
+
+
+def tool_step(body: bytes) -> bytes | None:
+    """The stream for a request of a tool round trip, or None if it is not one: a call of
+    the tool the question names (with some text first), or, once the request sends a
+    tool_result back, a short text answer."""
+    try:
+        messages = json.loads(body)["messages"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    found = _TOOL.search(json.dumps(messages[0])) if messages else None
+    if not found:
+        return None
+    last = messages[-1].get("content")
+    answered = isinstance(last, list) and any(
+        isinstance(b, dict) and b.get("type") == "tool_result" for b in last
+    )
+    if answered:
+        return message_stream([text_block(TOOL_ANSWER)])
+    call = tool_use_block(found.group(1), "toolu_bench", ['{"text": ', '"hello"}'])
+    return message_stream([text_block(["Let me ", "check."]), call], stop_reason="tool_use")

@@ -5,7 +5,8 @@ answer as pre-built HTTP bytes: one event per HTTP chunk and per write, as the A
 them, with no pause (the socket, not the server, sets the pace) or at the pace the question
 asks for; or, when the question asks for it, the whole answer in 64 KB chunks with one
 `sendall`. `GET /v1/models` answers the app's start-up refresh; `POST /v1/messages` streams
-the answer its question asks for (`payload.question`).
+the answer its question asks for (`payload.question`), or a tool round trip's step
+(`payload.tool_question`).
 
     python -m benchmarks.server     # prints "listening http://127.0.0.1:PORT", serves until killed
 """
@@ -86,6 +87,11 @@ class _Handler(socketserver.BaseRequestHandler):
                     length = int(value)
             body = reader.read(length) if length else b""
             path = path.split("?", 1)[0]
+            step = payload.tool_step(body) if (method, path) == ("POST", "/v1/messages") else None
+            if step is not None:
+                stream = "text/event-stream; charset=utf-8"
+                sock.sendall(_response("200 OK", stream, step, chunked=True))
+                continue
             wanted = payload.asked(body) if (method, path) == ("POST", "/v1/messages") else None
             if wanted is not None and wanted[1] is not None:
                 self._per_event(sock, *wanted)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import logging
 import sys
 from collections.abc import Callable
@@ -59,6 +58,7 @@ from claude_desktop.domain.turn_result import TurnResult
 from claude_desktop.domain.turn_runner import TurnRunner
 
 if TYPE_CHECKING:
+    from claude_desktop.domain.mcp.config import McpConfig
     from claude_desktop.domain.mcp.servers import McpServers
 
 log = logging.getLogger(__name__)
@@ -173,18 +173,15 @@ class _PrintAnswer(NullObserver):
             _say(self.err, one_line(text))
 
 
-def check_tool_configs(paths: list[Path]) -> str | None:
-    """The usage error of the first MCP config file that is not one, naming it; else None."""
-    for path in paths:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            return f"{path}: cannot be read ({exc.strerror or exc})."
-        except (UnicodeDecodeError, ValueError) as exc:
-            return f"{path}: not a JSON file ({one_line(str(exc))})."
-        if not isinstance(data, dict) or not isinstance(data.get("mcpServers"), dict):
-            return f'{path}: not an MCP configuration (no "mcpServers" object).'
-    return None
+def load_tool_configs(files: list[Path]) -> list[McpConfig]:
+    """The `--mcp-config` files, read by the app's own parser (domain.mcp.config), before
+    anything is sent; McpConfigError names the first file that is not one. No MCP code is
+    imported when no file is given."""
+    if not files:
+        return []
+    from claude_desktop.domain.mcp.config import load_config
+
+    return [load_config(path) for path in files]
 
 
 def tool_policy(
@@ -223,9 +220,10 @@ async def ask(
     """Answer one question. `tools` stands in for the MCP servers (tests); `interactive`
     (default: stdin and stderr are terminals and the question is not on stdin) says whether
     tool calls can be asked about, `read_line` how an answer is read."""
-    problem = check_tool_configs(args.mcp_config)
-    if problem is not None:
-        _say(err, problem)
+    try:
+        tool_configs = load_tool_configs(args.mcp_config)
+    except HumanError as exc:  # a file that is not an MCP config: named, a usage error
+        _say(err, one_line(exc.human))
         return 2
     if args.prompt == "-":
         try:
@@ -271,8 +269,8 @@ async def ask(
         await stack.enter_async_context(client)
         if tools is None:
             try:
-                servers = await start_mcp_servers(args, err)
-            except HumanError as exc:  # a config file that cannot be used: named, usage error
+                servers = await start_mcp_servers(args, tool_configs, err)
+            except HumanError as exc:  # the app's own file cannot be used: named, usage error
                 _say(err, one_line(exc.human))
                 return 2
             if servers is not None:
@@ -290,11 +288,14 @@ async def ask(
     return _print_outcome(result, printer, out, err, api_key)
 
 
-async def start_mcp_servers(args: argparse.Namespace, err: TextIO) -> McpServers | None:
-    """The MCP servers of `--mcp-config` files and, unless `--no-app-tools`, the app's own
-    file; None when there are none (then no MCP code is imported). A server that cannot start
-    is named in one line on stderr and left out; the question is answered without it."""
-    configs: list[str | Path] = list(args.mcp_config)
+async def start_mcp_servers(
+    args: argparse.Namespace, given: list[McpConfig], err: TextIO
+) -> McpServers | None:
+    """The MCP servers of the `--mcp-config` files (`given`, already read) and, unless
+    `--no-app-tools`, the app's own file; None when there are none (then no MCP code is
+    imported). A server that cannot start is named in one line on stderr and left out; the
+    question is answered without it."""
+    configs: list[McpConfig | Path] = list(given)
     own = paths.mcp_config_file()
     if not args.no_app_tools and own.is_file():
         configs.insert(0, own)  # a file named on the command line wins over the app's

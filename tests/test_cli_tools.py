@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from claude_desktop import cli
+from claude_desktop.domain.mcp.config import McpConfigError
 from claude_desktop.domain.settings import Settings
 from tests import sse
 from tests.fakeapi import FakeAnthropicAPI, Step, ToolScenario
@@ -148,23 +149,56 @@ def test_a_malformed_mcp_config_is_a_usage_error_naming_the_file(
         timeout=TIMEOUT,
     )
     assert result.returncode == 2
-    assert result.stderr.startswith(f"{bad}: not a JSON file")
-    assert "Traceback" not in result.stderr and not fake_api.requests
+    # One line, from the one parser the app uses too (domain.mcp.config).
+    assert result.stderr == (
+        f"The MCP config file {bad} is not valid JSON (line 1, column 17: Expecting value).\n"
+    )
+    assert not fake_api.requests
+
+
+def test_a_bad_server_entry_is_a_usage_error_before_anything_starts(
+    fake_api: FakeAnthropicAPI, tmp_path: Path
+) -> None:
+    bad = tmp_path / "servers.json"
+    bad.write_text('{"mcpServers": {"notes": {"args": ["x"]}}}', encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "claude_desktop", "ask", "--mcp-config", str(bad), "Hi"],
+        env=ask_env(fake_api),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        f'The MCP config file {bad}: server "notes" needs a "command" to run'
+        ' (or a "url" for a remote server).\n'
+    )
+    assert not fake_api.requests
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("[]", 'not an MCP configuration (no "mcpServers" object)'), (None, "cannot be read")],
+    [
+        ("[]", 'must be a JSON object with "mcpServers" in it.'),
+        ('{"mcpServers": []}', ': "mcpServers" must be an object of servers by name.'),
+        (None, "does not exist."),
+    ],
 )
 def test_mcp_config_checks(tmp_path: Path, text: str | None, expected: Any) -> None:
     path = tmp_path / "c.json"
     if text is not None:
         path.write_text(text, encoding="utf-8")
-    problem = cli.check_tool_configs([path])
-    assert problem is not None and problem.startswith(f"{path}: {expected}")
+    with pytest.raises(McpConfigError) as caught:
+        cli.load_tool_configs([path])
+    assert caught.value.human in (
+        f"The MCP config file {path} {expected}",
+        f"The MCP config file {path}{expected}",
+    )
     good = tmp_path / "good.json"
-    good.write_text('{"mcpServers": {}}', encoding="utf-8")
-    assert cli.check_tool_configs([good]) is None
+    good.write_text('{"mcpServers": {"a": {"command": "x"}}}', encoding="utf-8")
+    [config] = cli.load_tool_configs([good])
+    assert [server.name for server in config.servers] == ["a"]
+    assert cli.load_tool_configs([]) == []
 
 
 MCP_SERVER = str(Path(__file__).parent / "mcp_server.py")

@@ -141,6 +141,8 @@ class CallsRun:
         self.index = {call.id: offset + i for i, call in enumerate(calls)}
         self.observer = observer
         self.results: dict[str, Block] = {}
+        #: Told after each result is in `results` (the runner saves the turn then).
+        self.on_result: Callable[[], None] | None = None
         self._started: set[str] = set()
 
     def started(self, call: ToolCall) -> None:
@@ -152,6 +154,8 @@ class CallsRun:
     def finished(self, call: ToolCall, block: Block) -> None:
         self.results[call.id] = block
         self.observer.block_stopped(self.index[call.id], dict(block))
+        if self.on_result is not None:
+            self.on_result()
 
     async def decide_and_run(
         self,

@@ -273,6 +273,9 @@ class TurnRunner:
             calls = tool_loop.calls_of(message.content, self._progress.specs)
             if not calls:
                 return None
+            # Saved before anyone is asked or anything runs (which may take minutes): a
+            # crash meanwhile keeps the step, calls included, as it streamed.
+            self._flush(self.result.message)
             if not await self._may_go_on():
                 self._answer_calls(calls, None, tool_loop.NOT_RUN)
                 return None
@@ -314,7 +317,14 @@ class TurnRunner:
     async def _run_calls(self, calls: list[ToolCall]) -> None:
         """Decide every call, run the allowed ones at once, and add all results to the
         turn (in the calls' order). Cancellation answers the unfinished ones as stopped."""
-        run = tool_loop.CallsRun(calls, len(self._progress.earlier), self.observer)
+        progress = self._progress
+        run = tool_loop.CallsRun(calls, len(progress.earlier), self.observer)
+        # Each result saved as it comes (a crash keeps those that came; see _answer_calls).
+        run.on_result = lambda: self._flush(
+            self._turn_so_far(
+                [*progress.earlier, *(run.results[c.id] for c in calls if c.id in run.results)]
+            )
+        )
         try:
             await run.decide_and_run(
                 self.tools,
@@ -340,15 +350,19 @@ class TurnRunner:
                 run.started(call)
                 run.finished(call, tool_loop.error_result(call.id, missing))
         progress.earlier.extend(run.results[call.id] for call in calls)
+        self.result.message = self._turn_so_far(progress.earlier)
+        self._flush(self.result.message)
+
+    def _turn_so_far(self, content: list[ContentBlock]) -> Message:
+        """The turn's answer between steps: `content`, with the last step's id and usage."""
         last = self.result.message
-        self.result.message = Message(
+        return Message(
             id=last.id if last else "",
             model=last.model if last else "",
-            content=list(progress.earlier),
+            content=list(content),
             stop_reason=last.stop_reason if last else None,
-            usage=added_usage(progress.earlier_usage),
+            usage=added_usage(self._progress.earlier_usage),
         )
-        self._flush(self.result.message)
 
     async def ask_person(self, decision: Decision) -> str:
         """Wait for the person's pick; the default when nobody can be asked."""

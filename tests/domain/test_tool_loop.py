@@ -436,6 +436,51 @@ def test_stop_mid_tool_cancels_it_and_keeps_a_valid_turn(
     assert messages[1]["content"][1]["id"] == "toolu_1"  # the call is kept, answered
 
 
+def test_calls_and_each_result_are_saved_as_they_happen(
+    fake_api: FakeAnthropicAPI, history: History
+) -> None:
+    # Two parallel calls: one answers at once, the other runs on. A crash now must find the
+    # step and the first result saved, not wait for the end of the turn (or of the calls).
+    ToolScenario(
+        Step(
+            [sse.text_block("Reading."), call_block(LIST, "toolu_1"), call_block(READ, "toolu_2")],
+            "tool_use",
+        ),
+        Step([sse.text_block("never sent")]),
+    ).enqueue_on(fake_api)
+    provider = FakeTools({LIST: (spec(LIST), replying("notes.md")), READ: (spec(READ), forever)})
+    saved: list[list[str]] = []
+
+    async def go() -> None:
+        async with MessagesClient("k", base_url=fake_api.base_url) as client:
+            # A long flush interval: only the saves the tool loop makes itself are seen.
+            runner = TurnRunner(
+                client,
+                Recorder(),
+                history=history,
+                tools=provider,
+                tool_policy=allow_all,
+                flush_interval=3600,
+            )
+            conv, question = asked(history)
+            record = runner.begin_answer(conv, question.id, MODEL)
+            task = asyncio.create_task(
+                runner.run(history.conversation_for_request(conv, upto=question.id))
+            )
+            await asyncio.wait_for(provider.started.wait(), 5)
+            while len(provider.calls) < 2:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+            kept = history.message(record.id)
+            assert kept is not None
+            saved.append([b["type"] for b in kept.content])
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+    asyncio.run(go())
+    assert saved == [["text", "tool_use", "tool_use", "tool_result"]]
+
+
 def test_a_crash_mid_tool_leaves_a_valid_history(history: History) -> None:
     # What a kill -9 while a tool ran leaves: the call saved, its result never.
     conv, question = asked(history)
