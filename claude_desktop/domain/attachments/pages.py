@@ -86,7 +86,7 @@ class PageCounts:
 
 
 def _named(documents: Sequence[tuple[str, int]]) -> str:
-    """"report.pdf (60 pages) and annex.pdf (30 pages, twice)": each document once."""
+    """ "report.pdf (60 pages) and annex.pdf (30 pages, twice)": each document once."""
     seen: dict[tuple[str, int], int] = {}
     for document in documents:
         seen[document] = seen.get(document, 0) + 1
