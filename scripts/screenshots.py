@@ -499,7 +499,35 @@ def shoot_composer(shot: Shot) -> None:
     window.composer.set_context_use(ContextUse(124_000, 200_000))
     settle(shot.app)
     save(window, "context-meter")
+    shoot_too_long(shot, window)
     close(shot, window, session)
+
+
+def shoot_too_long(shot: Shot, window) -> None:  # type: ignore[no-untyped-def]
+    """Send refused before sending: the document makes the chat too long for the model
+    (counted with count_tokens), the draft kept, with "New chat with it"."""
+    import io
+
+    from pypdf import PdfWriter
+
+    from claude_desktop.domain.attachments import prepare_bytes
+    from claude_desktop.domain.context_check import too_long
+    from claude_desktop.domain.context_window import ContextUse
+
+    writer = PdfWriter()
+    for _ in range(40):
+        writer.add_blank_page(width=200, height=200)
+    out = io.BytesIO()
+    writer.write(out)
+    document = prepare_bytes("annual-report-2025.pdf", out.getvalue())
+    window.composer.load("What changed in the risk section since last year?", [document])
+    window.composer.set_context_use(ContextUse(212_000, 200_000))
+    window.composer.show_refusal(
+        too_long("Claude Sonnet 4.6", 212_000, 200_000, [document], new_chat=True)
+    )
+    settle(shot.app)
+    shot.save(window, "context-too-long")
+    window.composer.load("")
 
 
 def shoot_palette(shot: Shot) -> None:

@@ -263,7 +263,10 @@ class FakeAnthropicAPI:
         # clock (`prompt_cache.clock.advance(301)`) to let entries expire.
         self.prompt_cache = PromptCache()
         self._queue: deque[Response | Handler] = deque()
-        self._routes: dict[tuple[str, str], Response | Handler] = {}
+        self._routes: dict[tuple[str, str], Response | Handler] = {
+            # Answered like the real API unless a test routes it elsewhere.
+            ("POST", COUNT_TOKENS_PATH): self.count_tokens,
+        }
         self._lock = threading.Lock()
         self._request_seen = threading.Condition(self._lock)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -301,6 +304,28 @@ class FakeAnthropicAPI:
         the usage the real API would report for the request: its cache reads and writes
         from `prompt_cache`, after the checks the API makes (`check_messages`)."""
         return self.prompt_cache.answer(*blocks, stop_reason=stop_reason)
+
+    def count_tokens(self, request: RecordedRequest) -> Response:
+        """`POST /v1/messages/count_tokens` as the API answers it: the request's input tokens
+        by the estimate the prompt cache uses (`block_tokens`), a 400 for a body the Messages
+        API would refuse or one carrying `max_tokens` or `stream`."""
+        body = request.json
+        if not isinstance(body, dict):
+            return api_error(400, "invalid_request_error", "The body is not a JSON object")
+        for extra in ("max_tokens", "stream"):
+            if extra in body:
+                return api_error(
+                    400, "invalid_request_error", f"{extra}: Extra inputs are not permitted"
+                )
+        problem = check_messages(body)
+        if problem is not None:
+            return api_error(400, "invalid_request_error", problem)
+        _points, total = self.prompt_cache.breakpoints(body)
+        return JSONResponse(200, {"input_tokens": total})
+
+    def count_requests(self) -> list[RecordedRequest]:
+        """The count_tokens requests received so far."""
+        return [r for r in self.requests if urlsplit(r.path).path == COUNT_TOKENS_PATH]
 
     def route(self, method: str, path: str, response: Response | Handler) -> None:
         """Answer every `method path` (query string ignored) with `response`, leaving the queue."""
@@ -751,6 +776,7 @@ class ToolScenario:
 
 #: How long a cache entry lives after it was last written or read, in seconds ("5m").
 CACHE_LIFETIME = 300.0
+COUNT_TOKENS_PATH = "/v1/messages/count_tokens"
 #: Tokens a PDF page counts (its text and its picture; the API says 1,500-3,000 a page).
 PDF_PAGE_TOKENS = 1500
 #: Tokens an image counts at the size the API scales it to (~1.15 MP / 750).

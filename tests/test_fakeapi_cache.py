@@ -146,3 +146,16 @@ def test_the_api_refuses_more_than_four_marks_and_marks_on_thinking(
     assert "cache_control: Extra inputs" in str(check_cache_control(body))
     assert "empty text" in str(check_cache_control(_body([_text("", marked=True)])))
     assert check_cache_control(_body([_text(f"p{i}", marked=True) for i in range(4)])) is None
+
+
+def test_count_tokens_counts_what_a_request_would_take(fake_api: FakeAnthropicAPI) -> None:
+    """The fake's count_tokens, driven by plain httpx: the tokens usage would report for the
+    same body, and the API's 400 for a field count_tokens does not take."""
+    body = _body([_text(LONG, marked=True)])
+    url = fake_api.base_url + "/v1/messages/count_tokens"
+    counted = httpx.post(url, json={k: v for k, v in body.items() if k != "max_tokens"})
+    usage = PromptCache().usage(body)
+    assert counted.status_code == 200
+    assert counted.json() == {"input_tokens": sum(usage.values())}
+    assert httpx.post(url, json=body).status_code == 400  # max_tokens is not taken
+    assert fake_api.count_requests() == fake_api.requests

@@ -240,12 +240,15 @@ class BaseMessagesClient:
         betas: Sequence[str] = (),
         headers: Mapping[str, str] | None = None,
         content: Callable[[], AsyncIterator[bytes]] | None = None,
+        max_retries: int | None = None,
     ) -> dict[str, Any]:
-        """A JSON request to `path`, retried by the same rules as a stream before content.
+        """A JSON request to `path`, retried by the same rules as a stream before content
+        (at most `max_retries` times; the client's number when None).
 
         `content` makes the body afresh for each attempt (a streamed upload can't be re-read).
         """
         self._check_setup()
+        retries = self.max_retries if max_retries is None else max_retries
         attempt = 0
         while True:
             try:
@@ -265,7 +268,7 @@ class BaseMessagesClient:
             except ClaudeError as exc:
                 error = exc
             error.redact(self._secrets())
-            if attempt >= self.max_retries or not should_retry(error):
+            if attempt >= retries or not should_retry(error):
                 log_failure(error)
                 raise error
             await self._sleep(retry_delay(attempt, error))
@@ -317,6 +320,33 @@ class MessagesClient(BaseMessagesClient):
             json={**body, "stream": True},
             headers=self._headers(betas),
         )
+
+    async def count_tokens(
+        self, body: Mapping[str, Any], *, betas: Sequence[str] = (), max_retries: int = 0
+    ) -> int:
+        """The input tokens a Messages request would take (`POST /v1/messages/count_tokens`,
+        the same body without `max_tokens` and `stream`, the same headers and betas).
+        Not retried by default: a caller asks before sending and sends anyway on failure.
+        ProtocolError when the answer holds no count."""
+        payload = {k: v for k, v in body.items() if k not in ("max_tokens", "stream")}
+        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+
+        async def content() -> AsyncIterator[bytes]:
+            yield data
+
+        answer = await self.request_json(
+            "POST",
+            "/v1/messages/count_tokens",
+            betas=betas,
+            # With a length the body goes in one piece, not chunked.
+            headers={"content-type": "application/json", "content-length": str(len(data))},
+            content=content,
+            max_retries=max_retries,
+        )
+        tokens = answer.get("input_tokens")
+        if not isinstance(tokens, int) or isinstance(tokens, bool) or tokens < 0:
+            raise ProtocolError("count_tokens returned no input_tokens")
+        return tokens
 
     async def list_models(self) -> list[ModelInfo]:
         """Every model the key can use, following the API's pagination."""

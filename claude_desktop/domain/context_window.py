@@ -75,10 +75,28 @@ class ContextUse:
     def nearly_full(self) -> bool:
         return self.fraction >= NEARLY_FULL
 
+    @property
+    def over(self) -> bool:
+        """Past the model's limit: the API would refuse the request."""
+        return self.used > self.limit
+
     def describe(self) -> str:
+        counts = f"({self.used:,} of {self.limit:,} tokens)"
+        if self.over:
+            return f"Too long for the context window {counts}"
         if self.nearly_full:
-            return f"This chat is nearly full ({self.percent}% of the context window used)"
-        return f"{self.percent}% of the context window used"
+            return f"This chat is nearly full: {self.percent}% of the context window used {counts}"
+        return f"{self.percent}% of the context window used {counts}"
+
+    def short(self) -> str:
+        """The count beside the meter: "124k / 200k"."""
+        return f"{_thousands(self.used)} / {_thousands(self.limit)}"
+
+
+def _thousands(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f}M".replace(".0M", "M")
+    return f"{round(n / 1000)}k"
 
 
 def context_use(

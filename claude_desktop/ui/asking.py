@@ -5,13 +5,17 @@ started and run by turns.py."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QLabel
 
-from claude_desktop.domain.attachments import AttachmentError, check_question_limits
+from claude_desktop.domain.attachments import Attachment, AttachmentError, check_question_limits
+from claude_desktop.domain.context_window import ContextUse
 from claude_desktop.domain.history import DiskFullError, MessageRecord, StorageError, text_of
 from claude_desktop.domain.saved_attachments import load_saved_attachment
+
+from .send_check import SendCheck
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -29,18 +33,35 @@ class Asking:
         )
         self.edit_bar.setStyleSheet("padding: 4px 12px;")
         self.edit_bar.hide()
+        #: Whether a question fits, checked before it goes (PDF pages, tokens).
+        self.check = SendCheck(window)
 
     def send(self, text: str) -> None:
         window = self.window
         attachments = window.composer.tray.attachments()
-        if window.streaming or (not text.strip() and not attachments):
+        if self.check.busy or window.streaming or (not text.strip() and not attachments):
             return
+        earlier = window.intake.earlier_messages()
         try:
             # Again at Send: the draft may be older than the limits, or another version
             # of the conversation, carrying more, may be shown now.
-            check_question_limits(window.intake.earlier_messages(), attachments)
+            check_question_limits(earlier, attachments)
         except AttachmentError as exc:
             window.show_notice(exc.human)
+            return
+        window.composer.hide_refusal()
+        refused = self.check.refuse_now(earlier, attachments)
+        if refused is None:
+            self.check.start(text, attachments, earlier)
+        elif not refused:
+            self.send_now(text, attachments)
+
+    def send_now(
+        self, text: str, attachments: Sequence[Attachment], counted: ContextUse | None = None
+    ) -> None:
+        """Save the question and start its answer (`counted`: its length, counted before)."""
+        window = self.window
+        if window.streaming or (not text.strip() and not attachments):
             return
         window.notices.clear()
         conv = window.session.current
@@ -67,6 +88,7 @@ class Asking:
             log.error("The question could not be saved: %s", exc)
             window.show_notice(_not_sent(exc))
             return
+        self.check.sent(question, counted)
         self.editing = None
         self.edit_bar.hide()
         window.composer.clear()

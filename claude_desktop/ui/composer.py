@@ -36,7 +36,7 @@ from claude_desktop.domain.context_window import ContextUse
 
 from . import icons, theme
 from .attachment_chips import AttachmentTray
-from .context_meter import ContextRing, NearlyFullBar
+from .context_meter import ContextRing, NearlyFullBar, TooLongBar
 from .model_picker import ModelPicker
 
 PLACEHOLDER = "Reply to Claude…"
@@ -184,6 +184,9 @@ class Composer(QWidget):
         self.tray = AttachmentTray(self.card)
         self.tray.changed.connect(self._update_button)
         self.nearly_full = NearlyFullBar(self.card)
+        self.too_long = TooLongBar(self.card)
+        # Refused for what it carries: another set of attachments may go.
+        self.tray.changed.connect(self.hide_refusal)
         self.editor = _Editor(self.card)
         self.editor.setPlaceholderText(PLACEHOLDER)
         self.editor.setAccessibleName("Message to Claude")
@@ -212,6 +215,7 @@ class Composer(QWidget):
         inner.setContentsMargins(PADDING, PADDING - 2, PADDING - 4, PADDING - 4)
         inner.setSpacing(6)
         inner.addWidget(self.nearly_full)
+        inner.addWidget(self.too_long)
         inner.addWidget(self.tray)
         inner.addWidget(self.editor)
         row = QHBoxLayout()
@@ -318,7 +322,17 @@ class Composer(QWidget):
 
     def set_context_use(self, use: ContextUse | None) -> None:
         self.meter.set_use(use)
-        self.nearly_full.set_use(use)
+        # A refusal already says more than "nearly full".
+        self.nearly_full.set_use(None if self.too_long.isVisibleTo(self) else use)
+
+    def show_refusal(self, text: str, *, new_chat: bool = True) -> None:
+        """Send was refused for what the message carries (too long for the model, too many
+        PDF pages): say so above the text, which stays, with "New chat with it"."""
+        self.nearly_full.set_use(None)
+        self.too_long.show_refusal(text, new_chat=new_chat)
+
+    def hide_refusal(self) -> None:
+        self.too_long.hide()
 
     def _show_web_chips(self) -> None:
         shown = self._web_available
@@ -356,6 +370,7 @@ class Composer(QWidget):
         with QSignalBlocker(self.editor), QSignalBlocker(self.tray):
             self.editor.setPlainText(text)
             self.tray.set_attachments(attachments)
+        self.hide_refusal()
         self.editor.moveCursor(QTextCursor.MoveOperation.End)
         self._update_button()
 
@@ -400,6 +415,7 @@ class Composer(QWidget):
         """After a send: the text and the attachments went with the message."""
         self.editor.clear()
         self.tray.clear()
+        self.hide_refusal()
 
     def _update_button(self) -> None:
         # Every path that changes what could be sent ends here: typing, set_text and load,

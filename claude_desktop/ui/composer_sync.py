@@ -49,9 +49,9 @@ class ComposerSync:
         chat = session.conversation_settings
         composer.set_web_available(web_tools_supported(session.settings))
         composer.set_web(chat.web_search, chat.web_fetch)
-        composer.set_context_use(
-            context_use(session.current.branch, session.model, session.model_info())
-        )
+        branch = session.current.branch
+        use = context_use(branch, session.model, session.model_info())
+        composer.set_context_use(window.asking.check.meter_use(branch, use))
 
     def set_web(self, *, search: bool | None = None, fetch: bool | None = None) -> None:
         """A switch of the + menu: kept with the chat (or its first question, when new)."""

@@ -1,10 +1,11 @@
-"""How full the chat's context window is: a small ring in the composer past half, and near
-the end a line saying so, with "New chat with summary"."""
+"""How full the chat's context window is: a small ring with the count in the composer past
+half, near the end a line saying so, with "New chat with summary", and past the end (a
+question counted before it is sent) a line refusing it, with "New chat with it"."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from claude_desktop.domain.context_window import ContextUse
@@ -12,11 +13,13 @@ from claude_desktop.domain.context_window import ContextUse
 from . import theme
 
 RING_PX = 16
+#: Between the ring and its count.
+GAP_PX = 5
 
 
 class ContextRing(QWidget):
-    """A ring filled as far as the context window is (no focus: its text is its tooltip
-    and its accessible description)."""
+    """A ring filled as far as the context window is, and the count beside it ("124k /
+    200k"; no focus: the whole sentence is its tooltip and its accessible description)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -32,8 +35,20 @@ class ContextRing(QWidget):
             assert use is not None
             self.setToolTip(use.describe())
             self.setAccessibleDescription(use.describe())
+            width = (
+                RING_PX
+                + 8
+                + GAP_PX
+                + QFontMetrics(self._count_font()).horizontalAdvance(use.short())
+            )
+            self.setFixedSize(QSize(width, RING_PX + 8))
             self.update()
         self.setVisible(shown)
+
+    def _count_font(self) -> QFont:
+        font = self.font()
+        font.setPixelSize(12)
+        return font
 
     def paintEvent(self, event: QPaintEvent) -> None:
         if self.use is None:
@@ -41,8 +56,7 @@ class ContextRing(QWidget):
         tokens = theme.tokens_for(self.palette())
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        box = QRectF(0, 0, RING_PX, RING_PX)
-        box.moveCenter(QRectF(self.rect()).center())
+        box = QRectF(4, 4, RING_PX, RING_PX)
         track = QPen(painter.pen())
         track.setWidthF(2.5)
         track.setColor(QColor(tokens.border))
@@ -54,6 +68,12 @@ class ContextRing(QWidget):
         painter.setPen(arc)
         # From twelve o'clock, clockwise (Qt counts sixteenths of a degree, anticlockwise).
         painter.drawArc(box, 90 * 16, -round(self.use.fraction * 360 * 16))
+        painter.setPen(QColor(tokens.error_text if self.use.over else tokens.secondary))
+        painter.setFont(self._count_font())
+        text = QRectF(self.rect()).adjusted(RING_PX + 8 + GAP_PX, 0, 0, 0)
+        painter.drawText(
+            text, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.use.short()
+        )
         painter.end()
 
 
@@ -88,12 +108,52 @@ class NearlyFullBar(QWidget):
             )
             tokens = theme.tokens_for(self.palette())
             self.label.setStyleSheet(f"color: {tokens.error_text};")
-            self.button.setStyleSheet(
-                "QPushButton {"
-                f" color: {tokens.accent}; background: transparent;"
-                f" border: 1px solid {tokens.border}; border-radius: {theme.RADIUS_CONTROL}px;"
-                " padding: 3px 10px; }"
-                f"QPushButton:hover {{ background: {tokens.hover}; }}"
-                f"QPushButton:focus {{ border: 2px solid {tokens.accent}; padding: 2px 9px; }}"
-            )
+            self.button.setStyleSheet(_button_style(tokens))
         self.setVisible(shown)
+
+
+class TooLongBar(QWidget):
+    """The line above the text when Send was refused before sending: the question would
+    make the chat too long (or send too many PDF pages). "New chat with it" moves the draft
+    and its attachments into a new chat; the draft stays where it is otherwise."""
+
+    new_chat_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Message not sent")
+        self.label = QLabel(self)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.button = QPushButton("New chat with it", self)
+        self.button.setAccessibleName("New chat with it")
+        self.button.setToolTip("Move this message and its attachments into a new chat")
+        self.button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.button.clicked.connect(self.new_chat_requested.emit)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(4, 0, 0, 0)
+        row.setSpacing(8)
+        row.addWidget(self.label, 1)
+        row.addWidget(self.button, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.hide()
+
+    def show_refusal(self, text: str, *, new_chat: bool) -> None:
+        self.label.setText(text)
+        self.setAccessibleDescription(text)
+        tokens = theme.tokens_for(self.palette())
+        self.label.setStyleSheet(f"color: {tokens.error_text};")
+        self.button.setStyleSheet(_button_style(tokens))
+        self.button.setVisible(new_chat)
+        self.show()
+
+
+def _button_style(tokens: theme.Tokens) -> str:
+    return (
+        "QPushButton {"
+        f" color: {tokens.accent}; background: transparent;"
+        f" border: 1px solid {tokens.border}; border-radius: {theme.RADIUS_CONTROL}px;"
+        " padding: 3px 10px; }"
+        f"QPushButton:hover {{ background: {tokens.hover}; }}"
+        f"QPushButton:focus {{ border: 2px solid {tokens.accent}; padding: 2px 9px; }}"
+    )

@@ -355,3 +355,48 @@ def test_200_that_is_not_an_event_stream(fake_api: FakeAnthropicAPI) -> None:
     err, _ = stream_error(fake_api)
     assert isinstance(err, ProtocolError)
     assert json.dumps(BODY["messages"]) in json.dumps(fake_api.requests[0].json)
+
+
+# -- count_tokens ---------------------------------------------------------------------------
+
+
+def test_count_tokens_sends_the_request_without_max_tokens_and_stream(
+    fake_api: FakeAnthropicAPI,
+) -> None:
+    async def go() -> int:
+        async with MessagesClient("sk-ant-test-key", base_url=fake_api.base_url) as client:
+            return await client.count_tokens({**BODY, "stream": True}, betas=["files-api-x"])
+
+    tokens = run(go)
+    request = fake_api.requests[0]
+    assert (request.method, request.path) == ("POST", "/v1/messages/count_tokens")
+    assert request.headers["x-api-key"] == "sk-ant-test-key"
+    assert request.headers["anthropic-version"] == ANTHROPIC_VERSION
+    assert request.headers["anthropic-beta"] == "files-api-x"
+    assert request.headers["content-type"] == "application/json"
+    assert request.json == {k: v for k, v in BODY.items() if k != "max_tokens"}
+    assert tokens == fake_api.count_tokens(request).body["input_tokens"]  # type: ignore[union-attr,index]
+    assert tokens > 0
+
+
+def test_count_tokens_is_not_retried_and_says_why_it_failed(fake_api: FakeAnthropicAPI) -> None:
+    fake_api.route("POST", "/v1/messages/count_tokens", api_error(529, "overloaded_error", "busy"))
+
+    async def go() -> int:
+        async with MessagesClient("k", base_url=fake_api.base_url) as client:
+            return await client.count_tokens(BODY)
+
+    with pytest.raises(OverloadedError):
+        run(go)
+    assert len(fake_api.requests) == 1
+
+
+def test_count_tokens_without_a_count_is_a_protocol_error(fake_api: FakeAnthropicAPI) -> None:
+    fake_api.route("POST", "/v1/messages/count_tokens", JSONResponse(200, {"tokens": "12"}))
+
+    async def go() -> int:
+        async with MessagesClient("k", base_url=fake_api.base_url) as client:
+            return await client.count_tokens(BODY)
+
+    with pytest.raises(ProtocolError):
+        run(go)

@@ -33,7 +33,11 @@ def test_cached_input_counts_as_input() -> None:
 def test_shown_past_half_warned_near_the_end() -> None:
     assert not ContextUse(100_000, 200_000).shown
     assert ContextUse(100_001, 200_000).shown
-    assert ContextUse(124_000, 200_000).describe() == "62% of the context window used"
+    assert ContextUse(124_000, 200_000).describe() == (
+        "62% of the context window used (124,000 of 200,000 tokens)"
+    )
+    assert ContextUse(124_000, 200_000).short() == "124k / 200k"
+    assert ContextUse(212_000, 200_000).over and not ContextUse(200_000, 200_000).over
     full = ContextUse(190_000, 200_000)
     assert full.nearly_full and full.describe().startswith("This chat is nearly full")
     assert ContextUse(300_000, 200_000).fraction == 1.0

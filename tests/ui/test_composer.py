@@ -129,7 +129,9 @@ def test_the_context_meter_shows_past_half_and_warns_near_the_end(composer: Comp
     assert not composer.meter.isVisible()  # 45%: nothing to say yet
     composer.set_context_use(ContextUse(124_000, 200_000))
     assert composer.meter.isVisible() and not composer.nearly_full.isVisible()
-    assert composer.meter.toolTip() == "62% of the context window used"
+    assert composer.meter.toolTip() == (
+        "62% of the context window used (124,000 of 200,000 tokens)"
+    )
     composer.set_context_use(ContextUse(186_000, 200_000))
     assert composer.meter.isVisible() and composer.nearly_full.isVisible()
     assert "This chat is nearly full" in composer.nearly_full.label.text()

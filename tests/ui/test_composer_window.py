@@ -120,7 +120,9 @@ def test_the_context_meter_appears_past_half_and_offers_a_new_chat_near_the_end(
     app.type_and_send(qtbot, "More")
     app.wait(lambda: not window.streaming)
     assert composer.meter.isVisible() and not composer.nearly_full.isVisible()
-    assert composer.meter.toolTip() == "62% of the context window used"
+    assert composer.meter.toolTip() == (
+        "62% of the context window used (124,000 of 200,000 tokens)"
+    )
 
     app.api.enqueue(_answer("The end of it.", input_tokens=185_000))
     app.type_and_send(qtbot, "Even more")

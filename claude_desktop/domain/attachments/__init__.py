@@ -12,6 +12,7 @@ refusal is an `AttachmentError` whose `human` names the file and says what to do
 | loading | a file or bytes into an `Attachment`, by its content |
 | images, pdf, text | each kind's checks and preparation |
 | limits | what one request may carry |
+| pages | the PDF pages a whole conversation's request sends |
 | request | content blocks, the cache breakpoint, references expanded for sending |
 | persistence | bytes into the history's blobs; drafts and questions refer to them |
 """
@@ -37,6 +38,7 @@ from .limits import (
     check_request_limits,
 )
 from .loading import load_attachment, prepare_attachment, prepare_bytes
+from .pages import PageCounts
 from .pdf import pdf_page_count
 from .persistence import (
     keep_attachment_bytes,
@@ -63,6 +65,7 @@ __all__ = [
     "AttachmentError",
     "ContentBlock",
     "Kind",
+    "PageCounts",
     "check_conversation_limits",
     "check_question_limits",
     "check_request_limits",
