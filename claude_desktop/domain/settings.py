@@ -99,6 +99,9 @@ class Settings:
     #: Ask for citations on PDFs and text documents: answers then show where each cited
     #: passage comes from (domain/citations.py).
     citations: bool = True
+    #: An icon in the system tray (where there is one): closing the window then hides it
+    #: and answers go on streaming; Quit is in the icon's menu.
+    tray_icon: bool = False
 
     # -- Per-conversation settings and presets --
     #: The preset new chats start from (an id in the history's presets); 0: the defaults

@@ -29,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "follow_output": True,
     "last_conversation_id": 0,
     "citations": True,
+    "tray_icon": False,
     "new_chat_preset": 0,
     "provider": "anthropic",
     "proxy": "",
