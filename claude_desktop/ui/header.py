@@ -107,6 +107,8 @@ class ChatHeader(QWidget):
 
     def cancel_rename(self) -> None:
         had_focus = self.title_edit.hasFocus()
+        # Leaving the field commits what it holds (FocusOut): make that the old title.
+        self.title_edit.setText(self._full_title)
         self._title_stack.setCurrentWidget(self.title_button)
         if had_focus:
             self.title_button.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -115,12 +117,20 @@ class ChatHeader(QWidget):
         if not self.is_renaming():
             return
         title = self.title_edit.text().strip()
-        self.cancel_rename()
+        self.cancel_rename()  # its FocusOut finds the old title: no second rename
         if title and title != self._full_title:
             self.set_title(title, renamable=True)  # at once; the window stores it
             self.rename_requested.emit(title)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and watched is self.title_edit
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+        ):
+            event.accept()  # Esc cancels the rename here, not the window's Stop
+            return True
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             key = event.key()
             if watched is self.title_edit and key == Qt.Key.Key_Escape:
