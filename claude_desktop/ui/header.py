@@ -186,8 +186,11 @@ class ChatHeader(QWidget):
             f"QToolButton {{ border: none; border-radius: {theme.RADIUS_CONTROL}px;"
             f" background: transparent; color: {t.text}; padding: 5px; }}"
             f"QToolButton:hover {{ background: {t.hover}; }}"
+            # The sheet takes the app's focus ring from these buttons: their own, then.
+            f"QToolButton:focus {{ border: 2px solid {t.accent}; padding: 3px; }}"
             f"QToolButton::menu-indicator {{ image: none; width: 0; }}"
             f"#chat-title {{ font-weight: 600; padding: 5px 8px; text-align: left; }}"
+            f"#chat-title:focus {{ padding: 3px 6px; }}"
             f"QLineEdit {{ background: {t.surface}; color: {t.text};"
             f" border: 1px solid {t.accent}; border-radius: {theme.RADIUS_CONTROL}px;"
             f" padding: 4px 8px; font-weight: 600; }}"

@@ -21,11 +21,13 @@ from PySide6.QtCore import QByteArray, QEvent, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
+    QColor,
     QDesktopServices,
     QDragEnterEvent,
     QDragLeaveEvent,
     QDropEvent,
     QImage,
+    QPalette,
     QResizeEvent,
 )
 from PySide6.QtWidgets import (
@@ -563,8 +565,13 @@ class MainWindow(QMainWindow):
 
     def _style_splitter(self) -> None:
         """A hairline in the border token between the sidebar and the conversation."""
-        border = theme.tokens_for(self.palette()).border
-        self.chat_page.setStyleSheet(f"QSplitter::handle {{ background: {border}; }}")
+        # The handle's palette, not a style sheet: a sheet on the splitter would take the
+        # app's style (and its focus ring) from every widget inside it.
+        handle = self.chat_page.handle(1)
+        palette = handle.palette()
+        palette.setColor(QPalette.ColorRole.Window, QColor(theme.tokens_for(self.palette()).border))
+        handle.setPalette(palette)
+        handle.setAutoFillBackground(True)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

@@ -81,6 +81,7 @@ class Toast(QFrame):
             f"#toast-action {{ color: {t.accent}; background: transparent; border: none;"
             f" border-radius: {theme.RADIUS_CONTROL}px; padding: 4px 8px; font-weight: 600; }}"
             f"#toast-action:hover {{ background: {t.hover}; }}"
+            f"#toast-action:focus {{ border: 2px solid {t.accent}; padding: 2px 6px; }}"
         )
 
     def changeEvent(self, event: QEvent) -> None:

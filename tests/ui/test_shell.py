@@ -178,11 +178,15 @@ def _visible(app: App, kind: type) -> list[object]:
     return [w for w in app.window.findChildren(kind) if w.isVisible()]
 
 
-def test_header_controls_have_names_and_take_focus(app: App) -> None:
+def test_header_controls_have_names_and_show_focus(app: App) -> None:
     header = app.window.header
     for widget in (header.sidebar_button, header.title_button, header.menu_button):
         assert widget.accessibleName()
         assert widget.focusPolicy() & Qt.FocusPolicy.TabFocus
+        unfocused = widget.grab().toImage()
+        widget.setFocus(Qt.FocusReason.TabFocusReason)
+        app.wait(widget.hasFocus)
+        assert widget.grab().toImage() != unfocused, widget.accessibleName()
 
 
 # -- the sidebar -------------------------------------------------------------------------------
