@@ -1,8 +1,8 @@
 """Render every designed state of the window, light and dark, at each of --sizes, into
-docs/screenshots/ as <state>-<theme>-<w>x<h>.png: the main window mid-conversation, the
-welcome page (fresh, with a rejected key, the chat once a key is accepted), an "Update API
-key" error card in a conversation, an answer about a PDF with its citations and sources, a
-tool approval card and a web search answer with its sources.
+docs/screenshots/ as <state>-<theme>-<w>x<h>.png: the main window mid-conversation, an
+Undo toast, the welcome page (fresh, with a rejected key, the chat once a key is accepted),
+an "Update API key" error card in a conversation, an answer about a PDF with its citations
+and sources, a tool approval card and a web search answer with its sources.
 
     uv run python scripts/screenshots.py            # offscreen
     scripts/with-session-services.sh uv run python scripts/screenshots.py --platform xcb
@@ -171,6 +171,7 @@ def main() -> int:
         for size in args.sizes:
             shot = Shot(app, args.out, name, size)
             shoot_main(shot)
+            shoot_toast(shot)
             shoot_states(shot)
             shoot_tools(shot)
     return 0
@@ -219,14 +220,12 @@ def shoot_main(shot: Shot) -> None:
     from claude_desktop.domain.secrets import KeySource, KeyStore
     from claude_desktop.domain.session import Session
     from claude_desktop.domain.settings import Settings
-    from claude_desktop.ui.main_window import KEY_SOURCE_TEXT
 
     session = Session(Settings.load(), KeyStore())
     session.key_source = KeySource.KEYRING
     window = shot.window(session)
     window._open_initial()
     window.pages.setCurrentWidget(window.chat_page)
-    window.statusBar().showMessage(KEY_SOURCE_TEXT[KeySource.KEYRING])
     view = window.view
     view.add_user_message(FOLLOW_UP)
     streaming = view.begin_assistant_message("Claude Sonnet 4.6")
@@ -235,6 +234,29 @@ def shoot_main(shot: Shot) -> None:
     settle(shot.app)
     view.scroll_to_bottom()
     shot.save(window, "main-window")
+    close(shot, window, session)
+
+
+def shoot_toast(shot: Shot) -> None:
+    """The open conversation just after a chat was deleted: the Undo toast above the
+    composer (the transient notices that replaced the status bar)."""
+    import time
+
+    from claude_desktop.domain.secrets import KeySource, KeyStore
+    from claude_desktop.domain.session import Session
+    from claude_desktop.domain.settings import Settings
+
+    session = Session(Settings.load(), KeyStore())
+    session.key_source = KeySource.KEYRING
+    window = shot.window(session)
+    window._open_initial()
+    window.pages.setCurrentWidget(window.chat_page)
+    window.notices.offer_undo("Deleted “Plan a weekend in Lisbon”.")
+    deadline = time.monotonic() + 0.4  # past the toast's fade-in
+    while time.monotonic() < deadline:
+        shot.app.processEvents()
+    window.view.scroll_to_bottom()
+    shot.save(window, "toast")
     close(shot, window, session)
 
 

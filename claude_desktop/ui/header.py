@@ -41,7 +41,7 @@ class ChatHeader(QWidget):
         self.sidebar_button = _icon_button("panel-left", "Show or hide the sidebar", self)
         self.sidebar_button.clicked.connect(self.toggle_sidebar)
 
-        self.title_button = QToolButton(self)
+        self.title_button = QToolButton()
         self.title_button.setObjectName("chat-title")
         self.title_button.setAccessibleName("Conversation title")
         self.title_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -56,8 +56,15 @@ class ChatHeader(QWidget):
         self.title_edit.returnPressed.connect(self._commit)
         self.title_edit.installEventFilter(self)
 
+        # The title centred over the conversation, clickable only where its text is.
+        centred = QWidget(self)
+        centre_row = QHBoxLayout(centred)
+        centre_row.setContentsMargins(0, 0, 0, 0)
+        centre_row.addStretch(1)
+        centre_row.addWidget(self.title_button)
+        centre_row.addStretch(1)
         self._title_stack = QStackedWidget(self)
-        self._title_stack.addWidget(self.title_button)
+        self._title_stack.addWidget(centred)
         self._title_stack.addWidget(self.title_edit)
         self._title_stack.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
@@ -109,7 +116,7 @@ class ChatHeader(QWidget):
         had_focus = self.title_edit.hasFocus()
         # Leaving the field commits what it holds (FocusOut): make that the old title.
         self.title_edit.setText(self._full_title)
-        self._title_stack.setCurrentWidget(self.title_button)
+        self._title_stack.setCurrentIndex(0)
         if had_focus:
             self.title_button.setFocus(Qt.FocusReason.OtherFocusReason)
 

@@ -29,6 +29,7 @@ from . import theme
 #: How long a plain toast stays, by default.
 DEFAULT_MS = 4000
 FADE_MS = 120
+MAX_TEXT_WIDTH = 440
 #: Between the toasts and the widget they sit above (the composer).
 GAP = 12
 
@@ -45,7 +46,10 @@ class Toast(QFrame):
         self.label = QLabel(text, self)
         self.label.setObjectName("toast-text")
         self.label.setWordWrap(True)
-        self.label.setMaximumWidth(480)
+        self.label.setMaximumWidth(MAX_TEXT_WIDTH)
+        # One line when it fits: a wrapping label would otherwise take its narrowest width.
+        one_line = self.label.fontMetrics().horizontalAdvance(text) + 4
+        self.label.setMinimumWidth(min(one_line, MAX_TEXT_WIDTH))
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         row = QHBoxLayout(self)
         row.setContentsMargins(16, 10, 10 if action else 16, 10)
