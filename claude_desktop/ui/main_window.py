@@ -543,11 +543,10 @@ class MainWindow(QMainWindow):
         """Ctrl+B and the header's toggle: the person's choice, kept until they change it
         (a narrow window folds the sidebar again only when it next becomes narrow)."""
         self._sidebar_folded = False
-        self.sidebar.setVisible(self.sidebar.isHidden())
-        if self.sidebar.isVisible():
-            self.sidebar.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        elif self.sidebar.isAncestorOf(self.focusWidget()):
-            self.composer.focus()
+        shown = self.sidebar.isHidden()
+        if not shown and self.sidebar.isAncestorOf(self.focusWidget()):
+            self.composer.focus()  # focus never stays on a hidden widget
+        self.sidebar.setVisible(shown)
 
     def _fold_sidebar_to_width(self) -> None:
         narrow = self.width() < NARROW_WIDTH

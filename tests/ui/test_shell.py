@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 from claude_desktop.ui.conversation_settings import ConversationSettingsDialog
 from claude_desktop.ui.main_window import NARROW_WIDTH
 from claude_desktop.ui.toasts import Toast
-from claude_desktop.ui.tray import Tray, apply_tray_setting
+from claude_desktop.ui.tray import Tray, apply_tray_setting, tray_available
 from tests import sse
 from tests.fakeapi import SSEResponse
 from tests.ui.harness import App
@@ -195,6 +195,12 @@ def test_header_controls_have_names_and_show_focus(app: App) -> None:
 def test_ctrl_b_and_the_header_toggle_show_and_hide_the_sidebar(app: App, qtbot: QtBot) -> None:
     window = app.window
     assert window.sidebar.isVisible()
+    window.sidebar.search.setFocus()
+    app.wait(window.sidebar.search.hasFocus)
+    qtbot.keyClick(window.sidebar.search, Qt.Key.Key_B, CTRL)
+    assert not window.sidebar.isVisible() and window.composer.editor.hasFocus()
+    qtbot.keyClick(window.composer.editor, Qt.Key.Key_B, CTRL)
+    assert window.sidebar.isVisible() and window.composer.editor.hasFocus()
     qtbot.keyClick(window.composer.editor, Qt.Key.Key_B, CTRL)
     assert not window.sidebar.isVisible()
     qtbot.keyClick(window.composer.editor, Qt.Key.Key_B, CTRL)
@@ -263,6 +269,17 @@ def test_with_the_setting_a_tray_icon_and_closing_hides(app: App, qtbot: QtBot) 
     assert quits == [True]
     window.session.settings.tray_icon = False
     assert apply_tray_setting(window, available=True) is None and window.tray is None
+
+
+@pytest.mark.qt_log_ignore(NO_TRAY_HOST)
+def test_a_real_tray_icon_where_the_desktop_has_a_tray(app: App) -> None:
+    if not tray_available():
+        pytest.skip("no system tray on this desktop (the logic is tested with the flag)")
+    app.window.session.settings.tray_icon = True
+    tray = apply_tray_setting(app.window)
+    assert tray is not None and tray.icon.isVisible()
+    tray.remove()
+    app.window.tray = None
 
 
 @pytest.mark.qt_log_ignore(NO_TRAY_HOST)
