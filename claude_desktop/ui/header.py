@@ -41,7 +41,7 @@ class ChatHeader(QWidget):
         self.sidebar_button = _icon_button("panel-left", "Show or hide the sidebar", self)
         self.sidebar_button.clicked.connect(self.toggle_sidebar)
 
-        self.title_button = QToolButton()
+        self.title_button = QToolButton(self)
         self.title_button.setObjectName("chat-title")
         self.title_button.setAccessibleName("Conversation title")
         self.title_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -81,6 +81,9 @@ class ChatHeader(QWidget):
         row.addWidget(self.sidebar_button)
         row.addWidget(self._title_stack, 1)
         row.addWidget(self.menu_button)
+        QWidget.setTabOrder(self.sidebar_button, self.title_button)
+        QWidget.setTabOrder(self.title_button, self.title_edit)
+        QWidget.setTabOrder(self.title_edit, self.menu_button)
         self.set_title("", renamable=False)
         self._dark: bool | None = None
         self._restyle()

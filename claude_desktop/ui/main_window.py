@@ -129,6 +129,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Claude")
         self.resize(1100, 780)
 
+        # First: Tab goes header → conversation → composer → sidebar, and round again.
+        self.header = ChatHeader(self)
         self.view = ConversationView(self)
         self.composer = Composer(self)
         self.sidebar = ConversationSidebar(self)
@@ -148,7 +150,6 @@ class MainWindow(QMainWindow):
         self.composer.editor.image_pasted.connect(self.attach_image)
         self.setAcceptDrops(True)
 
-        self.header = ChatHeader(self)
         self.header.toggle_sidebar.connect(self.toggle_sidebar)
         self.header.rename_requested.connect(self._rename_from_header)
         chat = QWidget(self)
@@ -162,6 +163,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.edit_bar)
         layout.addWidget(self.composer)
         self.toasts = Toasts(chat, self.composer)
+        self.toasts.quiet = lambda: self.turns.streaming  # nothing animates while streaming
         self.notices.toasts = self.toasts
         self.tray: Tray | None = None  # tray.apply_tray_setting adds it
         self._sidebar_folded = False  # folded by a narrow window, not by the person
@@ -196,6 +198,8 @@ class MainWindow(QMainWindow):
         self.picker.model_chosen.connect(self._on_model_chosen)
         # In the header until the composer takes it (as its model chip).
         self.header.add_trailing(self.picker)
+        QWidget.setTabOrder(self.header.title_button, self.picker)
+        QWidget.setTabOrder(self.picker, self.header.menu_button)
         self.appearance = appearance_for(session.settings)
         self.appearance.font_size_changed.connect(self._apply_font_size)
         self._apply_font_size()

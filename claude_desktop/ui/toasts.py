@@ -2,9 +2,8 @@
 rounded cards near the foot of the conversation, above the composer, that go away by
 themselves. They replace the status bar: nothing of them stays on screen.
 
-Each toast is announced to screen readers (an Alert event, its text as name and
-description). Fades are short (design.md: under 150 ms) and only run when a toast comes
-or goes, never while an answer streams in it.
+Each toast is announced to screen readers (an Alert event, its text as its name). Fades
+are short (design.md: under 150 ms), and none runs while an answer streams on screen.
 """
 
 from __future__ import annotations
@@ -101,6 +100,8 @@ class Toasts(QObject):
         super().__init__(column)
         self.column = column
         self.above = above
+        #: True while an answer streams on screen: toasts then come and go without a fade.
+        self.quiet: Callable[[], bool] = lambda: False
         #: The text of the newest toast, kept after it goes (what was last said).
         self.last_text = ""
         self.stack = QWidget(column)
@@ -136,7 +137,8 @@ class Toasts(QObject):
         self.place()
         self.stack.raise_()
         toast.timer.start(timeout_ms)
-        self._fade(toast, 0.0, 1.0)
+        if not self.quiet():
+            self._fade(toast, 0.0, 1.0)
         QAccessible.updateAccessibility(QAccessibleEvent(toast, QAccessible.Event.Alert))
         return toast
 
@@ -179,6 +181,9 @@ class Toasts(QObject):
 
     def _fade_out(self, toast: Toast) -> None:
         if toast.property("leaving"):
+            return
+        if self.quiet():
+            self.dismiss(toast)
             return
         toast.setProperty("leaving", True)
         self._fade(toast, 1.0, 0.0).finished.connect(lambda: self.dismiss(toast))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMenu, QStatusBar, QToolBar
+from PySide6.QtWidgets import QApplication, QMenu, QStatusBar, QToolBar
 from pytestqt.qtbot import QtBot
 
 from claude_desktop.ui.conversation_settings import ConversationSettingsDialog
@@ -292,6 +292,9 @@ def test_closing_to_the_tray_keeps_an_answer_streaming(app: App, qtbot: QtBot) -
     app.api.enqueue(SSEResponse(events, delay=0.02))
     app.type_and_send(qtbot, "Stream while hidden")
     app.wait(lambda: window.streaming and app.last_answer().markdown_text())
+    window.show_toast("While streaming", 5000)
+    (toast,) = window.toasts.toasts()
+    assert toast.graphicsEffect() is None  # nothing animates while an answer streams
     window.close()
     assert not window.isVisible()
     app.wait(lambda: not window.streaming, 10)
@@ -306,3 +309,15 @@ def test_closing_to_the_tray_keeps_an_answer_streaming(app: App, qtbot: QtBot) -
 def test_the_sidebar_and_the_menu_actions_are_in_the_shortcuts_table(app: App) -> None:
     assert isinstance(app.window.sidebar_action, QAction)
     assert app.window.sidebar_action.shortcut().toString() == "Ctrl+B"
+
+
+def test_tab_goes_through_the_header_in_order(app: App, qtbot: QtBot) -> None:
+    header = app.window.header
+    ask(app, qtbot, "Something to rename", ["Ok."])
+    header.sidebar_button.setFocus(Qt.FocusReason.TabFocusReason)
+    app.wait(header.sidebar_button.hasFocus)
+    seen = []
+    for _ in range(3):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        seen.append(QApplication.focusWidget())
+    assert seen == [header.title_button, app.window.picker, header.menu_button]
