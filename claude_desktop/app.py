@@ -96,6 +96,9 @@ async def run(
     window.raise_()
     window.activateWindow()
     await window.start()
+    from claude_desktop.ui.tray import apply_tray_setting
+
+    apply_tray_setting(window)  # off by default; with it, closing the window hides it
     from claude_desktop.ui.caret_rest import CaretRest
 
     caret_rest = CaretRest(app)  # no blinking, no timer, while nobody types
@@ -127,6 +130,8 @@ async def run(
         window.save_state()
     except Exception as exc:  # a full or read-only disk: the shutdown must still run
         log.error("Could not save the draft or settings on the way out: %s", exc)
+    if window.tray is not None:
+        window.tray.remove()
     window.hide()
     await tasks.cancel_all()
     await tools.close()  # every server's process ends (stdin closed, terminate, kill)

@@ -180,6 +180,7 @@ def main() -> int:
             shoot_settings_tools(shot)
             shoot_math(shot)
             shoot_messages(shot)
+            shoot_toast(shot)
     return 0
 
 
@@ -226,14 +227,12 @@ def shoot_main(shot: Shot) -> None:
     from claude_desktop.domain.secrets import KeySource, KeyStore
     from claude_desktop.domain.session import Session
     from claude_desktop.domain.settings import Settings
-    from claude_desktop.ui.main_window import KEY_SOURCE_TEXT
 
     session = Session(Settings.load(), KeyStore())
     session.key_source = KeySource.KEYRING
     window = shot.window(session)
     window._open_initial()
     window.pages.setCurrentWidget(window.chat_page)
-    window.statusBar().showMessage(KEY_SOURCE_TEXT[KeySource.KEYRING])
     view = window.view
     view.add_user_message(FOLLOW_UP)
     streaming = view.begin_assistant_message("Claude Sonnet 4.6")
@@ -771,6 +770,29 @@ def shoot_messages(shot: Shot) -> None:
     view.verticalScrollBar().setValue(0)
     settle(shot.app)
     shot.save(window, "thinking-open")
+    close(shot, window, session)
+
+
+def shoot_toast(shot: Shot) -> None:
+    """The open conversation just after a chat was deleted: the Undo toast above the
+    composer (the transient notices that replaced the status bar)."""
+    import time
+
+    from claude_desktop.domain.secrets import KeySource, KeyStore
+    from claude_desktop.domain.session import Session
+    from claude_desktop.domain.settings import Settings
+
+    session = Session(Settings.load(), KeyStore())
+    session.key_source = KeySource.KEYRING
+    window = shot.window(session)
+    window._open_initial()
+    window.pages.setCurrentWidget(window.chat_page)
+    window.notices.offer_undo("Deleted “Plan a weekend in Lisbon”.")
+    deadline = time.monotonic() + 0.4  # past the toast's fade-in
+    while time.monotonic() < deadline:
+        shot.app.processEvents()
+    window.view.scroll_to_bottom()
+    shot.save(window, "toast")
     close(shot, window, session)
 
 

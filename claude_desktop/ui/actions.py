@@ -1,7 +1,8 @@
 """Every action of the main window in one table: its text, keys, what it runs, where it shows.
 
-The menu bar (menus.py), the toolbar and the keyboard shortcuts dialog all read this table,
-so a key changed here changes everywhere it is shown.
+The menu bar (menus.py), the header's ⋯ menu and the keyboard shortcuts dialog all read this
+table, so a key changed here changes everywhere it is shown. Every action is also added to
+the window itself, so its keys work where the menu bar is hidden (Linux, Windows).
 """
 
 from __future__ import annotations
@@ -73,6 +74,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
         chat_only=True,
     ),
     ActionSpec(
+        "delete",
+        "Delete chat",
+        (),
+        lambda w: w.delete_current_conversation,
+        chat_only=True,
+    ),
+    ActionSpec(
         "quit",
         "Quit",
         (QKeySequence.StandardKey.Quit,),
@@ -92,6 +100,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Copy last answer",
         ("Ctrl+Shift+C",),
         lambda w: w.copy_last_answer,
+        chat_only=True,
+    ),
+    ActionSpec(
+        "sidebar",
+        "Show or hide sidebar",
+        ("Ctrl+B",),
+        lambda w: w.toggle_sidebar,
         chat_only=True,
     ),
     ActionSpec(
@@ -129,13 +144,18 @@ ACTIONS: tuple[ActionSpec, ...] = (
 
 #: The menus in the menu bar's order, each its actions in order; None is a separator line.
 MENUS: dict[str, tuple[str | None, ...]] = {
-    "&File": ("new", "export", None, "settings", None, "quit"),
+    "&File": ("new", "chat_settings", "export", "delete", None, "settings", None, "quit"),
     "&Edit": ("copy_answer", "stop", None, "search", "focus"),
-    "&View": ("zoom_in", "zoom_out", "zoom_reset"),
+    "&View": ("sidebar", None, "zoom_in", "zoom_out", "zoom_reset"),
     "&Help": ("shortcuts", "log_folder", None, "about"),
 }
-#: The toolbar's buttons, right of the model picker.
-TOOLBAR = ("chat_settings", "export", "settings")
+#: The header's ⋯ menu, in groups: the open chat's actions first, then the app's (with the
+#: menu bar hidden, this is where a pointer finds them).
+MORE_MENU: tuple[tuple[str, ...], ...] = (
+    ("chat_settings", "export", "delete"),
+    ("settings", "shortcuts", "log_folder", "about"),
+    ("quit",),
+)
 
 
 def build_actions(window: MainWindow) -> dict[str, QAction]:
@@ -166,6 +186,6 @@ def chat_only(actions: dict[str, QAction]) -> list[QAction]:
     return [actions[spec.name] for spec in ACTIONS if spec.chat_only]
 
 
-def toolbar_actions(actions: dict[str, QAction]) -> list[QAction]:
-    """In the toolbar's order, right of the model picker."""
-    return [actions[name] for name in TOOLBAR]
+def more_menu_actions(actions: dict[str, QAction]) -> list[list[QAction]]:
+    """The header's ⋯ menu, group by group."""
+    return [[actions[name] for name in group] for group in MORE_MENU]

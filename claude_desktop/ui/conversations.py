@@ -29,6 +29,7 @@ class Conversations:
         self._deleted: int | None = None
 
     def refresh_sidebar(self) -> None:
+        self.window.update_header()  # a new, opened, renamed or newly titled chat
         groups = group_by_recency(self.window.history.conversations())
         self.sidebar.set_conversations(groups, self.window.session.current.id)
 
@@ -144,7 +145,7 @@ class Conversations:
         window = self.window
         record = window.session.current.record
         if record is None:
-            window.statusBar().showMessage("Nothing to export yet: ask something first.", 5000)
+            window.show_toast("Nothing to export yet: ask something first.", 5000)
             return
         name = "".join(c if c.isalnum() or c in " -_" else "_" for c in record.title).strip()
         path, _filter = QFileDialog.getSaveFileName(
@@ -163,4 +164,4 @@ class Conversations:
         except (OSError, ValueError) as exc:
             window.show_notice(f"Could not export to {path}: {exc}")
             return
-        window.statusBar().showMessage(f"Exported to {path}", 5000)
+        window.show_toast(f"Exported to {path}", 5000)

@@ -1,7 +1,8 @@
 """The main window: builds its parts and connects them.
 
 What each part does lives in its own module: the actions, menus and keys (actions.py,
-menus.py), notices and the drop zone (notices.py), which conversation is open
+menus.py), the header above the conversation (header.py), notices, toasts and the drop zone
+(notices.py, toasts.py), the tray icon (tray.py), which conversation is open
 (conversations.py), its branch on screen (branch_presenter.py), drafts (drafts.py), files
 coming in (attachment_intake.py), what Send does (asking.py) and the answers being asked for
 (turns.py). The window itself keeps the pages (the welcome page until a key is set, then the
@@ -16,15 +17,17 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
+from PySide6.QtCore import QByteArray, QEvent, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
+    QColor,
     QDesktopServices,
     QDragEnterEvent,
     QDragLeaveEvent,
     QDropEvent,
     QImage,
+    QPalette,
     QResizeEvent,
 )
 from PySide6.QtWidgets import (
@@ -32,7 +35,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QSplitter,
     QStackedWidget,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -45,7 +47,8 @@ from claude_desktop.domain.secrets import KeySource, SecretStoreError
 from claude_desktop.domain.session import Session
 from claude_desktop.domain.tasks import TaskRegistry
 
-from .actions import build_actions, chat_only, toolbar_actions
+from . import theme
+from .actions import build_actions, chat_only, more_menu_actions
 from .appearance import appearance_for
 from .asking import Asking
 from .attachment_intake import AttachmentIntake
@@ -56,6 +59,7 @@ from .conversation_settings import ChatSettingsSheet
 from .conversation_view import AssistantMessageWidget, ConversationView
 from .conversations import Conversations
 from .drafts import Drafts
+from .header import ChatHeader
 from .help_dialogs import AboutDialog, ShortcutsDialog
 from .key_view import KeyView
 from .menus import build_menu_bar
@@ -64,6 +68,8 @@ from .render import warm_up
 from .search_palette import SearchPalette
 from .settings_dialog import SettingsDialog
 from .sidebar import ConversationSidebar
+from .toasts import Toast, Toasts
+from .tray import Tray
 from .turns import KEY_REJECTED_DETAIL, KEY_REJECTED_TITLE, Turns
 
 __all__ = [
@@ -72,6 +78,7 @@ __all__ = [
     "KEY_REJECTED_DETAIL",
     "KEY_REJECTED_TITLE",
     "KEY_SOURCE_TEXT",
+    "NARROW_WIDTH",
     "RENDER_WINDOW",
     "MainWindow",
 ]
@@ -81,6 +88,9 @@ log = logging.getLogger(__name__)
 KEY_REFUSED_ON_KEY_PAGE = (
     "That key was rejected. Check that you copied all of it, or create a new one."
 )
+
+#: Below this window width the sidebar folds away by itself (and comes back above it).
+NARROW_WIDTH = 900
 
 KEY_SOURCE_TEXT = {
     KeySource.ENVIRONMENT: "Using the API key from the ANTHROPIC_API_KEY environment variable",
@@ -109,6 +119,8 @@ class MainWindow(QMainWindow):
     shortcuts_action: QAction
     log_folder_action: QAction
     about_action: QAction
+    delete_action: QAction
+    sidebar_action: QAction
 
     def __init__(self, session: Session, tasks: TaskRegistry | None = None) -> None:
         super().__init__()
@@ -117,6 +129,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Claude")
         self.resize(1100, 780)
 
+        # First: Tab goes header → conversation → composer → sidebar, and round again.
+        self.header = ChatHeader(self)
         self.view = ConversationView(self)
         self.composer = Composer(self)
         self.sidebar = ConversationSidebar(self)
@@ -137,12 +151,15 @@ class MainWindow(QMainWindow):
         self.composer.editor.image_pasted.connect(self.attach_image)
         self.setAcceptDrops(True)
 
+        self.header.toggle_sidebar.connect(self.toggle_sidebar)
+        self.header.rename_requested.connect(self._rename_from_header)
         chat = QWidget(self)
+        chat.setObjectName("chat-column")
         layout = QVBoxLayout(chat)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        for widget in (self.banner, self.undo_bar):
-            layout.addWidget(widget)
+        layout.addWidget(self.header)
+        layout.addWidget(self.banner)
         layout.addWidget(self.view, 1)
         # On an empty chat the view gives way to the greeting above the composer and the
         # suggestions under it: the composer sits in the middle of the page.
@@ -150,6 +167,13 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.edit_bar)
         layout.addWidget(self.composer)
         layout.addWidget(self.composer_sync.suggestions, 1)
+        self.toasts = Toasts(chat, self.composer)
+        self.toasts.quiet = lambda: self.turns.streaming  # nothing animates while streaming
+        self.notices.toasts = self.toasts
+        self.tray: Tray | None = None  # tray.apply_tray_setting adds it
+        self._sidebar_folded = False  # folded by a narrow window, not by the person
+        self._was_narrow = False
+        self._connection_told = ""
         self.sidebar.conversation_chosen.connect(self.open_conversation)
         self.sidebar.new_chat_requested.connect(self.new_chat)
         self.sidebar.rename_requested.connect(self.rename_conversation)
@@ -160,6 +184,9 @@ class MainWindow(QMainWindow):
         self.chat_page.addWidget(chat)
         self.chat_page.setStretchFactor(1, 1)
         self.chat_page.setSizes([260, 840])
+        self.chat_page.setChildrenCollapsible(False)
+        self.chat_page.setHandleWidth(1)
+        self._style_splitter()
 
         self.key_view = KeyView(self)
         self.key_view.key_submitted.connect(self._on_key_submitted)
@@ -176,6 +203,7 @@ class MainWindow(QMainWindow):
         self.picker = self.composer.picker  # the model chip
         self.picker.set_models(session.models, session.model)
         self.picker.model_chosen.connect(self._on_model_chosen)
+        QWidget.setTabOrder(self.header.title_button, self.header.menu_button)
         self.appearance = appearance_for(session.settings)
         self.appearance.font_size_changed.connect(self._apply_font_size)
         self._apply_font_size()
@@ -189,12 +217,14 @@ class MainWindow(QMainWindow):
         return self.notices.banner
 
     @property
-    def undo_bar(self) -> QWidget:
-        return self.notices.undo_bar
+    def undo_bar(self) -> Toast | None:
+        """The Undo toast while it shows."""
+        return self.notices.undo_toast
 
     @property
-    def undo_button(self) -> QWidget:
-        return self.notices.undo_button
+    def undo_button(self) -> QWidget | None:
+        toast = self.notices.undo_toast
+        return toast.button if toast is not None else None
 
     @property
     def drop_zone(self) -> QLabel:
@@ -222,6 +252,10 @@ class MainWindow(QMainWindow):
         """A plain message above the conversation (not an error of the app)."""
         self.notices.show_notice(text)
 
+    def show_toast(self, text: str, timeout_ms: int = 4000) -> None:
+        """A passing message (it goes by itself), near the foot of the conversation."""
+        self.toasts.show(text, timeout_ms)
+
     def show_unexpected_error(self, exc: BaseException) -> None:
         self.notices.show_unexpected_error(exc)
 
@@ -247,6 +281,22 @@ class MainWindow(QMainWindow):
 
     def delete_conversation(self, conversation_id: int) -> None:
         self.conversations.delete(conversation_id)
+
+    def delete_current_conversation(self) -> None:
+        conversation_id = self.session.current.id
+        if conversation_id is not None:
+            self.delete_conversation(conversation_id)
+
+    def _rename_from_header(self, title: str) -> None:
+        conversation_id = self.session.current.id
+        if conversation_id is not None:
+            self.rename_conversation(conversation_id, title)
+
+    def update_header(self) -> None:
+        """The header's title: the open conversation's (a new chat's cannot be renamed)."""
+        record = self.session.current.record
+        self.header.set_title(record.title if record else "", renamable=record is not None)
+        self.delete_action.setEnabled(record is not None and self.new_action.isEnabled())
 
     def undo_delete(self) -> None:
         self.conversations.undo_delete()
@@ -276,17 +326,8 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         self._actions = build_actions(self)
-        toolbar = QToolBar("Main", self)
-        toolbar.setObjectName("main-toolbar")
-        toolbar.setMovable(False)
-        spacer = QWidget(toolbar)
-        spacer.setSizePolicy(
-            spacer.sizePolicy().Policy.Expanding, spacer.sizePolicy().Policy.Preferred
-        )
-        toolbar.addWidget(spacer)
-        for action in toolbar_actions(self._actions):
-            toolbar.addAction(action)
-        self.addToolBar(toolbar)
+        self.header.set_menu(more_menu_actions(self._actions))
+        self.header.menu.aboutToShow.connect(self.update_header)
         build_menu_bar(self, self._actions)
 
     def _restore_geometry(self) -> None:
@@ -343,17 +384,27 @@ class MainWindow(QMainWindow):
     def _show_chat(self) -> None:
         self.pages.setCurrentWidget(self.chat_page)
         self._show_chat_chrome(True)
-        self.statusBar().showMessage(self._connection_text())
+        self._tell_connection()
         self.composer.focus()
 
     def _show_chat_chrome(self, shown: bool) -> None:
-        """The toolbar (and its model picker), the status bar and the chat's actions: none
-        of them is shown or usable on the welcome page, until a key (or a cloud) is set."""
-        for toolbar in self.findChildren(QToolBar):
-            toolbar.setVisible(shown)
-        self.statusBar().setVisible(shown)
+        """The header (and its model picker) and the chat's actions: none of them is shown
+        or usable on the welcome page, until a key (or a cloud) is set."""
+        self.header.setVisible(shown)
         for action in chat_only(self._actions):
             action.setEnabled(shown)
+        if shown:
+            self.update_header()
+
+    def _tell_connection(self) -> None:
+        """Say once, in a toast, where the key comes from, when it is not the usual place
+        (the keyring): the environment, this session only, or a cloud provider."""
+        if self.session.needs_key and self.session.key_source is KeySource.KEYRING:
+            return
+        text = self._connection_text()
+        if text != self._connection_told:
+            self._connection_told = text
+            self.show_toast(text, 6000)
 
     def _connection_text(self) -> str:
         if self.session.needs_key:
@@ -456,7 +507,7 @@ class MainWindow(QMainWindow):
         if self.session.key is None and self.session.needs_key:
             self._show_key_page("Your API key was removed.")
         else:
-            self.statusBar().showMessage(self._connection_text())
+            self._tell_connection()
 
     def _on_key_changed(self) -> None:
         self.picker.set_models(self.session.models, self.session.model)
@@ -479,12 +530,12 @@ class MainWindow(QMainWindow):
             if isinstance(w, AssistantMessageWidget) and (w.is_streaming or w.can_copy)
         ]
         if not answers:
-            self.statusBar().showMessage("There is no answer to copy yet", 3000)
+            self.show_toast("There is no answer to copy yet", 3000)
         elif answers[-1].is_streaming:
-            self.statusBar().showMessage("The answer can be copied once it ends", 3000)
+            self.show_toast("The answer can be copied once it ends", 3000)
         else:
             answers[-1].copy_to_clipboard()
-            self.statusBar().showMessage("Copied the last answer", 3000)
+            self.show_toast("Copied the last answer", 3000)
 
     def show_shortcuts(self) -> None:
         ShortcutsDialog(self._actions.values(), self).open()  # the table's, in its order
@@ -512,12 +563,58 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event: QDropEvent) -> None:
         self.intake.dropped(event)
 
+    # -- the sidebar and the window's look ----------------------------------------------------
+
+    def toggle_sidebar(self) -> None:
+        """Ctrl+B and the header's toggle: the person's choice, kept until they change it
+        (a narrow window folds the sidebar again only when it next becomes narrow)."""
+        self._sidebar_folded = False
+        shown = self.sidebar.isHidden()
+        if not shown and self.sidebar.isAncestorOf(self.focusWidget()):
+            self.composer.focus()  # focus never stays on a hidden widget
+        self.sidebar.setVisible(shown)
+
+    def _fold_sidebar_to_width(self) -> None:
+        narrow = self.width() < NARROW_WIDTH
+        if narrow == self._was_narrow:
+            return
+        self._was_narrow = narrow
+        if narrow and self.sidebar.isVisibleTo(self):
+            if self.sidebar.isAncestorOf(self.focusWidget()):
+                self.composer.focus()
+            self.sidebar.hide()
+            self._sidebar_folded = True
+        elif not narrow and self._sidebar_folded:
+            self.sidebar.show()
+            self._sidebar_folded = False
+
+    def _style_splitter(self) -> None:
+        """A hairline in the border token between the sidebar and the conversation."""
+        # The handle's palette, not a style sheet: a sheet on the splitter would take the
+        # app's style (and its focus ring) from every widget inside it.
+        handle = self.chat_page.handle(1)
+        palette = handle.palette()
+        palette.setColor(QPalette.ColorRole.Window, QColor(theme.tokens_for(self.palette()).border))
+        handle.setPalette(palette)
+        handle.setAutoFillBackground(True)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._style_splitter()
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._fold_sidebar_to_width()
         if self.drop_zone.isVisible():
             self.notices.place_drop_zone()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        # The app decides when to quit, after streams are cancelled and state saved.
         event.ignore()
+        if self.tray is not None:
+            # With a tray icon, closing hides the window: answers go on streaming, and
+            # the icon brings it back (or quits).
+            self.hide()
+            return
+        # The app decides when to quit, after streams are cancelled and state saved.
         self.quit_requested.emit()

@@ -1,23 +1,28 @@
 """The main window's menu bar (File, Edit, View, Help): where a person finds every action
 and its keys. The actions and their menus are listed once, in actions.py.
 
-Toolbar buttons join the Tab order here too: Qt leaves them out of it by default.
+macOS shows it as its global menu bar. Elsewhere it is built but hidden, as in other chat
+apps: the actions stay on the window (their keys work), and the header's ⋯ menu and the
+sidebar reach them with a pointer.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import sys
+
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMainWindow, QToolBar, QToolButton
+from PySide6.QtWidgets import QMainWindow
 
 from .actions import MENUS, menu_entries
 
 
+def menu_bar_shown(platform: str = sys.platform) -> bool:
+    """Whether the platform shows the menu bar: only macOS, where it is the global one."""
+    return platform == "darwin"
+
+
 def build_menu_bar(window: QMainWindow, actions: dict[str, QAction]) -> None:
-    """The menu bar; call it once the toolbar is built."""
-    for toolbar in window.findChildren(QToolBar):
-        for button in toolbar.findChildren(QToolButton):
-            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    """The menu bar, shown only where menu_bar_shown() says."""
     bar = window.menuBar()
     bar.setAccessibleName("Menu bar")
     for title in MENUS:
@@ -28,3 +33,4 @@ def build_menu_bar(window: QMainWindow, actions: dict[str, QAction]) -> None:
                 menu.addSeparator()
             else:
                 menu.addAction(actions[spec.name])
+    bar.setVisible(menu_bar_shown())

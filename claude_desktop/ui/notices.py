@@ -1,41 +1,62 @@
-"""What the window says above the conversation: the banner (a notice, or an error of the
-app), the Undo bar after a delete, and the drop zone shown while files are dragged over."""
+"""What the window says above the conversation: the banner (a notice that stays, or an
+error of the app), the Undo toast after a delete, and the drop zone shown while files are
+dragged over. Passing messages are toasts (toasts.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
+
+from . import theme
+from .toasts import Toast, Toasts
 
 #: How long a deleted conversation can be brought back.
 UNDO_SECONDS = 10
 
 
+class Banner(QLabel):
+    """A notice that stays until the next conversation: tinted, in the error tokens."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setAccessibleName("Error message")
+        self._dark: bool | None = None
+        self._restyle()
+
+    def _restyle(self) -> None:
+        # The application's palette: a style sheet changes the widget's own (and sends
+        # PaletteChange again), so it cannot say which theme is on.
+        dark = theme.is_dark(QApplication.palette())
+        if dark == self._dark:
+            return
+        self._dark = dark
+        t = theme.tokens(dark)
+        self.setStyleSheet(f"background: {t.error_tint}; color: {t.error_text}; padding: 8px 16px;")
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._restyle()
+
+
 class Notices(QObject):
-    """The banner and the Undo bar (laid out by the window), and the drop zone over it."""
+    """The banner (laid out by the window), the Undo toast, and the drop zone over it all.
+
+    `toasts` is given by the window once the conversation column exists.
+    """
+
+    toasts: Toasts
 
     def __init__(self, window: QWidget, on_undo: Callable[[], None]) -> None:
         super().__init__(window)
-        self.banner = QLabel(window)
-        self.banner.setWordWrap(True)
-        self.banner.setAccessibleName("Error message")
-        self.banner.setStyleSheet("background: #fdecea; color: #8a1c12; padding: 6px 12px;")
+        self.banner = Banner(window)
         self.banner.hide()
-
-        self.undo_bar = QWidget(window)
-        self.undo_label = QLabel(self.undo_bar)
-        self.undo_button = QPushButton("Undo", self.undo_bar)
-        self.undo_button.setAccessibleName("Undo delete")
-        self.undo_button.clicked.connect(on_undo)
-        undo_row = QHBoxLayout(self.undo_bar)
-        undo_row.setContentsMargins(12, 2, 12, 2)
-        undo_row.addWidget(self.undo_label, 1)
-        undo_row.addWidget(self.undo_button)
-        self.undo_bar.hide()
-        self._undo_timer = QTimer(self)
-        self._undo_timer.setSingleShot(True)
-        self._undo_timer.timeout.connect(self.undo_bar.hide)
+        self._on_undo = on_undo
+        #: The Undo toast while it shows.
+        self.undo_toast: Toast | None = None
 
         self.drop_zone = QLabel("Drop files to attach them", window)
         self.drop_zone.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -60,14 +81,22 @@ class Notices(QObject):
         self.banner.hide()
 
     def offer_undo(self, text: str) -> None:
-        """The Undo bar with `text`, for UNDO_SECONDS."""
-        self.undo_label.setText(text)
-        self.undo_bar.show()
-        self._undo_timer.start(UNDO_SECONDS * 1000)
+        """A toast with `text` and Undo, for UNDO_SECONDS."""
+        self.close_undo()
+        toast = self.toasts.show(text, UNDO_SECONDS * 1000, "Undo", self._on_undo)
+        assert toast.button is not None
+        toast.button.setAccessibleName("Undo delete")
+        toast.destroyed.connect(lambda: self._forget_undo(toast))
+        self.undo_toast = toast
+
+    def _forget_undo(self, toast: Toast) -> None:
+        if self.undo_toast is toast:
+            self.undo_toast = None
 
     def close_undo(self) -> None:
-        self._undo_timer.stop()
-        self.undo_bar.hide()
+        if self.undo_toast is not None:
+            self.toasts.dismiss(self.undo_toast)
+            self.undo_toast = None
 
     def show_drop_zone(self, shown: bool = True) -> None:
         if shown:

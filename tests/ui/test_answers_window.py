@@ -66,7 +66,7 @@ def test_ctrl_shift_c_copies_no_answer_that_is_still_streaming_or_empty(
     editor = app.window.composer.editor
     qtbot.keyClick(editor, Qt.Key.Key_C, CTRL_SHIFT)
     assert QGuiApplication.clipboard().text() == "kept"
-    assert app.window.statusBar().currentMessage() == "The answer can be copied once it ends"
+    assert app.window.toasts.texts()[-1] == "The answer can be copied once it ends"
     qtbot.keyClick(editor, Qt.Key.Key_Escape)  # Stop keeps the partial answer
     app.wait(lambda: not app.window.streaming)
     assert answer.copy_button.isVisible()

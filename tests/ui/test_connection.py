@@ -59,7 +59,7 @@ def test_bedrock_answers_in_the_window_without_an_api_key(
         # No key anywhere, yet no key page: the cloud has its own credentials.
         assert window.session.key is None
         assert window.pages.currentWidget() is window.chat_page
-        assert "Amazon Bedrock" in window.statusBar().currentMessage()
+        assert "Amazon Bedrock" in window.toasts.last_text
         deltas = [ANSWER[i : i + 4] for i in range(0, len(ANSWER), 4)]
         aws_env.enqueue(bedrock_response(bedrock_frames(sse.text_stream(deltas)), chunk_size=5))
         app.type_and_send(qtbot, "Hello Bedrock")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import qasync
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QToolBar, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QStatusBar, QToolBar, QWidget
 from pytestqt.qtbot import QtBot
 
 from claude_desktop.domain import paths
@@ -154,10 +154,9 @@ def test_the_welcome_page_fills_the_window_with_nothing_of_the_chat(first_run: A
     window = first_run.window
     view = window.key_view
     assert window.pages.currentWidget() is view
-    assert not any(bar.isVisible() for bar in window.findChildren(QToolBar))
-    assert not window.picker.isVisible()
+    assert not window.findChildren(QToolBar) and not window.findChildren(QStatusBar)
+    assert not window.picker.isVisible() and not window.header.isVisible()
     assert not window.sidebar.isVisible() and not window.composer.isVisible()
-    assert not window.statusBar().isVisible()
     for action in (window.new_action, window.export_action, window.chat_settings_action):
         assert not action.isEnabled()
     assert window.settings_action.isEnabled()  # where a cloud provider is chosen

@@ -207,7 +207,7 @@ def test_without_a_keyring_the_key_can_be_used_for_this_session(
         assert "session only" in view.message.text()
         qtbot.mouseClick(view.session_button, Qt.MouseButton.LeftButton)
         app.wait(lambda: app.window.pages.currentWidget() is app.window.chat_page)
-        assert "session only" in app.window.statusBar().currentMessage()
+        assert "session only" in app.window.toasts.last_text
         fake_api.enqueue(SSEResponse(sse.text_stream(["ok"])))
         app.type_and_send(qtbot, "Hi")
         app.wait(lambda: not app.window.streaming)
@@ -225,7 +225,7 @@ def test_environment_key_wins_and_the_ui_says_so(
     keyring.set_password(KEYRING_SERVICE, KEYRING_USERNAME, "sk-ant-stored")
     fake_api.route("GET", "/v1/models", JSONResponse(200, MODELS))
     with make_app(qtbot, loop, fake_api) as app:
-        assert "ANTHROPIC_API_KEY" in app.window.statusBar().currentMessage()
+        assert "ANTHROPIC_API_KEY" in app.window.toasts.last_text
         app.wait(lambda: fake_api.requests)
         assert fake_api.requests[0].headers["x-api-key"] == "sk-ant-from-env"
 
