@@ -12,7 +12,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMenu, QStatusBar, QToolBar
 from pytestqt.qtbot import QtBot
 
-from claude_desktop.ui.conversation_settings import ConversationSettingsDialog
+from claude_desktop.ui.conversation_settings import ChatSettingsSheet
 from claude_desktop.ui.main_window import NARROW_WIDTH
 from claude_desktop.ui.toasts import Toast
 from claude_desktop.ui.tray import Tray, apply_tray_setting, tray_available
@@ -53,8 +53,8 @@ def test_no_toolbar_no_status_bar_and_the_menu_bar_only_on_macos(app: App) -> No
     assert window.findChildren(QStatusBar) == []
     assert window.menuBar().isVisible() == (sys.platform == "darwin")
     assert window.header.isVisible() and window.header.height() <= 48
-    # The picker stays reachable (in the header, until the composer's chip takes it).
-    assert window.picker.isVisible() and window.header.isAncestorOf(window.picker)
+    # The model picker is the composer's chip.
+    assert window.picker.isVisible() and window.composer.isAncestorOf(window.picker)
 
 
 def test_the_keys_work_with_the_menu_bar_hidden(app: App, qtbot: QtBot) -> None:
@@ -164,8 +164,8 @@ def test_the_more_menu_has_the_chats_actions_and_the_apps(app: App, qtbot: QtBot
     ask(app, qtbot, "Settings for this chat", ["Sure."])
     chat_settings = next(a for a in menu.actions() if a.text() == "Chat settings…")
     chat_settings.trigger()
-    app.wait(lambda: _visible(app, ConversationSettingsDialog))
-    _visible(app, ConversationSettingsDialog)[0].reject()
+    app.wait(lambda: _visible(app, ChatSettingsSheet))
+    _visible(app, ChatSettingsSheet)[0].close_sheet()
     delete = next(a for a in menu.actions() if a.text() == "Delete chat")
     delete.trigger()
     assert window.sidebar.items() == []
@@ -195,9 +195,9 @@ def test_header_controls_have_names_and_show_focus(app: App) -> None:
 def test_ctrl_b_and_the_header_toggle_show_and_hide_the_sidebar(app: App, qtbot: QtBot) -> None:
     window = app.window
     assert window.sidebar.isVisible()
-    window.sidebar.search.setFocus()
-    app.wait(window.sidebar.search.hasFocus)
-    qtbot.keyClick(window.sidebar.search, Qt.Key.Key_B, CTRL)
+    window.sidebar.list.setFocus()
+    app.wait(window.sidebar.list.hasFocus)
+    qtbot.keyClick(window.sidebar.list, Qt.Key.Key_B, CTRL)
     assert not window.sidebar.isVisible() and window.composer.editor.hasFocus()
     qtbot.keyClick(window.composer.editor, Qt.Key.Key_B, CTRL)
     assert window.sidebar.isVisible() and window.composer.editor.hasFocus()
@@ -317,7 +317,7 @@ def test_tab_goes_through_the_header_in_order(app: App, qtbot: QtBot) -> None:
     header.sidebar_button.setFocus(Qt.FocusReason.TabFocusReason)
     app.wait(header.sidebar_button.hasFocus)
     seen = []
-    for _ in range(3):
+    for _ in range(2):
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
         seen.append(QApplication.focusWidget())
-    assert seen == [header.title_button, app.window.picker, header.menu_button]
+    assert seen == [header.title_button, header.menu_button]
