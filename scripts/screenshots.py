@@ -163,6 +163,9 @@ def main() -> int:
 
     app = QApplication(sys.argv)
     app.setStyle("Fusion")
+    from claude_desktop.ui.appearance import install_focus_ring
+
+    install_focus_ring(app)  # the app's own style, as app.py sets it
     args.out.mkdir(parents=True, exist_ok=True)
     seed_history()
     from claude_desktop.ui.appearance import dark_palette, light_palette
@@ -205,6 +208,8 @@ class Shot:
         # A page switch can grow the window (the welcome page's minimum size outlives it):
         # put it back to the size being shot.
         window.resize(*self.size)
+        # States fed straight to the view: the greeting gives way as it does for a real chat.
+        window.composer_sync.place()
         settle(self.app)
         w, h = self.size
         path = self.out / f"{state}-{self.theme}-{w}x{h}.png"

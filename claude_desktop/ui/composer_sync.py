@@ -34,17 +34,17 @@ class ComposerSync:
     def empty(self) -> bool:
         """No message on screen yet (and none on its way)."""
         window = self.window
-        return not window.session.current.branch and not window.streaming
+        return (
+            not window.session.current.branch
+            and not window.streaming
+            and not window.view.message_widgets()
+        )
 
     def refresh(self) -> None:
         """Place the composer and show the open chat's switches and context use."""
         window = self.window
         composer = window.composer
-        empty = self.empty
-        window.view.setVisible(not empty)
-        self.greeting.setVisible(empty)
-        self.suggestions.setVisible(empty)
-        composer.set_empty_chat(empty)
+        self.place()
         session = window.session
         chat = session.conversation_settings
         composer.set_web_available(web_tools_supported(session.settings))
@@ -52,6 +52,14 @@ class ComposerSync:
         branch = session.current.branch
         use = context_use(branch, session.model, session.model_info())
         composer.set_context_use(window.asking.check.meter_use(branch, use))
+
+    def place(self) -> None:
+        """The composer under the greeting on an empty chat, at the foot of the messages else."""
+        empty = self.empty
+        self.window.view.setVisible(not empty)
+        self.greeting.setVisible(empty)
+        self.suggestions.setVisible(empty)
+        self.window.composer.set_empty_chat(empty)
 
     def set_web(self, *, search: bool | None = None, fetch: bool | None = None) -> None:
         """A switch of the + menu: kept with the chat (or its first question, when new)."""

@@ -77,6 +77,13 @@ class ErrorCard(QFrame):
             f" border-radius: {theme.RADIUS_CARD}px; }}"
             f" QLabel#error-title {{ color: {t.error_text}; background: transparent; }}"
             f" QLabel#error-detail {{ color: {t.text}; background: transparent; }}"
+            # The one action: a rounded button on the card's surface, the accent's ring
+            # when focused (a style sheet draws the focus itself).
+            f" QPushButton {{ background: {t.surface}; color: {t.text};"
+            f" border: 1px solid {t.border}; border-radius: {theme.RADIUS_CONTROL}px;"
+            " padding: 5px 14px; }"
+            f" QPushButton:hover {{ background: {t.hover}; }}"
+            f" QPushButton:focus {{ border: 2px solid {t.accent}; padding: 4px 13px; }}"
         )
 
     def changeEvent(self, event: QEvent) -> None:

@@ -126,7 +126,9 @@ LIGHT = MarkdownColors(
     pygments_style="default",
     code_background="#f5f4ef",
     code_header_background="#ece9e0",
-    code_border="#e3e0d6",
+    # The header's own colour: Qt draws the table's border between the header's two cells
+    # too, and a rule there splits the bar in two.
+    code_border="#ece9e0",
     code_label="#6b6a65",
     inline_code_background="#efece3",
     table_border="#e3e0d6",
@@ -139,7 +141,7 @@ DARK = MarkdownColors(
     pygments_style="github-dark",
     code_background="#1f1e1d",
     code_header_background="#2c2b29",
-    code_border="#45443f",
+    code_border="#2c2b29",
     code_label="#a8a69e",
     inline_code_background="#393937",
     table_border="#45443f",

@@ -127,3 +127,28 @@ def test_the_key_page_controls_have_names_too(app: App) -> None:
     assert {accessible_name(w) for w in controls} >= {"API key", "Check and save the API key"}
     assert [type(w).__name__ for w in controls if not accessible_name(w)] == []
     assert all(w.focusPolicy() & Qt.FocusPolicy.TabFocus for w in controls)
+
+
+def test_scroll_bars_are_slim_with_no_arrows(qtbot) -> None:
+    """The app's style draws a thin thumb, no arrow buttons (old-Qt chrome otherwise)."""
+    from PySide6.QtWidgets import QScrollBar, QStyle, QStyleOptionSlider
+
+    app = QApplication.instance()
+    install_focus_ring(app)
+    bar = QScrollBar(Qt.Orientation.Vertical)
+    qtbot.addWidget(bar)
+    bar.setRange(0, 1000)
+    bar.setPageStep(100)
+    bar.resize(bar.sizeHint().width(), 400)
+    assert bar.sizeHint().width() <= 10
+    option = QStyleOptionSlider()
+    bar.initStyleOption(option)
+    style = bar.style()
+    cc, sc = QStyle.ComplexControl.CC_ScrollBar, QStyle.SubControl
+    assert style.subControlRect(cc, option, sc.SC_ScrollBarAddLine, bar).isEmpty()
+    assert style.subControlRect(cc, option, sc.SC_ScrollBarSubLine, bar).isEmpty()
+    thumb = style.subControlRect(cc, option, sc.SC_ScrollBarSlider, bar)
+    assert 32 <= thumb.height() < 400 and thumb.top() == 0
+    bar.setValue(1000)
+    bar.initStyleOption(option)
+    assert style.subControlRect(cc, option, sc.SC_ScrollBarSlider, bar).bottom() == 399

@@ -151,7 +151,9 @@ def test_a_burst_is_rendered_over_several_short_renders(qtbot, view):
     finally:
         gc.enable()
     assert widget.stats.renders > 1
-    assert widget.stats.max_ms < 50, widget.stats
+    # The UI thread's own time: on a loaded machine a slice's wall time also holds the
+    # other processes' turns (seen: 50-73 ms wall with the CI's 2 cores shared).
+    assert widget.stats.max_cpu_ms < 50, widget.stats
     doc = widget.text_view.document()
     assert doc.toPlainText() == full_render_plain_text(render_markdown(text), doc)
 
