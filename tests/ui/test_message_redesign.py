@@ -194,6 +194,21 @@ def test_the_waiting_dot_pulses_only_until_the_first_token(qtbot, wide) -> None:
     assert not old.waiting_dot.is_animating and not old.waiting_dot.isVisible()
 
 
+def test_deltas_after_the_first_leave_the_waiting_dot_alone(qtbot, wide, monkeypatch) -> None:
+    # Streaming must cost nothing per delta beyond buffering it: the dot is stopped once.
+    answer = wide.begin_assistant_message("Claude Sonnet 4.6")
+    qtbot.waitUntil(answer.waiting_dot.isVisible)
+    answer.append_text("First")
+    touched: list[str] = []
+    dot = answer.waiting_dot
+    monkeypatch.setattr(dot, "hide", lambda: touched.append("hide"))
+    monkeypatch.setattr(dot.animation, "stop", lambda: touched.append("stop"))
+    for word in (" more", " words", " here"):
+        answer.append_text(word)
+    answer.append_thinking("late thought")
+    assert touched == []
+
+
 def test_thinking_reads_thinking_then_thought_for_n_seconds(qtbot, wide) -> None:
     answer = wide.begin_assistant_message("Claude Sonnet 4.6")
     answer.append_thinking("Let me see.")
