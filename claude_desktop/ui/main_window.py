@@ -15,27 +15,23 @@ import asyncio
 import logging
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QEvent, Qt, QUrl, Signal
+from PySide6.QtCore import QByteArray, QEvent, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
-    QColor,
     QDesktopServices,
     QDragEnterEvent,
     QDragLeaveEvent,
     QDropEvent,
     QImage,
-    QPalette,
     QResizeEvent,
 )
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
-    QSplitter,
     QStackedWidget,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -47,30 +43,32 @@ from claude_desktop.domain.secrets import KeySource, SecretStoreError
 from claude_desktop.domain.session import Session
 from claude_desktop.domain.tasks import TaskRegistry
 
-from . import theme
+from . import window_dialogs
 from .actions import build_actions, chat_only, more_menu_actions
 from .appearance import appearance_for
 from .asking import Asking
 from .attachment_intake import AttachmentIntake
 from .branch_presenter import FIRST_SHOWN, RENDER_WINDOW, BranchPresenter
+from .chat_page import NARROW_WIDTH, ChatPage
 from .composer import Composer
 from .composer_sync import ComposerSync
-from .conversation_settings import ChatSettingsSheet
 from .conversation_view import AssistantMessageWidget, ConversationView
 from .conversations import Conversations
 from .drafts import Drafts
 from .header import ChatHeader
-from .help_dialogs import AboutDialog, ShortcutsDialog
 from .key_view import KeyView
 from .menus import build_menu_bar
 from .notices import Notices
 from .render import warm_up
 from .search_palette import SearchPalette
-from .settings_dialog import SettingsDialog
 from .sidebar import ConversationSidebar
-from .toasts import Toast, Toasts
+from .toasts import Toast
 from .tray import Tray
 from .turns import KEY_REJECTED_DETAIL, KEY_REJECTED_TITLE, Turns
+
+if TYPE_CHECKING:  # the dialogs are imported when first opened, not at start-up
+    from .conversation_settings import ChatSettingsSheet
+    from .settings_dialog import SettingsDialog
 
 __all__ = [
     "FIRST_SHOWN",
@@ -88,9 +86,6 @@ log = logging.getLogger(__name__)
 KEY_REFUSED_ON_KEY_PAGE = (
     "That key was rejected. Check that you copied all of it, or create a new one."
 )
-
-#: Below this window width the sidebar folds away by itself (and comes back above it).
-NARROW_WIDTH = 900
 
 KEY_SOURCE_TEXT = {
     KeySource.ENVIRONMENT: "Using the API key from the ANTHROPIC_API_KEY environment variable",
@@ -153,40 +148,10 @@ class MainWindow(QMainWindow):
 
         self.header.toggle_sidebar.connect(self.toggle_sidebar)
         self.header.rename_requested.connect(self._rename_from_header)
-        chat = QWidget(self)
-        chat.setObjectName("chat-column")
-        layout = QVBoxLayout(chat)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.header)
-        layout.addWidget(self.banner)
-        layout.addWidget(self.view, 1)
-        # On an empty chat the view gives way to the greeting above the composer and the
-        # suggestions under it: the composer sits in the middle of the page.
-        layout.addWidget(self.composer_sync.greeting, 1)
-        layout.addWidget(self.edit_bar)
-        layout.addWidget(self.composer)
-        layout.addWidget(self.composer_sync.suggestions, 1)
-        self.toasts = Toasts(chat, self.composer)
-        self.toasts.quiet = lambda: self.turns.streaming  # nothing animates while streaming
-        self.notices.toasts = self.toasts
         self.tray: Tray | None = None  # tray.apply_tray_setting adds it
-        self._sidebar_folded = False  # folded by a narrow window, not by the person
-        self._was_narrow = False
         self._connection_told = ""
-        self.sidebar.conversation_chosen.connect(self.open_conversation)
-        self.sidebar.new_chat_requested.connect(self.new_chat)
-        self.sidebar.rename_requested.connect(self.rename_conversation)
-        self.sidebar.delete_requested.connect(self.delete_conversation)
-        self.sidebar.settings_requested.connect(self.open_settings)
-        self.chat_page = QSplitter(Qt.Orientation.Horizontal, self)
-        self.chat_page.addWidget(self.sidebar)
-        self.chat_page.addWidget(chat)
-        self.chat_page.setStretchFactor(1, 1)
-        self.chat_page.setSizes([260, 840])
-        self.chat_page.setChildrenCollapsible(False)
-        self.chat_page.setHandleWidth(1)
-        self._style_splitter()
+        self.chat_page = ChatPage(self)
+        self.toasts = self.chat_page.toasts
 
         self.key_view = KeyView(self)
         self.key_view.key_submitted.connect(self._on_key_submitted)
@@ -474,16 +439,7 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> SettingsDialog:
         """Show the Settings window (one, made on first use and shown again after)."""
-        dialog = self.findChild(SettingsDialog)
-        if dialog is None:
-            dialog = SettingsDialog(self.session, self.tasks, self)
-            dialog.key_removed.connect(self._on_key_removed)
-            dialog.key_changed.connect(self._on_key_changed)
-            dialog.connection.connection_changed.connect(self._on_connection_changed)
-        dialog.show()
-        dialog.raise_()
-        dialog.activateWindow()
-        return dialog
+        return window_dialogs.open_settings(self)
 
     def _open_connection_settings(self) -> None:
         dialog = self.open_settings()
@@ -491,17 +447,11 @@ class MainWindow(QMainWindow):
 
     def open_conversation_settings(self) -> ChatSettingsSheet:
         """Show the open chat's settings in the side sheet (made on first use)."""
-        sheet = self.findChild(ChatSettingsSheet)
-        if sheet is None:
-            sheet = ChatSettingsSheet(self.session, self)
-        sheet.open_sheet()
-        return sheet
+        return window_dialogs.open_chat_settings(self)
 
     def refresh_chat_settings(self) -> None:
         """Another chat, or another model: the sheet, if open, shows its settings."""
-        sheet = self.findChild(ChatSettingsSheet)
-        if sheet is not None and sheet.isVisible():
-            sheet.load()
+        window_dialogs.refresh_chat_settings(self)
 
     def _on_key_removed(self) -> None:
         if self.session.key is None and self.session.needs_key:
@@ -538,9 +488,13 @@ class MainWindow(QMainWindow):
             self.show_toast("Copied the last answer", 3000)
 
     def show_shortcuts(self) -> None:
+        from .help_dialogs import ShortcutsDialog  # imported when first opened
+
         ShortcutsDialog(self._actions.values(), self).open()  # the table's, in its order
 
     def show_about(self) -> None:
+        from .help_dialogs import AboutDialog
+
         AboutDialog(self).open()
 
     def open_log_folder(self) -> None:
@@ -566,46 +520,16 @@ class MainWindow(QMainWindow):
     # -- the sidebar and the window's look ----------------------------------------------------
 
     def toggle_sidebar(self) -> None:
-        """Ctrl+B and the header's toggle: the person's choice, kept until they change it
-        (a narrow window folds the sidebar again only when it next becomes narrow)."""
-        self._sidebar_folded = False
-        shown = self.sidebar.isHidden()
-        if not shown and self.sidebar.isAncestorOf(self.focusWidget()):
-            self.composer.focus()  # focus never stays on a hidden widget
-        self.sidebar.setVisible(shown)
-
-    def _fold_sidebar_to_width(self) -> None:
-        narrow = self.width() < NARROW_WIDTH
-        if narrow == self._was_narrow:
-            return
-        self._was_narrow = narrow
-        if narrow and self.sidebar.isVisibleTo(self):
-            if self.sidebar.isAncestorOf(self.focusWidget()):
-                self.composer.focus()
-            self.sidebar.hide()
-            self._sidebar_folded = True
-        elif not narrow and self._sidebar_folded:
-            self.sidebar.show()
-            self._sidebar_folded = False
-
-    def _style_splitter(self) -> None:
-        """A hairline in the border token between the sidebar and the conversation."""
-        # The handle's palette, not a style sheet: a sheet on the splitter would take the
-        # app's style (and its focus ring) from every widget inside it.
-        handle = self.chat_page.handle(1)
-        palette = handle.palette()
-        palette.setColor(QPalette.ColorRole.Window, QColor(theme.tokens_for(self.palette()).border))
-        handle.setPalette(palette)
-        handle.setAutoFillBackground(True)
+        self.chat_page.toggle_sidebar()
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
-            self._style_splitter()
+            self.chat_page.style_handle()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self._fold_sidebar_to_width()
+        self.chat_page.fold_to_width(self.width())
         if self.drop_zone.isVisible():
             self.notices.place_drop_zone()
 

@@ -1,0 +1,50 @@
+"""The window's Settings and chat settings: one of each, made when first opened (so neither is
+imported before the first paint), and kept in step with the open chat."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .conversation_settings import ChatSettingsSheet
+    from .main_window import MainWindow
+    from .settings_dialog import SettingsDialog
+
+
+def open_settings(window: MainWindow) -> SettingsDialog:
+    """Show the Settings window (one, made on first use and shown again after)."""
+    from .settings_dialog import SettingsDialog
+
+    dialog = window.findChild(SettingsDialog)
+    if dialog is None:
+        dialog = SettingsDialog(window.session, window.tasks, window)
+        dialog.key_removed.connect(window._on_key_removed)
+        dialog.key_changed.connect(window._on_key_changed)
+        dialog.connection.connection_changed.connect(window._on_connection_changed)
+    dialog.show()
+    dialog.raise_()
+    dialog.activateWindow()
+    return dialog
+
+
+def open_chat_settings(window: MainWindow) -> ChatSettingsSheet:
+    """Show the open chat's settings in the side sheet (made on first use)."""
+    from .conversation_settings import ChatSettingsSheet
+
+    sheet = window.findChild(ChatSettingsSheet)
+    if sheet is None:
+        sheet = ChatSettingsSheet(window.session, window)
+    sheet.open_sheet()
+    return sheet
+
+
+def refresh_chat_settings(window: MainWindow) -> None:
+    """Another chat, or another model: the sheet, if open, shows its settings."""
+    if "claude_desktop.ui.conversation_settings" not in sys.modules:
+        return  # never opened: nothing to refresh
+    from .conversation_settings import ChatSettingsSheet
+
+    sheet = window.findChild(ChatSettingsSheet)
+    if sheet is not None and sheet.isVisible():
+        sheet.load()
