@@ -1,12 +1,16 @@
 """A tool call and its result as one compact card in the answer.
 
 While the call's input streams: "Calling read_file…"; while it runs: "Running read_file…
-12 s" with a Stop button; once its result came: a folded "Used read_file from filesystem"
+12 s" with a Stop button (the seconds counted by the card's own one-second clock, which runs
+only while the call does); once its result came: a folded "Used read_file from filesystem"
 that opens (click, Enter or Space) to the arguments as pretty JSON and the result. A call the
 person will be asked about holds its approval card (`expect_approval`) in its place, from
 the moment it starts streaming until it is decided. A failed or refused call says so in
-its headline and shows the error. Anthropic's web search reads "Searched the web: query",
-its result list folded (titles as links that open in the browser).
+its headline and shows the error. A call that never got its result (the turn ended while it
+streamed or ran: Stop, an error, the app killed and the answer read back from history) or
+whose stored result says it was stopped reads "Stopped before read_file from filesystem
+finished", styled as an error: it waits for nothing. Anthropic's web search reads
+"Searched the web: query", its result list folded (titles as links that open in the browser).
 
 One card shows both blocks: the call (tool_use, server_tool_use) makes it, and the result
 (tool_result, web_search_tool_result) joins the card of the call it answers.
@@ -25,6 +29,7 @@ from PySide6.QtGui import QFontDatabase, QKeyEvent, QTextDocument
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from claude_desktop.domain.blocks import text_of
+from claude_desktop.domain.tool_loop import STOPPED
 
 from . import icons, theme
 from .message_frame import small
@@ -37,6 +42,7 @@ __all__ = ["CALL_TYPES", "RESULT_TYPES", "ToolCard", "pretty_json", "tool_label"
 CALL_TYPES = ("tool_use", "server_tool_use")
 RESULT_TYPES = ("tool_result", "web_search_tool_result")
 _WEB_SEARCH = "web_search"
+_NO_RESULT = "The answer stopped before this tool finished: it has no result."
 
 
 def tool_label(name: str) -> tuple[str, str]:
@@ -77,6 +83,8 @@ class ToolCard(QFrame):
         self.running = False
         self.result: Mapping[str, Any] | None = None
         self.failed = False
+        #: The turn ended before the call had its result (or its result says it was stopped).
+        self.interrupted = False
         #: The approval asked in this card's place (see `expect_approval`), while it is.
         self.approval: ApprovalCard | None = None
         self._started_running = 0.0
@@ -154,6 +162,9 @@ class ToolCard(QFrame):
         return self.server_tool and self.name == _WEB_SEARCH
 
     def headline(self) -> str:
+        if self.interrupted:
+            what = "the web search" if self.is_web_search else self.words
+            return f"Stopped before {what} finished"
         if self.is_web_search:
             query = self.arguments.get("query") if isinstance(self.arguments, dict) else None
             if self.result is not None and self.failed:
@@ -235,6 +246,19 @@ class ToolCard(QFrame):
             self.header.show()
             self.restyle()
 
+    def turn_ended(self) -> None:
+        """The answer is over: a call still without its result will never get one."""
+        self.drop_approval()  # one still waiting: the turn ended before it asked
+        if self.result is None and not self.interrupted:
+            self.interrupted = self.failed = True
+            self.running = False
+            self._refresh()
+
+    @property
+    def is_counting(self) -> bool:
+        """Whether the card's clock runs (only while its call does)."""
+        return self._clock.isActive()
+
     def _stop(self) -> None:
         # Stop is the window's (it cancels the turn and so the tool): found by duck typing,
         # since a card knows no window.
@@ -256,6 +280,7 @@ class ToolCard(QFrame):
         self.failed = bool(block.get("is_error")) or (
             block.get("type") == "web_search_tool_result" and not isinstance(content, list)
         )
+        self.interrupted = bool(block.get("is_error")) and _result_text(block) == STOPPED
         self._refresh()
 
     def _details_html(self) -> str:
@@ -285,6 +310,8 @@ class ToolCard(QFrame):
             title = "Error" if self.failed else "Result"
             text = _result_text(self.result) if not self.is_web_search else self._search_error()
             parts.append(f"<b>{title}</b>" + pre(text or "(empty)"))
+        elif self.interrupted:
+            parts.append("<b>Error</b>" + pre(_NO_RESULT))
         return "".join(parts)
 
     def _refresh(self) -> None:

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from claude_desktop.api.message import Message
+from claude_desktop.domain import tool_loop
 from claude_desktop.ui.conversation_view import ConversationView
 from claude_desktop.ui.tool_card import ToolCard
 from tests import sse
@@ -79,3 +80,68 @@ def test_a_web_search_reads_as_searched_the_web_with_its_results_folded(
     assert '<a href="https://example.org/sse">Server-sent events explained</a>' in html
     assert card.details.openExternalLinks()
     assert widget.sources.lines()[0] == "1 Server-sent events explained, https://example.org/sse"
+
+
+# -- interrupted calls, and the seconds of a running one ----------------------------------------
+
+STOPPED_HEADLINE = "Stopped before read_file from filesystem finished"
+
+
+def test_a_call_without_its_result_in_a_finished_answer_reads_as_stopped(
+    view: ConversationView, qtbot: QtBot
+) -> None:
+    """An answer from history whose call never got a result (the app was killed while the
+    tool ran): the call was interrupted, not waiting for an approval."""
+    widget = view.begin_assistant_message("m")
+    content = [{"type": "text", "text": "Let me look."}, {**CALL, "input": {"path": "x"}}]
+    widget.finish(Message(content=content), footer="")
+    [card] = [v for v in widget.block_views() if isinstance(v, ToolCard)]
+    assert card.headline() == STOPPED_HEADLINE
+    assert card.header.accessibleName() == STOPPED_HEADLINE
+    assert card.failed and card.interrupted  # styled as an error
+    assert not card.stop_button.isVisibleTo(card) and not card.is_counting
+    card.set_expanded(True)
+    details = card.plain_details()
+    assert '"path": "x"' in details
+    assert "The answer stopped before this tool finished" in details
+
+
+def test_a_stored_stopped_result_reads_as_stopped(view: ConversationView, qtbot: QtBot) -> None:
+    widget = view.begin_assistant_message("m")
+    content = [
+        {**CALL, "input": {"path": "x"}},
+        tool_loop.error_result("toolu_1", tool_loop.STOPPED),
+    ]
+    widget.finish(Message(content=content), footer="")
+    [card] = [v for v in widget.block_views() if isinstance(v, ToolCard)]
+    assert card.headline() == STOPPED_HEADLINE
+    assert card.failed and card.interrupted
+
+
+def test_a_running_call_counts_its_seconds_in_its_card_until_it_ends(
+    view: ConversationView, qtbot: QtBot
+) -> None:
+    widget = view.begin_assistant_message("m")
+    widget.block_started(0, {**CALL, "input": {"path": "x"}})
+    widget.block_stopped(0, {**CALL, "input": {"path": "x"}})
+    [card] = [v for v in widget.block_views() if isinstance(v, ToolCard)]
+    assert not card.is_counting  # no clock before it runs
+    widget.block_started(1, {"type": "tool_result", "tool_use_id": "toolu_1"})
+    assert card.header.text() == "Running read_file… 0 s"
+    assert card.is_counting and card.stop_button.isVisibleTo(card)
+    qtbot.waitUntil(lambda: card.header.text() == "Running read_file… 1 s", timeout=3000)
+    assert widget.status_text() is None  # in the card, not in a line under it
+    # The turn ends without its result (an error, a crash of the turn): the clock stops.
+    widget.show_error("The connection was lost.", None)
+    assert not card.is_counting and not card.stop_button.isVisibleTo(card)
+    assert card.headline() == STOPPED_HEADLINE
+
+
+def test_a_finished_call_stops_its_clock(view: ConversationView, qtbot: QtBot) -> None:
+    widget = view.begin_assistant_message("m")
+    widget.block_started(0, {**CALL, "input": {"path": "x"}})
+    widget.block_started(1, {"type": "tool_result", "tool_use_id": "toolu_1"})
+    [card] = [v for v in widget.block_views() if isinstance(v, ToolCard)]
+    assert card.is_counting
+    widget.block_stopped(1, {"type": "tool_result", "tool_use_id": "toolu_1", "content": "ok"})
+    assert not card.is_counting and card.headline() == "Used read_file from filesystem"
