@@ -369,8 +369,14 @@ def shoot_tools(shot: Shot) -> None:
     session.key_source = KeySource.KEYRING
     window = shot.window(session)
     window._open_initial()
-    window._enter_new_chat()
     window._show_chat()
+
+    def fresh_answer_page() -> None:
+        # The seeded chat, emptied: an empty (new) chat shows the greeting, not the view.
+        window.open_conversation(Settings.load().last_conversation_id)
+        window.view.clear()
+
+    fresh_answer_page()
     view = window.view
 
     arguments = {"path": "~/notes/meeting-2026-11-27.md", "max_lines": 200}
@@ -398,7 +404,7 @@ def shoot_tools(shot: Shot) -> None:
 
     # The tool cards: used (one opened), running, failed; and a call's approval while its
     # arguments stream.
-    window._enter_new_chat()
+    fresh_answer_page()
     view = window.view
     view.add_user_message("Summarise Friday's meeting notes and file the action items.")
     cards = view.begin_assistant_message("Claude Sonnet 4.6")
@@ -442,7 +448,7 @@ def shoot_tools(shot: Shot) -> None:
     save(window, "tool-cards")
     window.composer.set_streaming(False)
 
-    window._enter_new_chat()
+    fresh_answer_page()
     view = window.view
     view.add_user_message("How does a browser reconnect to a server-sent events stream?")
     searched = view.begin_assistant_message("Claude Sonnet 4.6")
