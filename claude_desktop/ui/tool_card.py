@@ -24,9 +24,20 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QFontDatabase, QKeyEvent, QTextDocument
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
+from PySide6.QtGui import QFontDatabase, QKeyEvent, QPaintEvent, QTextDocument
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionToolButton,
+    QStylePainter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from claude_desktop.domain.blocks import text_of
 from claude_desktop.domain.tool_loop import STOPPED
@@ -68,6 +79,27 @@ def _result_text(block: Mapping[str, Any]) -> str:
     return "" if content is None else pretty_json(content)
 
 
+class _Headline(QToolButton):
+    """The card's headline button: its whole text is its text (and tooltip), drawn elided
+    when the column is narrower, so a long error never widens the answer nor pushes Stop
+    off its right edge."""
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), self.iconSize().width() + 60), hint.height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        option = QStyleOptionToolButton()
+        self.initStyleOption(option)
+        room = self.contentsRect().width() - self.iconSize().width() - 16
+        if room > 0 and self.fontMetrics().horizontalAdvance(option.text) > room:
+            option.text = self.fontMetrics().elidedText(
+                option.text, Qt.TextElideMode.ElideRight, room
+            )
+        painter = QStylePainter(self)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ToolButton, option)
+
+
 class ToolCard(QFrame):
     """One call (client or server tool) and its result; folded until opened."""
 
@@ -97,7 +129,8 @@ class ToolCard(QFrame):
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.setSpacing(4)
-        self.header = QToolButton(self)
+        self.header = _Headline(self)
+        self.header.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.header.setObjectName("toolCardHeader")
         self.header.setCheckable(True)
         self.header.setAutoRaise(True)
@@ -106,7 +139,7 @@ class ToolCard(QFrame):
         self.header.setCursor(Qt.CursorShape.PointingHandCursor)
         self.header.toggled.connect(self.set_expanded)
         self.header.installEventFilter(self)
-        top.addWidget(self.header, 1, Qt.AlignmentFlag.AlignLeft)
+        top.addWidget(self.header, 1)
         self.stop_button = QToolButton(self)
         self.stop_button.setObjectName("toolCardStop")
         self.stop_button.setText("Stop")
@@ -131,6 +164,11 @@ class ToolCard(QFrame):
         self.details.setOpenExternalLinks(True)  # search results open in the browser
         self.details.setAccessibleName("Tool call details")
         self.details.setContentsMargins(26, 0, 8, 6)  # under the headline's text
+        # An unbreakable result line (a long path, a token) is cut at the card's edge rather
+        # than widening the whole answer past the window.
+        policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.details.setSizePolicy(policy)
         small(self.details)
         self.details.hide()
         layout.addWidget(self.details)
@@ -401,7 +439,10 @@ class ToolCard(QFrame):
         self.setStyleSheet(
             f"QFrame#toolCard {{ background: {background}; border: 1px solid {border};"
             f" border-radius: {theme.RADIUS_CARD}px; }}"
+            # The column's text size, said here: a style sheet set again (the card turned
+            # failed) would give the headline the application's smaller font at its polish.
             f"QToolButton#toolCardHeader {{ border: none; padding: 4px 6px; color: {text};"
+            f" font-size: {(self.parentWidget() or self).fontInfo().pixelSize()}px;"
             f" border-radius: {theme.RADIUS_CONTROL}px; text-align: left; }}"
             f"QToolButton#toolCardHeader:hover {{ background: {t.hover}; }}"
             f"QToolButton#toolCardHeader:focus {{ border: 2px solid {t.accent};"
@@ -414,6 +455,8 @@ class ToolCard(QFrame):
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange and self._styled is not None:
+            self.restyle()  # the headline's size is in the style sheet
         # Restyled for a new theme only (a style sheet set here changes the palette too).
         if (
             event.type() == QEvent.Type.PaletteChange

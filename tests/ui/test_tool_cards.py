@@ -145,3 +145,62 @@ def test_a_finished_call_stops_its_clock(view: ConversationView, qtbot: QtBot) -
     assert card.is_counting
     widget.block_stopped(1, {"type": "tool_result", "tool_use_id": "toolu_1", "content": "ok"})
     assert not card.is_counting and card.headline() == "Used read_file from filesystem"
+
+
+# -- narrow windows ---------------------------------------------------------------------------
+
+NARROW = 320  # what an answer column may be left with in an 800 px window, and less
+
+
+def test_long_headlines_and_results_never_widen_the_answer(
+    view: ConversationView, qtbot: QtBot
+) -> None:
+    """A long error, a long tool name or an unbreakable result line is elided or wrapped
+    within the column: the card (and the Stop of a running one) never runs off its right."""
+    widget = view.begin_assistant_message("m")
+    reason = "The MCP server linear is not running: 401 Unauthorized " + "x" * 120
+    failed = {**CALL, "input": {"path": "/" + "deep/" * 40}}
+    running = {**CALL, "id": "toolu_2", "name": "filesystem__" + "search_files_" * 8}
+    content = [
+        failed,
+        tool_loop.error_result("toolu_1", reason),
+        running,
+    ]
+    for index, block in enumerate(content):
+        widget.block_started(index, block)
+        widget.block_stopped(index, block)
+    widget.block_started(3, {"type": "tool_result", "tool_use_id": "toolu_2"})
+    first, second = [v for v in widget.block_views() if isinstance(v, ToolCard)]
+    assert first.header.text().endswith("x" * 120)  # the whole headline, elided when drawn
+    first.set_expanded(True)
+    for card in (first, second):
+        assert card.minimumSizeHint().width() <= NARROW, card.headline()
+    assert second.stop_button.isVisibleTo(second)
+
+
+def test_an_approval_card_wraps_long_arguments_within_the_column(
+    view: ConversationView, qtbot: QtBot
+) -> None:
+    widget = view.begin_assistant_message("m")
+    widget.asks_about = lambda _name: True
+    widget.block_started(0, {**CALL, "input": {}})
+    widget.json_delta(0, '{"path": "' + "/very-long-directory-name" * 20 + '"}')
+    [card] = [v for v in widget.block_views() if isinstance(v, ToolCard)]
+    assert card.approval is not None
+    assert card.minimumSizeHint().width() <= NARROW
+
+
+def test_a_failed_headline_keeps_the_columns_text_size(
+    view: ConversationView, qtbot: QtBot
+) -> None:
+    """Restyled as an error, the headline kept the application's smaller font."""
+    widget = view.begin_assistant_message("m")
+    widget.block_started(0, {**CALL, "input": {"path": "x"}})
+    widget.block_started(1, {"type": "tool_result", "tool_use_id": "toolu_1"})
+    [card] = [v for v in widget.block_views() if isinstance(v, ToolCard)]
+    size = card.header.fontInfo().pixelSize()
+    widget.block_stopped(1, tool_loop.error_result("toolu_1", "No such file: x"))
+    view.show()
+    qtbot.waitExposed(view)
+    card.header.ensurePolished()  # the style sheet's font comes with the polish
+    assert card.failed and card.header.fontInfo().pixelSize() == size
