@@ -360,7 +360,7 @@ def shoot_tools(shot: Shot) -> None:
     from claude_desktop.domain.session import Session
     from claude_desktop.domain.settings import Settings
     from claude_desktop.domain.tool_approvals import ALLOW_ONCE, ALWAYS_ALLOW, DENY
-    from claude_desktop.domain.tool_loop import ToolCall
+    from claude_desktop.domain.tool_loop import STOPPED, ToolCall, error_result
     from claude_desktop.domain.tools import ToolSpec
     from claude_desktop.domain.turn_runner import Decision
 
@@ -373,8 +373,14 @@ def shoot_tools(shot: Shot) -> None:
     session.key_source = KeySource.KEYRING
     window = shot.window(session)
     window._open_initial()
-    window._enter_new_chat()
     window._show_chat()
+
+    def fresh_answer_page() -> None:
+        # The seeded chat, emptied: an empty (new) chat shows the greeting, not the view.
+        window.open_conversation(Settings.load().last_conversation_id)
+        window.view.clear()
+
+    fresh_answer_page()
     view = window.view
 
     arguments = {"path": "~/notes/meeting-2026-11-27.md", "max_lines": 200}
@@ -384,6 +390,7 @@ def shoot_tools(shot: Shot) -> None:
     asking.text_delta(0, "I'll read your notes from Friday's meeting.")
     asking.block_stopped(0, {"type": "text", "text": "I'll read your notes."})
     call = {"type": "tool_use", "id": "toolu_1", "name": "filesystem__read_file"}
+    asking.asks_about = lambda _name: True  # as the window's Turns says: asked in its card
     asking.block_started(1, {**call, "input": {}})
     asking.block_stopped(1, {**call, "input": arguments})
     schema: dict[str, object] = {"type": "object"}
@@ -400,9 +407,9 @@ def shoot_tools(shot: Shot) -> None:
     save(window, "approval-card")
     window.composer.set_streaming(False)
 
-    # The tool cards: used (one opened), running, failed; and a call's approval while its
-    # arguments stream.
-    window._enter_new_chat()
+    # The tool cards: used (one opened), failed, running, stopped before it finished; and a
+    # call's approval while its arguments stream.
+    fresh_answer_page()
     view = window.view
     view.add_user_message("Summarise Friday's meeting notes and file the action items.")
     cards = view.begin_assistant_message("Claude Sonnet 4.6")
@@ -436,6 +443,11 @@ def shoot_tools(shot: Shot) -> None:
     cards.block_started(4, running)
     cards.block_stopped(4, running)
     cards.block_started(5, {"type": "tool_result", "tool_use_id": "toolu_3"})
+    stopped = {**running, "id": "toolu_5", "name": "filesystem__list_directory"}
+    cards.block_started(7, stopped)
+    cards.block_stopped(7, stopped)
+    cards.block_started(8, {"type": "tool_result", "tool_use_id": "toolu_5"})
+    cards.block_stopped(8, error_result("toolu_5", STOPPED))
     streaming = {"type": "tool_use", "id": "toolu_4", "name": "filesystem__write_file", "input": {}}
     cards.asks_about = lambda _name: True
     cards.block_started(6, streaming)
@@ -446,7 +458,7 @@ def shoot_tools(shot: Shot) -> None:
     save(window, "tool-cards")
     window.composer.set_streaming(False)
 
-    window._enter_new_chat()
+    fresh_answer_page()
     view = window.view
     view.add_user_message("How does a browser reconnect to a server-sent events stream?")
     searched = view.begin_assistant_message("Claude Sonnet 4.6")

@@ -5,7 +5,8 @@ timeouts), crash (the process dies mid-call), env (reports an environment variab
 (an image), grow (adds a tool and sends notifications/tools/list_changed).
 With MCP_TEST_EXIT_WHEN_LISTED set it exits once it has listed its tools (a crash loop).
 What it saw is appended, one line each, to the file named by MCP_TEST_EVENTS: its pid at
-start, "pong" when the client answered its ping, "cancelled <id>" for notifications/cancelled.
+start, "pong" when the client answered its ping, "cancelled <id>" for notifications/cancelled
+(then "reason <id> <reason>", the reason it gave).
 """
 
 from __future__ import annotations
@@ -115,6 +116,7 @@ def main() -> None:
             send({"jsonrpc": "2.0", "id": "ping-1", "method": "ping"})
         elif method == "notifications/cancelled":
             note(f"cancelled {params.get('requestId')}")
+            note(f"reason {params.get('requestId')} {params.get('reason')}")
         elif method == "tools/list":
             if params.get("cursor") == "page-2":
                 result(request_id, {"tools": PAGE_TWO + EXTRA})

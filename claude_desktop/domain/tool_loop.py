@@ -113,6 +113,37 @@ def seconds(value: float) -> str:
     return f"{value:g}"
 
 
+def timed_out(timeout: float) -> str:
+    return f"The tool timed out after {seconds(timeout)} s."
+
+
+async def _within(call: Awaitable[object], limit: float) -> object:
+    """`call`'s result, or TimeoutError after `limit` seconds.
+
+    Unlike asyncio.wait_for, the call is cancelled with its reason as the message ("timed out
+    after 5 s"), so a provider tells its server why (an MCP server's own timeout is the same
+    one and may fire first: either way the server hears it timed out, not that the person
+    stopped it). Cancelling the caller (Stop) cancels the call without a message."""
+    task = asyncio.ensure_future(call)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=limit)
+    except asyncio.CancelledError:
+        task.cancel()
+        await asyncio.wait({task})  # its server told before the turn is saved as stopped
+        raise
+    if done:
+        return task.result()
+    task.cancel(f"timed out after {seconds(limit)} s")
+    try:
+        # Its cancellation runs (the notice is sent) before the call is answered as timed out.
+        await task
+    except asyncio.CancelledError:
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            raise  # Stop, meanwhile: ours
+    raise TimeoutError
+
+
 async def run_call(call: ToolCall, tools: ToolProvider | None) -> Block:
     """Run one allowed call within its tool's timeout; always a tool_result (a failure is
     an is_error result, never an exception), except cancellation, which propagates."""
@@ -120,9 +151,9 @@ async def run_call(call: ToolCall, tools: ToolProvider | None) -> Block:
         return error_result(call.id, f"No tool named {call.name} is available.")
     timeout = call.spec.timeout
     try:
-        outcome: object = await asyncio.wait_for(tools.call(call.name, call.input), timeout)
+        outcome: object = await _within(tools.call(call.name, call.input), timeout)
     except TimeoutError:
-        return error_result(call.id, f"The tool timed out after {seconds(timeout)} s.")
+        return error_result(call.id, timed_out(timeout))
     except Exception as exc:
         # The provider promises not to raise for a tool's failure: this is a bug, told as such.
         log.error("Tool %s failed", call.name, exc_info=exc)

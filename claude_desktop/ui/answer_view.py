@@ -339,7 +339,7 @@ class AssistantMessageWidget(MessageWidget):
             for section in self.column.thinking_sections():
                 section.end()
             for card in self.column.tool_cards():
-                card.drop_approval()  # one still waiting: the turn ended before it asked
+                card.turn_ended()  # one still waiting or running never will be answered
         self.tools.set_copyable(self.can_copy)
         self.set_status(None)
         self.setAccessibleDescription(

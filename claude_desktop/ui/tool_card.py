@@ -1,12 +1,16 @@
 """A tool call and its result as one compact card in the answer.
 
 While the call's input streams: "Calling read_file…"; while it runs: "Running read_file…
-12 s" with a Stop button; once its result came: a folded "Used read_file from filesystem"
+12 s" with a Stop button (the seconds counted by the card's own one-second clock, which runs
+only while the call does); once its result came: a folded "Used read_file from filesystem"
 that opens (click, Enter or Space) to the arguments as pretty JSON and the result. A call the
 person will be asked about holds its approval card (`expect_approval`) in its place, from
 the moment it starts streaming until it is decided. A failed or refused call says so in
-its headline and shows the error. Anthropic's web search reads "Searched the web: query",
-its result list folded (titles as links that open in the browser).
+its headline and shows the error. A call that never got its result (the turn ended while it
+streamed or ran: Stop, an error, the app killed and the answer read back from history) or
+whose stored result says it was stopped reads "Stopped before read_file from filesystem
+finished", styled as an error: it waits for nothing. Anthropic's web search reads
+"Searched the web: query", its result list folded (titles as links that open in the browser).
 
 One card shows both blocks: the call (tool_use, server_tool_use) makes it, and the result
 (tool_result, web_search_tool_result) joins the card of the call it answers.
@@ -20,11 +24,23 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QFontDatabase, QKeyEvent, QTextDocument
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
+from PySide6.QtGui import QFontDatabase, QKeyEvent, QPaintEvent, QTextDocument
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionToolButton,
+    QStylePainter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from claude_desktop.domain.blocks import text_of
+from claude_desktop.domain.tool_loop import STOPPED
 
 from . import icons, theme
 from .message_frame import small
@@ -37,6 +53,7 @@ __all__ = ["CALL_TYPES", "RESULT_TYPES", "ToolCard", "pretty_json", "tool_label"
 CALL_TYPES = ("tool_use", "server_tool_use")
 RESULT_TYPES = ("tool_result", "web_search_tool_result")
 _WEB_SEARCH = "web_search"
+_NO_RESULT = "The answer stopped before this tool finished: it has no result."
 
 
 def tool_label(name: str) -> tuple[str, str]:
@@ -62,6 +79,27 @@ def _result_text(block: Mapping[str, Any]) -> str:
     return "" if content is None else pretty_json(content)
 
 
+class _Headline(QToolButton):
+    """The card's headline button: its whole text is its text (and tooltip), drawn elided
+    when the column is narrower, so a long error never widens the answer nor pushes Stop
+    off its right edge."""
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), self.iconSize().width() + 60), hint.height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        option = QStyleOptionToolButton()
+        self.initStyleOption(option)
+        room = self.contentsRect().width() - self.iconSize().width() - 16
+        if room > 0 and self.fontMetrics().horizontalAdvance(option.text) > room:
+            option.text = self.fontMetrics().elidedText(
+                option.text, Qt.TextElideMode.ElideRight, room
+            )
+        painter = QStylePainter(self)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ToolButton, option)
+
+
 class ToolCard(QFrame):
     """One call (client or server tool) and its result; folded until opened."""
 
@@ -77,6 +115,8 @@ class ToolCard(QFrame):
         self.running = False
         self.result: Mapping[str, Any] | None = None
         self.failed = False
+        #: The turn ended before the call had its result (or its result says it was stopped).
+        self.interrupted = False
         #: The approval asked in this card's place (see `expect_approval`), while it is.
         self.approval: ApprovalCard | None = None
         self._started_running = 0.0
@@ -89,7 +129,8 @@ class ToolCard(QFrame):
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.setSpacing(4)
-        self.header = QToolButton(self)
+        self.header = _Headline(self)
+        self.header.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.header.setObjectName("toolCardHeader")
         self.header.setCheckable(True)
         self.header.setAutoRaise(True)
@@ -98,7 +139,7 @@ class ToolCard(QFrame):
         self.header.setCursor(Qt.CursorShape.PointingHandCursor)
         self.header.toggled.connect(self.set_expanded)
         self.header.installEventFilter(self)
-        top.addWidget(self.header, 1, Qt.AlignmentFlag.AlignLeft)
+        top.addWidget(self.header, 1)
         self.stop_button = QToolButton(self)
         self.stop_button.setObjectName("toolCardStop")
         self.stop_button.setText("Stop")
@@ -123,6 +164,11 @@ class ToolCard(QFrame):
         self.details.setOpenExternalLinks(True)  # search results open in the browser
         self.details.setAccessibleName("Tool call details")
         self.details.setContentsMargins(26, 0, 8, 6)  # under the headline's text
+        # An unbreakable result line (a long path, a token) is cut at the card's edge rather
+        # than widening the whole answer past the window.
+        policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.details.setSizePolicy(policy)
         small(self.details)
         self.details.hide()
         layout.addWidget(self.details)
@@ -154,6 +200,9 @@ class ToolCard(QFrame):
         return self.server_tool and self.name == _WEB_SEARCH
 
     def headline(self) -> str:
+        if self.interrupted:
+            what = "the web search" if self.is_web_search else self.words
+            return f"Stopped before {what} finished"
         if self.is_web_search:
             query = self.arguments.get("query") if isinstance(self.arguments, dict) else None
             if self.result is not None and self.failed:
@@ -235,6 +284,19 @@ class ToolCard(QFrame):
             self.header.show()
             self.restyle()
 
+    def turn_ended(self) -> None:
+        """The answer is over: a call still without its result will never get one."""
+        self.drop_approval()  # one still waiting: the turn ended before it asked
+        if self.result is None and not self.interrupted:
+            self.interrupted = self.failed = True
+            self.running = False
+            self._refresh()
+
+    @property
+    def is_counting(self) -> bool:
+        """Whether the card's clock runs (only while its call does)."""
+        return self._clock.isActive()
+
     def _stop(self) -> None:
         # Stop is the window's (it cancels the turn and so the tool): found by duck typing,
         # since a card knows no window.
@@ -256,6 +318,7 @@ class ToolCard(QFrame):
         self.failed = bool(block.get("is_error")) or (
             block.get("type") == "web_search_tool_result" and not isinstance(content, list)
         )
+        self.interrupted = bool(block.get("is_error")) and _result_text(block) == STOPPED
         self._refresh()
 
     def _details_html(self) -> str:
@@ -285,6 +348,8 @@ class ToolCard(QFrame):
             title = "Error" if self.failed else "Result"
             text = _result_text(self.result) if not self.is_web_search else self._search_error()
             parts.append(f"<b>{title}</b>" + pre(text or "(empty)"))
+        elif self.interrupted:
+            parts.append("<b>Error</b>" + pre(_NO_RESULT))
         return "".join(parts)
 
     def _refresh(self) -> None:
@@ -374,7 +439,10 @@ class ToolCard(QFrame):
         self.setStyleSheet(
             f"QFrame#toolCard {{ background: {background}; border: 1px solid {border};"
             f" border-radius: {theme.RADIUS_CARD}px; }}"
+            # The column's text size, said here: a style sheet set again (the card turned
+            # failed) would give the headline the application's smaller font at its polish.
             f"QToolButton#toolCardHeader {{ border: none; padding: 4px 6px; color: {text};"
+            f" font-size: {(self.parentWidget() or self).fontInfo().pixelSize()}px;"
             f" border-radius: {theme.RADIUS_CONTROL}px; text-align: left; }}"
             f"QToolButton#toolCardHeader:hover {{ background: {t.hover}; }}"
             f"QToolButton#toolCardHeader:focus {{ border: 2px solid {t.accent};"
@@ -387,6 +455,8 @@ class ToolCard(QFrame):
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange and self._styled is not None:
+            self.restyle()  # the headline's size is in the style sheet
         # Restyled for a new theme only (a style sheet set here changes the palette too).
         if (
             event.type() == QEvent.Type.PaletteChange

@@ -133,6 +133,7 @@ class Turns:
                     tools=self.tools,
                     tool_policy=self._tool_policy,
                     decide=turn.decide,
+                    tool_ticks=False,  # a running call counts its seconds in its card
                 )
                 runner.record = turn.record
                 result = await runner.run(request)

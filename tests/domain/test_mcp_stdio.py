@@ -14,11 +14,13 @@ from typing import Any
 
 import pytest
 
+from claude_desktop.domain import tool_loop
 from claude_desktop.domain.mcp.client import McpClient
 from claude_desktop.domain.mcp.config import McpConfigError, ServerConfig
 from claude_desktop.domain.mcp.servers import McpServers, ServerState
 from claude_desktop.domain.mcp.shell_path import forget_cached_path, login_shell_path
 from claude_desktop.domain.mcp.stdio import StdioTransport
+from claude_desktop.domain.tool_loop import ToolCall
 
 SERVER = str(Path(__file__).parents[1] / "mcp_server.py")
 
@@ -36,6 +38,11 @@ def lines(path: Path) -> list[str]:
 
 def pids(path: Path) -> list[int]:
     return [int(line.split()[1]) for line in lines(path) if line.startswith("pid ")]
+
+
+def reasons(path: Path) -> list[str]:
+    """The reasons given in the notifications/cancelled the server received."""
+    return [line.split(" ", 2)[2] for line in lines(path) if line.startswith("reason ")]
 
 
 def alive(pid: int) -> bool:
@@ -122,6 +129,7 @@ def test_cancelling_a_call_tells_the_server(events: Path) -> None:
             await call
         [slow] = [line.split()[1] for line in lines(events) if line.startswith("slow ")]
         await until(lambda: f"cancelled {slow}" in lines(events))
+        await until(lambda: f"reason {slow} cancelled by the user" in lines(events))
         # The server is still there for the next call.
         assert (await manager.call("test__echo", {"text": "still here"})).content[0]["text"] == (
             "still here"
@@ -136,8 +144,24 @@ def test_a_call_over_its_timeout_is_an_error_and_cancelled(events: Path) -> None
         assert slow.timeout == 0.3
         outcome = await manager.call("test__slow", {})
         assert outcome.is_error
-        assert "did not finish within 0.3 seconds" in outcome.content[0]["text"]
+        assert outcome.content == [{"type": "text", "text": "The tool timed out after 0.3 s."}]
         await until(lambda: any(line.startswith("cancelled ") for line in lines(events)))
+        assert reasons(events) == ["timed out after 0.3 s"]
+
+    run(body, server(timeout=0.3))
+
+
+def test_a_call_the_tool_loop_times_out_tells_the_server_it_timed_out(events: Path) -> None:
+    """The turn's own timeout and the client's both come from the server's: whichever fires,
+    the server hears that the call timed out, not that someone cancelled it."""
+
+    async def body(manager: McpServers) -> None:
+        slow = next(spec for spec in await manager.tools() if spec.title == "slow")
+        block = await tool_loop.run_call(ToolCall("toolu_1", slow.name, {}, slow), manager)
+        assert block["is_error"] is True
+        assert block["content"] == [{"type": "text", "text": "The tool timed out after 0.3 s."}]
+        await until(lambda: any(line.startswith("reason ") for line in lines(events)))
+        assert reasons(events) == ["timed out after 0.3 s"]
 
     run(body, server(timeout=0.3))
 

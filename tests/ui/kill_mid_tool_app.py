@@ -17,8 +17,8 @@ original_start = main_window.MainWindow.start
 def running(window: main_window.MainWindow) -> bool:
     widgets = window.view.message_widgets()
     last = widgets[-1] if widgets else None
-    status = last.status_text() if isinstance(last, AssistantMessageWidget) else None
-    return (status or "").startswith("Running slow… ")
+    cards = last.column.tool_cards() if isinstance(last, AssistantMessageWidget) else []
+    return any(card.header.text().startswith("Running slow… ") for card in cards)
 
 
 async def start_and_ask(self: main_window.MainWindow) -> None:

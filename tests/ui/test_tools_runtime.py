@@ -10,7 +10,7 @@ follow-up as the real API does (a tool_use without its result is its 400):
 - Stop while a tool runs: the server is told (notifications/cancelled), what arrived is kept,
   the stored turn is a valid next request;
 - a tool that hangs ends at its server's timeout with an is_error result Claude sees, the
-  seconds it has run shown under its card meanwhile;
+  seconds it has run shown in its card meanwhile, the server told it timed out;
 - the step limit: "Claude wants to keep going." with Continue and Stop.
 """
 
@@ -97,6 +97,11 @@ def next_question_is_valid(app: App, qtbot: QtBot) -> list[dict[str, Any]]:
     return messages
 
 
+def without_cache_marks(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The blocks as sent, less the prompt cache's breakpoints (the newest block has one)."""
+    return [{k: v for k, v in b.items() if k != "cache_control"} for b in blocks]
+
+
 def done(app: App, limit: float = 10.0) -> None:
     app.wait(lambda: not app.window.turns.streaming and not app.last_answer().is_streaming, limit)
 
@@ -136,7 +141,9 @@ def test_killed_mid_tool_the_next_start_shows_the_call_and_asks_validly(
         assert "Let me look." in answer.markdown_text()
         card = card_of(app)
         assert card.label == "slow (notes)"
-        assert not card.headline().startswith("Running")
+        # Interrupted, not waiting for an approval nor still running.
+        assert card.headline() == "Stopped before slow from notes finished"
+        assert card.failed and not card.is_counting
         assert "interrupted" in (answer.error_text() or "")
         stored = stored_answer(app)
         assert [b["type"] for b in stored.content] == ["text", "tool_use"]
@@ -146,7 +153,6 @@ def test_killed_mid_tool_the_next_start_shows_the_call_and_asks_validly(
             "role": "assistant",
             "content": [{"type": "text", "text": "Let me look."}],
         }
-        # (its last block carries the rolling prompt-cache breakpoint)
         assert without_cache_marks(messages[-1]["content"]) == [
             {"type": "text", "text": "Never mind."}
         ]
@@ -179,7 +185,8 @@ def test_stop_during_a_real_mcp_call_cancels_it_on_the_server(
         ask_and_wait_for_card(app, qtbot, scenario)
         qtbot.keyClick(app.last_answer().approval, Qt.Key.Key_Return)  # type: ignore[arg-type]
         answer = app.last_answer()
-        app.wait(lambda: (answer.status_text() or "").startswith("Running slow… "), limit=10)
+        app.wait(lambda: card_of(app).header.text().startswith("Running slow… "), limit=10)
+        app.wait(lambda: any(line.startswith("slow ") for line in lines(events)), limit=10)
         [request_id] = [line.split()[1] for line in lines(events) if line.startswith("slow ")]
         qtbot.keyClick(app.window.composer.editor, Qt.Key.Key_Escape)  # Stop
         done(app)
@@ -187,6 +194,8 @@ def test_stop_during_a_real_mcp_call_cancels_it_on_the_server(
         # What arrived is kept, the call answered as stopped, on screen and on disk.
         assert answer.stopped_label.isVisible() and "Let me look." in answer.markdown_text()
         assert card_of(app).failed
+        assert card_of(app).headline() == "Stopped before slow from notes finished"
+        assert f"reason {request_id} cancelled by the user" in lines(events)
         stored = stored_answer(app)
         assert stored.status == "stopped"
         assert [b["type"] for b in stored.content] == ["text", "tool_use", "tool_result"]
@@ -205,18 +214,15 @@ def test_a_hanging_tool_ends_at_its_servers_timeout_with_the_seconds_shown(
         ask_and_wait_for_card(app, qtbot, scenario)
         qtbot.keyClick(app.last_answer().approval, Qt.Key.Key_Return)  # type: ignore[arg-type]
         answer = app.last_answer()
-        # The seconds it has run, counting, in the line right under its card.
-        app.wait(lambda: answer.status_text() == "Running slow… 1 s", limit=10)
+        # The seconds it has run, counting, in its card beside its Stop (not in a status line).
         card = card_of(app)
-        assert card.headline() == "Running slow…"
-        status = answer.status_label
-        assert status.isVisible()
-        assert (
-            status.mapTo(answer, status.rect().topLeft()).y()
-            >= card.mapTo(answer, card.rect().bottomLeft()).y()
-        )
-        app.wait(lambda: answer.status_text() == "Running slow… 2 s", limit=10)
+        app.wait(lambda: card.header.text() == "Running slow… 1 s", limit=10)
+        assert card.headline() == "Running slow…" and card.stop_button.isVisible()
+        assert answer.status_text() is None
+        app.wait(lambda: card.header.text() == "Running slow… 2 s", limit=10)
+        assert answer.status_text() is None
         done(app)
+        assert not card.is_counting  # no timer left once it ended
         assert scenario.rejections == []
         result = scenario.requests[1]["messages"][-1]["content"][0]
         assert result["is_error"] is True
@@ -224,8 +230,11 @@ def test_a_hanging_tool_ends_at_its_servers_timeout_with_the_seconds_shown(
         assert card_of(app).failed
         assert card_of(app).headline() == "slow from notes failed: The tool timed out after 4 s."
         assert "It took too long." in answer.markdown_text()
-        # The server was told to stop working on it.
-        app.wait(lambda: any(line.startswith("cancelled ") for line in lines(events)))
+        # The server was told to stop working on it, and why.
+        app.wait(lambda: any(line.startswith("reason ") for line in lines(events)))
+        assert [line.split(" ", 2)[2] for line in lines(events) if line.startswith("reason ")] == [
+            "timed out after 4 s"
+        ]
 
 
 # -- the step limit ---------------------------------------------------------------------------
@@ -274,7 +283,3 @@ def test_at_twenty_steps_stop_ends_the_turn_validly(app: App, qtbot: QtBot) -> N
     assert stored.content[-1]["content"][0]["text"] == tool_loop.NOT_RUN
     messages = next_question_is_valid(app, qtbot)
     assert [b["type"] for b in messages[-1]["content"]] == ["tool_result", "text"]
-
-
-def without_cache_marks(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{k: v for k, v in b.items() if k != "cache_control"} for b in blocks]

@@ -138,8 +138,10 @@ def test_stop_while_a_tool_runs_cancels_it_and_keeps_a_valid_turn(app: App, qtbo
     ask_and_wait_for_card(app, qtbot, scenario)
     qtbot.keyClick(app.last_answer().approval, Qt.Key.Key_Return)  # type: ignore[arg-type]
     answer = app.last_answer()
-    app.wait(lambda: (answer.status_text() or "").startswith("Running read_file… "))
+    # The seconds it has run count in its card, beside its Stop.
+    app.wait(lambda: card_of(app).header.text().startswith("Running read_file… "))
     assert app.window.turns.streaming and card_of(app).headline() == "Running read_file…"
+    assert card_of(app).stop_button.isVisible() and answer.status_text() is None
     qtbot.keyClick(app.window.composer.editor, Qt.Key.Key_Escape)  # Stop
     done(app)
     assert tools.cancelled == [READ]

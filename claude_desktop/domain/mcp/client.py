@@ -124,14 +124,16 @@ class McpClient:
     async def call_tool(self, name: str, arguments: dict[str, Any], seconds: float) -> ToolOutcome:
         """Run a tool; a tool's failure, a timeout or a lost server is an `is_error` outcome.
 
-        Cancelling the awaiting task tells the server (notifications/cancelled) and re-raises.
+        Cancelling the awaiting task tells the server (notifications/cancelled) and re-raises;
+        the reason it gives is the cancellation's message if it has one (`task.cancel("timed
+        out after 5 s")`: the tool loop's own timeout), else "cancelled by the user".
         """
         try:
             result = await self.request(
                 "tools/call", {"name": name, "arguments": arguments}, seconds=seconds
             )
         except McpTimeout:
-            return error_outcome(f"The tool {name} did not finish within {seconds:g} seconds.")
+            return error_outcome(timed_out_text(seconds))
         except McpConnectionLost as exc:
             return error_outcome(f"The server stopped during the call ({exc.human}).")
         except McpRequestError as exc:
@@ -152,10 +154,11 @@ class McpClient:
             )
             return await asyncio.wait_for(asyncio.shield(future), seconds)
         except TimeoutError:
-            await self._cancel(request_id, "timed out")
+            await self._cancel(request_id, f"timed out after {seconds:g} s")
             raise McpTimeout(f"{method} took longer than {seconds:g} seconds") from None
-        except asyncio.CancelledError:
-            await self._cancel(request_id, "cancelled by the user")
+        except asyncio.CancelledError as exc:
+            reason = exc.args[0] if exc.args and isinstance(exc.args[0], str) else ""
+            await self._cancel(request_id, reason or "cancelled by the user")
             raise
         finally:
             self._pending.pop(request_id, None)
@@ -227,6 +230,11 @@ class McpClient:
 
 
 # -- results ----------------------------------------------------------------------------------
+
+
+def timed_out_text(seconds: float) -> str:
+    """What Claude and the card are told of a call that ran out of time."""
+    return f"The tool timed out after {seconds:g} s."
 
 
 def error_outcome(text: str) -> ToolOutcome:
