@@ -74,6 +74,7 @@ class ComposerSync:
         except StorageError as exc:
             self.window.show_notice(f"{exc.human} The web switch was not saved.")
         self.refresh()
+        self.window.refresh_chat_settings()  # the chat settings sheet, if open, follows
 
     def new_chat_with_summary(self) -> None:
         """A new chat whose draft picks up from this one: its title and the end of its last

@@ -34,7 +34,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from claude_desktop.domain.conversation_settings import ConversationSettings, fit
+from claude_desktop.domain.conversation_settings import (
+    ConversationSettings,
+    fit,
+    web_tools_supported,
+)
 from claude_desktop.domain.history import StorageError
 from claude_desktop.domain.session import Session
 from claude_desktop.domain.thinking import MIN_BUDGET, Mode, max_tokens_limit, supported_forms
@@ -137,6 +141,21 @@ class ChatSettingsSheet(QFrame):
         column.addWidget(self.thinking_box)
         column.addSpacing(8)
 
+        # -- Anthropic's server tools: the same switches as the composer's + menu
+        self.web_box = QWidget(body)
+        web = QVBoxLayout(self.web_box)
+        web.setContentsMargins(0, 0, 0, 0)
+        web.setSpacing(6)
+        self.web_search = Switch("Web search", self.web_box)
+        self.web_fetch = Switch("Web fetch", self.web_box)
+        for switch, text in ((self.web_search, "Web search"), (self.web_fetch, "Web fetch")):
+            row = QHBoxLayout()
+            row.addWidget(self._heading(text), 1)
+            row.addWidget(switch)
+            web.addLayout(row)
+        column.addWidget(self.web_box)
+        column.addSpacing(8)
+
         # -- advanced, folded
         self.advanced_button = QToolButton(body)
         self.advanced_button.setText("Advanced")
@@ -221,6 +240,8 @@ class ChatSettingsSheet(QFrame):
             self.budget.valueChanged,
             self.temperature.valueChanged,
             self.thinking.toggled,
+            self.web_search.toggled,
+            self.web_fetch.toggled,
             self.thinking_form.currentIndexChanged,
             self.use_temperature.toggled,
         ):
@@ -360,6 +381,7 @@ class ChatSettingsSheet(QFrame):
                 self.thinking_form.addItem(FORM_LABELS[form], form)
             self.thinking.setEnabled(bool(self.forms))
             self.thinking_note.setVisible(not self.forms)
+            self.web_box.setVisible(web_tools_supported(session.settings))
             self.set_values(session.conversation_settings)
         finally:
             self._loading = False
@@ -392,14 +414,17 @@ class ChatSettingsSheet(QFrame):
             self.budget.setValue(settings.budget_tokens)
             self.use_temperature.setChecked(settings.temperature is not None)
             self.temperature.setValue(settings.temperature or 0.0)
+            self.web_search.setChecked(settings.web_search)
+            self.web_fetch.setChecked(settings.web_fetch)
             self._update_rules()
         finally:
             self._loading = loading
 
     def values(self) -> ConversationSettings:
-        # The web switches are the composer's (its + menu): kept as they are.
         return replace(
             self.session.conversation_settings,
+            web_search=self.web_search.isChecked(),
+            web_fetch=self.web_fetch.isChecked(),
             system=self.system.toPlainText(),
             max_tokens=self.max_tokens.value(),
             temperature=self.temperature.value() if self.use_temperature.isChecked() else None,

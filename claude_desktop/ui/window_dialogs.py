@@ -35,6 +35,8 @@ def open_chat_settings(window: MainWindow) -> ChatSettingsSheet:
     sheet = window.findChild(ChatSettingsSheet)
     if sheet is None:
         sheet = ChatSettingsSheet(window.session, window)
+        # Its web switches are the composer's too: the composer shows what it set.
+        sheet.settings_applied.connect(window.composer_sync.refresh)
     sheet.open_sheet()
     return sheet
 

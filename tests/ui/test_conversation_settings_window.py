@@ -323,3 +323,21 @@ def test_changes_apply_to_the_open_conversation_at_once(app: App, qtbot: QtBot) 
     assert sheet.system.toPlainText() == ""
     assert app.window.history.store.conversation(record_id).system == "Be brief."  # type: ignore[union-attr]
     sheet.close_sheet()
+
+
+def test_web_search_and_fetch_are_switches_of_the_sheet_too(app: App, qtbot: QtBot) -> None:
+    """The chat's web switches, in the + menu and in chat settings: one state, both places."""
+    sheet = open_dialog(app, qtbot)
+    assert not sheet.web_search.isChecked() and not sheet.web_fetch.isChecked()
+    sheet.web_search.setFocus()
+    qtbot.keyClick(sheet.web_search, Qt.Key.Key_Space)
+    assert app.window.session.conversation_settings.web_search
+    app.wait(lambda: app.window.composer.web_search_chip.isVisible())  # the composer follows
+    # The + menu's switch turns it off: the open sheet follows.
+    app.window.composer_sync.set_web(search=False)
+    app.wait(lambda: not sheet.web_search.isChecked())
+    assert not app.window.session.conversation_settings.web_search
+    # Where the provider runs no server tools, the sheet does not offer them.
+    app.window.session.settings.provider = "bedrock"
+    sheet.load()
+    assert sheet.web_box.isHidden()
