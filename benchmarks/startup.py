@@ -23,13 +23,17 @@ import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from .common import ROOT, Metric, median, qt_environment, rss_mb, scratch_dir, worker_main
 
 TARGET_START_S = 1.0
 #: Cold start of the app over the bare window's, both measured in the same run (issue 19).
 TARGET_START_RATIO = 2.5
-FROZEN = ROOT / "dist" / "claude-desktop" / "claude-desktop"
+BUNDLE = ROOT / "dist" / "claude-desktop"
+FROZEN = BUNDLE / "claude-desktop"
+#: The unpacked bundle, as packaging/build.py counts it (files, not links; 10^6 bytes a MB).
+TARGET_BUNDLE_MB = 120.0
 READY = re.compile(r"^READY (?P<at>[\d.]+) (?P<rss>[\d.]+)")
 
 # Both print "READY <time.monotonic()> <VmRSS MB>": CLOCK_MONOTONIC is shared by all the
@@ -175,6 +179,22 @@ def _frozen(base_url: str, case: str) -> Metric:
     )
 
 
+def bundle_size(bundle: Path = BUNDLE) -> Metric:
+    """The unpacked bundle's size, counted as packaging/build.py reports it, or why not."""
+    name = "bundle, unpacked"
+    if not bundle.is_dir():
+        why = f"skipped: no {bundle.relative_to(ROOT)} (packaging/build.py makes it)"
+        return Metric("bundle.size", "7 bundle", name, None, "MB", TARGET_BUNDLE_MB, why)
+    files = [p for p in bundle.rglob("*") if p.is_file() and not p.is_symlink()]
+    size = sum(p.stat().st_size for p in files) / 1e6
+    biggest = max(files, key=lambda p: p.stat().st_size, default=None)
+    note = f"{len(files)} files"
+    if biggest is not None:
+        big = biggest.stat().st_size / 1e6
+        note += f"; the largest {biggest.relative_to(bundle)}, {big:.0f} MB"
+    return Metric("bundle.size", "7 bundle", name, size, "MB", TARGET_BUNDLE_MB, note)
+
+
 def run(args: argparse.Namespace) -> list[Metric]:
     qt_environment(base_url=args.base_url)
     repeat = 3 if args.short else 7
@@ -228,6 +248,7 @@ def run(args: argparse.Namespace) -> list[Metric]:
             )
         )
     metrics.append(_frozen(args.base_url, case))
+    metrics.append(bundle_size())
     # The memory case's baselines: RSS when idle, just after start-up.
     metrics += [
         Metric("start.bare_rss", "5 memory", "(bare PySide6 window, idle)", bare_rss, "MB"),
