@@ -170,6 +170,10 @@ async def send_follow_up(pdf: Path, folder: Path, *, uploaded: bool) -> dict[str
 
 
 async def measure(files: dict[str, Path], folder: Path) -> dict[str, dict[str, Any]]:
+    attachments = importlib.import_module(MODULE)
+    if hasattr(attachments, "preload_parsers"):
+        # As the app does once its window has shown (app.preload_attachment_parsers).
+        await asyncio.to_thread(attachments.preload_parsers)
     results = {name: await attach(path) for name, path in files.items()}
     for uploaded in (True, False):
         key = "send.uploaded" if uploaded else "send.inline"

@@ -36,7 +36,7 @@ from .limits import (
     check_question_limits,
     check_request_limits,
 )
-from .loading import load_attachment, prepare_attachment, prepare_bytes
+from .loading import load_attachment, preload_parsers, prepare_attachment, prepare_bytes
 from .pdf import pdf_page_count
 from .persistence import (
     keep_attachment_bytes,
@@ -74,6 +74,7 @@ __all__ = [
     "load_attachment",
     "mark_cache_breakpoint",
     "pdf_page_count",
+    "preload_parsers",
     "prepare_attachment",
     "prepare_bytes",
     "restore_attachment",
