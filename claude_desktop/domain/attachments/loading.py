@@ -13,11 +13,11 @@ from .pdf import _prepare_pdf
 from .text import _prepare_text
 
 _HEAD = 4096
-#: What reading a PDF or an image first imports: pypdf (with cryptography's Rust extension,
-#: hashlib's OpenSSL and Pillow's C core, which it loads) and Pillow. Loading an extension
-#: module holds the GIL throughout, so importing these in a worker on the first attachment
-#: froze the window for ~150 ms.
-PARSERS = ("PIL.Image", "pypdf")
+#: What reading a PDF or an image first imports: pypdf and the filters its first parse
+#: loads (with cryptography's Rust extension, hashlib's OpenSSL and Pillow's C core) and
+#: Pillow. Loading an extension module holds the GIL throughout, so importing these in a
+#: worker on the first attachment froze the window for ~150 ms.
+PARSERS = ("PIL.Image", "pypdf", "pypdf.filters")
 
 
 def preload_parsers() -> None:
