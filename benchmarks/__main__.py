@@ -113,9 +113,15 @@ def markdown_tables(metrics: list[Metric]) -> str:
     for label, pattern in _BY_SIZE if sizes else ():
         row = [found.get(pattern.format(n=n)) for n in sizes]
         judged = [(n, m) for n, m in zip(sizes, row, strict=True) if m and m.target is not None]
-        target = f"≤ {judged[0][1].shown(judged[0][1].target)}" if judged else ""
-        if 0 < len(judged) < len(sizes):
-            target += " at " + ", ".join(f"{n:,}" for n, _ in judged)
+        targets: dict[str, list[int]] = {}
+        for n, m in judged:
+            targets.setdefault(m.shown(m.target), []).append(n)
+        parts = [f"≤ {shown}" for shown in targets]
+        if len(targets) > 1 or 0 < len(judged) < len(sizes):
+            parts = [
+                f"≤ {shown} at " + ", ".join(f"{n:,}" for n in ns) for shown, ns in targets.items()
+            ]
+        target = "; ".join(parts)
         cells = [_cell(m) if m is not None else "" for m in row]
         lines.append(f"| {label} | " + " | ".join(cells) + f" | {target} |")
         shown.update(m.key for m in row if m is not None)
@@ -164,6 +170,8 @@ def main() -> int:
                 broken.append(case)
                 continue
             metrics.extend(found)
+    # By case, in the order each case lists its figures (a case may give another's figures).
+    metrics.sort(key=lambda m: m.case)
     elapsed = time.monotonic() - started
 
     info = machine()

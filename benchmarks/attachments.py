@@ -182,7 +182,7 @@ async def measure(files: dict[str, Path], folder: Path) -> dict[str, dict[str, A
 
 
 def run(args: argparse.Namespace) -> list[Metric]:
-    case = "6 attachments"
+    case = "7 attachments"
     if not available():
         return [Metric("attach", case, "attachments", None, "ms", note=f"skipped: no {MODULE}")]
     qt_environment(base_url=args.base_url)

@@ -101,7 +101,7 @@ async def measure(base_url: str, deltas: int) -> dict[str, float]:
     window.show()
     await window.start()
 
-    async def answer(question: str, count: int) -> None:
+    async def answer(question: str, count: int) -> Any:
         window.new_chat()
         await asyncio.sleep(0.05)
         window.send(question)
@@ -112,6 +112,7 @@ async def measure(base_url: str, deltas: int) -> dict[str, float]:
         while not widget.is_rendered:  # noqa: ASYNC110 (no signal says it is rendered)
             await asyncio.sleep(0)
         assert widget.markdown_text() == payload.answer(count)[0]
+        return widget.stats
 
     try:
         # Unmeasured: Markdown and Pygments load, the start-up work settles.
@@ -119,7 +120,7 @@ async def measure(base_url: str, deltas: int) -> dict[str, float]:
         await asyncio.sleep(1.0)
         bare = start_bare_reader(base_url, deltas)
         cpu = time.process_time()
-        await answer(payload.question(deltas, PACE_MS), deltas)
+        stats = await answer(payload.question(deltas, PACE_MS), deltas)
         app_cpu = time.process_time() - cpu
         bare_s = await asyncio.to_thread(bare_cpu, bare, deltas)
         render_s = render_once_cpu(window, deltas)
@@ -128,7 +129,13 @@ async def measure(base_url: str, deltas: int) -> dict[str, float]:
         await session.aclose()
         window.hide()
         window.deleteLater()
-    return {"app": app_cpu, "bare": bare_s, "render": render_s}
+    return {
+        "app": app_cpu,
+        "bare": bare_s,
+        "render": render_s,
+        "renders": stats.renders,
+        "render_ms": stats.total_ms,
+    }
 
 
 def render_once_cpu(window: Any, deltas: int) -> float:
@@ -170,7 +177,8 @@ def run(args: argparse.Namespace) -> list[Metric]:
     label = f"{deltas:,} deltas at {1000 / PACE_MS:g}/s"
     return [
         Metric("battery.app_cpu", case, f"CPU seconds to show {label}", cpu["app"], "s",
-               note=f"over {deltas * PACE_MS / 1000:.0f} s of streaming"),
+               note=f"over {deltas * PACE_MS / 1000:.0f} s of streaming; {cpu['renders']:.0f}"
+               f" renders took {cpu['render_ms'] / 1000:.2f} s"),
         Metric("battery.floor_cpu", case, "(a+R: bare httpx reading it, and R)", floor, "s",
                note=f"a {cpu['bare']:.3f} s, R {cpu['render']:.3f} s"),
         Metric("battery.ratio", case, "app CPU over (a+R) CPU, same answer", cpu["app"] / floor,
