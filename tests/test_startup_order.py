@@ -22,3 +22,19 @@ def test_the_attachment_parsers_load_after_start_up_not_on_the_first_attach() ->
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert proc.returncode == 0, proc.stderr
+
+
+def test_the_window_imports_its_dialogs_when_first_opened_not_at_start_up() -> None:
+    code = (
+        "import sys\n"
+        "import claude_desktop.ui.main_window\n"
+        "later = ('claude_desktop.ui.settings_dialog', 'claude_desktop.ui.settings_connection',\n"
+        "         'claude_desktop.ui.settings_appearance', 'claude_desktop.ui.help_dialogs',\n"
+        "         'claude_desktop.ui.conversation_settings', 'claude_desktop.domain.licenses')\n"
+        "loaded = [name for name in later if name in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr

@@ -14,7 +14,7 @@ import asyncio
 import logging
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
 from PySide6.QtGui import (
@@ -52,20 +52,20 @@ from .attachment_intake import AttachmentIntake
 from .branch_presenter import FIRST_SHOWN, RENDER_WINDOW, BranchPresenter
 from .composer import Composer
 from .composer_sync import ComposerSync
-from .conversation_settings import ConversationSettingsDialog
 from .conversation_view import AssistantMessageWidget, ConversationView
 from .conversations import Conversations
 from .drafts import Drafts
-from .help_dialogs import AboutDialog, ShortcutsDialog
 from .key_view import KeyView
 from .menus import build_menu_bar
 from .notices import Notices
 from .render import warm_up
 from .search_palette import SearchPalette
-from .settings_connection import ConnectionPage
-from .settings_dialog import SettingsDialog
 from .sidebar import ConversationSidebar
 from .turns import KEY_REJECTED_DETAIL, KEY_REJECTED_TITLE, Turns
+
+if TYPE_CHECKING:  # the dialogs are imported when first opened, not at start-up
+    from .conversation_settings import ConversationSettingsDialog
+    from .settings_dialog import SettingsDialog
 
 __all__ = [
     "FIRST_SHOWN",
@@ -422,6 +422,9 @@ class MainWindow(QMainWindow):
     # -- settings and errors ---------------------------------------------------------------
 
     def open_settings(self) -> SettingsDialog:
+        from .settings_connection import ConnectionPage
+        from .settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self.session, self.tasks, self)
         dialog.key_removed.connect(self._on_key_removed)
         dialog.key_changed.connect(self._on_key_changed)
@@ -430,10 +433,14 @@ class MainWindow(QMainWindow):
         return dialog
 
     def _open_connection_settings(self) -> None:
+        from .settings_connection import ConnectionPage
+
         dialog = self.open_settings()
         dialog.tabs.setCurrentWidget(dialog.findChild(ConnectionPage))
 
     def open_conversation_settings(self) -> ConversationSettingsDialog:
+        from .conversation_settings import ConversationSettingsDialog
+
         dialog = ConversationSettingsDialog(self.session, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
@@ -474,9 +481,13 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Copied the last answer", 3000)
 
     def show_shortcuts(self) -> None:
+        from .help_dialogs import ShortcutsDialog
+
         ShortcutsDialog(self._actions.values(), self).open()  # the table's, in its order
 
     def show_about(self) -> None:
+        from .help_dialogs import AboutDialog
+
         AboutDialog(self).open()
 
     def open_log_folder(self) -> None:
