@@ -28,7 +28,18 @@ CASES = ("streaming", "startup", "ask", "idle", "battery", "memory", "attachment
 DEFAULT_OUTPUT = ROOT / "benchmarks" / "results" / "latest.json"
 #: Targets known to be out of reach, by key pattern, with the reason; shown, never gating.
 #: Each one is an open question on its issue, not a hidden failure: see README, Performance.
-OPEN_MISSES: dict[str, str] = {}
+OPEN_MISSES: dict[str, str] = {
+    "battery.ratio": (
+        "the streaming render path renders the growing answer once per delta at a model's"
+        " pace (3,000 renders, ~4.5 s of its ~8.7 s of CPU); the render path's own issue"
+        " (R) is where that is decided"
+    ),
+    "stream.500.app_over_floors": (
+        "at 500 deltas a and R are ~7 ms each, so the fixed cost of an answer (two bubbles,"
+        " SQLite, the last paint) and the machine's noise decide it: 1.29x to 4.91x in"
+        " three full runs of one day on one machine"
+    ),
+}
 
 
 class LoopbackServer:
