@@ -17,6 +17,7 @@ def test_the_attachment_parsers_load_after_start_up_not_on_the_first_attach() ->
         "assert 'pypdf' not in sys.modules and 'PIL.Image' not in sys.modules\n"
         "asyncio.run(app.preload_attachment_parsers(0))\n"
         "assert 'pypdf' in sys.modules and 'PIL.Image' in sys.modules\n"
+        "assert 'pypdf.filters' in sys.modules and 'PIL.JpegImagePlugin' in sys.modules\n"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60

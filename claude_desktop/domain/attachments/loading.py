@@ -25,6 +25,9 @@ def preload_parsers() -> None:
     nobody is waiting on the window (the stall moves there, out of the attach)."""
     for name in PARSERS:
         importlib.import_module(name)
+    from PIL import Image
+
+    Image.preinit()  # the JPEG, PNG, GIF, BMP and PPM plugins the first Image.open loads
 
 
 async def load_attachment(path: Path) -> Attachment:
