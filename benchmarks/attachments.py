@@ -33,7 +33,7 @@ from typing import Any
 from .common import Heartbeat, Metric, qt_environment, worker_main
 
 MODULE = "claude_desktop.domain.attachments"
-TARGET_STALL_MS = 100.0
+TARGET_STALL_MS = 50.0  # issue 19: the 23 MB PDF included
 TARGET_SEND_STALL_MS = 50.0
 MODEL = "claude-sonnet-4-6"
 PHOTO_SIZE = (6000, 4000)  # 24 MP
@@ -170,6 +170,10 @@ async def send_follow_up(pdf: Path, folder: Path, *, uploaded: bool) -> dict[str
 
 
 async def measure(files: dict[str, Path], folder: Path) -> dict[str, dict[str, Any]]:
+    attachments = importlib.import_module(MODULE)
+    if hasattr(attachments, "preload_parsers"):
+        # As the app does once its window has shown (app.preload_attachment_parsers).
+        await asyncio.to_thread(attachments.preload_parsers)
     results = {name: await attach(path) for name, path in files.items()}
     for uploaded in (True, False):
         key = "send.uploaded" if uploaded else "send.inline"
@@ -178,7 +182,7 @@ async def measure(files: dict[str, Path], folder: Path) -> dict[str, dict[str, A
 
 
 def run(args: argparse.Namespace) -> list[Metric]:
-    case = "6 attachments"
+    case = "7 attachments"
     if not available():
         return [Metric("attach", case, "attachments", None, "ms", note=f"skipped: no {MODULE}")]
     qt_environment(base_url=args.base_url)

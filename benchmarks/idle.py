@@ -17,7 +17,7 @@ import sys
 from claude_desktop.ui.caret_rest import REST_AFTER_MS
 
 from .common import ROOT, Metric, qt_environment, worker_main
-from .startup import _child_env
+from .startup import HOOK_WINDOW_START, _child_env
 
 #: Timer events per second on the UI thread while idle: none should run (a stray one-shot
 #: in the span is tolerated, a repeating timer is not).
@@ -25,12 +25,12 @@ TARGET_WAKEUPS = 0.1
 #: CPU seconds (all threads) per minute of idling.
 TARGET_CPU_PER_MINUTE = 0.1
 
-CHILD = """
-import os, sys
+CHILD = (
+    HOOK_WINDOW_START
+    + """
+import os
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
-from claude_desktop import app
-from claude_desktop.ui.main_window import MainWindow
 
 SETTLE_MS, SPAN_MS = int(sys.argv[1]), int(sys.argv[2])
 
@@ -51,10 +51,7 @@ def cpu():
     return t.user + t.system
 
 
-_start = MainWindow.start
-
-async def start(self):
-    await _start(self)
+def on_started(window):
     counter = TimerCounter()
 
     def begin():
@@ -67,14 +64,14 @@ async def start(self):
         QApplication.instance().removeEventFilter(counter)
         # The end's own single-shot timer is one of the events counted.
         print(f"IDLE {counter.count - 1} {used:.4f}", flush=True)
-        self.quit_requested.emit()
+        window.quit_requested.emit()
 
-    self._idle_counter = counter
+    window._idle_counter = counter
     QTimer.singleShot(SETTLE_MS, begin)
 
-MainWindow.start = start
 sys.exit(app.main(["claude-desktop"]))
 """
+)
 
 
 def idle_child(base_url: str, settle_s: float, span_s: float) -> tuple[int, float]:

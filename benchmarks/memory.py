@@ -32,6 +32,8 @@ ANSWER_DELTAS = 10_000
 CYCLED_CONVERSATIONS = 200
 CYCLED_MESSAGES = 50
 TARGET_CYCLE_GROWTH_MB = 15.0
+#: The longest the window may not respond while a 1,000-message conversation opens (issue 19).
+TARGET_OPEN_STALL_MS = 50.0
 
 
 def write_conversation(messages: int, title: str = "A long one") -> int:
@@ -186,9 +188,10 @@ def run(args: argparse.Namespace) -> list[Metric]:
         Metric(
             "memory.open_stall",
             case,
-            "(longest stall while it opens)",
+            f"longest stall while the {MESSAGES:,}-message conversation opens",
             figures["open_stall_ms"],
             "ms",
+            TARGET_OPEN_STALL_MS,
         ),
         Metric(
             "memory.streamed",

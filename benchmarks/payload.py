@@ -68,6 +68,21 @@ def question(deltas: int, pace_ms: float | None = None, *, coalesced: bool = Fal
     return f"Write a long guide with code and tables. bench-deltas={deltas}{pace}{mode}"
 
 
+def is_title_request(body: bytes) -> bool:
+    """Whether a Messages request is the app's title request (after a first answer): it
+    quotes the question, marker included, but must get a title, not the long answer."""
+    from claude_desktop.domain.titles import is_title_request as is_title
+
+    try:
+        return is_title(json.loads(body))
+    except (ValueError, TypeError):
+        return False
+
+
+#: The whole answer to a title request.
+TITLE = "Benchmark guide"
+
+
 def asked(body: bytes) -> tuple[int, float | None] | None:
     """What the last message of a Messages request asks for: (deltas, pace_ms), if anything.
 

@@ -6,7 +6,8 @@ them, with no pause (the socket, not the server, sets the pace) or at the pace t
 asks for; or, when the question asks for it, the whole answer in 64 KB chunks with one
 `sendall`. `GET /v1/models` answers the app's start-up refresh; `POST /v1/messages` streams
 the answer its question asks for (`payload.question`), or a tool round trip's step
-(`payload.tool_question`).
+(`payload.tool_question`), but a title request (which quotes the question) gets a short
+title, as from a model.
 
     python -m benchmarks.server     # prints "listening http://127.0.0.1:PORT", serves until killed
 """
@@ -60,6 +61,12 @@ def _event_chunks(deltas: int) -> list[bytes]:
     return [b"%x\r\n%s\r\n" % (len(event), event) for event in payload.sse_events(deltas)]
 
 
+_TITLE_RESPONSE = _response(
+    "200 OK",
+    "text/event-stream; charset=utf-8",
+    payload.text_stream([payload.TITLE]),
+    chunked=True,
+)
 _MODELS_RESPONSE = _response(
     "200 OK", "application/json", json.dumps(MODELS).encode(), chunked=False
 )
@@ -87,6 +94,9 @@ class _Handler(socketserver.BaseRequestHandler):
                     length = int(value)
             body = reader.read(length) if length else b""
             path = path.split("?", 1)[0]
+            if (method, path) == ("POST", "/v1/messages") and payload.is_title_request(body):
+                sock.sendall(_TITLE_RESPONSE)  # not the answer its quoted question asks for
+                continue
             step = payload.tool_step(body) if (method, path) == ("POST", "/v1/messages") else None
             if step is not None:
                 stream = "text/event-stream; charset=utf-8"

@@ -1,9 +1,10 @@
 """Cold start: from before the process is spawned to the main window shown and idle.
 
 The app runs from source through `claude_desktop.app.main`, exactly as `claude-desktop`
-starts, with one hook added in the child (not in the app): once `MainWindow.start` has
-returned, a zero-time timer, which fires when the event loop first has nothing else to do,
-prints the time and the resident memory, then asks the window to quit. A bare PySide6 window
+starts (nothing imported before it), with one hook added in the child (not in the app),
+installed as app.run begins: once `MainWindow.start` has returned, a zero-time timer,
+which fires when the event loop first has nothing else to do, prints the time and the
+resident memory, then asks the window to quit. A bare PySide6 window
 measured the same way is the baseline. The frozen bundle has no such hook, so it is timed
 to the line its `--self-test` prints once its window is shown and drawn; the same self-test
 from source is timed alongside, for comparison.
@@ -23,13 +24,17 @@ import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from .common import ROOT, Metric, median, qt_environment, rss_mb, scratch_dir, worker_main
 
 TARGET_START_S = 1.0
 #: Cold start of the app over the bare window's, both measured in the same run (issue 19).
 TARGET_START_RATIO = 2.5
-FROZEN = ROOT / "dist" / "claude-desktop" / "claude-desktop"
+BUNDLE = ROOT / "dist" / "claude-desktop"
+FROZEN = BUNDLE / "claude-desktop"
+#: The unpacked bundle, as packaging/build.py counts it (files, not links; 10^6 bytes a MB).
+TARGET_BUNDLE_MB = 120.0
 READY = re.compile(r"^READY (?P<at>[\d.]+) (?P<rss>[\d.]+)")
 
 # Both print "READY <time.monotonic()> <VmRSS MB>": CLOCK_MONOTONIC is shared by all the
@@ -44,25 +49,44 @@ def _report():
     print(f"READY {time.monotonic():.6f} {rss:.1f}", flush=True)
 """
 
+#: Hooks MainWindow.start from inside app.run: importing Qt or the window here, before
+#: app.main, would change the order app.main imports in (its layers before Qt).
+HOOK_WINDOW_START = """
+import sys
+from claude_desktop import app
+
+_run = app.run
+
+
+async def run(*args, **kwargs):
+    from claude_desktop.ui.main_window import MainWindow
+
+    _start = MainWindow.start
+
+    async def start(self):
+        await _start(self)
+        on_started(self)
+
+    MainWindow.start = start
+    return await _run(*args, **kwargs)
+
+
+app.run = run
+"""
+
 APP_CHILD = (
     _REPORT
+    + HOOK_WINDOW_START
     + """
-import sys
-from PySide6.QtCore import QTimer
-from claude_desktop import app
-from claude_desktop.ui.main_window import MainWindow
+def on_started(window):
+    from PySide6.QtCore import QTimer
 
-_start = MainWindow.start
-
-async def start(self):
-    await _start(self)
     def ready():
-        assert self.isVisible() and self.windowHandle().isExposed()
+        assert window.isVisible() and window.windowHandle().isExposed()
         _report()
-        self.quit_requested.emit()
+        window.quit_requested.emit()
     QTimer.singleShot(0, ready)
 
-MainWindow.start = start
 sys.exit(app.main(["claude-desktop"]))
 """
 )
@@ -175,6 +199,22 @@ def _frozen(base_url: str, case: str) -> Metric:
     )
 
 
+def bundle_size(bundle: Path = BUNDLE) -> Metric:
+    """The unpacked bundle's size, counted as packaging/build.py reports it, or why not."""
+    name = "bundle, unpacked"
+    if not bundle.is_dir():
+        why = f"skipped: no {bundle.relative_to(ROOT)} (packaging/build.py makes it)"
+        return Metric("bundle.size", "8 bundle", name, None, "MB", TARGET_BUNDLE_MB, why)
+    files = [p for p in bundle.rglob("*") if p.is_file() and not p.is_symlink()]
+    size = sum(p.stat().st_size for p in files) / 1e6
+    biggest = max(files, key=lambda p: p.stat().st_size, default=None)
+    note = f"{len(files)} files"
+    if biggest is not None:
+        big = biggest.stat().st_size / 1e6
+        note += f"; the largest {biggest.relative_to(bundle)}, {big:.0f} MB"
+    return Metric("bundle.size", "8 bundle", name, size, "MB", TARGET_BUNDLE_MB, note)
+
+
 def run(args: argparse.Namespace) -> list[Metric]:
     qt_environment(base_url=args.base_url)
     repeat = 3 if args.short else 7
@@ -228,6 +268,7 @@ def run(args: argparse.Namespace) -> list[Metric]:
             )
         )
     metrics.append(_frozen(args.base_url, case))
+    metrics.append(bundle_size())
     # The memory case's baselines: RSS when idle, just after start-up.
     metrics += [
         Metric("start.bare_rss", "5 memory", "(bare PySide6 window, idle)", bare_rss, "MB"),

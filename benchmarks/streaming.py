@@ -41,10 +41,13 @@ COUNTS = (500, 3_000, 10_000)
 PACED_DELTAS = 1_000
 PACE_MS = 2.0
 TARGET_CLIENT_RATIO = 1.1  # b/a
-TARGET_APP_RATIO = 1.5  # c/a
+#: c/(a+R), what the app adds to reading the stream and rendering its text once (issue 19):
+#: at 500 deltas the fixed cost of an answer (two bubbles, SQLite, the last paint) dominates.
+#: c/a itself is shown, not judged: (a+R)/a alone is over 1.5x on this renderer.
+TARGET_APP_OVER_FLOORS = {500: 1.5, 3_000: 1.3, 10_000: 1.3}
 #: c/a at the largest N over c/a at the smallest: above 1 means the app slows as answers grow.
 TARGET_GROWTH = 1.2
-TARGET_STALL_MS = 50.0
+TARGET_STALL_MS = 33.0
 TARGET_LATENCY_P95_MS = 33.0
 
 
@@ -350,7 +353,7 @@ def run(args: argparse.Namespace) -> list[Metric]:
             Metric(f"stream.{deltas}.client_ratio", case, f"b/a, {n} deltas", client / bare,
                    "x", TARGET_CLIENT_RATIO),
             Metric(f"stream.{deltas}.app_ratio", case, f"c/a, {n} deltas", whole / bare, "x",
-                   TARGET_APP_RATIO),
+                   note="shown, not a target: see c/(a+R)"),
         ]  # fmt: skip
     small, large = COUNTS[0], COUNTS[-1]
     metrics.append(
@@ -383,8 +386,13 @@ def run(args: argparse.Namespace) -> list[Metric]:
                    "x", note=f"R, the answer rendered once in one go: {once.whole * 1000:.1f} ms"
                    f" (Markdown and Pygments {once.markdown * 1000:.1f}, Qt {qt * 1000:.1f})"),
             Metric(f"stream.{deltas}.app_over_floors", case,
-                   f"(c/(a+R), {deltas:,} deltas)", whole / (bare + once.whole), "x",
-                   note="what the app adds to reading the stream and rendering its text once"),
+                   f"c/(a+R), {deltas:,} deltas", whole / (bare + once.whole), "x",
+                   TARGET_APP_OVER_FLOORS.get(deltas),
+                   "what the app adds to reading the stream and rendering its text once"),
+            Metric(f"stream.{deltas}.render_ratio", case, f"(R/a, {deltas:,} deltas)",
+                   once.whole / bare, "x",
+                   note=f"R {once.whole * 1000:.1f} ms: Markdown and Pygments"
+                   f" {once.markdown * 1000:.1f} ms, Qt {qt * 1000:.1f} ms"),
         ]  # fmt: skip
     metrics.append(
         Metric("stream.first_answer", case, f"(the first answer, {small:,} deltas)",
@@ -405,14 +413,25 @@ def run(args: argparse.Namespace) -> list[Metric]:
     paced = f"{PACED_DELTAS:,} deltas, one per {PACE_MS:g} ms"
     samples = {f"{n:,} deltas": [x for r in app.runs[n] for x in r.latencies_ms] for n in COUNTS}
     samples[paced] = app.paced.latencies_ms
+    per_run = {f"{n:,} deltas": [r.latencies_ms for r in app.runs[n]] for n in COUNTS}
     for label, latencies in samples.items():
         key = "paced" if label == paced else label.split()[0].replace(",", "")
+        note = f"max {max(latencies):.1f} ms"
+        if len(per_run.get(label, ())) > 1:
+            spread = latency_spread(per_run[label])
+            note += f"; p95 of each run {spread[0]:.1f}-{spread[1]:.1f} ms"
         metrics += [
             Metric(f"latency.{key}.median", case, f"median, {label}", median(latencies), "ms"),
             Metric(f"latency.{key}.p95", case, f"p95, {label}", percentile(latencies, 0.95),
-                   "ms", TARGET_LATENCY_P95_MS, f"max {max(latencies):.1f} ms"),
+                   "ms", TARGET_LATENCY_P95_MS, note),
         ]  # fmt: skip
     return metrics
+
+
+def latency_spread(runs: list[list[float]]) -> tuple[float, float]:
+    """The lowest and highest p95 of the runs, each taken alone: the run-to-run spread."""
+    p95s = [percentile(latencies, 0.95) for latencies in runs if latencies]
+    return min(p95s), max(p95s)
 
 
 def main() -> None:

@@ -314,6 +314,26 @@ def test_pdf_refusals(tmp_path: Path) -> None:
         )
 
 
+def test_pdf_pages_are_counted_without_copying_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pypdf sizes a stream with getbuffer() when it has one: on a BytesIO made from the
+    # file's bytes that copies all of them holding the GIL (a 23 MB PDF froze the window
+    # ~50 ms while it was attached in a worker thread).
+    streams: list[Any] = []
+    real_reader = pypdf.PdfReader
+
+    def reader(stream: Any, *args: Any, **kwargs: Any) -> pypdf.PdfReader:
+        streams.append(stream)
+        return real_reader(stream, *args, **kwargs)
+
+    monkeypatch.setattr(pypdf, "PdfReader", reader)
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf_bytes(3))
+    assert prepare_attachment(path).page_count == 3
+    assert streams and not any(hasattr(stream, "getbuffer") for stream in streams)
+
+
 def test_pdf_too_big_for_a_request_is_refused_before_reading(tmp_path: Path) -> None:
     path = tmp_path / "scan.pdf"
     with path.open("wb") as f:

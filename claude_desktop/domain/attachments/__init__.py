@@ -37,7 +37,7 @@ from .limits import (
     check_question_limits,
     check_request_limits,
 )
-from .loading import load_attachment, prepare_attachment, prepare_bytes
+from .loading import load_attachment, preload_parsers, prepare_attachment, prepare_bytes
 from .pages import PageCounts
 from .pdf import pdf_page_count
 from .persistence import (
@@ -77,6 +77,7 @@ __all__ = [
     "load_attachment",
     "mark_cache_breakpoint",
     "pdf_page_count",
+    "preload_parsers",
     "prepare_attachment",
     "prepare_bytes",
     "restore_attachment",

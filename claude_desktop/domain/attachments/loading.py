@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import stat
 from pathlib import Path
 
@@ -12,6 +13,21 @@ from .pdf import _prepare_pdf
 from .text import _prepare_text
 
 _HEAD = 4096
+#: What reading a PDF or an image first imports: pypdf and the filters its first parse
+#: loads (with cryptography's Rust extension, hashlib's OpenSSL and Pillow's C core) and
+#: Pillow. Loading an extension module holds the GIL throughout, so importing these in a
+#: worker on the first attachment froze the window for ~150 ms.
+PARSERS = ("PIL.Image", "pypdf", "pypdf.filters")
+
+
+def preload_parsers() -> None:
+    """Import what the first PDF or image attached needs: for a worker thread, at a moment
+    nobody is waiting on the window (the stall moves there, out of the attach)."""
+    for name in PARSERS:
+        importlib.import_module(name)
+    from PIL import Image
+
+    Image.preinit()  # the JPEG, PNG, GIF, BMP and PPM plugins the first Image.open loads
 
 
 async def load_attachment(path: Path) -> Attachment:
