@@ -184,7 +184,31 @@ def main() -> int:
             shoot_math(shot)
             shoot_messages(shot)
             shoot_toast(shot)
+    write_index(args.out, args.sizes)
     return 0
+
+
+def write_index(out: Path, sizes: list[tuple[int, int]]) -> None:
+    """docs/screenshots/README.md: every state shot, light and dark, at each size."""
+    states = sorted(
+        {p.name.split("-light-")[0] for p in out.glob("*-light-*.png")},
+    )
+    lines = [
+        "# Every state of the window",
+        "",
+        "Made by `scripts/screenshots.py` (the real window, offscreen); light and dark at each",
+        "size. [before/](before) keeps six of the window as it looked before the redesign.",
+        "",
+    ]
+    for state in states:
+        lines += [f"## {state}", ""]
+        for w, h in sizes:
+            for theme in ("light", "dark"):
+                name = f"{state}-{theme}-{w}x{h}.png"
+                if (out / name).exists():
+                    lines.append(f"![{state}, {theme}, {w}×{h}]({name})")
+        lines.append("")
+    (out / "README.md").write_text("\n".join(lines), encoding="utf-8")
 
 
 class Shot:
