@@ -69,6 +69,7 @@ PARALLEL = 2
 NAME_WIDTH = 180
 
 Key = tuple[str, int]
+_INLINE = "inline:"
 Result = QPixmap | str  # a thumbnail, or why there is none (GONE, UNREADABLE)
 
 
@@ -102,16 +103,15 @@ class ThumbnailLoader(QObject):
         #: How a file is shown to the person (tests record it instead).
         self.open_file: Callable[[Path], bool] = _open_in_system_viewer
 
-    def key(self, item: ShownAttachment, ratio: float) -> Key | None:
-        """The cache key of `item`'s thumbnail at device pixel ratio `ratio` (None: not
-        cached, its bytes inline in an old history)."""
-        if item.digest is None:
-            return None
-        return item.digest, round(MAX_HEIGHT * ratio)
+    def key(self, item: ShownAttachment, ratio: float) -> Key:
+        """The cache key of `item`'s thumbnail at device pixel ratio `ratio`: its hash and
+        height (bytes inline in an old history have no hash: their own key, not cached)."""
+        digest = item.digest if item.digest is not None else f"{_INLINE}{id(item)}"
+        return digest, round(MAX_HEIGHT * ratio)
 
     def cached(self, item: ShownAttachment, ratio: float) -> Result | None:
         key = self.key(item, ratio)
-        if key is None or key not in self._cache:
+        if key not in self._cache:
             return None
         self._cache.move_to_end(key)
         return self._cache[key]
@@ -135,22 +135,19 @@ class ThumbnailLoader(QObject):
                     size = size.scaled(MAX_WIDTH, MAX_HEIGHT, Qt.AspectRatioMode.KeepAspectRatio)
                 self._previews[att.sha256] = pixmap, size
 
-    def request(self, item: ShownAttachment, ratio: float) -> Key | None:
+    def request(self, item: ShownAttachment, ratio: float) -> None:
         """Start making `item`'s thumbnail unless it is made or on its way; `loaded` says
-        when it is. Returns the key it will come with (None for an inline image: then
-        `loaded` comes with None, to the one that asked)."""
+        when it is, with `key(item, ratio)`."""
         key = self.key(item, ratio)
-        if key is not None and (key in self._cache or key in self._pending):
-            return key
-        if key is not None:
-            self._pending.add(key)
-            data = self._at_hand.pop(key[0], None)
-            if data is not None:
-                item = replace(item, data=data)
+        if key in self._cache or key in self._pending:
+            return
+        self._pending.add(key)
+        data = self._at_hand.pop(key[0], None)
+        if data is not None:
+            item = replace(item, data=data)
         self._spawn(self._load(key, item, ratio), "thumbnail")
-        return key
 
-    async def _load(self, key: Key | None, item: ShownAttachment, ratio: float) -> None:
+    async def _load(self, key: Key, item: ShownAttachment, ratio: float) -> None:
         width, height = round(MAX_WIDTH * ratio), round(MAX_HEIGHT * ratio)
         try:
             async with self._slots:
@@ -159,8 +156,7 @@ class ThumbnailLoader(QObject):
             log.warning("A thumbnail could not be read: %s", exc)
             made = GONE
         finally:
-            if key is not None:
-                self._pending.discard(key)
+            self._pending.discard(key)
         result: Result
         if isinstance(made, str):
             result = made
@@ -168,7 +164,7 @@ class ThumbnailLoader(QObject):
             image = QImage(made.rgba, made.width, made.height, QImage.Format.Format_RGBA8888)
             result = QPixmap.fromImage(image.copy())
             result.setDevicePixelRatio(ratio)
-        if key is not None:
+        if not key[0].startswith(_INLINE):
             self._cache[key] = result
             while len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
@@ -221,15 +217,16 @@ class ThumbnailTile(QAbstractButton):
         preview = loader.preview(item)
         if preview is not None:
             self.pixmap, self._size = preview
+        self._key = loader.key(item, ratio)
         loader.loaded.connect(self._on_loaded)
-        self._key = loader.request(item, ratio)
+        loader.request(item, ratio)
 
     @property
     def is_loading(self) -> bool:
         return self._loader.cached(self.item, self.devicePixelRatioF()) is None
 
     def _on_loaded(self, key: object, result: object) -> None:
-        if key != self._key or (key is None and self.pixmap is not None):
+        if key != self._key:
             return
         if isinstance(result, QPixmap):
             self.pixmap, self._size = result, None
