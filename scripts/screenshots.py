@@ -2,7 +2,8 @@
 docs/screenshots/ as <state>-<theme>-<w>x<h>.png: the main window mid-conversation, the
 welcome page (fresh, with a rejected key, the chat once a key is accepted), an "Update API
 key" error card in a conversation, an answer about a PDF with its citations and sources, a
-tool approval card and a web search answer with its sources, each Settings page
+tool approval card and a web search answer with its sources, a question with its
+attachments (question-attachments), each Settings page
 (settings-<page>: the Settings window over the main window) and the chat settings sheet.
 
     uv run python scripts/screenshots.py            # offscreen
@@ -183,6 +184,7 @@ def main() -> int:
             shoot_settings_tools(shot)
             shoot_math(shot)
             shoot_messages(shot)
+            shoot_question_attachments(shot)
             shoot_toast(shot)
     write_index(args.out, args.sizes)
     return 0
@@ -812,6 +814,126 @@ def shoot_messages(shot: Shot) -> None:
     settle(shot.app)
     shot.save(window, "thinking-open")
     close(shot, window, session)
+
+
+def _chart_png() -> bytes:
+    """A small bar chart, as a person might attach one."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (960, 600), "#fbfaf7")
+    draw = ImageDraw.Draw(image)
+    for i, (value, colour) in enumerate(
+        [(320, "#c96442"), (460, "#d97757"), (250, "#8a7f72"), (520, "#c96442"), (380, "#b5a99a")]
+    ):
+        x = 90 + i * 170
+        draw.rectangle((x, 560 - value, x + 110, 560), fill=colour)
+    draw.line((60, 560, 920, 560), fill="#3d3d3a", width=4)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def _photo_jpeg() -> bytes:
+    """A portrait "photo": a sky-to-sand gradient with a sun."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (600, 800))
+    draw = ImageDraw.Draw(image)
+    for y in range(800):
+        t = y / 799
+        sky, sand = (96, 150, 205), (226, 196, 150)
+        draw.line(
+            (0, y, 600, y),
+            fill=tuple(round(a + (b - a) * t) for a, b in zip(sky, sand, strict=True)),
+        )
+    draw.ellipse((380, 120, 500, 240), fill="#f6d36b")
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def shoot_question_attachments(shot: Shot) -> None:
+    """A question with two images (thumbnails) and a PDF and a text file (file cards) above
+    its bubble, opened from the history: the thumbnails read and scaled as the app does."""
+    import asyncio
+    import hashlib
+
+    from claude_desktop.domain.history import History
+    from claude_desktop.domain.secrets import KeySource, KeyStore
+    from claude_desktop.domain.session import Session
+    from claude_desktop.domain.settings import Settings
+
+    history = History.open()
+    store = history.store
+    conv = store.create_conversation(model="claude-sonnet-4-6", title="Sales chart and report")
+    content: list[dict[str, object]] = []
+    for data, media_type in ((_chart_png(), "image/png"), (_photo_jpeg(), "image/jpeg")):
+        digest = store.put_blob(data, media_type, hashlib.sha256(data).hexdigest())
+        source = {"type": "blob", "sha256": digest, "media_type": media_type, "size": len(data)}
+        content.append({"type": "image", "source": source})
+    report = b"%PDF-1.4 " + bytes(48_000)
+    digest = store.put_blob(report, "application/pdf", hashlib.sha256(report).hexdigest())
+    content.append(
+        {
+            "type": "document",
+            "title": "Q3 sales report.pdf",
+            "source": {
+                "type": "blob",
+                "sha256": digest,
+                "media_type": "application/pdf",
+                "size": len(report),
+            },
+        }
+    )
+    notes = "Region,Q3\nNorth,320\nSouth,460\n"
+    content.append(
+        {
+            "type": "document",
+            "title": "notes.csv",
+            "source": {"type": "text", "media_type": "text/plain", "data": notes},
+        }
+    )
+    content.append(
+        {"type": "text", "text": "Does the chart match the report? The photo is the new office."}
+    )
+    question = store.add_message(
+        conv.id,
+        parent_id=None,
+        role="user",
+        content=content,
+        meta={"attachments": ["sales-chart.png", "office.jpg", "Q3 sales report.pdf", "notes.csv"]},
+    )
+    answer = "Yes: the bars match the report's table on page 4, region by region."
+    store.add_message(
+        conv.id,
+        parent_id=question.id,
+        role="assistant",
+        content=[{"type": "text", "text": answer}],
+        model="claude-sonnet-4-6",
+    )
+    history.close()
+
+    session = Session(Settings.load(), KeyStore())
+    session.key_source = KeySource.KEYRING
+    window = shot.window(session)
+    window._open_initial()
+    window.pages.setCurrentWidget(window.chat_page)
+    # No event loop runs here: make each thumbnail at once, in a worker as the app does.
+    loop = asyncio.new_event_loop()
+    window.presenter.thumbnails._spawn = lambda coro, _name: loop.run_until_complete(coro)
+    window.open_conversation(conv.id)
+    settle(shot.app)
+    window.view.scroll_to_bottom()
+    shot.save(window, "question-attachments")
+    loop.close()
+    close(shot, window, session)
+    history = History.open()
+    history.store.delete_conversation(conv.id)  # the other states' sidebars stay as they were
+    history.close()
 
 
 def shoot_toast(shot: Shot) -> None:

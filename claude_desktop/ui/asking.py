@@ -99,6 +99,7 @@ class Asking:
         if editing is not None:
             window.presenter.show()
         else:
+            window.presenter.thumbnails.remember(attachments)  # shown at once, sharp soon
             window.presenter.render(question)
         window.turns.start_answer(question.id)
         window.conversations.refresh_sidebar()

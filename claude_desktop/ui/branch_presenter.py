@@ -4,15 +4,18 @@ each message with its versions (‹ 2/3 ›), Edit or Regenerate, and Retry unde
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
 
 from claude_desktop.api.message import Message, Usage
 from claude_desktop.domain.history import UNSAVED, MessageRecord, text_of
+from claude_desktop.domain.question_attachments import ShownAttachment, shown_attachments
 from claude_desktop.domain.turn_metrics import footer_from_meta
 
 from .conversation_view import AssistantMessageWidget, MessageWidget
+from .question_attachments import ThumbnailLoader
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -39,6 +42,14 @@ class BranchPresenter(QObject):
         self._fill_timer.setInterval(0)
         self._fill_timer.timeout.connect(self._fill_step)
         self.view.earlier_button.clicked.connect(self.show_earlier)
+        #: The questions' thumbnails, read from the history in worker threads.
+        self.thumbnails = ThumbnailLoader(
+            window.spawn,
+            lambda digest: window.history.store.read_blob_on_own_connection(digest),
+            window.show_notice,
+            self,
+        )
+        self.view.thumbnails = self.thumbnails
 
     def track(self, widget: MessageWidget, record: MessageRecord) -> None:
         """`widget` shows `record` from now on, with its versions (‹ 2/3 ›)."""
@@ -126,9 +137,8 @@ class BranchPresenter(QObject):
         window = self.window
         widget: MessageWidget
         if record.role == "user":
-            names = record.meta.get("attachments") or _attachment_names(record.content)
             widget = self.view.add_user_message(
-                text_of(record.content), names, at_top=at_top, follow=follow
+                text_of(record.content), self._attachments(record), at_top=at_top, follow=follow
             )
             widget.set_action("Edit", "Edit this message and send it as a new version")
             edit = window.asking.edit_message
@@ -145,6 +155,17 @@ class BranchPresenter(QObject):
             widget = answer
         self.track(widget, record)
         return widget
+
+    def _attachments(self, record: MessageRecord) -> list[ShownAttachment]:
+        """What the question shows of its attachments, with the PDFs' pages when known."""
+        shown = shown_attachments(record.content, record.meta.get("attachments") or [])
+        pages = self.window.asking.check.pages
+        return [
+            replace(item, pages=pages.pages(item.digest))
+            if item.kind == "pdf" and item.digest and item.pages is None
+            else item
+            for item in shown
+        ]
 
     def _fill_answer(self, widget: AssistantMessageWidget, record: MessageRecord) -> None:
         message = Message(
@@ -186,11 +207,3 @@ class BranchPresenter(QObject):
         if 0 <= index < len(ids):
             window.session.switch_to(ids[index])
             self.show(scroll_to=ids[index])
-
-
-def _attachment_names(content: list[dict[str, Any]]) -> list[str]:
-    names = []
-    for block in content:
-        if block.get("type") in ("image", "document"):
-            names.append(str(block.get("title") or block.get("type")))
-    return names

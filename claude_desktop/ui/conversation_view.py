@@ -25,8 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from claude_desktop.domain.question_attachments import ShownAttachment
+
 from . import theme
 from .message_widget import AssistantMessageWidget, MessageWidget, UserMessageWidget
+from .question_attachments import ThumbnailLoader
 
 __all__ = ["AssistantMessageWidget", "ConversationView", "MessageWidget", "UserMessageWidget"]
 
@@ -45,6 +48,8 @@ class ConversationView(QScrollArea):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._messages: list[MessageWidget] = []
         self._following = True
+        #: Makes the thumbnails of questions' images (None: they show as file cards).
+        self.thumbnails: ThumbnailLoader | None = None
 
         self._content = QWidget(self)
         self._content.setObjectName("conversationContent")
@@ -109,12 +114,12 @@ class ConversationView(QScrollArea):
     def add_user_message(
         self,
         text: str,
-        attachments: Sequence[str] = (),
+        attachments: Sequence[str | ShownAttachment] = (),
         *,
         at_top: bool = False,
         follow: bool = False,
     ) -> UserMessageWidget:
-        widget = UserMessageWidget(text, attachments)
+        widget = UserMessageWidget(text, attachments, loader=self.thumbnails)
         self._add(widget, at_top=at_top, follow=follow)
         return widget
 

@@ -10,11 +10,14 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QResizeEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
+
+from claude_desktop.domain.question_attachments import ShownAttachment
 
 from . import theme
 from .answer_view import AssistantMessageWidget, RenderStats
-from .message_frame import MessageWidget, small
+from .message_frame import MessageWidget
+from .question_attachments import QuestionAttachments, ThumbnailLoader
 from .rich_text_view import TextView
 from .stream_scheduler import RENDER_BUDGET_MS, RENDER_INTERVAL_MS
 
@@ -27,67 +30,6 @@ __all__ = [
     "TextView",
     "UserMessageWidget",
 ]
-
-
-class _ChipRow(QWidget):
-    """Attachments as small file cards (a file icon and the name), wrapped onto as many rows
-    as needed."""
-
-    _GAP = 6
-
-    def __init__(self, names: Sequence[str], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.chips: list[QLabel] = []
-        for name in names:
-            chip = QLabel(self)
-            chip.setTextFormat(Qt.TextFormat.PlainText)
-            chip.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            chip.setToolTip(name)
-            chip.setAccessibleName(f"Attachment {name}")
-            small(chip)
-            chip.setText(chip.fontMetrics().elidedText(name, Qt.TextElideMode.ElideMiddle, 260))
-            self.chips.append(chip)
-        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-        policy.setHeightForWidth(True)
-        self.setSizePolicy(policy)
-
-    def set_colors(self, background: str, text: str, border: str) -> None:
-        for chip in self.chips:
-            chip.setStyleSheet(
-                f"QLabel {{ background: {background}; color: {text}; border: 1px solid {border};"
-                f" border-radius: {theme.RADIUS_CONTROL}px; padding: 6px 10px; }}"
-            )
-        self.updateGeometry()
-
-    def _place(self, width: int, apply: bool) -> int:
-        x = y = row = 0
-        for chip in self.chips:
-            hint = chip.sizeHint()
-            w = min(hint.width(), max(width, 1))
-            if x and x + w > width:
-                x, y, row = 0, y + row + self._GAP, 0
-            if apply:
-                chip.setGeometry(x, y, w, hint.height())
-            x += w + self._GAP
-            row = max(row, hint.height())
-        return y + row
-
-    def hasHeightForWidth(self) -> bool:
-        return True
-
-    def heightForWidth(self, width: int) -> int:
-        return self._place(width, apply=False)
-
-    def sizeHint(self) -> QSize:
-        width = sum(c.sizeHint().width() + self._GAP for c in self.chips)
-        return QSize(width, self._place(width, apply=False))
-
-    def minimumSizeHint(self) -> QSize:
-        return QSize(0, self._place(10_000, apply=False))
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._place(self.width(), apply=True)
 
 
 class _Bubble(QWidget):
@@ -112,13 +54,18 @@ class _Bubble(QWidget):
 
 class UserMessageWidget(MessageWidget):
     """The user's message: plain text (never interpreted) in a bubble at the right of the
-    column, at most `MAX_SHARE` of its width, its attachments as file cards above it."""
+    column, at most `MAX_SHARE` of its width, its attachments above it: images as
+    thumbnails (made by `loader`; without one, file cards), other files as file cards."""
 
     role = "user"
     MAX_SHARE = 0.8
 
     def __init__(
-        self, text: str, attachments: Sequence[str] = (), parent: QWidget | None = None
+        self,
+        text: str,
+        attachments: Sequence[str | ShownAttachment] = (),
+        parent: QWidget | None = None,
+        loader: ThumbnailLoader | None = None,
     ) -> None:
         super().__init__(parent)
         self._text = text
@@ -128,9 +75,9 @@ class UserMessageWidget(MessageWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
-        self.chips: _ChipRow | None = None
+        self.chips: QuestionAttachments | None = None
         if attachments:
-            self.chips = _ChipRow(attachments, self)
+            self.chips = QuestionAttachments(attachments, loader, self)
             chips = QHBoxLayout()
             chips.addStretch(1)
             chips.addWidget(self.chips, 0)
@@ -168,6 +115,8 @@ class UserMessageWidget(MessageWidget):
         natural = longest + int(doc_margin) + margins.left() + margins.right() + 4
         self.bubble.natural = natural
         self.bubble.setMaximumWidth(max(1, min(natural, int(self.width() * self.MAX_SHARE))))
+        if self.chips is not None:
+            self.chips.setMaximumWidth(max(1, int(self.width() * self.MAX_SHARE)))
         self.bubble.updateGeometry()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -180,8 +129,4 @@ class UserMessageWidget(MessageWidget):
             self._fit_bubble()
 
     def _apply_palette(self) -> None:
-        palette = self.palette()
-        t = theme.tokens_for(palette)
-        if self.chips is not None:
-            self.chips.set_colors(t.surface, t.text, t.border)
         self.bubble.update()

@@ -94,7 +94,7 @@ def test_drop_a_pdf_and_a_photo_then_ask(app: App, qtbot: QtBot, tmp_path: Path)
     assert app.window.composer.tray.chips == []
     question = app.window.view.message_widgets()[0]
     assert question.chips is not None
-    assert [c.text() for c in question.chips.chips] == ["report.pdf", "photo.png"]
+    assert [c.name for c in question.chips.chips] == ["report.pdf", "photo.png"]
 
 
 def test_a_follow_up_reads_the_document_from_the_cache(
@@ -306,7 +306,7 @@ def test_an_edited_question_keeps_its_attachments(app: App, qtbot: QtBot, tmp_pa
     assert content[2] == {"type": "text", "text": "Describe them", "cache_control": EPHEMERAL}
     question = app.window.view.message_widgets()[0]
     assert question.versions_text() == "2/2"
-    assert [c.text() for c in question.chips.chips] == ["report.pdf", "photo.png"]
+    assert [c.name for c in question.chips.chips] == ["report.pdf", "photo.png"]
     assert composer.tray.chips == []
 
 
