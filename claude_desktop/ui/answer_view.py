@@ -14,7 +14,7 @@ one scheduler per answer (stream_scheduler.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl
@@ -26,6 +26,7 @@ from claude_desktop.domain.blocks import kind_of
 from claude_desktop.domain.turn_runner import Decision
 
 from . import theme
+from .answer_from_message import show_from_message
 from .approval_card import ApprovalCard
 from .block_column import BlockColumn, BlockView
 from .error_card import ErrorCard
@@ -360,11 +361,8 @@ class AssistantMessageWidget(MessageWidget):
         one that streamed as bare text is shown again from its blocks when they hold more
         than text and thinking can show (citations, other kinds).
         """
-        if message is not None and not self._ended:
-            if not self._saw_blocks and self._needs_blocks(message):
-                self._show_blocks(message.content)
-            elif not self._saw_blocks:
-                self._complete_from(message)
+        if message is not None and not self._ended and not self._saw_blocks:
+            show_from_message(self, message)
         self._end()
         self.footer = footer
         self.tools.set_details(footer)
@@ -372,38 +370,11 @@ class AssistantMessageWidget(MessageWidget):
         self.note_label.setText(note or "")
         self.note_label.setVisible(note is not None)
 
-    def _needs_blocks(self, message: Message) -> bool:
-        """Whether `message` has what bare text and thinking deltas cannot have shown."""
-        if not self.markdown_text() and not self.column.views:
-            return True  # nothing streamed: an answer from history
-        return any(
-            kind_of(b).view not in ("text", "thinking") or citations_of(b) for b in message.content
-        )
-
-    def _complete_from(self, message: Message) -> None:
-        """After a bare-text stream: what its deltas cannot carry (redacted thinking)."""
-        if any(kind_of(b).view == "thinking" for b in message.content):
-            self.thinking.show_blocks(message.content)
-
-    def _show_blocks(self, content: Sequence[Mapping[str, Any]]) -> None:
-        """Show the answer from its finished blocks, replacing whatever streamed."""
+    def clear_blocks(self) -> None:
+        """Take every block view and source away (the answer is shown again from its blocks)."""
         self.column.clear()
         self.sources.clear()
         self._collapse_on_text.clear()
-        for index, block in enumerate(content):
-            block = dict(block)
-            kind = kind_of(block)
-            if kind.view == "thinking":
-                section = self.column.view_for("thinking", block)
-                assert isinstance(section, ThinkingSection)
-                section.show_blocks([block])
-                self.column.by_index[index] = section
-                continue
-            start = {**block, "text": ""} if kind.view == "text" else block
-            self.block_started(index, start)
-            if kind.view == "text":
-                self.text_delta(index, str(block.get("text", "")))
-            self.block_stopped(index, block)
 
     def show_error(
         self,

@@ -10,7 +10,6 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
-    QApplication,
     QHBoxLayout,
     QLineEdit,
     QMenu,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from . import icons, theme
+from .theme_sheet import follow_theme
 
 HEIGHT = 46
 NEW_CHAT_TITLE = "New chat"
@@ -85,8 +85,7 @@ class ChatHeader(QWidget):
         QWidget.setTabOrder(self.title_button, self.title_edit)
         QWidget.setTabOrder(self.title_edit, self.menu_button)
         self.set_title("", renamable=False)
-        self._dark: bool | None = None
-        self._restyle()
+        follow_theme(self, _header_sheet)
 
     # -- the title -------------------------------------------------------------------------
 
@@ -182,34 +181,21 @@ class ChatHeader(QWidget):
             for action in group:
                 self.menu.addAction(action)
 
-    # -- look ------------------------------------------------------------------------------
 
-    def _restyle(self) -> None:
-        # The application's palette: a style sheet changes the widget's own (and sends
-        # PaletteChange again), so it cannot say which theme is on.
-        dark = theme.is_dark(QApplication.palette())
-        if dark == self._dark:
-            return
-        self._dark = dark
-        t = theme.tokens(dark)
-        self.setStyleSheet(
-            f"QToolButton {{ border: none; border-radius: {theme.RADIUS_CONTROL}px;"
-            f" background: transparent; color: {t.text}; padding: 5px; }}"
-            f"QToolButton:hover {{ background: {t.hover}; }}"
-            # The sheet takes the app's focus ring from these buttons: their own, then.
-            f"QToolButton:focus {{ border: 2px solid {t.accent}; padding: 3px; }}"
-            f"QToolButton::menu-indicator {{ image: none; width: 0; }}"
-            f"#chat-title {{ font-weight: 600; padding: 5px 8px; text-align: left; }}"
-            f"#chat-title:focus {{ padding: 3px 6px; }}"
-            f"QLineEdit {{ background: {t.surface}; color: {t.text};"
-            f" border: 1px solid {t.accent}; border-radius: {theme.RADIUS_CONTROL}px;"
-            f" padding: 4px 8px; font-weight: 600; }}"
-        )
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
-            self._restyle()
+def _header_sheet(t: theme.Tokens) -> str:
+    return (
+        f"QToolButton {{ border: none; border-radius: {theme.RADIUS_CONTROL}px;"
+        f" background: transparent; color: {t.text}; padding: 5px; }}"
+        f"QToolButton:hover {{ background: {t.hover}; }}"
+        # The sheet takes the app's focus ring from these buttons: their own, then.
+        f"QToolButton:focus {{ border: 2px solid {t.accent}; padding: 3px; }}"
+        f"QToolButton::menu-indicator {{ image: none; width: 0; }}"
+        f"#chat-title {{ font-weight: 600; padding: 5px 8px; text-align: left; }}"
+        f"#chat-title:focus {{ padding: 3px 6px; }}"
+        f"QLineEdit {{ background: {t.surface}; color: {t.text};"
+        f" border: 1px solid {t.accent}; border-radius: {theme.RADIUS_CONTROL}px;"
+        f" padding: 4px 8px; font-weight: 600; }}"
+    )
 
 
 def _icon_button(name: str, tip: str, parent: QWidget) -> QToolButton:

@@ -4,9 +4,10 @@ What each part does lives in its own module: the actions, menus and keys (action
 menus.py), the header above the conversation (header.py), notices, toasts and the drop zone
 (notices.py, toasts.py), the tray icon (tray.py), which conversation is open
 (conversations.py), its branch on screen (branch_presenter.py), drafts (drafts.py), files
-coming in (attachment_intake.py), what Send does (asking.py) and the answers being asked for
-(turns.py). The window itself keeps the pages (the welcome page until a key is set, then the
-chat), the settings and help dialogs, and the methods other parts and the tests call.
+coming in (attachment_intake.py), what Send does (asking.py), the answers being asked for
+(turns.py), and the key page and connection changes (key_flow.py). The window itself keeps
+the pages (the welcome page until a key is set, then the chat), the settings and help
+dialogs, and the methods other parts and the tests call.
 """
 
 from __future__ import annotations
@@ -35,11 +36,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from claude_desktop.api.errors import AuthenticationError, ClaudeError
+from claude_desktop.api.errors import ClaudeError
 from claude_desktop.domain import providers
 from claude_desktop.domain.history import History, StorageError
 from claude_desktop.domain.paths import log_dir
-from claude_desktop.domain.secrets import KeySource, SecretStoreError
 from claude_desktop.domain.session import Session
 from claude_desktop.domain.tasks import TaskRegistry
 
@@ -56,6 +56,7 @@ from .conversation_view import AssistantMessageWidget, ConversationView
 from .conversations import Conversations
 from .drafts import Drafts
 from .header import ChatHeader
+from .key_flow import KEY_REFUSED_ON_KEY_PAGE, KEY_SOURCE_TEXT, KeyFlow
 from .key_view import KeyView
 from .menus import build_menu_bar
 from .notices import Notices
@@ -82,17 +83,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-KEY_REFUSED_ON_KEY_PAGE = (
-    "That key was rejected. Check that you copied all of it, or create a new one."
-)
-
-KEY_SOURCE_TEXT = {
-    KeySource.ENVIRONMENT: "Using the API key from the ANTHROPIC_API_KEY environment variable",
-    KeySource.KEYRING: "Using the API key saved in your system keyring",
-    KeySource.SESSION: "Using an API key for this session only (not saved)",
-    KeySource.NONE: "No API key",
-}
 
 
 class MainWindow(QMainWindow):
@@ -149,12 +139,12 @@ class MainWindow(QMainWindow):
         self.header.toggle_sidebar.connect(self.toggle_sidebar)
         self.header.rename_requested.connect(self._rename_from_header)
         self.tray: Tray | None = None  # tray.apply_tray_setting adds it
-        self._connection_told = ""
         self.chat_page = ChatPage(self)
         self.toasts = self.chat_page.toasts
 
+        self.key_flow = KeyFlow(self)
         self.key_view = KeyView(self)
-        self.key_view.key_submitted.connect(self._on_key_submitted)
+        self.key_view.key_submitted.connect(self.key_flow.key_submitted)
         self.key_view.providers_requested.connect(self._open_connection_settings)
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.chat_page)
@@ -349,7 +339,7 @@ class MainWindow(QMainWindow):
     def _show_chat(self) -> None:
         self.pages.setCurrentWidget(self.chat_page)
         self._show_chat_chrome(True)
-        self._tell_connection()
+        self.key_flow.tell_connection()
         self.composer.focus()
 
     def _show_chat_chrome(self, shown: bool) -> None:
@@ -361,58 +351,8 @@ class MainWindow(QMainWindow):
         if shown:
             self.update_header()
 
-    def _tell_connection(self) -> None:
-        """Say once, in a toast, where the key comes from, when it is not the usual place
-        (the keyring): the environment, this session only, or a cloud provider."""
-        if self.session.needs_key and self.session.key_source is KeySource.KEYRING:
-            return
-        text = self._connection_text()
-        if text != self._connection_told:
-            self._connection_told = text
-            self.show_toast(text, 6000)
-
-    def _connection_text(self) -> str:
-        if self.session.needs_key:
-            return KEY_SOURCE_TEXT[self.session.key_source]
-        return providers.describe(self.session.settings)
-
-    def _on_connection_changed(self) -> None:
-        """Settings → Connection saved: another provider (or network) from now on."""
-        if self.session.needs_key and self.session.key is None:
-            self._show_key_page()
-            return
-        self.picker.set_models(self.session.models, self.session.model)
-        self._show_chat()
-        self.composer_sync.refresh()  # web search is offered by some providers only
-        self.spawn(self._refresh_models(), "refresh-models")
-
     def _show_key_page(self, message: str = "") -> None:
-        self.key_view.reset(message)
-        self.pages.setCurrentWidget(self.key_view)
-        self._show_chat_chrome(False)
-        self.key_view.focus()
-
-    def _on_key_submitted(self, key: str, remember: bool) -> None:
-        self.spawn(self._use_key(key, remember), "use-key")
-
-    async def _use_key(self, key: str, remember: bool) -> None:
-        self.key_view.set_busy(True)
-        try:
-            await self.session.use_key(key, remember=remember)
-        except SecretStoreError as exc:
-            self.key_view.offer_session_only(exc.human)
-            return
-        except AuthenticationError:
-            # Not the API's sentence: it sends the person to Settings, and they are on the
-            # page where a key is set.
-            self.key_view.key_refused(KEY_REFUSED_ON_KEY_PAGE)
-            return
-        except ClaudeError as exc:
-            self.key_view.key_refused(exc.human)
-            return
-        self.key_view.set_busy(False)
-        self.picker.set_models(self.session.models, self.session.model)
-        self._show_chat()
+        self.key_flow.show_key_page(message)
 
     async def _refresh_models(self) -> None:
         # At start-up the HTTP stack is not loaded yet: loaded off the UI thread, it no longer
@@ -452,16 +392,6 @@ class MainWindow(QMainWindow):
     def refresh_chat_settings(self) -> None:
         """Another chat, or another model: the sheet, if open, shows its settings."""
         window_dialogs.refresh_chat_settings(self)
-
-    def _on_key_removed(self) -> None:
-        if self.session.key is None and self.session.needs_key:
-            self._show_key_page("Your API key was removed.")
-        else:
-            self._tell_connection()
-
-    def _on_key_changed(self) -> None:
-        self.picker.set_models(self.session.models, self.session.model)
-        self._show_chat()
 
     # -- appearance and help ---------------------------------------------------------------
 

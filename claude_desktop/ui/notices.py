@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QLabel, QWidget
 
 from . import theme
+from .theme_sheet import follow_theme
 from .toasts import Toast, Toasts
 
 #: How long a deleted conversation can be brought back.
@@ -23,23 +24,11 @@ class Banner(QLabel):
         super().__init__(parent)
         self.setWordWrap(True)
         self.setAccessibleName("Error message")
-        self._dark: bool | None = None
-        self._restyle()
+        follow_theme(self, _banner_sheet)
 
-    def _restyle(self) -> None:
-        # The application's palette: a style sheet changes the widget's own (and sends
-        # PaletteChange again), so it cannot say which theme is on.
-        dark = theme.is_dark(QApplication.palette())
-        if dark == self._dark:
-            return
-        self._dark = dark
-        t = theme.tokens(dark)
-        self.setStyleSheet(f"background: {t.error_tint}; color: {t.error_text}; padding: 8px 16px;")
 
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
-            self._restyle()
+def _banner_sheet(t: theme.Tokens) -> str:
+    return f"background: {t.error_tint}; color: {t.error_text}; padding: 8px 16px;"
 
 
 class Notices(QObject):

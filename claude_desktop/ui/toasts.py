@@ -13,7 +13,6 @@ from collections.abc import Callable
 from PySide6.QtCore import QEasingCurve, QEvent, QObject, QPropertyAnimation, Qt, QTimer
 from PySide6.QtGui import QAccessible, QAccessibleEvent
 from PySide6.QtWidgets import (
-    QApplication,
     QFrame,
     QGraphicsOpacityEffect,
     QHBoxLayout,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from . import theme
+from .theme_sheet import follow_theme
 
 #: How long a plain toast stays, by default.
 DEFAULT_MS = 4000
@@ -63,34 +63,22 @@ class Toast(QFrame):
             row.addWidget(self.button)
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
-        self._dark: bool | None = None
-        self._restyle()
+        follow_theme(self, _toast_sheet)
 
     def text(self) -> str:
         return self.label.text()
 
-    def _restyle(self) -> None:
-        # The application's palette: a style sheet changes the widget's own (and sends
-        # PaletteChange again), so it cannot say which theme is on.
-        dark = theme.is_dark(QApplication.palette())
-        if dark == self._dark:
-            return
-        self._dark = dark
-        t = theme.tokens(dark)
-        self.setStyleSheet(
-            f"#toast {{ background: {t.surface}; border: 1px solid {t.border};"
-            f" border-radius: {theme.RADIUS_CARD}px; }}"
-            f"#toast-text {{ color: {t.text}; background: transparent; }}"
-            f"#toast-action {{ color: {t.accent}; background: transparent; border: none;"
-            f" border-radius: {theme.RADIUS_CONTROL}px; padding: 4px 8px; font-weight: 600; }}"
-            f"#toast-action:hover {{ background: {t.hover}; }}"
-            f"#toast-action:focus {{ border: 2px solid {t.accent}; padding: 2px 6px; }}"
-        )
 
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
-            self._restyle()
+def _toast_sheet(t: theme.Tokens) -> str:
+    return (
+        f"#toast {{ background: {t.surface}; border: 1px solid {t.border};"
+        f" border-radius: {theme.RADIUS_CARD}px; }}"
+        f"#toast-text {{ color: {t.text}; background: transparent; }}"
+        f"#toast-action {{ color: {t.accent}; background: transparent; border: none;"
+        f" border-radius: {theme.RADIUS_CONTROL}px; padding: 4px 8px; font-weight: 600; }}"
+        f"#toast-action:hover {{ background: {t.hover}; }}"
+        f"#toast-action:focus {{ border: 2px solid {t.accent}; padding: 2px 6px; }}"
+    )
 
 
 class Toasts(QObject):

@@ -19,9 +19,9 @@ def open_settings(window: MainWindow) -> SettingsDialog:
     dialog = window.findChild(SettingsDialog)
     if dialog is None:
         dialog = SettingsDialog(window.session, window.tasks, window)
-        dialog.key_removed.connect(window._on_key_removed)
-        dialog.key_changed.connect(window._on_key_changed)
-        dialog.connection.connection_changed.connect(window._on_connection_changed)
+        dialog.key_removed.connect(window.key_flow.key_removed)
+        dialog.key_changed.connect(window.key_flow.key_changed)
+        dialog.connection.connection_changed.connect(window.key_flow.connection_changed)
     dialog.show()
     dialog.raise_()
     dialog.activateWindow()
