@@ -27,9 +27,10 @@ from PySide6.QtWidgets import (
 
 from claude_desktop.domain.question_attachments import ShownAttachment
 
-from . import theme
+from . import icons, theme
 from .message_widget import AssistantMessageWidget, MessageWidget, UserMessageWidget
 from .question_attachments import ThumbnailLoader
+from .theme_sheet import follow_theme
 
 __all__ = ["AssistantMessageWidget", "ConversationView", "MessageWidget", "UserMessageWidget"]
 
@@ -74,11 +75,22 @@ class ConversationView(QScrollArea):
         self._layout.addStretch(1)
         self.setWidget(self._content)
 
-        self.jump_button = QPushButton("Jump to latest ↓", self)
+        self.jump_button = QPushButton("Jump to latest", self)
         self.jump_button.setAccessibleName("Jump to latest")
         self.jump_button.setAccessibleDescription("Scroll to the newest text and follow it")
         self.jump_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.jump_button.clicked.connect(self.scroll_to_bottom)
+        icons.tint(self.jump_button, "arrow-down", "secondary", 16)
+        # A floating pill over the text: the surface with a border, the accent ring on focus.
+        follow_theme(
+            self.jump_button,
+            lambda t: (
+                f"QPushButton {{ background: {t.surface}; color: {t.text};"
+                f" border: 1px solid {t.border}; border-radius: 15px; padding: 6px 14px; }}"
+                f" QPushButton:hover {{ background: {t.hover}; }}"
+                f" QPushButton:focus {{ border: 2px solid {t.accent}; padding: 5px 13px; }}"
+            ),
+        )
         self.jump_button.hide()
 
         bar = self.verticalScrollBar()
