@@ -236,6 +236,7 @@ class Shot:
         window.resize(*self.size)
         # States fed straight to the view: the greeting gives way as it does for a real chat.
         window.composer_sync.place()
+        window.update_header()  # as a real chat's opening does (this script has no event loop)
         settle(self.app)
         w, h = self.size
         path = self.out / f"{state}-{self.theme}-{w}x{h}.png"
