@@ -134,8 +134,9 @@ class TextBlockView(TextView):
         """A streamed text delta; cheap: the render happens later, coalesced."""
         self._pending.append(delta)
         self.stats.deltas += 1
-        if not self.queued or not self._scheduler.timer.isActive():
-            self._scheduler.request(self)
+        scheduler = self._scheduler
+        if not self.queued or scheduler.holding or not scheduler.timer.isActive():
+            scheduler.request(self)
 
     def add_markers(self, numbers: list[int]) -> None:
         """Citation markers after the text so far (a cited block ended)."""

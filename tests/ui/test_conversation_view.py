@@ -208,6 +208,35 @@ def test_the_render_interval_counts_from_the_start_of_a_render(qtbot, view, monk
     assert widget.text_view.document().toPlainText() == "Hello, world"
 
 
+def test_a_slow_streams_delta_waits_for_the_next_and_both_render_together(qtbot, view):
+    """At a model's pace (a delta per ~20 ms) a delta that comes an interval after the last
+    render waits up to HOLD_MS for the next one: half the renders, no delta late by more."""
+    from claude_desktop.ui.stream_scheduler import HOLD_MS
+
+    widget = view.begin_assistant_message("m")
+    scheduler = widget.scheduler
+    widget.append_text("Hello")
+    QApplication.processEvents()
+    assert widget.stats.renders == 1  # the first text at once
+
+    def interval_passed() -> bool:
+        return (time.perf_counter() - scheduler.last_render) * 1000 > RENDER_INTERVAL_MS
+
+    qtbot.waitUntil(interval_passed)
+    widget.append_text(" world")
+    assert scheduler.holding and scheduler.timer.interval() == HOLD_MS
+    widget.append_text(" again")  # the next delta: both show now
+    assert not scheduler.holding and scheduler.timer.interval() == 0
+    qtbot.waitUntil(lambda: widget.stats.renders == 2)
+    assert widget.text_view.document().toPlainText() == "Hello world again"
+
+    qtbot.waitUntil(interval_passed)
+    widget.append_text(" alone")  # no delta follows: it shows after HOLD_MS by itself
+    assert scheduler.holding
+    qtbot.waitUntil(lambda: widget.stats.renders == 3)
+    assert widget.text_view.document().toPlainText() == "Hello world again alone"
+
+
 MARKDOWN_PIECES = st.lists(
     st.sampled_from(
         [
