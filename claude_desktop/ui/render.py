@@ -56,6 +56,7 @@ __all__ = [
     "ALLOWED_LINK_SCHEMES",
     "MAX_NESTING",
     "RenderedBlock",
+    "is_plain_continuation",
     "render_block",
     "render_blocks",
     "render_markdown",
@@ -361,6 +362,38 @@ def _render_fence(block: str, dark: bool, index: int) -> RenderedBlock:
         f'<pre style="margin: 0px; white-space: pre-wrap;">{body}</pre></td></tr></table>'
     )
     return RenderedBlock(out, (code,))
+
+
+# ---------------------------------------------------------------------------------------------
+# Plain continuations of a streaming tail
+
+# Every character that can start, end or change a Markdown, math, table, HTML or citation
+# construct, and whitespace that HTML would collapse or that starts a line.
+_SYNTAX = frozenset("\\`*_[]()<>&!#|$~-=+:{}\n\t\r\ue000\ue001")
+
+
+def is_plain_continuation(tail: str, new: str) -> bool:
+    """Whether `render_block(tail + new)` shows `new` as plain text in the format of the text
+    at the end of `render_block(tail)`, right after it (conservative: False if unsure).
+
+    True when `new` has no syntax character, no double space and no line break, the tail's
+    last line already has a letter (so it is known not to start a list, heading, table or
+    fence) and ends in a character that is neither whitespace nor syntax, or in one space
+    after such a character, `new` not starting with another (so the text before
+    it is not inside an emphasis, code span or link: those end in a syntax character, and
+    unclosed ones are shown as literal text). Table rows (cells are padded or dropped) and
+    code fences (highlighted, and copied from the raw text) are never continued this way.
+    """
+    if not new or not tail or "  " in new or not _SYNTAX.isdisjoint(new):
+        return False
+    # A single space at the end is shown once the text after it comes (HTML drops it).
+    body = tail[:-1] if tail[-1] == " " and new[0] != " " else tail
+    if not body or body[-1].isspace() or body[-1] in _SYNTAX:
+        return False
+    line = tail[tail.rfind("\n") + 1 :]
+    if not any(ch.isalpha() for ch in line) or "|" in line or line.lstrip().startswith("["):
+        return False  # a line of unknown kind, a table row, a link definition
+    return not _is_fence_block(tail) and _nesting(tail) <= MAX_NESTING
 
 
 # ---------------------------------------------------------------------------------------------

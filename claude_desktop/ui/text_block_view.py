@@ -23,6 +23,7 @@ from PySide6.QtGui import (
     QGuiApplication,
     QHelpEvent,
     QTextCharFormat,
+    QTextCursor,
     QTextDocument,
     QTextImageFormat,
 )
@@ -40,7 +41,14 @@ from .answer_links import (
     strip_cite_markers,
 )
 from .math_images import MathBlockWriter
-from .render import ALLOWED_LINK_SCHEMES, RenderedBlock, render_block, render_blocks, split_blocks
+from .render import (
+    ALLOWED_LINK_SCHEMES,
+    RenderedBlock,
+    is_plain_continuation,
+    render_block,
+    render_blocks,
+    split_blocks,
+)
 from .rich_text_view import TextView
 from .stream_scheduler import RenderScheduler, TurnBudget
 from .theme import markdown_colors
@@ -126,8 +134,9 @@ class TextBlockView(TextView):
         """A streamed text delta; cheap: the render happens later, coalesced."""
         self._pending.append(delta)
         self.stats.deltas += 1
-        if not self.queued or not self._scheduler.timer.isActive():
-            self._scheduler.request(self)
+        scheduler = self._scheduler
+        if not self.queued or scheduler.holding or not scheduler.timer.isActive():
+            scheduler.request(self)
 
     def add_markers(self, numbers: list[int]) -> None:
         """Citation markers after the text so far (a cited block ended)."""
@@ -175,6 +184,9 @@ class TextBlockView(TextView):
             finished, tail = blocks[:-1], blocks[-1] if blocks else ""
         if not finished and tail == self._tail:
             return
+        if not finished and self._append_plain(tail):
+            self._finish_render(started, cpu_started)
+            return
         # A burst of text (a stall, then everything at once; answers opened from history) is
         # rendered over several event loop turns, within a time budget per turn shared by
         # every message, so that no turn blocks the window for long. The first render of a
@@ -203,6 +215,39 @@ class TextBlockView(TextView):
         self._tail, self._tail_code = tail, growing.code
         self._writer.update("".join(html), growing.html)
         self._relabel_copied_code(since=code_before)
+        self._finish_render(started, cpu_started)
+
+    def _append_plain(self, tail: str) -> bool:
+        """Put the tail's new text at the end of the document as it is, if it is plain prose
+        that Markdown would render as itself, and say whether it did.
+
+        At a model's pace each render adds a few characters to the tail; rendering the tail
+        again through python-markdown and re-inserting its HTML was most of a render's ~1.5
+        ms (battery benchmark: 3,000 renders, 4.5 s of the answer's 8.7 s of CPU); an
+        insert of plain text is a fraction of that. The text goes in with the
+        format of the character before it, which `is_plain_continuation` makes sure is the
+        block's own text format; the next real render (a syntax character, a finished block,
+        the end) replaces the whole tail with its proper HTML, so nothing of this stays.
+        """
+        old = self._tail
+        if not old or not tail.startswith(old) or not is_plain_continuation(old, tail[len(old) :]):
+            return False
+        doc = self.document()
+        end = doc.characterCount() - 1  # the last position, before the final paragraph mark
+        added = tail[len(old) :]
+        shown = old
+        if old.endswith(" ") and doc.characterAt(end - 1) != " ":
+            # The render dropped the tail's trailing space: it goes in with the new text.
+            shown, added = old[:-1], " " + added
+        if end < 1 or doc.characterAt(end - 1) != shown[-1]:
+            return False  # the document does not end with the tail's last character as text
+        cursor = QTextCursor(doc)
+        cursor.setPosition(end)
+        cursor.insertText(added)
+        self._tail = tail
+        return True
+
+    def _finish_render(self, started: float, cpu_started: float) -> None:
         self.sync_height()
         self._scheduler.last_render = started
         elapsed = (time.perf_counter() - started) * 1000

@@ -208,6 +208,35 @@ def test_the_render_interval_counts_from_the_start_of_a_render(qtbot, view, monk
     assert widget.text_view.document().toPlainText() == "Hello, world"
 
 
+def test_a_slow_streams_delta_waits_for_the_next_and_both_render_together(qtbot, view):
+    """At a model's pace (a delta per ~20 ms) a delta that comes an interval after the last
+    render waits up to HOLD_MS for the next one: half the renders, no delta late by more."""
+    from claude_desktop.ui.stream_scheduler import HOLD_MS
+
+    widget = view.begin_assistant_message("m")
+    scheduler = widget.scheduler
+    widget.append_text("Hello")
+    QApplication.processEvents()
+    assert widget.stats.renders == 1  # the first text at once
+
+    def interval_passed() -> bool:
+        return (time.perf_counter() - scheduler.last_render) * 1000 > RENDER_INTERVAL_MS
+
+    qtbot.waitUntil(interval_passed)
+    widget.append_text(" world")
+    assert scheduler.holding and scheduler.timer.interval() == HOLD_MS
+    widget.append_text(" again")  # the next delta: both show now
+    assert not scheduler.holding and scheduler.timer.interval() == 0
+    qtbot.waitUntil(lambda: widget.stats.renders == 2)
+    assert widget.text_view.document().toPlainText() == "Hello world again"
+
+    qtbot.waitUntil(interval_passed)
+    widget.append_text(" alone")  # no delta follows: it shows after HOLD_MS by itself
+    assert scheduler.holding
+    qtbot.waitUntil(lambda: widget.stats.renders == 3)
+    assert widget.text_view.document().toPlainText() == "Hello world again alone"
+
+
 MARKDOWN_PIECES = st.lists(
     st.sampled_from(
         [
@@ -694,3 +723,123 @@ def test_a_dark_palette_renders_code_in_dark_colours(qtbot, view):
     assert theme.DARK.code_background in widget.text_view.document().toHtml()
     assert widget.text_view.document().toPlainText() == before
     assert widget.code_blocks() == ["x = 1"]
+
+
+def test_plain_prose_is_appended_without_markdown_and_shows_what_a_full_render_does(
+    qtbot, view, monkeypatch
+):
+    """At a model's pace a render adds a few characters; plain prose goes into the document
+    as text, without python-markdown, and every frame reads as a full render of the text so
+    far (up to a trailing space, which HTML drops), the end exactly so."""
+    from claude_desktop.ui import text_block_view
+
+    markdown_renders = 0
+    render_block = text_block_view.render_block
+
+    def counting_render_block(*args, **kwargs):
+        nonlocal markdown_renders
+        markdown_renders += 1
+        return render_block(*args, **kwargs)
+
+    monkeypatch.setattr(text_block_view, "render_block", counting_render_block)
+    text, deltas = answer_of_deltas(1500, seed=5)
+    widget = view.begin_assistant_message("m")
+    text_view = widget.text_view
+    doc = text_view.document()
+    for delta in deltas:
+        widget.append_text(delta)
+        text_view.render(budget=False)  # one render per delta, as at a model's pace
+        so_far = text_view.markdown_source()
+        expected = full_render_plain_text(render_markdown(so_far), doc)
+        assert doc.toPlainText().rstrip() == expected.rstrip(), so_far[-80:]
+    assert markdown_renders < len(deltas) * 0.6  # most renders appended plain text
+    finish_and_wait(qtbot, widget)
+    html = render_markdown(text)
+    assert doc.toPlainText() == full_render_plain_text(html, doc)
+    assert structure(doc) == structure(reference_document(html, doc))
+
+
+def text_runs(doc: QTextDocument) -> list[tuple]:
+    """The document's text in runs of one look (weight, slant, pitch, size, link), adjacent
+    runs of the same look merged, whitespace at the end dropped (HTML drops it too)."""
+    runs: list[list] = []
+    block = doc.begin()
+    while block.isValid():
+        if runs:
+            runs.append(["\n", None])
+        for it in block:
+            fragment = it.fragment()
+            if not fragment.isValid():
+                continue
+            fmt = fragment.charFormat()
+            look = (
+                fmt.fontWeight(),
+                fmt.fontItalic(),
+                fmt.fontFixedPitch(),
+                fmt.fontPointSize(),
+                fmt.anchorHref(),
+                fmt.foreground().color().name(),
+            )
+            if runs and runs[-1][1] == look:
+                runs[-1][0] += fragment.text()
+            else:
+                runs.append([fragment.text(), look])
+        block = block.next()
+    while runs and not runs[-1][0].strip():
+        runs.pop()
+    if runs:
+        runs[-1][0] = runs[-1][0].rstrip()
+    return [tuple(run) for run in runs]
+
+
+PROSE_PIECES = st.lists(
+    st.sampled_from(
+        [
+            "First, make sure you have ",
+            "**Python 3.11** or newer. ",
+            "a *virtual environment* keeps ",
+            "`python --version` prints it ",
+            "see [python.org](https://www.python.org) first ",
+            "Windows & macOS ",
+            "A <b>common</b> mistake ",
+            "snake_case and 2 * 3 ",
+            "word  two spaces ",
+            "\n",
+            "\n\n",
+            "## Step one of it\n",
+            "- an item that goes on\n",
+            "1",
+            ". then text\n",
+            "| a | b |\n|---|---|\n| one | two | three four\n",
+            "> a quote goes on\n",
+            "[ref]: https://example.com/ref\n",
+            "```python\nx = 1\n```\n",
+            "Setext title\n===\n",
+            "end#",
+        ]
+    ),
+    max_size=12,
+).map("".join)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=PROSE_PIECES, seed=st.integers(min_value=0, max_value=1000))
+def test_every_frame_of_plain_appends_looks_like_a_full_render(qtbot, text, seed):
+    """Each render of a few more characters, plain prose appended as text or not, shows the
+    text so far in the looks a full render gives it; the end is the full render."""
+    widget = AssistantMessageWidget("m")
+    qtbot.addWidget(widget)
+    view = widget.text_view
+    doc = view.document()
+    for delta in cut_into_deltas(text, seed=seed, low=1, high=5):
+        widget.append_text(delta)
+        view.render(budget=False)
+        expected = reference_document(render_markdown(view.markdown_source()), doc)
+        assert text_runs(doc) == text_runs(expected), view.markdown_source()
+    widget.finish(None, footer="")
+    widget.flush()
+    html = render_markdown(text)
+    assert structure(doc) == structure(reference_document(html, doc))
+    assert doc.toPlainText() == full_render_plain_text(html, doc)
