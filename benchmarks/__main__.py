@@ -41,9 +41,10 @@ DEFAULT_OUTPUT = ROOT / "benchmarks" / "results" / "latest.json"
 #: Each one is an open question on its issue, not a hidden failure: see README, Performance.
 OPEN_MISSES: dict[str, str] = {
     "battery.ratio": (
-        "the streaming render path renders the growing answer once per delta at a model's"
-        " pace (3,000 renders, ~4.5 s of its ~8.7 s of CPU); the render path's own issue"
-        " (R) is where that is decided"
+        "after halving the renders at a model's pace (plain prose appended as text, a delta"
+        " held up to 25 ms for the next: 8.5 s to 4.5 s of CPU, 1,509 renders taking 1.5 s),"
+        " the rest is per-delta work outside rendering (socket reads, parsing, the turn"
+        " runner, paint): ~3x a bare reader before any render"
     ),
     "stream.500.app_over_floors": (
         "at 500 deltas a and R are ~7 ms each, so the fixed cost of an answer (two bubbles,"
