@@ -112,6 +112,13 @@ async def run(
             f"Claude Desktop cannot write to its data folder ({lock_problem}). Free some "
             "space or fix the folder's permissions, or changes may not be saved."
         )
+    # The HTTP stack (httpx, httpcore, h2: ~160 ms), which nothing before the first paint
+    # imports, loaded in a worker for the first request: the model list already asks for it,
+    # and on the welcome page the key's check would otherwise import it on the UI thread.
+    from claude_desktop.domain import providers
+
+    if not providers.http_stack_loaded():
+        tasks.spawn(asyncio.to_thread(providers.load_http_stack), "load-http-stack")
     # Temporary files crashed or killed runs left behind, off the UI thread.
     tasks.spawn(asyncio.to_thread(temp_files.remove_stale), "remove-stale-temp-files")
     # What the first attached PDF or image needs, loaded once the window is up and idle.

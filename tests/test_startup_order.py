@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from benchmarks.common import ROOT
+from benchmarks.startup import HOOK_WINDOW_START
 
 
 def test_the_attachment_parsers_load_after_start_up_not_on_the_first_attach() -> None:
@@ -39,3 +44,57 @@ def test_the_window_imports_its_dialogs_when_first_opened_not_at_start_up() -> N
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("page", ["chat", "welcome"])
+def test_the_http_stack_is_imported_after_the_window_has_started(tmp_path: Path, page: str) -> None:
+    # Started as the cold-start benchmark's child starts it (app.main, key in the
+    # environment, a fresh data dir): the HTTP stack comes in a worker after the first paint.
+    # Without a key (the welcome page) too: it is there for the key's check.
+    http_stack = ("httpx", "httpcore", "h2", "anyio", "certifi", "idna")
+    code = (
+        HOOK_WINDOW_START
+        + f"HTTP_STACK = {http_stack!r}\n"
+        # Hooked as app.run begins, as MainWindow.start is: app.main's import order holds.
+        + "_run_started = app.run\n"
+        "async def run_shown(*args, **kwargs):\n"
+        "    from claude_desktop.ui.main_window import MainWindow\n"
+        "    _show = MainWindow.show\n"
+        "    def show(self):\n"
+        "        loaded = [name for name in HTTP_STACK if name in sys.modules]\n"
+        "        assert not loaded, f'imported before the window is shown: {loaded}'\n"
+        "        _show(self)\n"
+        "    MainWindow.show = show\n"
+        "    return await _run_started(*args, **kwargs)\n"
+        "app.run = run_shown\n"
+        "def on_started(window):\n"
+        "    from PySide6.QtCore import QTimer\n"
+        "    assert window.isVisible()\n"
+        f"    assert (window.pages.currentWidget() is window.chat_page) == {page == 'chat'}\n"
+        "    loaded = [name for name in HTTP_STACK if name in sys.modules]\n"
+        "    assert not loaded, f'imported before the window had started: {loaded}'\n"
+        "    def poll():\n"  # and it is loaded, once the window is up
+        "        if 'httpx' in sys.modules and 'httpcore' in sys.modules:\n"
+        "            print('STACK LOADED', flush=True)\n"
+        "            window.quit_requested.emit()\n"
+        "        else:\n"
+        "            QTimer.singleShot(10, poll)\n"
+        "    QTimer.singleShot(0, poll)\n"
+        "sys.exit(app.main(['claude-desktop']))\n"
+    )
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "ANTHROPIC_API_KEY": "sk-ant-api03-" + "x" * 40,
+        "ANTHROPIC_BASE_URL": "http://127.0.0.1:9",
+        "CLAUDE_DESKTOP_DATA_DIR": str(tmp_path / "data"),
+        "XDG_RUNTIME_DIR": str(tmp_path),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",  # never the real one
+    }
+    if page == "welcome":
+        del env["ANTHROPIC_API_KEY"]
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "STACK LOADED" in proc.stdout

@@ -19,10 +19,8 @@ import logging
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-import httpx
 
 from .client import CloudMessagesClient
 from .errors import (
@@ -43,6 +41,9 @@ from .errors import (
 from .events import StreamEvent, parse_event
 from .eventstream import EventStreamDecoder
 from .sse import ServerSentEvent
+
+if TYPE_CHECKING:
+    import httpx  # only annotations here: see client.py
 
 log = logging.getLogger(__name__)
 

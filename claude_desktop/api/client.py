@@ -17,12 +17,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import platform
-import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from typing import Any, Self
-
-import httpx
+from typing import TYPE_CHECKING, Any, Self
 
 from claude_desktop import __version__
 
@@ -49,6 +45,11 @@ from .models import FALLBACK_MODELS, ModelInfo, parse_model
 from .responses import check_redirect, read_body, status_error
 from .retry import DEFAULT_MAX_RETRIES, log_failure, retry_delay, should_retry
 
+if TYPE_CHECKING:
+    # Imported where a client is made or used, never with this module: the window's first
+    # paint does not wait for httpx (and ssl, idna, email: ~60 ms of a cold start).
+    import httpx
+
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 # The one place the API version lives; newer versions change behaviour, so move deliberately.
 ANTHROPIC_VERSION = "2023-06-01"
@@ -62,6 +63,10 @@ def default_base_url() -> str:
 
 
 def default_user_agent() -> str:
+    import platform
+
+    import httpx
+
     return (
         f"claude-desktop/{__version__} (Python {platform.python_version()};"
         f" httpx {httpx.__version__})"
@@ -115,6 +120,8 @@ class BaseMessagesClient:
         self.proxy = proxy or None
         self.betas = list(betas)
         self._sleep = sleep
+        import httpx
+
         options: dict[str, Any] = {
             "http2": True,
             "timeout": httpx.Timeout(read_timeout, connect=connect_timeout),
@@ -143,6 +150,8 @@ class BaseMessagesClient:
 
     @property
     def host(self) -> str:
+        import httpx
+
         return httpx.URL(self.base_url).host if self.base_url else ""
 
     def _check_setup(self) -> None:
@@ -159,6 +168,10 @@ class BaseMessagesClient:
             return mask_keys(self.proxy)
         if not url:
             return None
+        import urllib.request  # http.client and email with it: only for an error's sentence
+
+        import httpx
+
         parsed = httpx.URL(url)
         # As httpx decides it: from the environment only (typeshed lacks this function).
         if urllib.request.proxy_bypass_environment(parsed.host):  # type: ignore[attr-defined]
@@ -247,6 +260,8 @@ class BaseMessagesClient:
 
         `content` makes the body afresh for each attempt (a streamed upload can't be re-read).
         """
+        import httpx
+
         self._check_setup()
         retries = self.max_retries if max_retries is None else max_retries
         attempt = 0

@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 import unicodedata
 
-import httpx
-
 
 def check_base_url(url: str) -> str:
     """`url` stripped of a trailing slash, or ValueError with a sentence saying what is wrong."""
+    import httpx  # with the first check, not with the settings: see client.py
+
     text = url.strip()
     try:
         parsed = httpx.URL(text)

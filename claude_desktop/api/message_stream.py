@@ -14,8 +14,6 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from . import limits
 from .accumulator import MessageAccumulator
 from .errors import (
@@ -32,6 +30,8 @@ from .responses import check_redirect, decoded_body, read_body
 from .retry import log_failure, retry_delay, should_retry
 
 if TYPE_CHECKING:
+    import httpx  # imported where used: see client.py
+
     from .client import BaseMessagesClient
 
 log = logging.getLogger(__name__)
@@ -151,6 +151,8 @@ class MessageStream:
         return response
 
     async def _attempt(self) -> AsyncGenerator[StreamEvent, None]:
+        import httpx
+
         client = self._client
         accumulator = self._accumulator
         client._check_setup()
@@ -214,6 +216,8 @@ class MessageStream:
 
 async def _drain(chunks: AsyncIterator[bytes]) -> None:
     """Read the little that follows message_stop, so the connection can be reused."""
+    import httpx
+
     try:
         async with asyncio.timeout(1.0):
             async for _chunk in chunks:

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import AsyncIterator
-
-import httpx
+from typing import TYPE_CHECKING
 
 from . import limits
 from .errors import (
@@ -18,6 +17,9 @@ from .errors import (
     error_from_body,
 )
 from .retry import parse_retry_after, parse_should_retry
+
+if TYPE_CHECKING:
+    import httpx  # only annotations here: see client.py
 
 
 def check_redirect(response: httpx.Response) -> None:

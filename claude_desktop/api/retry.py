@@ -8,7 +8,6 @@ reasonable, else back off exponentially with jitter. Each decision is logged in 
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import random
 import time
@@ -39,6 +38,8 @@ def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> f
         return float(raw)
     except ValueError:
         pass
+    import email.utils  # only for a dated Retry-After: not with the client
+
     try:
         when = email.utils.parsedate_to_datetime(raw)
     except (TypeError, ValueError, IndexError):

@@ -16,9 +16,7 @@ import asyncio
 import datetime
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from .client import CloudMessagesClient
 from .errors import (
@@ -35,6 +33,9 @@ from .errors import (
     make_status_error,
     read_error_body,
 )
+
+if TYPE_CHECKING:
+    import httpx  # imported where used: see client.py
 
 VERTEX_VERSION = "vertex-2023-10-16"
 SERVICE = "Google Vertex AI"
@@ -182,6 +183,8 @@ class _AuthRequest:
     token requests take the same proxy as the rest of the app and need no `requests`."""
 
     def __init__(self, proxy: str | None, connect_timeout: float) -> None:
+        import httpx  # see client.py
+
         self._proxy = proxy
         self._timeout = httpx.Timeout(30.0, connect=connect_timeout)
 
@@ -194,6 +197,7 @@ class _AuthRequest:
         timeout: float | None = None,
         **kwargs: Any,
     ) -> _AuthResponse:
+        import httpx
         from google.auth import exceptions
 
         try:

@@ -14,14 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, get_args
 
-from claude_desktop.api.bedrock import INSTALL_HINT as BEDROCK_INSTALL_HINT
-from claude_desktop.api.bedrock import BedrockClient
 from claude_desktop.api.client import BaseMessagesClient, MessagesClient
 from claude_desktop.api.connection_checks import check_base_url, check_proxy_url
 from claude_desktop.api.errors import ProviderSetupError
 from claude_desktop.api.models import FALLBACK_MODELS, ModelInfo
-from claude_desktop.api.vertex import INSTALL_HINT as VERTEX_INSTALL_HINT
-from claude_desktop.api.vertex import VertexClient
 
 from .api_request import ApiRequest
 from .settings import Provider, Settings
@@ -37,13 +33,25 @@ class ProviderInfo:
     name: str
     #: The importable module its optional extra brings, or "" when it needs none.
     module: str
-    install_hint: str
+    #: The api/ module of its client (imported when used: not at start-up, for a cloud few
+    #: people use), or "" for the Anthropic API's.
+    client_module: str = ""
+
+    @property
+    def install_hint(self) -> str:
+        """What to install for its optional package ("" when it needs none)."""
+        if not self.client_module:
+            return ""
+        hint: str = importlib.import_module(self.client_module).INSTALL_HINT
+        return hint
 
 
 PROVIDERS: dict[Provider, ProviderInfo] = {
-    "anthropic": ProviderInfo("anthropic", "Anthropic API (API key)", "", ""),
-    "bedrock": ProviderInfo("bedrock", "Amazon Bedrock", "botocore", BEDROCK_INSTALL_HINT),
-    "vertex": ProviderInfo("vertex", "Google Vertex AI", "google.auth", VERTEX_INSTALL_HINT),
+    "anthropic": ProviderInfo("anthropic", "Anthropic API (API key)", ""),
+    "bedrock": ProviderInfo("bedrock", "Amazon Bedrock", "botocore", "claude_desktop.api.bedrock"),
+    "vertex": ProviderInfo(
+        "vertex", "Google Vertex AI", "google.auth", "claude_desktop.api.vertex"
+    ),
 }
 
 # The picker's ids on each cloud. Newer models share the API's id there; a few older ones
@@ -132,14 +140,17 @@ def connection_options(settings: Settings) -> dict[str, Any]:
 
 def http_stack_loaded() -> bool:
     """Whether making a client would import nothing more (see `load_http_stack`)."""
-    return "httpcore" in sys.modules
+    return "httpx" in sys.modules and "httpcore" in sys.modules
 
 
 def load_http_stack() -> None:
-    """Import what making the first client imports (httpcore with h2 and hpack: ~120 ms).
+    """Import what making the first client imports: httpx (with idna, email, http.client:
+    ~60 ms) and httpcore (with h2, hpack and anyio: ~100 ms).
 
-    For a worker thread at start-up, so the window's first paint does not wait for it.
+    For a worker thread at start-up, so the window's first paint does not wait for it:
+    nothing the window imports before then imports httpx (api/ imports it where used).
     """
+    importlib.import_module("httpx")
     importlib.import_module("httpcore")
 
 
@@ -150,6 +161,8 @@ def make_client(settings: Settings, key: str | None, **options: Any) -> BaseMess
     options = {**connection_options(settings), **options}
     provider = settings.provider
     if provider == "bedrock":
+        from claude_desktop.api.bedrock import BedrockClient
+
         prefix = settings.bedrock_model_prefix.strip()
         return BedrockClient(
             region=settings.bedrock_region,
@@ -159,6 +172,8 @@ def make_client(settings: Settings, key: str | None, **options: Any) -> BaseMess
             **options,
         )
     if provider == "vertex":
+        from claude_desktop.api.vertex import VertexClient
+
         return VertexClient(
             project=settings.vertex_project,
             region=settings.vertex_region,
