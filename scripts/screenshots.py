@@ -213,6 +213,23 @@ def write_index(out: Path, sizes: list[tuple[int, int]]) -> None:
     (out / "README.md").write_text("\n".join(lines), encoding="utf-8")
 
 
+def save_png(image, path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`image` (a QPixmap or QImage) as a PNG of at most 256 colours: a window's flat colours
+    and antialiased text survive it unchanged to the eye, at a third of the bytes in git."""
+    import io
+
+    from PIL import Image
+    from PySide6.QtCore import QBuffer, QIODevice
+
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    picture = Image.open(io.BytesIO(bytes(buffer.data()))).convert("RGB")
+    picture.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+        path, optimize=True
+    )
+
+
 class Shot:
     """Where and how one theme at one size is saved."""
 
@@ -243,7 +260,7 @@ class Shot:
         image = window.grab()
         if (image.width(), image.height()) != (w, h):
             print(f"warning: {path.name} is {image.width()}x{image.height()}", file=sys.stderr)
-        image.save(str(path))
+        save_png(image, path)
         print(path)
 
 
@@ -639,7 +656,7 @@ def shoot_settings(shot: Shot) -> None:
         )
         painter.end()
         path = shot.out / f"settings-{name.lower()}-{shot.theme}-{w}x{h}.png"
-        image.save(str(path))
+        save_png(image, path)
         print(path)
     dialog.hide()
 
@@ -722,7 +739,7 @@ def shoot_settings_tools(shot: Shot) -> None:
     dialog.show()
     settle(shot.app)
     path = shot.out / f"settings-tools-{shot.theme}.png"
-    dialog.grab().save(str(path))
+    save_png(dialog.grab(), path)
     print(path)
     dialog.close()
     dialog.deleteLater()
