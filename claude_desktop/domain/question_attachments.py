@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .attachments import Attachment
+from .saved_attachments import attachment_name
 from .temp_files import session_dir
 
 #: Reads an attachment's bytes from the history by hash (None when gone).
@@ -78,7 +79,7 @@ def shown_attachments(
         kind = block.get("type")
         if kind not in ("image", "document"):
             continue
-        name = _name(block, names, index, str(kind))
+        name = attachment_name(block, names, index, kind)
         index += 1
         source = block.get("source")
         source = source if isinstance(source, Mapping) else {}
@@ -180,15 +181,6 @@ def _scaled(data: bytes, max_width: int, max_height: int) -> Thumbnail:
         image.thumbnail((max_width, max_height), Image.Resampling.LANCZOS)
         rgba = image.convert("RGBA")
     return Thumbnail(rgba.width, rgba.height, rgba.tobytes())
-
-
-def _name(block: Mapping[str, Any], names: Sequence[str], index: int, kind: str) -> str:
-    title = block.get("title")
-    if isinstance(title, str) and title:
-        return title
-    if index < len(names) and names[index]:
-        return str(names[index])
-    return f"{kind}-{index + 1}"
 
 
 def _safe_name(name: str) -> str:

@@ -48,7 +48,7 @@ def saved_attachments(
         kind = block.get("type")
         if kind not in ("image", "document"):
             continue
-        name = _name(block, names, index, kind)
+        name = attachment_name(block, names, index, kind)
         index += 1
         source = block.get("source")
         if not isinstance(source, Mapping):
@@ -100,7 +100,11 @@ async def load_saved_attachment(saved: SavedAttachment) -> Attachment:
     return await asyncio.to_thread(restore_saved, saved)
 
 
-def _name(block: Mapping[str, Any], names: Sequence[str], index: int, kind: object) -> str:
+def attachment_name(
+    block: Mapping[str, Any], names: Sequence[str], index: int, kind: object
+) -> str:
+    """A stored attachment block's name: its title, else the name it was sent with, else
+    `<kind>-<n>`."""
     title = block.get("title")
     if isinstance(title, str) and title:
         return title
