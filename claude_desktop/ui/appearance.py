@@ -231,6 +231,18 @@ class FocusRingStyle(QProxyStyle):
     sheet: a sheet would take this style, and its focus ring, from the widgets under it).
     """
 
+    def styleHint(  # type: ignore[override]
+        self,
+        hint: QStyle.StyleHint,
+        option: QStyleOption | None = None,
+        widget: QWidget | None = None,
+        returnData: object = None,
+    ) -> int:
+        # No stock icons on dialog buttons (xcb's Fusion puts a red cross on Close).
+        if hint == QStyle.StyleHint.SH_DialogButtonBox_ButtonsHaveIcons:
+            return 0
+        return super().styleHint(hint, option, widget, returnData)  # type: ignore[arg-type]
+
     def pixelMetric(
         self,
         metric: QStyle.PixelMetric,

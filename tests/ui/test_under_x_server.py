@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).parent
-ON_X = ["test_main_window.py", "test_app_lifecycle.py"]
+ON_X = ["test_main_window.py", "test_app_lifecycle.py", "test_dialog_buttons.py"]
 
 
 @pytest.mark.xvfb
