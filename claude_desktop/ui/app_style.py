@@ -111,15 +111,17 @@ class FocusRingStyle(QProxyStyle):
         widget: QWidget | None = None,
     ) -> None:
         PE = QStyle.PrimitiveElement
-        if element == PE.PE_PanelButtonCommand and not isinstance(widget, QToolButton):
-            self._draw_button_panel(option, painter)
+        if element == PE.PE_PanelButtonCommand:
+            # Tool buttons (the welcome page's Show; others on hover) get the same panel;
+            # their focus ring is drawn over it in drawComplexControl.
+            self._draw_button_panel(option, painter, ring=not isinstance(widget, QToolButton))
             return
         if element in (PE.PE_PanelLineEdit, PE.PE_FrameLineEdit) and _framed(option, widget):
             _draw_field(option, painter, _field_has_focus(option))
             return
         super().drawPrimitive(element, option, painter, widget)
 
-    def _draw_button_panel(self, option: QStyleOption, painter: QPainter) -> None:
+    def _draw_button_panel(self, option: QStyleOption, painter: QPainter, ring: bool) -> None:
         t = colors.tokens_for(option.palette)
         state = option.state
         if not state & _State.State_Enabled:
@@ -132,7 +134,8 @@ class FocusRingStyle(QProxyStyle):
         else:
             fill = QColor(t.surface)
         # As Fusion: the ring shows after a keyboard move, not after every click.
-        if state & _State.State_HasFocus and state & _State.State_KeyboardFocusChange:
+        keyboard_focus = state & _State.State_HasFocus and state & _State.State_KeyboardFocusChange
+        if ring and keyboard_focus:
             _draw_round(painter, option.rect, fill, option.palette.highlight().color(), _RING)
         else:
             _draw_round(painter, option.rect, fill, QColor(t.border), 1)
