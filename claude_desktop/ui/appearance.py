@@ -14,27 +14,21 @@ import logging
 import weakref
 
 import shiboken6
-from PySide6.QtCore import QObject, QRect, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPalette, QPen
-from PySide6.QtWidgets import (
-    QApplication,
-    QProxyStyle,
-    QStyle,
-    QStyleOption,
-    QStyleOptionComplex,
-    QStyleOptionSlider,
-    QWidget,
-)
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
 
 from claude_desktop.domain.settings import Settings, Theme
 
 from . import theme as colors
 
+# The app's style lives in app_style; these names stay importable from here.
+from .app_style import FocusRingStyle as FocusRingStyle
+from .app_style import install_focus_ring as install_focus_ring
+
 #: Font sizes the zoom keys move between, in points (0 in the settings: the default).
 MIN_FONT_SIZE = 7
 MAX_FONT_SIZE = 32
-#: Scroll bars' thickness (the thumb is drawn inset within it).
-_SCROLLBAR_EXTENT = 10
 
 log = logging.getLogger(__name__)
 
@@ -219,127 +213,6 @@ class Appearance(QObject):
 def default_font_size() -> int:
     size = QApplication.font().pointSize()
     return size if size > 0 else 10
-
-
-class FocusRingStyle(QProxyStyle):
-    """The platform's style, plus a ring around a focused tool button, and slim scroll bars.
-
-    Fusion (and others) draw no focus at all on auto-raised tool buttons (the message's
-    Copy, Edit, Regenerate; the toolbar's), so a keyboard user could not see where they are.
-    Scroll bars are a thin rounded thumb in the border colour with no arrows and no groove,
-    as in the chat apps people compare this one with (drawn here rather than by a style
-    sheet: a sheet would take this style, and its focus ring, from the widgets under it).
-    """
-
-    def styleHint(  # type: ignore[override]
-        self,
-        hint: QStyle.StyleHint,
-        option: QStyleOption | None = None,
-        widget: QWidget | None = None,
-        returnData: object = None,
-    ) -> int:
-        # No stock icons on dialog buttons (xcb's Fusion puts a red cross on Close).
-        if hint == QStyle.StyleHint.SH_DialogButtonBox_ButtonsHaveIcons:
-            return 0
-        return super().styleHint(hint, option, widget, returnData)  # type: ignore[arg-type]
-
-    def pixelMetric(
-        self,
-        metric: QStyle.PixelMetric,
-        option: QStyleOption | None = None,
-        widget: QWidget | None = None,
-    ) -> int:
-        if metric == QStyle.PixelMetric.PM_ScrollBarExtent:
-            return _SCROLLBAR_EXTENT
-        if metric == QStyle.PixelMetric.PM_ScrollBarSliderMin:
-            return 32
-        return super().pixelMetric(metric, option, widget)
-
-    def subControlRect(
-        self,
-        control: QStyle.ComplexControl,
-        option: QStyleOptionComplex,
-        sub: QStyle.SubControl,
-        widget: QWidget | None = None,
-    ) -> QRect:
-        if control != QStyle.ComplexControl.CC_ScrollBar or not isinstance(
-            option, QStyleOptionSlider
-        ):
-            return super().subControlRect(control, option, sub, widget)
-        rect = option.rect
-        horizontal = option.orientation == Qt.Orientation.Horizontal
-        length = rect.width() if horizontal else rect.height()
-        span = option.maximum - option.minimum
-        if span <= 0:
-            thumb, start = length, 0
-        else:
-            thumb = max(32, length * option.pageStep // (span + option.pageStep))
-            thumb = min(thumb, length)
-            start = (length - thumb) * (option.sliderPosition - option.minimum) // span
-        SC = QStyle.SubControl
-
-        def part(a: int, b: int) -> QRect:
-            if horizontal:
-                return QRect(rect.x() + a, rect.y(), max(0, b - a), rect.height())
-            return QRect(rect.x(), rect.y() + a, rect.width(), max(0, b - a))
-
-        if sub == SC.SC_ScrollBarSlider:
-            return part(start, start + thumb)
-        if sub == SC.SC_ScrollBarSubPage:
-            return part(0, start)
-        if sub == SC.SC_ScrollBarAddPage:
-            return part(start + thumb, length)
-        if sub == SC.SC_ScrollBarGroove:
-            return QRect(rect)
-        return QRect()  # no arrow buttons
-
-    def _draw_scroll_bar(self, option: QStyleOptionSlider, painter: QPainter) -> None:
-        slider = self.subControlRect(
-            QStyle.ComplexControl.CC_ScrollBar, option, QStyle.SubControl.SC_ScrollBarSlider
-        )
-        if option.maximum <= option.minimum or slider.isEmpty():
-            return
-        t = colors.tokens_for(option.palette)
-        active = bool(option.state & QStyle.StateFlag.State_MouseOver) or bool(
-            option.activeSubControls & QStyle.SubControl.SC_ScrollBarSlider
-        )
-        inset = 2
-        thumb = QRectF(slider).adjusted(inset, inset, -inset, -inset)
-        radius = min(thumb.width(), thumb.height()) / 2
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(t.secondary if active else t.border))
-        painter.drawRoundedRect(thumb, radius, radius)
-        painter.restore()
-
-    def drawComplexControl(
-        self,
-        control: QStyle.ComplexControl,
-        option: QStyleOptionComplex,
-        painter: QPainter,
-        widget: QWidget | None = None,
-    ) -> None:
-        if control == QStyle.ComplexControl.CC_ScrollBar and isinstance(option, QStyleOptionSlider):
-            self._draw_scroll_bar(option, painter)
-            return
-        super().drawComplexControl(control, option, painter, widget)
-        if control == QStyle.ComplexControl.CC_ToolButton and (
-            option.state & QStyle.StateFlag.State_HasFocus
-        ):
-            painter.save()
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            painter.setPen(QPen(option.palette.highlight().color(), 2))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRoundedRect(QRectF(option.rect).adjusted(1, 1, -1, -1), 4, 4)
-            painter.restore()
-
-
-def install_focus_ring(app: QApplication) -> None:
-    """Wrap the application's style in FocusRingStyle (once)."""
-    if not isinstance(app.style(), FocusRingStyle):
-        base = app.style()
-        app.setStyle(FocusRingStyle(base.name() if base is not None else None))
 
 
 _following: weakref.ref[Appearance] | None = None
