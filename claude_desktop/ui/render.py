@@ -25,7 +25,6 @@ import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import markdown
@@ -34,23 +33,13 @@ from markdown.treeprocessors import Treeprocessor
 from markdown.util import AMP_SUBSTITUTE
 
 from .answer_links import (
-    COPY_CODE_SCHEME,
-    COPY_ICON_PX,
-    COPY_ICON_URL,
     has_cite_markers,
     link_cite_markers,
     strip_cite_markers,
 )
+from .code_blocks import FENCE_OPEN, closes_fence, dedent, formatter, lexer, render_fence
 from .math_markdown import MathExtension
 from .theme import MarkdownColors, markdown_colors
-
-if TYPE_CHECKING:
-    from pygments.formatters import HtmlFormatter
-    from pygments.lexer import Lexer
-
-# Pygments is imported where a code block is first highlighted (or by `warm_up`, off the UI
-# thread), not with this module: its lexer and formatter tables were ~30 ms of the window's
-# cold start, which shows no code.
 
 __all__ = [
     "ALLOWED_LINK_SCHEMES",
@@ -77,9 +66,6 @@ MAX_NESTING = 64
 _NESTING_MARKER = r">|[-*+](?=[ \t])|[0-9]{1,9}[.)](?=[ \t])"
 _NESTING_PREFIX = re.compile(rf"(?:[ \t]|{_NESTING_MARKER})*")
 
-# An opening code fence: 3+ backticks or tildes. Indented fences count too, because the model
-# often puts code inside list items, which python-markdown's own fences do not handle.
-_FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 # The first characters of a fence the model is still typing, as a text's unfinished last line.
 _FENCE_BEING_TYPED = re.compile(r"[ \t]*(?:`{1,2}|~{1,2})")
 
@@ -94,11 +80,6 @@ class RenderedBlock:
 
 # ---------------------------------------------------------------------------------------------
 # Splitting
-
-
-def _closes_fence(line: str, char: str, length: int) -> bool:
-    stripped = line.strip()
-    return len(stripped) >= length and stripped == char * len(stripped)
 
 
 def split_blocks(text: str) -> list[str]:
@@ -124,10 +105,10 @@ def split_blocks(text: str) -> list[str]:
         line_end = end + 1 if complete else n
         line = text[pos : end if complete else n]
         if state == "fence":
-            if complete and _closes_fence(line, fence_char, fence_len):
+            if complete and closes_fence(line, fence_char, fence_len):
                 state = "fenced"
         elif line.strip():
-            opener = _FENCE_OPEN.match(line)
+            opener = FENCE_OPEN.match(line)
             new_block = False
             if opener:
                 new_block = state != "empty"
@@ -260,111 +241,6 @@ def _markdown(dark: bool) -> markdown.Markdown:
 
 
 # ---------------------------------------------------------------------------------------------
-# Code blocks
-
-
-@lru_cache(maxsize=64)
-def _lexer(lang: str) -> Lexer:
-    from pygments.lexers import TextLexer, get_lexer_by_name
-    from pygments.util import ClassNotFound
-
-    if lang:
-        try:
-            return get_lexer_by_name(lang, stripnl=False, ensurenl=False)
-        except ClassNotFound:
-            pass
-    return TextLexer(stripnl=False, ensurenl=False)
-
-
-@lru_cache(maxsize=2)
-def _formatter(dark: bool) -> HtmlFormatter[str]:
-    from pygments.formatters import HtmlFormatter
-
-    return HtmlFormatter(nowrap=True, noclasses=True, style=markdown_colors(dark).pygments_style)
-
-
-def _dedent(line: str, indent: int) -> str:
-    i = 0
-    while i < indent and i < len(line) and line[i] in " \t":
-        i += 1
-    return line[i:]
-
-
-def _parse_fence(block: str) -> tuple[str, str, bool]:
-    """(language, raw code, closed) of a block that starts with a fence, closed or not."""
-    lines = block.split("\n")
-    first = 0
-    while not lines[first].strip():
-        first += 1
-    opener = _FENCE_OPEN.match(lines[first])
-    assert opener is not None
-    indent = len(opener.group("indent"))
-    char = opener.group("fence")[0]
-    length = len(opener.group("fence"))
-    info = opener.group("info").strip()
-    lang = info.split()[0].strip("{}.") if info else ""
-    code: list[str] = []
-    body = lines[first + 1 :]
-    closed = False
-    for i, line in enumerate(body):
-        last = i == len(body) - 1
-        if _closes_fence(line, char, length) and not last:
-            closed = True
-            break
-        # A partial last line made of fence characters is a closing fence still arriving:
-        # hide it rather than flash backticks in the code.
-        if last and line.strip() and set(line.strip()) == {char}:
-            break
-        code.append(_dedent(line, indent))
-    else:
-        # Unclosed: a newline the model has not followed with anything yet is no code line.
-        if code and code[-1] == "" and len(body) >= 1:
-            code.pop()
-    return lang, "\n".join(code), closed
-
-
-def _render_fence(block: str, dark: bool, index: int) -> RenderedBlock:
-    lang, code, closed = _parse_fence(block)
-    if not closed and not code.strip():
-        # A fence still being typed ("```pyth"), or opened with no code yet: a stopped or
-        # cut-off answer ends there. An empty box, labelled with half a language name, is
-        # no part of the answer; the code block appears with its first line of code.
-        return RenderedBlock("")
-    from pygments import highlight
-
-    c = markdown_colors(dark)
-    body = highlight(code, _lexer(lang.lower()), _formatter(dark))
-    # Trailing newlines would show as empty last lines; and an empty last line in the last
-    # cell is parsed differently when HTML follows (see _SafeTree), so there is never one.
-    body = body.rstrip("\n") or "&nbsp;"
-    label = html.escape(lang) if lang else "&nbsp;"
-    # A header bar (the language at left, a copy icon at right) over the code, 12 px inside.
-    # Qt draws no border around a lone cell and ignores a table's own background in places,
-    # so the box is a table whose cells carry the backgrounds; its corners stay square (Qt's
-    # text engine has no border-radius).
-    head = (
-        f'bgcolor="{c.code_header_background}" style="border-style: none;'
-        f' border-color: {c.code_header_background}; padding: {{}};"'
-    )
-    cell = f'bgcolor="{c.code_background}" style="border-style: none; padding: 12px;"'
-    out = (
-        '<table width="100%" cellspacing="0" cellpadding="0" border="1" '
-        f'style="border-collapse: collapse; border-style: solid; border-color: {c.code_border};'
-        ' margin-top: 8px; margin-bottom: 12px;">'
-        f"<tr><td {head.format('4px 12px 4px 12px')}>"
-        f'<span style="color: {c.code_label}; font-size: small;">{label}</span></td>'
-        f'<td align="right" {head.format("4px 12px 4px 12px")}>'
-        f'<a href="{COPY_CODE_SCHEME}:{index}" style="color: {c.code_label};'
-        ' text-decoration: none; font-size: small;">'
-        f'<img src="{COPY_ICON_URL}" width="{COPY_ICON_PX}" height="{COPY_ICON_PX}" /></a>'
-        "</td></tr>"
-        f'<tr><td colspan="2" {cell}>'
-        f'<pre style="margin: 0px; white-space: pre-wrap;">{body}</pre></td></tr></table>'
-    )
-    return RenderedBlock(out, (code,))
-
-
-# ---------------------------------------------------------------------------------------------
 # Plain continuations of a streaming tail
 
 # Every character that can start, end or change a Markdown, math, table, HTML or citation
@@ -403,7 +279,7 @@ def is_plain_continuation(tail: str, new: str) -> bool:
 def _is_fence_block(block: str) -> bool:
     for line in block.split("\n"):
         if line.strip():
-            return _FENCE_OPEN.match(line) is not None
+            return FENCE_OPEN.match(line) is not None
     return False
 
 
@@ -454,7 +330,8 @@ def render_block(block: str, *, dark: bool = False, code_index: int = 0) -> Rend
 
 def _render_block(block: str, dark: bool, code_index: int) -> RenderedBlock:
     if _is_fence_block(block):
-        return _render_fence(block, dark, code_index)
+        html_, code = render_fence(block, dark, code_index)
+        return RenderedBlock(html_, code)
     last_line = block[block.rfind("\n") + 1 :]
     if _FENCE_BEING_TYPED.fullmatch(last_line):
         # "``" as the unfinished last line is a fence being typed, not text: hide it until
@@ -470,7 +347,7 @@ def _render_block(block: str, dark: bool, code_index: int) -> RenderedBlock:
         # was split off. Unindented it reads as text, not as an indented code block.
         lines = first.split("\n")
         indent = len(lines[0]) - len(lines[0].lstrip(" \t"))
-        block = "\n".join(_dedent(line, indent) for line in lines)
+        block = "\n".join(dedent(line, indent) for line in lines)
     md = _markdown(dark)
     md.reset()
     return RenderedBlock(md.convert(block))
@@ -506,7 +383,7 @@ def warm_up(languages: tuple[str, ...] = COMMON_LANGUAGES) -> None:
     the Markdown instances the GUI thread renders with are not used here.
     """
     for dark in (False, True):
-        _formatter(dark)
+        formatter(dark)
         _new_markdown(dark).convert("# a\n\n*b* `c` [d](https://e)\n\n- f\n\n| g |\n|---|\n| h |\n")
     for language in languages:
-        _lexer(language)
+        lexer(language)

@@ -1,0 +1,132 @@
+"""Fenced code blocks of an answer: parsing a fence (closed or still streaming) and its HTML,
+a header bar with the language and a copy icon over the code highlighted by Pygments.
+
+Pygments is imported where a code block is first highlighted (or by `render.warm_up`, off
+the UI thread), not with this module: its lexer and formatter tables were ~30 ms of the
+window's cold start, which shows no code.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from .answer_links import COPY_CODE_SCHEME, COPY_ICON_PX, COPY_ICON_URL
+from .theme import markdown_colors
+
+if TYPE_CHECKING:
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexer import Lexer
+
+# An opening code fence: 3+ backticks or tildes. Indented fences count too, because the model
+# often puts code inside list items, which python-markdown's own fences do not handle.
+FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+
+
+def closes_fence(line: str, char: str, length: int) -> bool:
+    stripped = line.strip()
+    return len(stripped) >= length and stripped == char * len(stripped)
+
+
+@lru_cache(maxsize=64)
+def lexer(lang: str) -> Lexer:
+    from pygments.lexers import TextLexer, get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    if lang:
+        try:
+            return get_lexer_by_name(lang, stripnl=False, ensurenl=False)
+        except ClassNotFound:
+            pass
+    return TextLexer(stripnl=False, ensurenl=False)
+
+
+@lru_cache(maxsize=2)
+def formatter(dark: bool) -> HtmlFormatter[str]:
+    from pygments.formatters import HtmlFormatter
+
+    return HtmlFormatter(nowrap=True, noclasses=True, style=markdown_colors(dark).pygments_style)
+
+
+def dedent(line: str, indent: int) -> str:
+    i = 0
+    while i < indent and i < len(line) and line[i] in " \t":
+        i += 1
+    return line[i:]
+
+
+def _parse_fence(block: str) -> tuple[str, str, bool]:
+    """(language, raw code, closed) of a block that starts with a fence, closed or not."""
+    lines = block.split("\n")
+    first = 0
+    while not lines[first].strip():
+        first += 1
+    opener = FENCE_OPEN.match(lines[first])
+    assert opener is not None
+    indent = len(opener.group("indent"))
+    char = opener.group("fence")[0]
+    length = len(opener.group("fence"))
+    info = opener.group("info").strip()
+    lang = info.split()[0].strip("{}.") if info else ""
+    code: list[str] = []
+    body = lines[first + 1 :]
+    closed = False
+    for i, line in enumerate(body):
+        last = i == len(body) - 1
+        if closes_fence(line, char, length) and not last:
+            closed = True
+            break
+        # A partial last line made of fence characters is a closing fence still arriving:
+        # hide it rather than flash backticks in the code.
+        if last and line.strip() and set(line.strip()) == {char}:
+            break
+        code.append(dedent(line, indent))
+    else:
+        # Unclosed: a newline the model has not followed with anything yet is no code line.
+        if code and code[-1] == "" and len(body) >= 1:
+            code.pop()
+    return lang, "\n".join(code), closed
+
+
+def render_fence(block: str, dark: bool, index: int) -> tuple[str, tuple[str, ...]]:
+    """The HTML of a fenced code block (header bar, highlighted code) and its raw code."""
+    lang, code, closed = _parse_fence(block)
+    if not closed and not code.strip():
+        # A fence still being typed ("```pyth"), or opened with no code yet: a stopped or
+        # cut-off answer ends there. An empty box, labelled with half a language name, is
+        # no part of the answer; the code block appears with its first line of code.
+        return "", ()
+    from pygments import highlight
+
+    c = markdown_colors(dark)
+    body = highlight(code, lexer(lang.lower()), formatter(dark))
+    # Trailing newlines would show as empty last lines; and an empty last line in the last
+    # cell is parsed differently when HTML follows (see _SafeTree), so there is never one.
+    body = body.rstrip("\n") or "&nbsp;"
+    label = html.escape(lang) if lang else "&nbsp;"
+    # A header bar (the language at left, a copy icon at right) over the code, 12 px inside.
+    # Qt draws no border around a lone cell and ignores a table's own background in places,
+    # so the box is a table whose cells carry the backgrounds; its corners stay square (Qt's
+    # text engine has no border-radius).
+    head = (
+        f'bgcolor="{c.code_header_background}" style="border-style: none;'
+        f' border-color: {c.code_header_background}; padding: {{}};"'
+    )
+    cell = f'bgcolor="{c.code_background}" style="border-style: none; padding: 12px;"'
+    out = (
+        '<table width="100%" cellspacing="0" cellpadding="0" border="1" '
+        f'style="border-collapse: collapse; border-style: solid; border-color: {c.code_border};'
+        ' margin-top: 8px; margin-bottom: 12px;">'
+        f"<tr><td {head.format('4px 12px 4px 12px')}>"
+        f'<span style="color: {c.code_label}; font-size: small;">{label}</span></td>'
+        f'<td align="right" {head.format("4px 12px 4px 12px")}>'
+        f'<a href="{COPY_CODE_SCHEME}:{index}" style="color: {c.code_label};'
+        ' text-decoration: none; font-size: small;">'
+        f'<img src="{COPY_ICON_URL}" width="{COPY_ICON_PX}" height="{COPY_ICON_PX}" /></a>'
+        "</td></tr>"
+        f'<tr><td colspan="2" {cell}>'
+        f'<pre style="margin: 0px; white-space: pre-wrap;">{body}</pre></td></tr></table>'
+    )
+    return out, (code,)
