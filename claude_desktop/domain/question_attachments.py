@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .attachments import Attachment
-from .saved_attachments import attachment_name
+from .saved_attachments import attachment_blocks
 from .temp_files import session_dir
 
 #: Reads an attachment's bytes from the history by hash (None when gone).
@@ -73,18 +73,9 @@ def shown_attachments(
 ) -> list[ShownAttachment]:
     """The attachments of a stored question's `content`, in order. `names` are the file
     names it was sent with (image blocks carry none), one per image or document block."""
-    shown: list[ShownAttachment] = []
-    index = 0
-    for block in content:
-        kind = block.get("type")
-        if kind not in ("image", "document"):
-            continue
-        name = attachment_name(block, names, index, kind)
-        index += 1
-        source = block.get("source")
-        source = source if isinstance(source, Mapping) else {}
-        shown.append(_shown(name, str(kind), source))
-    return shown
+    return [
+        _shown(name, kind, source or {}) for name, kind, source in attachment_blocks(content, names)
+    ]
 
 
 def shown_from(attachment: Attachment) -> ShownAttachment:

@@ -14,7 +14,7 @@ import asyncio
 import base64
 import binascii
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,15 +43,8 @@ def saved_attachments(
     blocks carry none), one per image or document block."""
     found: list[SavedAttachment] = []
     problems: list[str] = []
-    index = 0
-    for block in content:
-        kind = block.get("type")
-        if kind not in ("image", "document"):
-            continue
-        name = attachment_name(block, names, index, kind)
-        index += 1
-        source = block.get("source")
-        if not isinstance(source, Mapping):
+    for name, _kind, source in attachment_blocks(content, names):
+        if source is None:
             problems.append(_gone(name))
             continue
         data = source.get("data")
@@ -98,6 +91,23 @@ def restore_saved(saved: SavedAttachment) -> Attachment:
 async def load_saved_attachment(saved: SavedAttachment) -> Attachment:
     """`restore_saved` in a worker thread."""
     return await asyncio.to_thread(restore_saved, saved)
+
+
+def attachment_blocks(
+    content: Sequence[Mapping[str, Any]], names: Sequence[str] = ()
+) -> Iterator[tuple[str, str, Mapping[str, Any] | None]]:
+    """(name, "image" or "document", source or None) of each attachment block of a stored
+    question's `content`, in order; `names` are the file names it was sent with, one per
+    image or document block (image blocks carry none)."""
+    index = 0
+    for block in content:
+        kind = block.get("type")
+        if kind not in ("image", "document"):
+            continue
+        name = attachment_name(block, names, index, kind)
+        index += 1
+        source = block.get("source")
+        yield name, str(kind), source if isinstance(source, Mapping) else None
 
 
 def attachment_name(

@@ -77,58 +77,19 @@ class ContextRing(QWidget):
         painter.end()
 
 
-class NearlyFullBar(QWidget):
-    """The line above the text once the chat is nearly full."""
+class _ActionBar(QWidget):
+    """A line of error-coloured text above the composer's text, with one action button."""
 
     new_chat_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, button: str, tooltip: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.label = QLabel(self)
         self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.label.setWordWrap(True)
-        self.button = QPushButton("New chat with summary", self)
-        self.button.setAccessibleName("New chat with summary")
-        self.button.setToolTip("Start a new chat whose first message picks up from this one")
-        self.button.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.button.clicked.connect(self.new_chat_requested.emit)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(4, 0, 0, 0)
-        row.setSpacing(8)
-        row.addWidget(self.label, 1)
-        row.addWidget(self.button, 0)
-        self.hide()
-
-    def set_use(self, use: ContextUse | None) -> None:
-        shown = use is not None and use.nearly_full
-        if shown:
-            assert use is not None
-            self.label.setText(
-                f"This chat is nearly full ({use.percent}% of the context window used)."
-            )
-            tokens = theme.tokens_for(self.palette())
-            self.label.setStyleSheet(f"color: {tokens.error_text};")
-            self.button.setStyleSheet(_button_style(tokens))
-        self.setVisible(shown)
-
-
-class TooLongBar(QWidget):
-    """The line above the text when Send was refused before sending: the question would
-    make the chat too long (or send too many PDF pages). "New chat with it" moves the draft
-    and its attachments into a new chat; the draft stays where it is otherwise."""
-
-    new_chat_requested = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setAccessibleName("Message not sent")
-        self.label = QLabel(self)
-        self.label.setTextFormat(Qt.TextFormat.PlainText)
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.button = QPushButton("New chat with it", self)
-        self.button.setAccessibleName("New chat with it")
-        self.button.setToolTip("Move this message and its attachments into a new chat")
+        self.button = QPushButton(button, self)
+        self.button.setAccessibleName(button)
+        self.button.setToolTip(tooltip)
         self.button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.button.clicked.connect(self.new_chat_requested.emit)
         row = QHBoxLayout(self)
@@ -138,12 +99,46 @@ class TooLongBar(QWidget):
         row.addWidget(self.button, 0, Qt.AlignmentFlag.AlignVCenter)
         self.hide()
 
-    def show_refusal(self, text: str, *, new_chat: bool) -> None:
+    def _say(self, text: str) -> None:
         self.label.setText(text)
-        self.setAccessibleDescription(text)
         tokens = theme.tokens_for(self.palette())
         self.label.setStyleSheet(f"color: {tokens.error_text};")
         self.button.setStyleSheet(_button_style(tokens))
+
+
+class NearlyFullBar(_ActionBar):
+    """The line above the text once the chat is nearly full."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(
+            "New chat with summary",
+            "Start a new chat whose first message picks up from this one",
+            parent,
+        )
+
+    def set_use(self, use: ContextUse | None) -> None:
+        if use is not None and use.nearly_full:
+            self._say(f"This chat is nearly full ({use.percent}% of the context window used).")
+            self.show()
+        else:
+            self.hide()
+
+
+class TooLongBar(_ActionBar):
+    """The line above the text when Send was refused before sending: the question would
+    make the chat too long (or send too many PDF pages). "New chat with it" moves the draft
+    and its attachments into a new chat; the draft stays where it is otherwise."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(
+            "New chat with it", "Move this message and its attachments into a new chat", parent
+        )
+        self.setAccessibleName("Message not sent")
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+    def show_refusal(self, text: str, *, new_chat: bool) -> None:
+        self._say(text)
+        self.setAccessibleDescription(text)
         self.button.setVisible(new_chat)
         self.show()
 
