@@ -47,6 +47,7 @@ from . import icons, theme
 from .chat_presets import NO_PRESET, PresetsPanel
 from .settings_layout import name_spin_fields, secondary
 from .switch import Switch
+from .window_dialogs import SHEET_NAME
 
 SHEET_WIDTH = 360
 #: The least width the window's central area keeps beside the sheet; narrower, the sheet
@@ -75,7 +76,7 @@ class ChatSettingsSheet(QFrame):
     def __init__(self, session: Session, window: QMainWindow) -> None:
         super().__init__(window)
         self.session = session
-        self.setObjectName("chatSettingsSheet")
+        self.setObjectName(SHEET_NAME)
         self.setAccessibleName("Chat settings")
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setAutoFillBackground(True)
@@ -340,7 +341,7 @@ class ChatSettingsSheet(QFrame):
             return  # (a style sheet set here changes the palette: only on a theme change)
         self._dark = t.dark
         self.setStyleSheet(
-            f"QFrame#chatSettingsSheet {{ background: {t.surface};"
+            f"QFrame#{SHEET_NAME} {{ background: {t.surface};"
             f" border: none; border-left: 1px solid {t.border}; }}"
             "QScrollArea, QScrollArea > QWidget > QWidget { background: transparent; }"
             # Advanced: a plain disclosure line, not a pressed-in button once open.

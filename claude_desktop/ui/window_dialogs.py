@@ -3,8 +3,12 @@ imported before the first paint), and kept in step with the open chat."""
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QWidget
+
+#: ChatSettingsSheet's objectName.
+SHEET_NAME = "chatSettingsSheet"
 
 if TYPE_CHECKING:
     from .conversation_settings import ChatSettingsSheet
@@ -43,10 +47,7 @@ def open_chat_settings(window: MainWindow) -> ChatSettingsSheet:
 
 def refresh_chat_settings(window: MainWindow) -> None:
     """Another chat, or another model: the sheet, if open, shows its settings."""
-    if "claude_desktop.ui.conversation_settings" not in sys.modules:
-        return  # never opened: nothing to refresh
-    from .conversation_settings import ChatSettingsSheet
-
-    sheet = window.findChild(ChatSettingsSheet)
+    # Found by its object name: a sheet never opened leaves its module unimported.
+    sheet = window.findChild(QWidget, SHEET_NAME)
     if sheet is not None and sheet.isVisible():
-        sheet.load()
+        sheet.load()  # type: ignore[attr-defined]
