@@ -38,12 +38,17 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 
 async def run(
-    app: Any, files: Sequence[str] = (), server: Any = None, lock_problem: str = ""
+    app: Any,
+    files: Sequence[str] = (),
+    server: Any = None,
+    lock_problem: str = "",
+    history_opening: Any = None,
 ) -> int:
     """Run the app until the person quits (or a SIGTERM or SIGINT); returns the exit code.
 
     `server` is the InstanceServer later launches hand their files to; `lock_problem`
-    says why the instance lock could not be written, if it could not.
+    says why the instance lock could not be written, if it could not; `history_opening`
+    the history being opened on a worker (History.open_in_background), if it is.
     """
     from claude_desktop.domain import temp_files
     from claude_desktop.domain.secrets import KeyStore
@@ -53,7 +58,7 @@ async def run(
     from claude_desktop.ui.main_window import MainWindow
 
     loop = asyncio.get_running_loop()
-    session = Session(Settings.load(), KeyStore())
+    session = Session(Settings.load(), KeyStore(), opening=history_opening)
     tasks = TaskRegistry()
     window = MainWindow(session, tasks)
     # The theme is the application's: light, dark, or the OS's (followed as it changes).
@@ -90,8 +95,7 @@ async def run(
 
     if server is not None:
         server.files_received.connect(open_files)
-    opener = file_open_handler(window, open_files)
-    app.installEventFilter(opener)
+    install_file_open_handler(app, window, open_files)
     window.show()
     window.raise_()
     window.activateWindow()
@@ -373,6 +377,21 @@ def bring_to_front(window: Any) -> None:
     window.activateWindow()
 
 
+def install_file_open_handler(
+    app: Any, window: Any, open_files: Callable[[list[str]], None]
+) -> Any:
+    """The handler of "Open with", on macOS, the one system that sends QFileOpenEvents.
+
+    Elsewhere none: a filter on the application sees every event of every object (each
+    paint, timer and socket wake-up of a streamed answer), a Python call each, for nothing.
+    """
+    if sys.platform != "darwin":
+        return None
+    opener = file_open_handler(window, open_files)
+    app.installEventFilter(opener)
+    return opener
+
+
 def file_open_handler(window: Any, open_files: Callable[[list[str]], None]) -> Any:
     """macOS delivers "Open with" files as QFileOpenEvents, not on the command line: one
     event per file, so those arriving together are opened together, in one new chat."""
@@ -460,12 +479,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if instance.someone_listens(name) and instance.hand_off(files, name, wait=1.0):
             log.info("Handed %d file(s) to the running Claude Desktop", len(files))
             return 0
+    # This is the one instance now: the history opens on a worker while the window is built.
+    from claude_desktop.domain.history import History
+
+    history_opening = History.open_in_background()
     server = instance.InstanceServer(name)
     server.listen()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
-        code = run_on_qt_loop(loop, run(app, files, server, lock.problem))
+        code = run_on_qt_loop(loop, run(app, files, server, lock.problem, history_opening))
     finally:
         asyncio.set_event_loop(None)
         loop.close()

@@ -11,8 +11,10 @@ import datetime as dt
 import json
 import logging
 import os
+import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,6 +178,26 @@ class History:
         # Whatever the last session deleted is past its Undo by now (one app at a time).
         history.purge_deleted(grace=0.0)
         return history
+
+    @classmethod
+    def open_in_background(cls, path: Path | None = None) -> Future[History]:
+        """Start opening the history on a thread of its own; `Session.history` waits for it.
+
+        Opening is mostly SQLite's file work (the page check, the WAL, a migration), done
+        with the GIL released, so the window is built meanwhile instead of after it. Only
+        once this process is the app's one instance: opening recovers interrupted answers
+        and purges the trash, which must never happen under another running instance.
+        """
+        future: Future[History] = Future()
+
+        def open_it() -> None:
+            try:
+                future.set_result(cls.open(path))
+            except BaseException as exc:  # raised again, as it is, where it is waited for
+                future.set_exception(exc)
+
+        threading.Thread(target=open_it, name="open-history", daemon=True).start()
+        return future
 
     def purge_deleted(self, grace: float) -> int:
         """Delete for good what went to the trash more than `grace` seconds ago (the Undo

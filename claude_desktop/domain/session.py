@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import tempfile
+from concurrent.futures import Future
 from pathlib import Path
 
 from claude_desktop.api.client import BaseMessagesClient, MessagesClient
@@ -25,13 +26,23 @@ log = logging.getLogger(__name__)
 
 
 class Session:
-    def __init__(self, settings: Settings, keys: KeyStore, history: History | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        keys: KeyStore,
+        history: History | None = None,
+        *,
+        opening: Future[History] | None = None,
+    ) -> None:
+        """`opening`: the history being opened on a worker (History.open_in_background),
+        used in place of opening it when it is first needed."""
         self.settings = settings
         self.keys = keys
         self.key: str | None = None
         self.key_source = KeySource.NONE
         self.models: list[ModelInfo] = list(FALLBACK_MODELS)
         self._history = history
+        self._opening = opening
         #: The conversation in the window (a new chat until its first question). Changed
         #: through the methods below, never assigned from outside.
         self.current = OpenConversation(None)
@@ -44,7 +55,9 @@ class Session:
     def history(self) -> History:
         """The conversation store, opened on first use (raises StorageError if it can't)."""
         if self._history is None:
-            self._history = History.open()
+            opening, self._opening = self._opening, None
+            # Waits, if it is still opening; raises what opening it raised.
+            self._history = History.open() if opening is None else opening.result()
         return self._history
 
     @property
@@ -227,6 +240,10 @@ class Session:
         self._history = History.open(folder / "unsaved.sqlite3")
 
     def close_history(self) -> None:
+        if self._opening is not None:  # quit before it was used: closed all the same
+            opening, self._opening = self._opening, None
+            if opening.exception() is None:
+                opening.result().close()
         if self._history is not None:
             self._history.close()
             self._history = None

@@ -33,7 +33,9 @@ def connect(path: Path) -> sqlite3.Connection:
     check_header(path)
     check_pages(path)
     try:
-        con = sqlite3.connect(path, isolation_level=None, timeout=5.0)
+        # Opened on a worker at start-up (History.open_in_background), then used on the UI
+        # thread only: handed over, never shared.
+        con = sqlite3.connect(path, isolation_level=None, timeout=5.0, check_same_thread=False)
     except sqlite3.Error as exc:
         raise open_error(path, exc) from exc
     try:

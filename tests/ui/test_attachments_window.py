@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import sys
 from pathlib import Path
 
+import pytest
 import qasync
 from PySide6.QtCore import QMimeData, QPoint, QPointF, QRect, Qt, QUrl
 from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QGuiApplication, QImage
@@ -495,3 +497,21 @@ def test_many_attachments_wrap_and_send_stays_in_a_1280_px_window(app: App, tmp_
         assert chip.mapTo(composer, QPoint(chip.width(), 0)).x() <= composer.width()
     # The conversation keeps most of the window: the tray scrolls beyond a few rows.
     assert tray.height() <= 3 * tray.chips[0].height() + 40
+
+
+def test_only_macos_gets_the_application_wide_open_with_filter(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A filter on the application is called for every event of every object: on a system
+    # that never sends QFileOpenEvents it would only cost each paint and wake-up a call.
+    from PySide6.QtCore import QCoreApplication
+
+    from claude_desktop.app import install_file_open_handler
+
+    qapp = QCoreApplication.instance()
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert install_file_open_handler(qapp, app.window, app.window.open_files_in_new_chat) is None
+    monkeypatch.setattr(sys, "platform", "darwin")
+    handler = install_file_open_handler(qapp, app.window, app.window.open_files_in_new_chat)
+    assert handler is not None
+    qapp.removeEventFilter(handler)
