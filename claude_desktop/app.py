@@ -439,14 +439,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         from claude_desktop import selftest
 
         return selftest.run()
-    # The layers below the UI are imported before Qt: PySide6 hooks every later import and
-    # reads the module's source to look for "PySide6" (~0.1 ms a module, ~300 modules).
+    # The layers below the UI are imported before Qt: PySide6 hooks every later import
+    # statement (a Python call each; what it read of each module is skipped, below).
     importlib.import_module("claude_desktop.domain.session")
     # qasync picks its Qt binding from QT_API, before anything imports Qt.
     os.environ.setdefault("QT_API", "pyside6")
     import qasync
     from PySide6.QtWidgets import QApplication
 
+    from claude_desktop.pyside_scan import skip_source_scan
+
+    skip_source_scan()  # before the UI's modules: PySide6 would read each one's source
     app = QApplication.instance() or QApplication(argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("Claude Desktop")
