@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent, QSize
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QToolButton
 
@@ -44,3 +45,27 @@ def test_the_palette_is_the_design_tokens_in_both_themes(qtbot):
         assert palette.window().color().name() == t.page
         assert palette.highlight().color().name() == t.accent
         assert theme.is_dark(palette) == t.dark
+
+
+def test_icons_are_drawn_at_the_screens_pixel_ratios_and_redrawn_for_a_new_one(
+    qtbot, monkeypatch
+):
+    # Each ratio is a pixmap per colour (normal, disabled): only what a screen shows is drawn.
+    def drawn(name, size):
+        before = icons._pixmap.cache_info().currsize
+        icons.icon(name, "accent", size)
+        return icons._pixmap.cache_info().currsize - before
+
+    assert icons.icon_ratios() == (1.0,)  # the offscreen screen
+    assert drawn("search", 17) == 2
+    button = QToolButton()
+    qtbot.addWidget(button)
+    icons.tint(button, "search", size=21)
+    monkeypatch.setattr(icons, "icon_ratios", lambda: (1.0, 2.0))
+    assert drawn("search", 19) == 4
+    hidpi = icons.icon("search", "accent", 19).pixmap(QSize(19, 19), 2.0)
+    assert (hidpi.width(), hidpi.deviceIndependentSize().width()) == (38, 19)
+    # A button moved to a screen of another ratio is drawn again for it.
+    before = icons._pixmap.cache_info().currsize
+    QApplication.sendEvent(button, QEvent(QEvent.Type.DevicePixelRatioChange))
+    assert icons._pixmap.cache_info().currsize > before
