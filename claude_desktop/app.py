@@ -107,6 +107,10 @@ async def run(
     window.raise_()
     window.activateWindow()
     await window.start()
+    if server is not None:
+        # Once the first paint is done (QtNetwork's import is ~7 ms of it otherwise): a
+        # launch meanwhile keeps trying for instance.HAND_OFF_SECONDS.
+        loop.call_soon(server.listen)
     from claude_desktop.ui.tray import apply_tray_setting
 
     apply_tray_setting(window)  # off by default; with it, closing the window hides it
@@ -493,8 +497,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from claude_desktop.domain.history import History
 
     history_opening = History.open_in_background()
-    server = instance.InstanceServer(name)
-    server.listen()
+    server = instance.InstanceServer(name)  # listening once the window is up
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:

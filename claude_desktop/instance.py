@@ -18,10 +18,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QLockFile, QObject, Signal
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+if TYPE_CHECKING:  # QtNetwork is imported when a socket is first used: after the first paint
+    from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from claude_desktop import APP_NAME
 from claude_desktop.domain.paths import data_dir
@@ -135,6 +137,8 @@ def hand_off(files: Sequence[str], name: str, wait: float = HAND_OFF_SECONDS) ->
 
 
 def _send(name: str, request: bytes, deadline: float) -> bool:
+    from PySide6.QtNetwork import QLocalSocket
+
     def left_ms() -> int:
         return max(1, int((deadline - time.monotonic()) * 1000))
 
@@ -155,6 +159,8 @@ def _send(name: str, request: bytes, deadline: float) -> bool:
 
 def someone_listens(name: str) -> bool:
     """Whether an app is listening on `name` (a socket left by a crash refuses)."""
+    from PySide6.QtNetwork import QLocalSocket
+
     socket = QLocalSocket()
     socket.connectToServer(name)
     connected = socket.waitForConnected(300)
@@ -171,15 +177,22 @@ class InstanceServer(QObject):
     def __init__(self, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.name = name
-        self._server = QLocalServer(self)
-        # Only this user may connect (on Unix the socket file's mode says so).
-        self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
-        self._server.newConnection.connect(self._accept)
+        self._server: QLocalServer | None = None
         self._buffers: dict[QLocalSocket, bytes] = {}
 
     def listen(self) -> bool:
         """Start listening; a socket a crashed app left behind is replaced, a live app's
-        never is (Qt would: with UserAccessOption it renames its socket over the name)."""
+        never is (Qt would: with UserAccessOption it renames its socket over the name).
+
+        The app listens once its window is up: QtNetwork's import is ~7 ms, and a launch
+        meanwhile keeps trying for HAND_OFF_SECONDS, as it does while the app starts."""
+        from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+        if self._server is None:
+            self._server = QLocalServer(self)
+            # Only this user may connect (on Unix the socket file's mode says so).
+            self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+            self._server.newConnection.connect(self._accept)
         if someone_listens(self.name):
             log.warning("Not listening for later launches: another app listens on %s", self.name)
             return False
@@ -200,9 +213,11 @@ class InstanceServer(QObject):
         return False
 
     def close(self) -> None:
-        self._server.close()
+        if self._server is not None:
+            self._server.close()
 
     def _accept(self) -> None:
+        assert self._server is not None
         while (socket := self._server.nextPendingConnection()) is not None:
             self._buffers[socket] = b""
             socket.readyRead.connect(lambda s=socket: self._read(s))

@@ -50,8 +50,10 @@ def test_the_window_imports_its_dialogs_when_first_opened_not_at_start_up() -> N
 def test_the_http_stack_is_imported_after_the_window_has_started(tmp_path: Path, page: str) -> None:
     # Started as the cold-start benchmark's child starts it (app.main, key in the
     # environment, a fresh data dir): the HTTP stack comes in a worker after the first paint.
-    # Without a key (the welcome page) too: it is there for the key's check.
+    # Without a key (the welcome page) too: it is there for the key's check. Nor QtNetwork
+    # (the instance socket listens after the first paint).
     http_stack = ("httpx", "httpcore", "h2", "anyio", "certifi", "idna")
+    http_stack += ("PySide6.QtNetwork",)
     code = (
         HOOK_WINDOW_START
         + f"HTTP_STACK = {http_stack!r}\n"
@@ -74,7 +76,7 @@ def test_the_http_stack_is_imported_after_the_window_has_started(tmp_path: Path,
         "    loaded = [name for name in HTTP_STACK if name in sys.modules]\n"
         "    assert not loaded, f'imported before the window had started: {loaded}'\n"
         "    def poll():\n"  # and it is loaded, once the window is up
-        "        if 'httpx' in sys.modules and 'httpcore' in sys.modules:\n"
+        "        if all(name in sys.modules for name in ('httpx', 'httpcore', 'PySide6.QtNetwork')):\n"
         "            print('STACK LOADED', flush=True)\n"
         "            window.quit_requested.emit()\n"
         "        else:\n"
