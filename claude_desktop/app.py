@@ -7,6 +7,7 @@ stops, and the window is destroyed before the QApplication.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import importlib
@@ -15,23 +16,15 @@ import os
 import sys
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from pathlib import Path
-from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from claude_desktop import APP_ID, __version__
-
-if TYPE_CHECKING:
-    import argparse
 
 log = logging.getLogger("claude_desktop")
 T = TypeVar("T")
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    if not argv:  # a double-click or the menu: importing argparse was 6-8 ms of the start
-        return SimpleNamespace(debug=False, files=[], self_test=False)  # type: ignore[return-value]
-    import argparse
-
     parser = argparse.ArgumentParser(prog="claude-desktop", description="Chat with Claude.")
     parser.add_argument("--version", action="version", version=f"claude-desktop {__version__}")
     parser.add_argument("--debug", action="store_true", help="log more detail")

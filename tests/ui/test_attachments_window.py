@@ -160,11 +160,6 @@ def test_files_on_the_command_line_are_attachments() -> None:
     assert args.files == ["report.pdf", "photo.png"] and args.debug
 
 
-def test_no_arguments_reads_as_the_parser_s_defaults() -> None:
-    # Started with none (a double-click), argparse is not imported: the same answers.
-    assert vars(parse_args([])) == vars(parse_args(["--debug"])) | {"debug": False}
-
-
 def test_macos_open_with_arrives_as_a_file_open_event(app: App, tmp_path: Path) -> None:
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtGui import QFileOpenEvent
