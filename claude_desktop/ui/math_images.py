@@ -39,7 +39,7 @@ from PySide6.QtGui import (
     QTextDocument,
 )
 
-from .math_markdown import MATH_IMAGE, formula_from_url
+from .math_urls import MATH_IMAGE, formula_from_url
 from .rich_text_view import BlockWriter
 
 if TYPE_CHECKING:

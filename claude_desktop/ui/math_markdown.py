@@ -15,36 +15,18 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as etree
-from urllib.parse import quote, unquote
 
 import markdown
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 
 from .math_spans import match_at
+from .math_urls import MATH_IMAGE, MATH_SCHEME, formula_from_url, math_url
 
 __all__ = ["MATH_IMAGE", "MATH_SCHEME", "MathExtension", "formula_from_url", "math_url"]
 
-MATH_SCHEME = "math"
-#: A stand-in image as `MathExtension` writes it: group 1 the URL, group 2 the source.
-MATH_IMAGE = re.compile(r'<img src="(math:[^"]*)" alt="([^"]*)" />')
-
 # Escaped backslashes and dollars, and every opening delimiter.
 _TRIGGER = r"\\\\|\\\$|\\\(|\\\[|\$\$?"
-
-
-def math_url(latex: str, display: bool) -> str:
-    """The resource name of a formula: `math:d:` (display) or `math:i:` and its LaTeX."""
-    return f"{MATH_SCHEME}:{'d' if display else 'i'}:{quote(latex, safe='')}"
-
-
-def formula_from_url(url: str) -> tuple[str, bool] | None:
-    """(latex, display) of a `math_url`, or None for any other URL."""
-    scheme, _, rest = url.partition(":")
-    kind, _, latex = rest.partition(":")
-    if scheme != MATH_SCHEME or kind not in ("d", "i"):
-        return None
-    return unquote(latex), kind == "d"
 
 
 class _MathProcessor(InlineProcessor):

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from claude_desktop.ui import markdown_engine
 from claude_desktop.ui.answer_links import copy_code_index
 from claude_desktop.ui.render import (
     render_block,
@@ -354,7 +355,6 @@ def test_a_block_that_fails_to_render_is_escaped_plain_text_and_the_renderer_is_
 
 
 def test_any_exception_while_rendering_falls_back_to_plain_text(monkeypatch):
-    from claude_desktop.ui import render
 
     calls = []
 
@@ -362,7 +362,7 @@ def test_any_exception_while_rendering_falls_back_to_plain_text(monkeypatch):
         calls.append(1)
         raise ValueError("boom")
 
-    monkeypatch.setattr(render._SafeTree, "run", broken)
+    monkeypatch.setattr(markdown_engine._SafeTree, "run", broken)
     out = render_block("Some *text* & <more>\nsecond line")
     assert visible_text(out.html) == "Some *text* & <more>\nsecond line"
     assert calls
