@@ -48,7 +48,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "search",
         "Search",
         ("Ctrl+K",),
-        lambda w: w.search_palette.open_palette,
+        lambda w: w.open_search,
         chat_only=True,
     ),
     ActionSpec(

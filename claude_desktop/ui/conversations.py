@@ -14,7 +14,6 @@ from PySide6.QtWidgets import QFileDialog
 from claude_desktop.domain.history import StorageError, group_by_recency
 
 from . import notices
-from .search_palette import RECENT_COUNT
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -35,6 +34,8 @@ class Conversations:
 
     def search(self, query: str) -> None:
         """Fill the Ctrl+K palette: what matches `query`, or the recent conversations."""
+        from .search_palette import RECENT_COUNT
+
         palette = self.window.search_palette
         if query:
             palette.set_results(self.window.history.search(query))

@@ -57,11 +57,9 @@ from .conversations import Conversations
 from .drafts import Drafts
 from .header import ChatHeader
 from .key_flow import KEY_REFUSED_ON_KEY_PAGE, KEY_SOURCE_TEXT, KeyFlow
-from .key_view import KeyView
 from .menus import build_menu_bar
 from .notices import Notices
 from .render import warm_up
-from .search_palette import SearchPalette
 from .sidebar import ConversationSidebar
 from .toasts import Toast
 from .tray import Tray
@@ -69,6 +67,8 @@ from .turns import KEY_REJECTED_DETAIL, KEY_REJECTED_TITLE, Turns
 
 if TYPE_CHECKING:  # the dialogs are imported when first opened, not at start-up
     from .conversation_settings import ChatSettingsSheet
+    from .key_view import KeyView
+    from .search_palette import SearchPalette
     from .settings_dialog import SettingsDialog
 
 __all__ = [
@@ -143,17 +143,12 @@ class MainWindow(QMainWindow):
         self.toasts = self.chat_page.toasts
 
         self.key_flow = KeyFlow(self)
-        self.key_view = KeyView(self)
-        self.key_view.key_submitted.connect(self.key_flow.key_submitted)
-        self.key_view.providers_requested.connect(self._open_connection_settings)
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.chat_page)
-        self.pages.addWidget(self.key_view)
         self.setCentralWidget(self.pages)
-        self.search_palette = SearchPalette(self.pages)
-        self.search_palette.search_requested.connect(self.conversations.search)
-        self.search_palette.hit_chosen.connect(self.conversations.open_hit)
-        self.search_palette.closed.connect(self.conversations.search_closed)
+        # Made when first needed: with a key, the welcome page never shows; Ctrl+K may not.
+        self._key_view: KeyView | None = None
+        self._search_palette: SearchPalette | None = None
 
         self.picker = self.composer.picker  # the model chip
         self.picker.set_models(session.models, session.model)
@@ -188,6 +183,33 @@ class MainWindow(QMainWindow):
     @property
     def edit_bar(self) -> QLabel:
         return self.asking.edit_bar
+
+    @property
+    def key_view(self) -> KeyView:
+        """The welcome page, where the key is asked for."""
+        if self._key_view is None:
+            from .key_view import KeyView
+
+            self._key_view = KeyView(self)
+            self._key_view.key_submitted.connect(self.key_flow.key_submitted)
+            self._key_view.providers_requested.connect(self._open_connection_settings)
+            self.pages.addWidget(self._key_view)
+        return self._key_view
+
+    @property
+    def search_palette(self) -> SearchPalette:
+        """The Ctrl+K palette, over the window's pages."""
+        if self._search_palette is None:
+            from .search_palette import SearchPalette
+
+            self._search_palette = SearchPalette(self.pages)
+            self._search_palette.search_requested.connect(self.conversations.search)
+            self._search_palette.hit_chosen.connect(self.conversations.open_hit)
+            self._search_palette.closed.connect(self.conversations.search_closed)
+        return self._search_palette
+
+    def open_search(self) -> None:
+        self.search_palette.open_palette()
 
     @property
     def history(self) -> History:

@@ -47,9 +47,7 @@ def test_the_palette_is_the_design_tokens_in_both_themes(qtbot):
         assert theme.is_dark(palette) == t.dark
 
 
-def test_icons_are_drawn_at_the_screens_pixel_ratios_and_redrawn_for_a_new_one(
-    qtbot, monkeypatch
-):
+def test_icons_are_drawn_at_the_screens_pixel_ratios_and_redrawn_for_a_new_one(qtbot, monkeypatch):
     # Each ratio is a pixmap per colour (normal, disabled): only what a screen shows is drawn.
     def drawn(name, size):
         before = icons._pixmap.cache_info().currsize
