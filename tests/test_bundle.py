@@ -196,9 +196,12 @@ def test_icu_trim_keeps_what_qt_uses_and_drops_the_rest() -> None:
             "icudt73l/coll/de.res",
             "icudt73l/curr/en.res",
             "icudt73l/en.res",
+            "icudt73l/ibm-37_P100-1995.cnv",
             "icudt73l/ibm-943_P15A-2003.cnv",
+            "icudt73l/icu-internal-compound-t.cnv",
             "icudt73l/lang/en.res",
             "icudt73l/rfc3491.spp",
+            "icudt73l/unames.icu",
             "icudt73l/zone/en.res",
             "icudt73l/zoneinfo64.res",
         ]
@@ -213,7 +216,7 @@ def test_icu_trim_keeps_what_qt_uses_and_drops_the_rest() -> None:
         "icudt73l/zone/en.res",
         "icudt73l/zoneinfo64.res",
     ]
-    assert removed == 4
+    assert removed == 7
     for name, data in icu.items(small):
         assert data.rstrip(b"\0") == name.encode() * 3
     # Items stay 16-byte aligned, as ICU expects.
@@ -239,6 +242,101 @@ def test_icu_library_round_trip(tmp_path: Path) -> None:
     symbol_after, blob_after = icu.read_data(out)
     assert symbol_after == symbol and blob_after == small_blob
     assert len(blob_after) < len(blob) * 0.6
+
+
+#: Text in each legacy encoding a web browser decodes (the WHATWG Encoding Standard's list,
+#: less ISO-8859-16, which ICU has no table for), as Python's codecs encode it.
+LEGACY_TEXT = {
+    "IBM866": "Привет",
+    "ISO-8859-2": "Żółć",
+    "ISO-8859-3": "Ħġ",
+    "ISO-8859-4": "Ģķ",
+    "ISO-8859-5": "Привет",
+    "ISO-8859-6": "عربي",
+    "ISO-8859-7": "Ελληνικά",
+    "ISO-8859-8": "עברית",
+    "ISO-8859-10": "Ŋŧ",
+    "ISO-8859-13": "Łódź",
+    "ISO-8859-14": "Ŵŷ",
+    "ISO-8859-15": "€œ",
+    "KOI8-R": "Привет",
+    "KOI8-U": "Привіт",
+    "macintosh": "café",
+    "x-mac-cyrillic": "Привет",
+    "windows-874": "ภาษาไทย",
+    "windows-1250": "Żółć",
+    "windows-1251": "Привет",
+    "windows-1252": "café €",
+    "windows-1253": "Ελληνικά",
+    "windows-1254": "İğş",
+    "windows-1255": "עברית",
+    "windows-1256": "عربي",
+    "windows-1257": "Łódź",
+    "windows-1258": "Đươ",
+    "GBK": "中文",
+    "gb18030": "中文𠀀",
+    "Big5": "繁體中文",
+    "EUC-JP": "日本語",
+    "ISO-2022-JP": "日本語です",
+    "Shift_JIS": "日本語テキスト",
+    "EUC-KR": "한국어",
+}
+#: Python's names for the two labels its codecs do not know.
+PYTHON_CODEC = {"x-mac-cyrillic": "mac-cyrillic", "windows-874": "cp874"}
+
+# Runs with the trimmed libicudata first on the library path (Qt's ICU finds its data
+# library through RUNPATH, which LD_LIBRARY_PATH overrides): decodes each text through ICU,
+# as Qt's QStringDecoder does, and prints what came out.
+_DECODE_THROUGH_ICU = """
+import ctypes, json, sys
+from PySide6.QtCore import QStringDecoder
+icu = ctypes.CDLL(sys.argv[1])
+version = sys.argv[1].rsplit(".", 1)[-1]
+open_ = getattr(icu, "ucnv_open_" + version)
+open_.restype = ctypes.c_void_p
+to_uchars = getattr(icu, "ucnv_toUChars_" + version)
+to_uchars.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int32, ctypes.c_char_p,
+                      ctypes.c_int32, ctypes.POINTER(ctypes.c_int)]
+out = {}
+for label, data in json.loads(sys.stdin.read()).items():
+    status = ctypes.c_int(0)
+    converter = open_(label.encode(), ctypes.byref(status))
+    if not converter or not QStringDecoder(label).isValid():
+        out[label] = None
+        continue
+    raw = bytes.fromhex(data)
+    buffer = ctypes.create_string_buffer(4 * len(raw) + 8)
+    n = to_uchars(converter, buffer, 2 * len(raw) + 4, raw, len(raw), ctypes.byref(status))
+    out[label] = buffer.raw[: 2 * n].decode("utf-16-le")
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or shutil.which("objdump") is None,
+    reason="ICU is bundled (and trimmed) on Linux only; needs binutils",
+)
+def test_trimmed_icu_decodes_every_legacy_encoding_a_browser_does(tmp_path: Path) -> None:
+    import json
+    import os
+
+    import PySide6
+
+    lib = Path(PySide6.__file__).parent / "Qt" / "lib"
+    icu.trimmed_library(next(lib.glob("libicudata.so.*")), tmp_path)
+    encoded = {
+        label: text.encode(PYTHON_CODEC.get(label, label)).hex()
+        for label, text in LEGACY_TEXT.items()
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", _DECODE_THROUGH_ICU, str(next(lib.glob("libicuuc.so.*")))],
+        input=json.dumps(encoded),
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "LD_LIBRARY_PATH": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert json.loads(result.stdout) == LEGACY_TEXT
 
 
 # -- Icons and the desktop entry ------------------------------------------------------------
