@@ -4,10 +4,11 @@ PySide6's Linux wheels carry ICU, whose data library (libicudata.so.NN) is 31 MB
 largest single file of the bundle. Qt Core calls ICU for four things only (its imports
 from ICU: `nm -D --undefined-only libQt6Core.so.6 | grep _73`):
 
-- collation (ucol_*: QCollator, localeAwareCompare): the coll/ tree and the locale tree;
+- collation (ucol_*: QCollator, localeAwareCompare): the coll/ tree;
 - legacy text encodings (ucnv_*: QStringConverter beyond UTF-8/16/32 and Latin-1): the
   *.cnv tables of the encodings browsers decode (KEPT_CONVERTERS) and cnvalias.icu;
-- time-zone ids and names (ucal_*: QTimeZone): zoneinfo64, metaZones, the zone/ tree;
+- time-zone ids and names (ucal_*: QTimeZone): zoneinfo64, metaZones, the zone/ tree, and
+  from the locale tree only the digits of GMT offsets (see LOCALE_RES);
 - locale-aware case mapping (u_strToUpper/Lower): in ICU's code, not its data.
 
 The rest is for ICU services Qt does not use: break iteration and its dictionaries
@@ -46,6 +47,20 @@ DROPPED_TREES = frozenset(
 DROPPED_SUFFIXES = (".spp", ".cfu")  # StringPrep profiles (IDNA2003), spoof checking
 #: Single items left out: Unicode character names (u_charName, for transliteration by name).
 DROPPED_ITEMS = frozenset({"unames.icu"})
+
+#: The locale tree (icudt73l/<locale>.res: each locale's calendars, number and date formats,
+#: 3.1 MB) serves ICU's formatting services. What Qt asks for reads it in one place only: the
+#: digits of a "GMT+1"-style time-zone name come from the locale's default numbering system.
+#: Kept are root (the fallback of every lookup) and the languages whose default digits are
+#: not 0-9; the others give the same answers from root. tests/test_bundle.py compares what
+#: Qt computes through ICU (collation, time-zone names, case mapping) for every Qt locale.
+LOCALE_RES = re.compile(r"icudt\d+l/([a-z]{2,3})(_[A-Za-z0-9]+)*\.res")
+NATIVE_DIGIT_LANGUAGES = frozenset(
+    {
+        *("ar", "as", "bgc", "bho", "bn", "ccp", "ckb", "dz", "fa", "ks", "lrc", "mni"),
+        *("mr", "my", "mzn", "ne", "pa", "ps", "raj", "sa", "sat", "sd", "ur", "uz"),
+    }
+)
 
 #: The conversion tables kept: those of the encodings a web browser decodes (the WHATWG
 #: Encoding Standard's list), which is what text in a legacy encoding is in practice. The
@@ -175,6 +190,9 @@ def dropped(name: str) -> bool:
     parts = name.split("/")
     if len(parts) > 2:
         return parts[1] in DROPPED_TREES
+    locale = LOCALE_RES.fullmatch(name)
+    if locale:
+        return locale.group(1) not in NATIVE_DIGIT_LANGUAGES
     if name.endswith(".cnv"):
         return parts[-1].removesuffix(".cnv") not in KEPT_CONVERTERS
     return name.endswith(DROPPED_SUFFIXES) or parts[-1] in DROPPED_ITEMS

@@ -191,11 +191,16 @@ def blob_of(names: list[str]) -> bytes:
 def test_icu_trim_keeps_what_qt_uses_and_drops_the_rest() -> None:
     names = sorted(
         [
+            "icudt73l/ar_EG.res",
             "icudt73l/brkitr/word.brk",
             "icudt73l/cnvalias.icu",
             "icudt73l/coll/de.res",
             "icudt73l/curr/en.res",
             "icudt73l/en.res",
+            "icudt73l/en_US_POSIX.res",
+            "icudt73l/pool.res",
+            "icudt73l/root.res",
+            "icudt73l/supplementalData.res",
             "icudt73l/ibm-37_P100-1995.cnv",
             "icudt73l/ibm-943_P15A-2003.cnv",
             "icudt73l/icu-internal-compound-t.cnv",
@@ -209,14 +214,17 @@ def test_icu_trim_keeps_what_qt_uses_and_drops_the_rest() -> None:
     small, removed = icu.trim(blob_of(names))
     kept = [name for name, _ in icu.items(small)]
     assert kept == [
+        "icudt73l/ar_EG.res",
         "icudt73l/cnvalias.icu",
         "icudt73l/coll/de.res",
-        "icudt73l/en.res",
         "icudt73l/ibm-943_P15A-2003.cnv",
+        "icudt73l/pool.res",
+        "icudt73l/root.res",
+        "icudt73l/supplementalData.res",
         "icudt73l/zone/en.res",
         "icudt73l/zoneinfo64.res",
     ]
-    assert removed == 7
+    assert removed == 9
     for name, data in icu.items(small):
         assert data.rstrip(b"\0") == name.encode() * 3
     # Items stay 16-byte aligned, as ICU expects.
@@ -312,31 +320,85 @@ print(json.dumps(out))
 """
 
 
-@pytest.mark.skipif(
+needs_bundled_icu = pytest.mark.skipif(
     not sys.platform.startswith("linux") or shutil.which("objdump") is None,
     reason="ICU is bundled (and trimmed) on Linux only; needs binutils",
 )
-def test_trimmed_icu_decodes_every_legacy_encoding_a_browser_does(tmp_path: Path) -> None:
-    import json
-    import os
 
+
+def _qt_lib() -> Path:
     import PySide6
 
-    lib = Path(PySide6.__file__).parent / "Qt" / "lib"
-    icu.trimmed_library(next(lib.glob("libicudata.so.*")), tmp_path)
+    return Path(PySide6.__file__).parent / "Qt" / "lib"
+
+
+@pytest.fixture(scope="module")
+def trimmed_icu(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding the trimmed libicudata, as the bundle carries it."""
+    folder = tmp_path_factory.mktemp("icu")
+    icu.trimmed_library(next(_qt_lib().glob("libicudata.so.*")), folder)
+    return folder
+
+
+def _python(code: str, *args: str, icu_data_folder: Path | None, stdin: str = "") -> str:
+    import os
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    if icu_data_folder is not None:
+        env["LD_LIBRARY_PATH"] = str(icu_data_folder)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    ).stdout
+
+
+@needs_bundled_icu
+def test_trimmed_icu_decodes_every_legacy_encoding_a_browser_does(trimmed_icu: Path) -> None:
+    import json
+
     encoded = {
         label: text.encode(PYTHON_CODEC.get(label, label)).hex()
         for label, text in LEGACY_TEXT.items()
     }
-    result = subprocess.run(
-        [sys.executable, "-c", _DECODE_THROUGH_ICU, str(next(lib.glob("libicuuc.so.*")))],
-        input=json.dumps(encoded),
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "LD_LIBRARY_PATH": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"},
+    libicuuc = str(next(_qt_lib().glob("libicuuc.so.*")))
+    out = _python(
+        _DECODE_THROUGH_ICU, libicuuc, icu_data_folder=trimmed_icu, stdin=json.dumps(encoded)
     )
-    assert json.loads(result.stdout) == LEGACY_TEXT
+    assert json.loads(out) == LEGACY_TEXT
+
+
+# Prints, for every locale Qt has, all Qt computes through ICU: collation, case mapping and
+# time-zone names of every kind (their GMT forms use the locale's digits).
+_QT_THROUGH_ICU = """
+from PySide6.QtCore import QCoreApplication, QCollator, QLocale, QTimeZone
+app = QCoreApplication([])
+pairs = [("ä", "z"), ("a", "B"), ("ch", "d"), ("ö", "o"), ("å", "z"), ("ı", "j"), ("中", "日"),
+         ("ñ", "o"), ("ll", "m"), ("ə", "f"), ("ß", "t"), ("あ", "ア"), ("가", "나")]
+zones = [QTimeZone(z) for z in (b"Europe/Berlin", b"America/New_York", b"Asia/Kolkata",
+         b"Etc/GMT+3", b"Asia/Tehran", b"Australia/Lord_Howe", b"UTC")]
+kinds = [(t, n) for t in QTimeZone.TimeType for n in QTimeZone.NameType]
+everywhere = QLocale.matchingLocales(
+    QLocale.Language.AnyLanguage, QLocale.Script.AnyScript, QLocale.Country.AnyCountry
+)
+for name in sorted({locale.name() for locale in everywhere}):
+    locale = QLocale(name)
+    collator = QCollator(locale)
+    print(name, [collator.compare(a, b) for a, b in pairs], locale.toUpper("iıß ǆ"),
+          locale.toLower("IİΣΑΣ"), [z.displayName(t, n, locale) for z in zones for t, n in kinds])
+"""
+
+
+@needs_bundled_icu
+def test_trimmed_icu_answers_qt_as_the_full_data_does(trimmed_icu: Path) -> None:
+    full = _python(_QT_THROUGH_ICU, icu_data_folder=None).splitlines()
+    trimmed = _python(_QT_THROUGH_ICU, icu_data_folder=trimmed_icu).splitlines()
+    assert len(full) > 500
+    assert [line for line in trimmed if line not in full] == []
+    assert trimmed == full
 
 
 # -- Icons and the desktop entry ------------------------------------------------------------
