@@ -446,3 +446,34 @@ def test_desktop_entry() -> None:
             ["desktop-file-validate", str(path)], capture_output=True, text=True, check=False
         )
         assert result.returncode == 0 and not result.stdout, result.stdout
+
+
+# -- patchelf's holes -------------------------------------------------------------------------
+
+elf = load("elf_gaps")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ELF libraries: Linux only")
+def test_closing_the_hole_in_pillows_libxau_keeps_it_loadable(tmp_path: Path) -> None:
+    import PIL
+
+    libs = Path(PIL.__file__).parent.parent / "pillow.libs"
+    libxau = next(libs.glob("libXau-*.so*"), None)
+    if libxau is None:
+        pytest.skip("this Pillow wheel carries no libXau")
+    small = elf.compacted(libxau, tmp_path)
+    assert small is not None
+    assert small.stat().st_size < libxau.stat().st_size - elf.MIN_HOLE
+    # The loader maps it and its functions run (the file name of X's authority file).
+    code = (
+        "import ctypes, sys; lib = ctypes.CDLL(sys.argv[1]);"
+        " lib.XauFileName.restype = ctypes.c_char_p; print(lib.XauFileName().decode())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(small)], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip()
+    # A library without a hole is left as it is.
+    jpeg = next(libs.glob("libjpeg-*.so*"))
+    assert elf.compacted(jpeg, tmp_path / "jpeg") is None
+    assert elf.close_hole(b"not an ELF file") == b"not an ELF file"
