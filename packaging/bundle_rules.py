@@ -153,6 +153,17 @@ def botocore_data_service(dest: str) -> str | None:
     return None
 
 
+def gzipped_botocore_json(dest: str) -> bool:
+    """Whether `dest` is one of botocore's JSON data files, which the bundle carries gzipped.
+
+    botocore's loader reads `name.json` or else `name.json.gz` (most of its service models
+    ship gzipped already); its endpoints table is 1.25 MB of JSON, 0.1 MB gzipped, read once
+    per session.
+    """
+    parts = PurePosixPath(dest.replace("\\", "/")).parts
+    return parts[:2] == ("botocore", "data") and parts[-1].endswith(".json")
+
+
 def qt_plugin_of(dest: str) -> tuple[str, str] | None:
     """(directory, name) if `dest` is a Qt plugin in the bundle, else None.
 
@@ -177,6 +188,9 @@ def drop_reason(dest: str, *, linux: bool) -> str | None:
     if parts[:1] == ("PySide6",) and "translations" in parts:
         # Qt's own UI strings, used only through a QTranslator, which the app never installs.
         return "Qt translation"
+    if parts == ("botocore", "cacert.pem"):
+        # botocore's own CA bundle, used only when certifi is missing; certifi is bundled.
+        return "botocore's CA bundle (it uses certifi's)"
     service = botocore_data_service(dest)
     if service is not None and service not in BOTOCORE_SERVICES:
         return "botocore model of an unused AWS service"

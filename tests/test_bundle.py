@@ -86,11 +86,11 @@ def test_qt_plugin_of(dest: str, expected: tuple[str, str] | None) -> None:
         "botocore/data/endpoints.json",
         "botocore/data/partitions.json",
         "botocore/data/_retry.json",
-        "botocore/cacert.pem",
         # The math renderer's fonts and symbol table (ui/math_images.py).
         "ziamath/fonts/STIXTwoMath-Regular.ttf",
         "ziafont/fonts/DejaVuSans.ttf",
         "latex2mathml/unimathsymbols.txt",
+        "certifi/cacert.pem",
     ],
 )
 def test_keeps_what_the_app_needs(dest: str) -> None:
@@ -117,11 +117,39 @@ def test_keeps_what_the_app_needs(dest: str) -> None:
         "botocore/data/ec2/2016-11-15/service-2.json.gz",
         "botocore/data/bedrock/2023-04-20/service-2.json.gz",  # the control plane, not runtime
         "botocore\\data\\s3\\2006-03-01\\service-2.json.gz",
+        "botocore/cacert.pem",
     ],
 )
 def test_drops_what_the_app_does_not_use(dest: str) -> None:
     assert rules.drop_reason(dest, linux=True) is not None
     assert rules.drop_reason(dest, linux=False) is not None
+
+
+def test_botocore_uses_certifis_ca_bundle_so_its_own_can_go() -> None:
+    import certifi
+    from botocore.httpsession import get_cert_path
+
+    assert get_cert_path(True) == certifi.where()
+
+
+def test_botocore_reads_its_json_data_gzipped(tmp_path: Path) -> None:
+    import gzip
+    import json
+
+    import botocore
+    from botocore.loaders import Loader
+
+    data = Path(botocore.__file__).parent / "data"
+    names = ["botocore/data/endpoints.json", "botocore/data/sdk-default-configuration.json"]
+    assert all(rules.gzipped_botocore_json(name) for name in names)
+    assert not rules.gzipped_botocore_json("botocore/data/sts/2011-06-15/service-2.json.gz")
+    for name in names:
+        source = data / Path(name).name
+        (tmp_path / (source.name + ".gz")).write_bytes(gzip.compress(source.read_bytes()))
+    loader = Loader(extra_search_paths=[str(tmp_path)], include_default_search_paths=False)
+    endpoints = loader.load_data("endpoints")
+    assert endpoints == json.loads((data / "endpoints.json").read_text())
+    assert loader.load_data("sdk-default-configuration")
 
 
 @pytest.mark.parametrize(
