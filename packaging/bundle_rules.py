@@ -188,6 +188,13 @@ def drop_reason(dest: str, *, linux: bool) -> str | None:
     if parts[:1] == ("PySide6",) and "translations" in parts:
         # Qt's own UI strings, used only through a QTranslator, which the app never installs.
         return "Qt translation"
+    if len(parts) > 1 and parts[0].endswith(".dist-info") and (
+        parts[1] == "sboms" or parts[1:] == ("RECORD",)
+    ):
+        # Package metadata is kept for the About dialog's licenses (METADATA and the license
+        # files) and keyring's entry points; the list of installed files (RECORD) and the
+        # software bills of materials describe a site-packages install, not this bundle.
+        return "package file list or SBOM"
     if parts == ("botocore", "cacert.pem"):
         # botocore's own CA bundle, used only when certifi is missing; certifi is bundled.
         return "botocore's CA bundle (it uses certifi's)"

@@ -91,6 +91,10 @@ def test_qt_plugin_of(dest: str, expected: tuple[str, str] | None) -> None:
         "ziafont/fonts/DejaVuSans.ttf",
         "latex2mathml/unimathsymbols.txt",
         "certifi/cacert.pem",
+        # Package metadata: licenses for About, entry points for keyring's backends.
+        "pyside6_essentials-6.11.3.dist-info/METADATA",
+        "pyside6_essentials-6.11.3.dist-info/licenses/LICENSE.LGPLv3",
+        "keyring-25.7.0.dist-info/entry_points.txt",
     ],
 )
 def test_keeps_what_the_app_needs(dest: str) -> None:
@@ -118,6 +122,8 @@ def test_keeps_what_the_app_needs(dest: str) -> None:
         "botocore/data/bedrock/2023-04-20/service-2.json.gz",  # the control plane, not runtime
         "botocore\\data\\s3\\2006-03-01\\service-2.json.gz",
         "botocore/cacert.pem",
+        "pyside6_essentials-6.11.3.dist-info/RECORD",
+        "platformdirs-4.14.7.dist-info/sboms/platformdirs.cdx.json",
     ],
 )
 def test_drops_what_the_app_does_not_use(dest: str) -> None:
