@@ -41,6 +41,17 @@ EXCLUDED_MODULES = [
     "markdown_it",
     "mdurl",
     "pydoc",
+    # Python's CJK codecs (Shift_JIS, EUC-KR, GBK, Big5, ISO-2022...: 0.9 MB). The app
+    # decodes text as UTF-8/16/32, cp1252 or Latin-1 (domain/attachments/text.py) and talks
+    # UTF-8 to the API and to MCP servers; pypdf would use them only to extract text, which
+    # the app does not. Without them such a name is Python's "unknown encoding" LookupError.
+    "_multibytecodec",
+    "_codecs_cn",
+    "_codecs_hk",
+    "_codecs_iso2022",
+    "_codecs_jp",
+    "_codecs_kr",
+    "_codecs_tw",
     # Pillow's extensions the app never uses (it decodes, downscales and re-encodes JPEG,
     # PNG, GIF and WebP): AVIF (libavif alone is 4.9 MB), FreeType text rendering (with
     # HarfBuzz), colour management (lcms2) and Tk. Their libraries fall away with them.
@@ -188,8 +199,10 @@ def drop_reason(dest: str, *, linux: bool) -> str | None:
     if parts[:1] == ("PySide6",) and "translations" in parts:
         # Qt's own UI strings, used only through a QTranslator, which the app never installs.
         return "Qt translation"
-    if len(parts) > 1 and parts[0].endswith(".dist-info") and (
-        parts[1] == "sboms" or parts[1:] == ("RECORD",)
+    if (
+        len(parts) > 1
+        and parts[0].endswith(".dist-info")
+        and (parts[1] == "sboms" or parts[1:] == ("RECORD",))
     ):
         # Package metadata is kept for the About dialog's licenses (METADATA and the license
         # files) and keyring's entry points; the list of installed files (RECORD) and the

@@ -214,6 +214,34 @@ def test_the_app_imports_nothing_the_bundle_leaves_out() -> None:
     assert result.returncode == 0, result.stderr[-3000:]
 
 
+def test_a_cjk_encoding_without_its_codec_is_an_unknown_encoding_not_a_crash() -> None:
+    """The bundle leaves out Python's CJK codecs: asking for one is a LookupError, which
+    every caller of bytes.decode with a name from outside already handles."""
+    code = (
+        "import sys\n"
+        "class LeftOut:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name in sys.argv[1:]:\n"
+        "            raise ModuleNotFoundError(name, name=name)\n"
+        "sys.meta_path.insert(0, LeftOut())\n"
+        "for name in ('shift_jis', 'euc_kr', 'gbk', 'big5', 'iso2022_jp'):\n"
+        "    try:\n"
+        "        b'abc'.decode(name)\n"
+        "    except LookupError as e:\n"
+        "        print(e)\n"
+        "print('cp1252', b'caf\\xe9'.decode('cp1252'))\n"
+    )
+    excluded = [m for m in rules.EXCLUDED_MODULES if m.startswith(("_codecs_", "_multibyte"))]
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", code, *excluded], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.splitlines() == [
+        *(f"unknown encoding: {name}" for name in ("shift_jis", "euc_kr", "gbk", "big5")),
+        "unknown encoding: iso2022_jp",
+        "cp1252 café",
+    ]
+
+
 # -- ICU data -------------------------------------------------------------------------------
 
 
