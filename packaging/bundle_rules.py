@@ -41,6 +41,17 @@ EXCLUDED_MODULES = [
     "markdown_it",
     "mdurl",
     "pydoc",
+    # Python's CJK codecs (Shift_JIS, EUC-KR, GBK, Big5, ISO-2022...: 0.9 MB). The app
+    # decodes text as UTF-8/16/32, cp1252 or Latin-1 (domain/attachments/text.py) and talks
+    # UTF-8 to the API and to MCP servers; pypdf would use them only to extract text, which
+    # the app does not. Without them such a name is Python's "unknown encoding" LookupError.
+    "_multibytecodec",
+    "_codecs_cn",
+    "_codecs_hk",
+    "_codecs_iso2022",
+    "_codecs_jp",
+    "_codecs_kr",
+    "_codecs_tw",
     # Pillow's extensions the app never uses (it decodes, downscales and re-encodes JPEG,
     # PNG, GIF and WebP): AVIF (libavif alone is 4.9 MB), FreeType text rendering (with
     # HarfBuzz), colour management (lcms2) and Tk. Their libraries fall away with them.
@@ -153,6 +164,17 @@ def botocore_data_service(dest: str) -> str | None:
     return None
 
 
+def gzipped_botocore_json(dest: str) -> bool:
+    """Whether `dest` is one of botocore's JSON data files, which the bundle carries gzipped.
+
+    botocore's loader reads `name.json` or else `name.json.gz` (most of its service models
+    ship gzipped already); its endpoints table is 1.25 MB of JSON, 0.1 MB gzipped, read once
+    per session.
+    """
+    parts = PurePosixPath(dest.replace("\\", "/")).parts
+    return parts[:2] == ("botocore", "data") and parts[-1].endswith(".json")
+
+
 def qt_plugin_of(dest: str) -> tuple[str, str] | None:
     """(directory, name) if `dest` is a Qt plugin in the bundle, else None.
 
@@ -177,6 +199,18 @@ def drop_reason(dest: str, *, linux: bool) -> str | None:
     if parts[:1] == ("PySide6",) and "translations" in parts:
         # Qt's own UI strings, used only through a QTranslator, which the app never installs.
         return "Qt translation"
+    if (
+        len(parts) > 1
+        and parts[0].endswith(".dist-info")
+        and (parts[1] == "sboms" or parts[1:] == ("RECORD",))
+    ):
+        # Package metadata is kept for the About dialog's licenses (METADATA and the license
+        # files) and keyring's entry points; the list of installed files (RECORD) and the
+        # software bills of materials describe a site-packages install, not this bundle.
+        return "package file list or SBOM"
+    if parts == ("botocore", "cacert.pem"):
+        # botocore's own CA bundle, used only when certifi is missing; certifi is bundled.
+        return "botocore's CA bundle (it uses certifi's)"
     service = botocore_data_service(dest)
     if service is not None and service not in BOTOCORE_SERVICES:
         return "botocore model of an unused AWS service"

@@ -4,15 +4,17 @@ PySide6's Linux wheels carry ICU, whose data library (libicudata.so.NN) is 31 MB
 largest single file of the bundle. Qt Core calls ICU for four things only (its imports
 from ICU: `nm -D --undefined-only libQt6Core.so.6 | grep _73`):
 
-- collation (ucol_*: QCollator, localeAwareCompare): the coll/ tree and the locale tree;
-- legacy text encodings (ucnv_*: QStringConverter beyond UTF-8/16/32 and Latin-1): *.cnv
-  and cnvalias.icu;
-- time-zone ids and names (ucal_*: QTimeZone): zoneinfo64, metaZones, the zone/ tree;
+- collation (ucol_*: QCollator, localeAwareCompare): the coll/ tree;
+- legacy text encodings (ucnv_*: QStringConverter beyond UTF-8/16/32 and Latin-1): the
+  *.cnv tables of the encodings browsers decode (KEPT_CONVERTERS) and cnvalias.icu;
+- time-zone ids and names (ucal_*: QTimeZone): zoneinfo64, metaZones, the zone/ tree, and
+  from the locale tree only the digits of GMT offsets (see LOCALE_RES);
 - locale-aware case mapping (u_strToUpper/Lower): in ICU's code, not its data.
 
 The rest is for ICU services Qt does not use: break iteration and its dictionaries
 (brkitr/, 3.4 MB), units, currency, language and region display names (unit/, curr/, lang/,
-region/: 10 MB), transliteration, number spell-out, StringPrep and spoof checking. Those
+region/: 10 MB), transliteration, number spell-out, StringPrep, spoof checking, character
+names, and 180 conversion tables for encodings no browser reads (EBCDIC...). Those
 items are removed here and the library is rebuilt with the same soname and symbol, so
 libicuuc loads it unchanged. `claude-desktop --self-test` checks collation, a legacy
 encoding, a time-zone name and Turkish upper-casing.
@@ -43,6 +45,69 @@ DROPPED_TREES = frozenset(
     }
 )
 DROPPED_SUFFIXES = (".spp", ".cfu")  # StringPrep profiles (IDNA2003), spoof checking
+#: Single items left out: Unicode character names (u_charName, for transliteration by name).
+DROPPED_ITEMS = frozenset({"unames.icu"})
+
+#: The locale tree (icudt73l/<locale>.res: each locale's calendars, number and date formats,
+#: 3.1 MB) serves ICU's formatting services. What Qt asks for reads it in one place only: the
+#: digits of a "GMT+1"-style time-zone name come from the locale's default numbering system.
+#: Kept are root (the fallback of every lookup) and the languages whose default digits are
+#: not 0-9; the others give the same answers from root. tests/test_bundle.py compares what
+#: Qt computes through ICU (collation, time-zone names, case mapping) for every Qt locale.
+LOCALE_RES = re.compile(r"icudt\d+l/([a-z]{2,3})(_[A-Za-z0-9]+)*\.res")
+NATIVE_DIGIT_LANGUAGES = frozenset(
+    {
+        *("ar", "as", "bgc", "bho", "bn", "ccp", "ckb", "dz", "fa", "ks", "lrc", "mni"),
+        *("mr", "my", "mzn", "ne", "pa", "ps", "raj", "sa", "sat", "sd", "ur", "uz"),
+    }
+)
+
+#: The conversion tables kept: those of the encodings a web browser decodes (the WHATWG
+#: Encoding Standard's list), which is what text in a legacy encoding is in practice. The
+#: other 180 tables (EBCDIC and IBM host code pages, DOS code pages, X11 compound text,
+#: LMBCS, CNS 11643...) are 3.9 MB that nothing in the app or in Qt asks for: Qt converts
+#: through ICU only when asked for an encoding by name (QStringDecoder), and the app never
+#: does. ICU resolves a name to its table through cnvalias.icu (kept); UTF-8/16/32,
+#: Latin-1, ASCII and ISO-2022-JP's framing are code, not tables. tests/test_bundle.py
+#: decodes text in each of these encodings through the trimmed library.
+KEPT_CONVERTERS = frozenset(
+    {
+        "ibm-866_P100-1995",  # IBM866
+        "ibm-912_P100-1995",  # ISO-8859-2
+        "ibm-913_P100-2000",  # ISO-8859-3
+        "ibm-914_P100-1995",  # ISO-8859-4
+        "ibm-915_P100-1995",  # ISO-8859-5
+        "ibm-1089_P100-1995",  # ISO-8859-6
+        "ibm-9005_X110-2007",  # ISO-8859-7
+        "ibm-5012_P100-1999",  # ISO-8859-8, ISO-8859-8-I
+        "iso-8859_10-1998",  # ISO-8859-10
+        "ibm-921_P100-1995",  # ISO-8859-13
+        "iso-8859_14-1998",  # ISO-8859-14
+        "ibm-923_P100-1998",  # ISO-8859-15
+        "ibm-878_P100-1996",  # KOI8-R
+        "ibm-1168_P100-2002",  # KOI8-U
+        "macos-0_2-10.2",  # macintosh
+        "macos-7_3-10.2",  # x-mac-cyrillic
+        "windows-874-2000",  # windows-874
+        "ibm-5346_P100-1998",  # windows-1250
+        "ibm-5347_P100-1998",  # windows-1251
+        "ibm-5348_P100-1997",  # windows-1252
+        "ibm-5349_P100-1998",  # windows-1253
+        "ibm-5350_P100-1998",  # windows-1254
+        "ibm-9447_P100-2002",  # windows-1255
+        "ibm-9448_X100-2005",  # windows-1256
+        "ibm-9449_P100-2002",  # windows-1257
+        "ibm-5354_P100-1998",  # windows-1258
+        "windows-936-2000",  # GBK: its extension table, over
+        "ibm-1386_P100-2001",  # its base table
+        "gb18030",  # gb18030
+        "windows-950-2000",  # Big5: its extension table, over
+        "ibm-1373_P100-2002",  # its base table
+        "euc-jp-2007",  # EUC-JP
+        "ibm-943_P15A-2003",  # Shift_JIS, and ISO-2022-JP's JIS X 0208
+        "ibm-970_P110_P110-2006_U2",  # EUC-KR
+    }
+)
 
 _ALIGN = 16
 
@@ -123,7 +188,14 @@ def _aligned(n: int) -> int:
 
 def dropped(name: str) -> bool:
     parts = name.split("/")
-    return (len(parts) > 2 and parts[1] in DROPPED_TREES) or name.endswith(DROPPED_SUFFIXES)
+    if len(parts) > 2:
+        return parts[1] in DROPPED_TREES
+    locale = LOCALE_RES.fullmatch(name)
+    if locale:
+        return locale.group(1) not in NATIVE_DIGIT_LANGUAGES
+    if name.endswith(".cnv"):
+        return parts[-1].removesuffix(".cnv") not in KEPT_CONVERTERS
+    return name.endswith(DROPPED_SUFFIXES) or parts[-1] in DROPPED_ITEMS
 
 
 def trim(blob: bytes) -> tuple[bytes, int]:

@@ -86,11 +86,15 @@ def test_qt_plugin_of(dest: str, expected: tuple[str, str] | None) -> None:
         "botocore/data/endpoints.json",
         "botocore/data/partitions.json",
         "botocore/data/_retry.json",
-        "botocore/cacert.pem",
         # The math renderer's fonts and symbol table (ui/math_images.py).
         "ziamath/fonts/STIXTwoMath-Regular.ttf",
         "ziafont/fonts/DejaVuSans.ttf",
         "latex2mathml/unimathsymbols.txt",
+        "certifi/cacert.pem",
+        # Package metadata: licenses for About, entry points for keyring's backends.
+        "pyside6_essentials-6.11.3.dist-info/METADATA",
+        "pyside6_essentials-6.11.3.dist-info/licenses/LICENSE.LGPLv3",
+        "keyring-25.7.0.dist-info/entry_points.txt",
     ],
 )
 def test_keeps_what_the_app_needs(dest: str) -> None:
@@ -117,11 +121,41 @@ def test_keeps_what_the_app_needs(dest: str) -> None:
         "botocore/data/ec2/2016-11-15/service-2.json.gz",
         "botocore/data/bedrock/2023-04-20/service-2.json.gz",  # the control plane, not runtime
         "botocore\\data\\s3\\2006-03-01\\service-2.json.gz",
+        "botocore/cacert.pem",
+        "pyside6_essentials-6.11.3.dist-info/RECORD",
+        "platformdirs-4.14.7.dist-info/sboms/platformdirs.cdx.json",
     ],
 )
 def test_drops_what_the_app_does_not_use(dest: str) -> None:
     assert rules.drop_reason(dest, linux=True) is not None
     assert rules.drop_reason(dest, linux=False) is not None
+
+
+def test_botocore_uses_certifis_ca_bundle_so_its_own_can_go() -> None:
+    import certifi
+    from botocore.httpsession import get_cert_path
+
+    assert get_cert_path(True) == certifi.where()
+
+
+def test_botocore_reads_its_json_data_gzipped(tmp_path: Path) -> None:
+    import gzip
+    import json
+
+    import botocore
+    from botocore.loaders import Loader
+
+    data = Path(botocore.__file__).parent / "data"
+    names = ["botocore/data/endpoints.json", "botocore/data/sdk-default-configuration.json"]
+    assert all(rules.gzipped_botocore_json(name) for name in names)
+    assert not rules.gzipped_botocore_json("botocore/data/sts/2011-06-15/service-2.json.gz")
+    for name in names:
+        source = data / Path(name).name
+        (tmp_path / (source.name + ".gz")).write_bytes(gzip.compress(source.read_bytes()))
+    loader = Loader(extra_search_paths=[str(tmp_path)], include_default_search_paths=False)
+    endpoints = loader.load_data("endpoints")
+    assert endpoints == json.loads((data / "endpoints.json").read_text())
+    assert loader.load_data("sdk-default-configuration")
 
 
 @pytest.mark.parametrize(
@@ -180,6 +214,34 @@ def test_the_app_imports_nothing_the_bundle_leaves_out() -> None:
     assert result.returncode == 0, result.stderr[-3000:]
 
 
+def test_a_cjk_encoding_without_its_codec_is_an_unknown_encoding_not_a_crash() -> None:
+    """The bundle leaves out Python's CJK codecs: asking for one is a LookupError, which
+    every caller of bytes.decode with a name from outside already handles."""
+    code = (
+        "import sys\n"
+        "class LeftOut:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name in sys.argv[1:]:\n"
+        "            raise ModuleNotFoundError(name, name=name)\n"
+        "sys.meta_path.insert(0, LeftOut())\n"
+        "for name in ('shift_jis', 'euc_kr', 'gbk', 'big5', 'iso2022_jp'):\n"
+        "    try:\n"
+        "        b'abc'.decode(name)\n"
+        "    except LookupError as e:\n"
+        "        print(e)\n"
+        "print('cp1252', b'caf\\xe9'.decode('cp1252'))\n"
+    )
+    excluded = [m for m in rules.EXCLUDED_MODULES if m.startswith(("_codecs_", "_multibyte"))]
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", code, *excluded], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.splitlines() == [
+        *(f"unknown encoding: {name}" for name in ("shift_jis", "euc_kr", "gbk", "big5")),
+        "unknown encoding: iso2022_jp",
+        "cp1252 café",
+    ]
+
+
 # -- ICU data -------------------------------------------------------------------------------
 
 
@@ -191,14 +253,22 @@ def blob_of(names: list[str]) -> bytes:
 def test_icu_trim_keeps_what_qt_uses_and_drops_the_rest() -> None:
     names = sorted(
         [
+            "icudt73l/ar_EG.res",
             "icudt73l/brkitr/word.brk",
             "icudt73l/cnvalias.icu",
             "icudt73l/coll/de.res",
             "icudt73l/curr/en.res",
             "icudt73l/en.res",
+            "icudt73l/en_US_POSIX.res",
+            "icudt73l/pool.res",
+            "icudt73l/root.res",
+            "icudt73l/supplementalData.res",
+            "icudt73l/ibm-37_P100-1995.cnv",
             "icudt73l/ibm-943_P15A-2003.cnv",
+            "icudt73l/icu-internal-compound-t.cnv",
             "icudt73l/lang/en.res",
             "icudt73l/rfc3491.spp",
+            "icudt73l/unames.icu",
             "icudt73l/zone/en.res",
             "icudt73l/zoneinfo64.res",
         ]
@@ -206,14 +276,17 @@ def test_icu_trim_keeps_what_qt_uses_and_drops_the_rest() -> None:
     small, removed = icu.trim(blob_of(names))
     kept = [name for name, _ in icu.items(small)]
     assert kept == [
+        "icudt73l/ar_EG.res",
         "icudt73l/cnvalias.icu",
         "icudt73l/coll/de.res",
-        "icudt73l/en.res",
         "icudt73l/ibm-943_P15A-2003.cnv",
+        "icudt73l/pool.res",
+        "icudt73l/root.res",
+        "icudt73l/supplementalData.res",
         "icudt73l/zone/en.res",
         "icudt73l/zoneinfo64.res",
     ]
-    assert removed == 4
+    assert removed == 9
     for name, data in icu.items(small):
         assert data.rstrip(b"\0") == name.encode() * 3
     # Items stay 16-byte aligned, as ICU expects.
@@ -239,6 +312,155 @@ def test_icu_library_round_trip(tmp_path: Path) -> None:
     symbol_after, blob_after = icu.read_data(out)
     assert symbol_after == symbol and blob_after == small_blob
     assert len(blob_after) < len(blob) * 0.6
+
+
+#: Text in each legacy encoding a web browser decodes (the WHATWG Encoding Standard's list,
+#: less ISO-8859-16, which ICU has no table for), as Python's codecs encode it.
+LEGACY_TEXT = {
+    "IBM866": "Привет",
+    "ISO-8859-2": "Żółć",
+    "ISO-8859-3": "Ħġ",
+    "ISO-8859-4": "Ģķ",
+    "ISO-8859-5": "Привет",
+    "ISO-8859-6": "عربي",
+    "ISO-8859-7": "Ελληνικά",
+    "ISO-8859-8": "עברית",
+    "ISO-8859-10": "Ŋŧ",
+    "ISO-8859-13": "Łódź",
+    "ISO-8859-14": "Ŵŷ",
+    "ISO-8859-15": "€œ",
+    "KOI8-R": "Привет",
+    "KOI8-U": "Привіт",
+    "macintosh": "café",
+    "x-mac-cyrillic": "Привет",
+    "windows-874": "ภาษาไทย",
+    "windows-1250": "Żółć",
+    "windows-1251": "Привет",
+    "windows-1252": "café €",
+    "windows-1253": "Ελληνικά",
+    "windows-1254": "İğş",
+    "windows-1255": "עברית",
+    "windows-1256": "عربي",
+    "windows-1257": "Łódź",
+    "windows-1258": "Đươ",
+    "GBK": "中文",
+    "gb18030": "中文𠀀",
+    "Big5": "繁體中文",
+    "EUC-JP": "日本語",
+    "ISO-2022-JP": "日本語です",
+    "Shift_JIS": "日本語テキスト",
+    "EUC-KR": "한국어",
+}
+#: Python's names for the two labels its codecs do not know.
+PYTHON_CODEC = {"x-mac-cyrillic": "mac-cyrillic", "windows-874": "cp874"}
+
+# Runs with the trimmed libicudata first on the library path (Qt's ICU finds its data
+# library through RUNPATH, which LD_LIBRARY_PATH overrides): decodes each text through ICU,
+# as Qt's QStringDecoder does, and prints what came out.
+_DECODE_THROUGH_ICU = """
+import ctypes, json, sys
+from PySide6.QtCore import QStringDecoder
+icu = ctypes.CDLL(sys.argv[1])
+version = sys.argv[1].rsplit(".", 1)[-1]
+open_ = getattr(icu, "ucnv_open_" + version)
+open_.restype = ctypes.c_void_p
+to_uchars = getattr(icu, "ucnv_toUChars_" + version)
+to_uchars.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int32, ctypes.c_char_p,
+                      ctypes.c_int32, ctypes.POINTER(ctypes.c_int)]
+out = {}
+for label, data in json.loads(sys.stdin.read()).items():
+    status = ctypes.c_int(0)
+    converter = open_(label.encode(), ctypes.byref(status))
+    if not converter or not QStringDecoder(label).isValid():
+        out[label] = None
+        continue
+    raw = bytes.fromhex(data)
+    buffer = ctypes.create_string_buffer(4 * len(raw) + 8)
+    n = to_uchars(converter, buffer, 2 * len(raw) + 4, raw, len(raw), ctypes.byref(status))
+    out[label] = buffer.raw[: 2 * n].decode("utf-16-le")
+print(json.dumps(out))
+"""
+
+
+needs_bundled_icu = pytest.mark.skipif(
+    not sys.platform.startswith("linux") or shutil.which("objdump") is None,
+    reason="ICU is bundled (and trimmed) on Linux only; needs binutils",
+)
+
+
+def _qt_lib() -> Path:
+    import PySide6
+
+    return Path(PySide6.__file__).parent / "Qt" / "lib"
+
+
+@pytest.fixture(scope="module")
+def trimmed_icu(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding the trimmed libicudata, as the bundle carries it."""
+    folder = tmp_path_factory.mktemp("icu")
+    icu.trimmed_library(next(_qt_lib().glob("libicudata.so.*")), folder)
+    return folder
+
+
+def _python(code: str, *args: str, icu_data_folder: Path | None, stdin: str = "") -> str:
+    import os
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    if icu_data_folder is not None:
+        env["LD_LIBRARY_PATH"] = str(icu_data_folder)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    ).stdout
+
+
+@needs_bundled_icu
+def test_trimmed_icu_decodes_every_legacy_encoding_a_browser_does(trimmed_icu: Path) -> None:
+    import json
+
+    encoded = {
+        label: text.encode(PYTHON_CODEC.get(label, label)).hex()
+        for label, text in LEGACY_TEXT.items()
+    }
+    libicuuc = str(next(_qt_lib().glob("libicuuc.so.*")))
+    out = _python(
+        _DECODE_THROUGH_ICU, libicuuc, icu_data_folder=trimmed_icu, stdin=json.dumps(encoded)
+    )
+    assert json.loads(out) == LEGACY_TEXT
+
+
+# Prints, for every locale Qt has, all Qt computes through ICU: collation, case mapping and
+# time-zone names of every kind (their GMT forms use the locale's digits).
+_QT_THROUGH_ICU = """
+from PySide6.QtCore import QCoreApplication, QCollator, QLocale, QTimeZone
+app = QCoreApplication([])
+pairs = [("ä", "z"), ("a", "B"), ("ch", "d"), ("ö", "o"), ("å", "z"), ("ı", "j"), ("中", "日"),
+         ("ñ", "o"), ("ll", "m"), ("ə", "f"), ("ß", "t"), ("あ", "ア"), ("가", "나")]
+zones = [QTimeZone(z) for z in (b"Europe/Berlin", b"America/New_York", b"Asia/Kolkata",
+         b"Etc/GMT+3", b"Asia/Tehran", b"Australia/Lord_Howe", b"UTC")]
+kinds = [(t, n) for t in QTimeZone.TimeType for n in QTimeZone.NameType]
+everywhere = QLocale.matchingLocales(
+    QLocale.Language.AnyLanguage, QLocale.Script.AnyScript, QLocale.Country.AnyCountry
+)
+for name in sorted({locale.name() for locale in everywhere}):
+    locale = QLocale(name)
+    collator = QCollator(locale)
+    print(name, [collator.compare(a, b) for a, b in pairs], locale.toUpper("iıß ǆ"),
+          locale.toLower("IİΣΑΣ"), [z.displayName(t, n, locale) for z in zones for t, n in kinds])
+"""
+
+
+@needs_bundled_icu
+def test_trimmed_icu_answers_qt_as_the_full_data_does(trimmed_icu: Path) -> None:
+    full = _python(_QT_THROUGH_ICU, icu_data_folder=None).splitlines()
+    trimmed = _python(_QT_THROUGH_ICU, icu_data_folder=trimmed_icu).splitlines()
+    assert len(full) > 500
+    assert [line for line in trimmed if line not in full] == []
+    assert trimmed == full
 
 
 # -- Icons and the desktop entry ------------------------------------------------------------
@@ -286,3 +508,34 @@ def test_desktop_entry() -> None:
             ["desktop-file-validate", str(path)], capture_output=True, text=True, check=False
         )
         assert result.returncode == 0 and not result.stdout, result.stdout
+
+
+# -- patchelf's holes -------------------------------------------------------------------------
+
+elf = load("elf_gaps")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ELF libraries: Linux only")
+def test_closing_the_hole_in_pillows_libxau_keeps_it_loadable(tmp_path: Path) -> None:
+    import PIL
+
+    libs = Path(PIL.__file__).parent.parent / "pillow.libs"
+    libxau = next(libs.glob("libXau-*.so*"), None)
+    if libxau is None:
+        pytest.skip("this Pillow wheel carries no libXau")
+    small = elf.compacted(libxau, tmp_path)
+    assert small is not None
+    assert small.stat().st_size < libxau.stat().st_size - elf.MIN_HOLE
+    # The loader maps it and its functions run (the file name of X's authority file).
+    code = (
+        "import ctypes, sys; lib = ctypes.CDLL(sys.argv[1]);"
+        " lib.XauFileName.restype = ctypes.c_char_p; print(lib.XauFileName().decode())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(small)], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip()
+    # A library without a hole is left as it is.
+    jpeg = next(libs.glob("libjpeg-*.so*"))
+    assert elf.compacted(jpeg, tmp_path / "jpeg") is None
+    assert elf.close_hole(b"not an ELF file") == b"not an ELF file"
