@@ -38,7 +38,8 @@ def test_the_window_imports_its_dialogs_when_first_opened_not_at_start_up() -> N
         "         'claude_desktop.ui.settings_appearance', 'claude_desktop.ui.help_dialogs',\n"
         "         'claude_desktop.ui.conversation_settings', 'claude_desktop.domain.licenses',\n"
         "         'claude_desktop.ui.search_palette', 'claude_desktop.ui.key_view',\n"
-        "         'claude_desktop.ui.markdown_engine', 'markdown')\n"
+        "         'claude_desktop.ui.markdown_engine', 'markdown', 'claude_desktop.ui.render',\n"
+        "         'claude_desktop.ui.message_widget', 'claude_desktop.ui.answer_view')\n"
         "loaded = [name for name in later if name in sys.modules]\n"
         "assert not loaded, loaded\n"
     )

@@ -8,13 +8,15 @@ that coming back shows the answer so far in a new widget and keeps streaming int
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from claude_desktop.api.message import Message
 from claude_desktop.domain.history import MessageRecord
 from claude_desktop.domain.turn_runner import Decision
 
-from .message_widget import AssistantMessageWidget
+if TYPE_CHECKING:
+    from .message_widget import AssistantMessageWidget
+
 
 #: The observer calls whose data make up the answer, replayed to a new widget in order.
 #: Consecutive deltas of one block are kept joined (one call per block on replay).

@@ -14,11 +14,12 @@ from claude_desktop.domain.history import UNSAVED, MessageRecord, text_of
 from claude_desktop.domain.question_attachments import ShownAttachment, shown_attachments
 from claude_desktop.domain.turn_metrics import footer_from_meta
 
-from .conversation_view import AssistantMessageWidget, MessageWidget
 from .question_attachments import ThumbnailLoader
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
+    from .message_frame import MessageWidget
+    from .message_widget import AssistantMessageWidget
 
 #: Messages rendered when a conversation opens; earlier ones come on request.
 RENDER_WINDOW = 40

@@ -12,6 +12,7 @@ stays put and a floating "Jump to latest" button brings it back and resumes foll
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QResizeEvent
@@ -28,11 +29,14 @@ from PySide6.QtWidgets import (
 from claude_desktop.domain.question_attachments import ShownAttachment
 
 from . import icons, theme
-from .message_widget import AssistantMessageWidget, MessageWidget, UserMessageWidget
+from .message_frame import MessageWidget
 from .question_attachments import ThumbnailLoader
 from .theme_sheet import follow_theme
 
-__all__ = ["AssistantMessageWidget", "ConversationView", "MessageWidget", "UserMessageWidget"]
+if TYPE_CHECKING:
+    from .message_widget import AssistantMessageWidget, UserMessageWidget
+
+__all__ = ["ConversationView"]
 
 # How close to the end still counts as "at the bottom", in pixels.
 _BOTTOM_SLACK = 4
@@ -131,6 +135,10 @@ class ConversationView(QScrollArea):
         at_top: bool = False,
         follow: bool = False,
     ) -> UserMessageWidget:
+        # The messages' modules (the answer's text, code, math, tool cards: ~20 of them)
+        # load with the first message, not with the window: an empty chat shows none.
+        from .message_widget import UserMessageWidget
+
         widget = UserMessageWidget(text, attachments, loader=self.thumbnails)
         self._add(widget, at_top=at_top, follow=follow)
         return widget
@@ -138,6 +146,8 @@ class ConversationView(QScrollArea):
     def begin_assistant_message(
         self, model: str, *, at_top: bool = False, follow: bool = False
     ) -> AssistantMessageWidget:
+        from .message_widget import AssistantMessageWidget
+
         widget = AssistantMessageWidget(model)
         self._add(widget, at_top=at_top, follow=follow)
         return widget
@@ -185,6 +195,10 @@ class ConversationView(QScrollArea):
 
     def _mark_newest(self) -> None:
         """The newest answer shows its actions without a hover; the others on hover."""
+        if not self._messages:
+            return
+        from .message_widget import AssistantMessageWidget
+
         newest = next(
             (w for w in reversed(self._messages) if isinstance(w, AssistantMessageWidget)), None
         )

@@ -52,14 +52,13 @@ from .branch_presenter import FIRST_SHOWN, RENDER_WINDOW, BranchPresenter
 from .chat_page import NARROW_WIDTH, ChatPage
 from .composer import Composer
 from .composer_sync import ComposerSync
-from .conversation_view import AssistantMessageWidget, ConversationView
+from .conversation_view import ConversationView
 from .conversations import Conversations
 from .drafts import Drafts
 from .header import ChatHeader
 from .key_flow import KEY_REFUSED_ON_KEY_PAGE, KEY_SOURCE_TEXT, KeyFlow
 from .menus import build_menu_bar
 from .notices import Notices
-from .render import warm_up
 from .sidebar import ConversationSidebar
 from .toasts import Toast
 from .tray import Tray
@@ -83,6 +82,13 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+
+def _warm_up_rendering() -> None:
+    """On a worker: the renderer's own modules are imported there too, not at start-up."""
+    from .render import warm_up
+
+    warm_up()
 
 
 class MainWindow(QMainWindow):
@@ -335,7 +341,7 @@ class MainWindow(QMainWindow):
         # What the first answer would load (Markdown, lexers, styles), loaded now, off the
         # UI thread, while the person reads the window. Not before the key is found: the
         # thread would compete for the GIL with the key's own thread and the first paint.
-        self.spawn(asyncio.to_thread(warm_up), "warm-up")
+        self.spawn(asyncio.to_thread(_warm_up_rendering), "warm-up")
 
     def _open_initial(self) -> None:
         """Reopen the conversation of the last session (after a crash too), with its draft.
@@ -426,6 +432,8 @@ class MainWindow(QMainWindow):
 
         An answer that ended with no text (an error before the first word) is no answer.
         """
+        from .message_widget import AssistantMessageWidget
+
         answers = [
             w
             for w in self.view.message_widgets()

@@ -22,11 +22,11 @@ from claude_desktop.domain.turn_metrics import footer_from_meta
 from claude_desktop.domain.turn_runner import TurnResult, TurnRunner
 
 from .answer_stream import AnswerStream
-from .conversation_view import AssistantMessageWidget
 from .title_writer import TitleWriter
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
+    from .message_widget import AssistantMessageWidget
 
 log = logging.getLogger(__name__)
 
