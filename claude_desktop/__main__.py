@@ -12,6 +12,9 @@ def main() -> int:
         from claude_desktop import cli
 
         return cli.main(sys.argv[1:])
+    import gc
+
+    gc.disable()  # from before the app's own imports (app.main says why)
     from claude_desktop import app
 
     return app.main()

@@ -104,3 +104,38 @@ def test_the_http_stack_is_imported_after_the_window_has_started(tmp_path: Path,
     )
     assert proc.returncode == 0, proc.stderr
     assert "STACK LOADED" in proc.stdout
+
+
+def test_no_garbage_collection_while_the_window_is_made_then_frozen_and_on(tmp_path: Path) -> None:
+    # ~100 collections (16 ms) ran during start-up over objects that live as long as the
+    # app; once it is up, one collection, the survivors frozen, collections on again.
+    code = (
+        HOOK_WINDOW_START + "import gc\n"
+        "app.SETTLE_GC_AFTER_S = 0.05\n"
+        "def on_started(window):\n"
+        "    from PySide6.QtCore import QTimer\n"
+        "    assert not gc.isenabled(), 'collections on during start-up'\n"
+        "    def poll():\n"
+        "        if gc.isenabled():\n"
+        "            assert gc.get_freeze_count() > 10_000, gc.get_freeze_count()\n"
+        "            print('SETTLED', flush=True)\n"
+        "            window.quit_requested.emit()\n"
+        "        else:\n"
+        "            QTimer.singleShot(10, poll)\n"
+        "    QTimer.singleShot(0, poll)\n"
+        "sys.exit(app.main(['claude-desktop']))\n"
+    )
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "ANTHROPIC_API_KEY": "sk-ant-api03-" + "x" * 40,
+        "ANTHROPIC_BASE_URL": "http://127.0.0.1:9",
+        "CLAUDE_DESKTOP_DATA_DIR": str(tmp_path / "data"),
+        "XDG_RUNTIME_DIR": str(tmp_path),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "SETTLED" in proc.stdout
