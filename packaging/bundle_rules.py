@@ -275,3 +275,80 @@ def unreferenced_libraries(binaries: Iterable[tuple[str, str]]) -> set[str]:
                     reached.add(dest)
                     queue.append(libraries[dest])
     return set(libraries) - reached
+
+
+#: auditwheel's name for a library it copied into a wheel: libzstd-40ad5e7e.so.1.5.7 (the
+#: library's name, a hash, then its full version).
+_VENDORED = re.compile(r"^(lib.+?)-[0-9a-f]{8}\.so\.(\d+)(?:\.\d+)*$")
+
+
+def _objdump(option: str, path: str) -> str:
+    return subprocess.run(
+        ["objdump", option, path], capture_output=True, text=True, check=False
+    ).stdout
+
+
+def _dynamic_symbols(path: str) -> tuple[set[str], set[str]]:
+    """(defined, undefined) names in an ELF file's dynamic symbol table."""
+    defined: set[str] = set()
+    undefined: set[str] = set()
+    for line in _objdump("-T", path).splitlines():
+        fields = line.split()
+        if len(fields) < 4 or not re.fullmatch(r"[0-9a-f]{8,16}", fields[0]):
+            continue
+        (undefined if "*UND*" in fields else defined).add(fields[-1])
+    return defined, undefined
+
+
+def _version_definitions(path: str) -> set[str]:
+    out = _objdump("-p", path)
+    block = out.split("Version definitions:", 1)[1] if "Version definitions:" in out else ""
+    block = block.split("Version References:", 1)[0]
+    return set(re.findall(r"^\d+ 0x[0-9a-f]+ 0x[0-9a-f]+ (\S+)", block, re.MULTILINE))
+
+
+def _version_references(path: str, library: str) -> set[str]:
+    """The symbol versions the ELF file at `path` requires from `library` (a file name)."""
+    out = _objdump("-p", path)
+    block = out.split("Version References:", 1)[1] if "Version References:" in out else ""
+    found: set[str] = set()
+    current = None
+    for line in block.splitlines():
+        required = re.match(r"\s*required from (\S+):", line)
+        if required:
+            current = required.group(1)
+        elif current == library and line.split():
+            found.add(line.split()[-1])
+    return found
+
+
+def vendored_duplicates(binaries: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Wheels' own copies of a library the bundle carries anyway: {dest: dest to use instead}.
+
+    auditwheel gives a wheel its own renamed copy of each library it links: Pillow's libtiff
+    brings libzstd-40ad5e7e.so.1.5.7 and liblzma-de26b416.so.5.8.4, while Qt and Python's
+    _lzma bring the build machine's libzstd.so.1 and liblzma.so.5: the same libraries twice.
+    A copy is replaced (by a symbolic link, so the loader still finds it by the name its
+    users ask for) when a bundled library at the top of the bundle has its soname (the name
+    without the hash, down to the major version) and defines every symbol and symbol version
+    the copy's users take from the copy. Linux only (ELF, objdump).
+    """
+    entries = list(binaries)
+    top = {dest: source for dest, source in entries if "/" not in dest.replace("\\", "/")}
+    replaced: dict[str, str] = {}
+    for dest, source in entries:
+        path = PurePosixPath(dest.replace("\\", "/"))
+        match = _VENDORED.match(path.name)
+        if match is None or len(path.parts) == 1:
+            continue
+        soname = f"{match.group(1)}.so.{match.group(2)}"
+        if soname not in top:
+            continue
+        users = [s for _, s in entries if path.name in needed_libraries(s)]
+        provided, _ = _dynamic_symbols(source)
+        available, _ = _dynamic_symbols(top[soname])
+        taken = set().union(*(_dynamic_symbols(user)[1] for user in users)) & provided
+        versions = set().union(*(_version_references(user, path.name) for user in users))
+        if taken <= available and versions <= _version_definitions(top[soname]):
+            replaced[dest] = soname
+    return replaced

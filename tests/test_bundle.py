@@ -539,3 +539,56 @@ def test_closing_the_hole_in_pillows_libxau_keeps_it_loadable(tmp_path: Path) ->
     jpeg = next(libs.glob("libjpeg-*.so*"))
     assert elf.compacted(jpeg, tmp_path / "jpeg") is None
     assert elf.close_hole(b"not an ELF file") == b"not an ELF file"
+
+
+# -- Wheels' own copies of libraries the bundle carries anyway ---------------------------------
+
+
+def _system_library(soname: str) -> Path | None:
+    """Where the loader finds `soname` on this machine (the build takes the bundle's from there)."""
+    ldconfig = shutil.which("ldconfig") or "/sbin/ldconfig"
+    out = subprocess.run([ldconfig, "-p"], capture_output=True, text=True, check=False).stdout
+    for line in out.splitlines():
+        if line.strip().startswith(soname + " ") and "=>" in line:
+            return Path(line.split("=>", 1)[1].strip())
+    return None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ELF libraries: Linux only")
+def test_pillows_copies_of_zstd_and_lzma_become_links_to_the_bundles(tmp_path: Path) -> None:
+    import PIL
+
+    libs = Path(PIL.__file__).parent.parent / "pillow.libs"
+    libtiff = next(libs.glob("libtiff-*.so*"), None)
+    zstd, lzma = _system_library("libzstd.so.1"), _system_library("liblzma.so.5")
+    if libtiff is None or zstd is None or lzma is None:
+        pytest.skip("this Pillow wheel carries no libtiff, or the system has no zstd or lzma")
+    vendored = {p.name: p for p in libs.glob("lib*.so*")}
+    binaries = [(f"pillow.libs/{name}", str(path)) for name, path in vendored.items()]
+    binaries += [("libzstd.so.1", str(zstd)), ("liblzma.so.5", str(lzma))]
+    linked = rules.vendored_duplicates(binaries)
+    assert {Path(dest).name.split("-")[0] for dest in linked} == {"libzstd", "liblzma"}
+    assert sorted(linked.values()) == ["liblzma.so.5", "libzstd.so.1"]
+    # A library of that soname lacking what libtiff takes from the copy is no replacement.
+    impostor = [(d, s) for d, s in binaries if d != "libzstd.so.1"] + [("libzstd.so.1", str(lzma))]
+    assert sorted(rules.vendored_duplicates(impostor).values()) == ["liblzma.so.5"]
+
+    # Laid out as the bundle is, libtiff loads with every symbol bound at once.
+    (tmp_path / "pillow.libs").mkdir()
+    for name, path in vendored.items():
+        dest = tmp_path / "pillow.libs" / name
+        if f"pillow.libs/{name}" in linked:
+            dest.symlink_to(Path("..") / linked[f"pillow.libs/{name}"])
+        else:
+            shutil.copy(path, dest)
+    shutil.copy(zstd, tmp_path / "libzstd.so.1")
+    shutil.copy(lzma, tmp_path / "liblzma.so.5")
+    code = "import ctypes, sys; ctypes.CDLL(sys.argv[1]); print('loaded')"
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "pillow.libs" / libtiff.name)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"LD_BIND_NOW": "1", "PATH": "/usr/bin:/bin"},
+    )
+    assert out.stdout.strip() == "loaded"
