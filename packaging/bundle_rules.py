@@ -20,6 +20,16 @@ from pathlib import PurePosixPath
 #: without a hidden import; tests/test_bundle_network.py checks that no exclusion drops it.
 REQUIRED_MODULES = ["socksio", "httpcore._async.socks_proxy", "h2.connection"]
 
+#: Pillow's format plugins the bundle leaves out (see EXCLUDED_MODULES), by name.
+# fmt: off
+_UNUSED_PILLOW_FORMATS = (
+    "Blp", "BufrStub", "Cur", "Dcx", "Dds", "Eps", "Fits", "Fli", "Fpx", "Ftex", "Gbr",
+    "GribStub", "Hdf5Stub", "Icns", "Ico", "Im", "Imt", "Iptc", "Jpeg2K", "McIdas", "Mic",
+    "Mpeg", "Msp", "Palm", "Pcd", "Pcx", "Pdf", "Pixar", "Psd", "Qoi", "Sgi", "Spider", "Sun",
+    "Tga", "Wmf", "XVThumb", "Xbm", "Xpm",
+)
+# fmt: on
+
 #: Python modules PyInstaller would otherwise collect although the app never imports them.
 EXCLUDED_MODULES = [
     # Tk: nothing uses it; PyInstaller would bring a whole Tcl/Tk runtime with it.
@@ -63,6 +73,12 @@ EXCLUDED_MODULES = [
     "PIL.ImageCms",
     "PIL._imagingtk",
     "PIL.ImageTk",
+    # Pillow's readers of formats the app never opens: it takes JPEG, PNG, GIF and WebP only
+    # (sniffed by their first bytes, then opened with Image.open(formats=[...]): domain/
+    # attachments/images.py). Kept: those, with MPO (JPEG's multi-picture form) and TIFF
+    # (EXIF), and BMP and PPM, which Image.preinit asks for. Image.init skips a missing one.
+    *(f"PIL.{name}ImagePlugin" for name in _UNUSED_PILLOW_FORMATS),
+    "PIL.PdfParser",  # PdfImagePlugin's
     # Bindings of Qt modules the app does not import (it uses QtCore, QtGui, QtWidgets, and
     # QtNetwork for the local socket a second launch hands its files over: instance.py).
     # Their C++ libraries still come along where Qt links them: Qt Gui links Qt DBus.

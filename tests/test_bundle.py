@@ -592,3 +592,82 @@ def test_pillows_copies_of_zstd_and_lzma_become_links_to_the_bundles(tmp_path: P
         env={"LD_BIND_NOW": "1", "PATH": "/usr/bin:/bin"},
     )
     assert out.stdout.strip() == "loaded"
+
+
+# -- Python modules the bundle leaves out, in use -------------------------------------------
+
+_LEFT_OUT = (
+    "import sys\n"
+    "excluded = set(sys.argv[1:])\n"
+    "class LeftOut:\n"
+    "    def find_spec(self, name, path=None, target=None):\n"
+    "        if any(name == m or name.startswith(m + '.') for m in excluded):\n"
+    "            raise ModuleNotFoundError(f'not in the bundle: {name}', name=name)\n"
+    "sys.meta_path.insert(0, LeftOut())\n"
+)
+
+
+def _run_without_excluded(code: str) -> str:
+    """Runs `code` where the modules the bundle leaves out are missing; returns its stdout."""
+    result = subprocess.run(
+        [sys.executable, "-c", _LEFT_OUT + code, *rules.EXCLUDED_MODULES],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def test_images_are_read_as_before_without_pillows_other_formats() -> None:
+    """The app reads JPEG (EXIF-rotated too), PNG, GIF (animated too) and WebP, and draws
+    thumbnails with Image.open's every-format probe: none of that needs the left-out plugins.
+    Other formats were refused by their first bytes before, and still are."""
+    code = """
+import io
+from PIL import Image
+from claude_desktop.domain.attachments import prepare_bytes
+from claude_desktop.domain.question_attachments import _scaled
+out = []
+def save(fmt, **kw):
+    buffer = io.BytesIO()
+    Image.new("RGB", (2000, 1000), "#d97757").save(buffer, fmt, **kw)
+    return buffer.getvalue()
+exif = Image.Exif()
+exif[0x0112] = 6
+frames = [Image.new("RGB", (40, 30), c) for c in ("red", "green", "blue")]
+gif = io.BytesIO()
+frames[0].save(gif, "GIF", save_all=True, append_images=frames[1:])
+samples = {"a.jpg": save("JPEG", exif=exif), "a.png": save("PNG"), "a.webp": save("WEBP"),
+           "a.gif": gif.getvalue()}
+for name, data in samples.items():
+    a = prepare_bytes(name, data)
+    out.append(f"{name} {a.kind} {a.width}x{a.height} {bool(a.note)}")
+    out.append(f"thumb {_scaled(data, 64, 64).width}")
+for name, head in (("a.bmp", b"BM"), ("a.tif", b"II*\\0"), ("a.ico", b"\\0\\0\\1\\0")):
+    try:
+        out.append(f"{name} {prepare_bytes(name, head + bytes(200)).kind}")
+    except Exception as e:
+        out.append(f"{name} {type(e).__name__}: {e}")
+print("\\n".join(out))
+"""
+    lines = _run_without_excluded(code).splitlines()
+    assert lines[:8] == [
+        "a.jpg image 784x1568 False",  # turned upright by its EXIF orientation
+        "thumb 64",
+        "a.png image 1568x784 False",
+        "thumb 64",
+        "a.webp image 1568x784 False",
+        "thumb 64",
+        "a.gif image 40x30 True",  # "Only the first frame of the animation is sent."
+        "thumb 40",
+    ]
+    # As with every plugin present (the app sniffs the four formats by their first bytes).
+    with_all = subprocess.run(
+        [sys.executable, "-c", _LEFT_OUT + code], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert lines == with_all
+    assert [line.split(":")[0] for line in lines[8:]] == [
+        f"a.{ext} AttachmentError" for ext in ("bmp", "tif", "ico")
+    ]
