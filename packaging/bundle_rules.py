@@ -79,6 +79,19 @@ EXCLUDED_MODULES = [
     # (EXIF), and BMP and PPM, which Image.preinit asks for. Image.init skips a missing one.
     *(f"PIL.{name}ImagePlugin" for name in _UNUSED_PILLOW_FORMATS),
     "PIL.PdfParser",  # PdfImagePlugin's
+    # google-auth's RSA through the `rsa` package, for `rsa.key` objects only: `rsa` is not
+    # installed (google-auth signs with cryptography), so it could never import; pyasn1 and
+    # pyasn1_modules come along only for it.
+    "google.auth.crypt._python_rsa",
+    "pyasn1",
+    "pyasn1_modules",
+    # Processes: nothing in the app or its libraries starts one with multiprocessing or
+    # ProcessPoolExecutor (asyncio.to_thread uses threads); PyInstaller would also run its
+    # multiprocessing hook at every start.
+    "multiprocessing",
+    "concurrent.futures.process",
+    # decimal's pure-Python fallback, used only when its C module (_decimal, bundled) is not.
+    "_pydecimal",
     # Bindings of Qt modules the app does not import (it uses QtCore, QtGui, QtWidgets, and
     # QtNetwork for the local socket a second launch hands its files over: instance.py).
     # Their C++ libraries still come along where Qt links them: Qt Gui links Qt DBus.

@@ -671,3 +671,34 @@ print("\\n".join(out))
     assert [line.split(":")[0] for line in lines[8:]] == [
         f"a.{ext} AttachmentError" for ext in ("bmp", "tif", "ico")
     ]
+
+
+def test_vertex_and_bedrock_sign_without_pyasn1_and_multiprocessing() -> None:
+    """google-auth signs a service account's JWT with cryptography (its `rsa` path, the one
+    that needs pyasn1, is for the `rsa` package, not installed); botocore signs SigV4."""
+    code = """
+import json
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+import google.auth.crypt, google.auth.jwt
+from google.oauth2 import service_account
+key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                        serialization.NoEncryption()).decode()
+info = {"type": "service_account", "client_email": "a@b.iam.gserviceaccount.com",
+        "private_key": pem, "private_key_id": "1", "token_uri": "https://oauth2.example/token"}
+creds = service_account.Credentials.from_service_account_info(info)
+token = google.auth.jwt.encode(creds.signer, {"iss": "a"})
+print(google.auth.jwt.decode(token, verify=False)["iss"])
+import botocore.session
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+request = AWSRequest(method="POST", url="https://bedrock-runtime.us-east-1.amazonaws.com/x",
+                     data=b"{}")
+SigV4Auth(Credentials("AKIDEXAMPLE", "secret"), "bedrock", "us-east-1").add_auth(request)
+print(request.headers["Authorization"].split()[0])
+import sys
+print(sorted(m for m in sys.modules if m.startswith(("pyasn1", "multiprocessing"))))
+"""
+    assert _run_without_excluded(code).splitlines() == ["a", "AWS4-HMAC-SHA256", "[]"]
