@@ -237,6 +237,10 @@ def drop_reason(dest: str, *, linux: bool) -> str | None:
         # files) and keyring's entry points; the list of installed files (RECORD) and the
         # software bills of materials describe a site-packages install, not this bundle.
         return "package file list or SBOM"
+    if parts == ("dateutil", "zoneinfo", "dateutil-zoneinfo.tar.gz"):
+        # dateutil's copy of the time-zone database, for tz.gettz on a system without one;
+        # botocore, its only user here, asks for UTC and the local zone (tz.tzutc, tz.tzlocal).
+        return "dateutil's time-zone database"
     if parts == ("botocore", "cacert.pem"):
         # botocore's own CA bundle, used only when certifi is missing; certifi is bundled.
         return "botocore's CA bundle (it uses certifi's)"

@@ -702,3 +702,14 @@ import sys
 print(sorted(m for m in sys.modules if m.startswith(("pyasn1", "multiprocessing"))))
 """
     assert _run_without_excluded(code).splitlines() == ["a", "AWS4-HMAC-SHA256", "[]"]
+
+
+def test_dateutils_time_zone_database_is_left_out_and_botocore_needs_none() -> None:
+    assert rules.drop_reason("dateutil/zoneinfo/dateutil-zoneinfo.tar.gz", linux=True)
+    code = """
+import warnings
+warnings.simplefilter("error")
+from botocore.utils import parse_timestamp
+print(parse_timestamp("2026-11-30T09:41:05Z").isoformat())
+"""
+    assert _run_without_excluded(code).strip() == "2026-11-30T09:41:05+00:00"
