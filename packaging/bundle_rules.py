@@ -138,11 +138,13 @@ DROPPED_QT_PLUGINS: dict[str, str | frozenset[str]] = {
     "wayland-shell-integration": frozenset(
         {"fullscreen-shell-v1", "ivi-shell", "qt-shell", "wl-shell-plugin"}
     ),
-    # Server-buffer integrations serve clients of Qt's own Wayland compositor. Kept:
-    # qt-plugin-wayland-egl (OpenGL surfaces on Wayland).
-    "wayland-graphics-integration-client": frozenset(
-        {"dmabuf-server", "drm-egl-server", "shm-emulation-server", "vulkan-server"}
-    ),
+    # Client-buffer integrations give Wayland windows OpenGL surfaces (wayland-egl, which
+    # brings libQt6OpenGL: 0.8 MB); server-buffer ones serve clients of Qt's own compositor.
+    # Qt loads a client-buffer integration only when a window asks for OpenGL, which no
+    # widget of the app does: widgets draw on the CPU into shared memory (wl_shm), and the
+    # window never loads it (checked under Weston, with and without GL: check_bundle.py).
+    # Were one ever asked for, Qt reports the integration missing and OpenGL unavailable.
+    "wayland-graphics-integration-client": ALL,
     # Needs Qt Quick, which is not bundled.
     "platforminputcontexts": frozenset({"qtvirtualkeyboardplugin"}),
 }

@@ -124,6 +124,8 @@ def test_keeps_what_the_app_needs(dest: str) -> None:
         "botocore/cacert.pem",
         "pyside6_essentials-6.11.3.dist-info/RECORD",
         "platformdirs-4.14.7.dist-info/sboms/platformdirs.cdx.json",
+        "PySide6/Qt/plugins/wayland-graphics-integration-client/libqt-plugin-wayland-egl.so",
+        "dateutil/zoneinfo/dateutil-zoneinfo.tar.gz",
     ],
 )
 def test_drops_what_the_app_does_not_use(dest: str) -> None:
@@ -713,3 +715,65 @@ from botocore.utils import parse_timestamp
 print(parse_timestamp("2026-11-30T09:41:05Z").isoformat())
 """
     assert _run_without_excluded(code).strip() == "2026-11-30T09:41:05+00:00"
+
+
+# -- Wayland without Qt's EGL client-buffer integration ---------------------------------------
+
+_WIDGETS_ON_WAYLAND = """
+import sys
+from PySide6.QtWidgets import QApplication, QLabel, QMenu, QTextBrowser, QVBoxLayout, QWidget
+app = QApplication([])
+window = QWidget()
+layout = QVBoxLayout(window)
+layout.addWidget(QLabel("label"))
+browser = QTextBrowser()
+browser.setHtml("<h1>Title</h1><pre>code</pre><table><tr><td>cell</td></tr></table>")
+layout.addWidget(browser)
+window.resize(600, 400)
+window.show()
+menu = QMenu(window)
+menu.addAction("item")
+menu.popup(window.mapToGlobal(window.rect().center()))
+grabbed = window.grab()
+for _ in range(20):
+    app.processEvents()
+maps = open("/proc/self/maps").read()
+print(app.platformName(), window.isVisible(), grabbed.width(),
+      "wayland-egl" in maps, "libQt6OpenGL" in maps)
+"""
+
+
+@pytest.mark.skipif(shutil.which("weston") is None, reason="needs Weston (a Wayland compositor)")
+def test_widgets_on_wayland_never_load_the_egl_integration(tmp_path: Path) -> None:
+    """The bundle leaves out wayland-egl and libQt6OpenGL: on a compositor that takes GL
+    surfaces, shown widgets, text and a popup menu load neither (they draw into wl_shm)."""
+    import os
+    import time
+
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    weston = subprocess.Popen(
+        ["weston", "--backend=headless-backend.so", "--use-gl", "--socket=wayland-test"],
+        env={**os.environ, "XDG_RUNTIME_DIR": str(runtime)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not (runtime / "wayland-test").exists():
+            assert weston.poll() is None and time.monotonic() < deadline, "weston did not start"
+            time.sleep(0.05)  # a compositor's socket: no signal to wait on
+        env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "WAYLAND_DISPLAY": "wayland-test"}
+        env["QT_QPA_PLATFORM"] = "wayland"
+        out = subprocess.run(
+            [sys.executable, "-c", _WIDGETS_ON_WAYLAND],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+            timeout=60,
+        ).stdout
+    finally:
+        weston.terminate()
+        weston.wait(timeout=10)
+    assert out.split() == ["wayland", "True", "600", "False", "False"]
