@@ -313,6 +313,7 @@ def check_self_test(checks: Checks, exe: Path, work: Path) -> None:
     )
 
     if LINUX:
+        checks.run("self-test in a KOI8-R locale", lambda: check_legacy_locale(exe, work))
         checks.run("self-test on Wayland", lambda: check_wayland(exe, work))
     if LINUX and not os.environ.get("DISPLAY"):
         checks.check("self-test on X (xcb)", not require_x, "no DISPLAY: not run")
@@ -333,6 +334,34 @@ def check_self_test(checks: Checks, exe: Path, work: Path) -> None:
         f"first window {window.group(1) if window else '?'} ms after start;"
         f" whole self-test {runs[0][2]:.2f} s (first run), {seconds:.2f} s (second)",
     )
+
+
+def check_legacy_locale(exe: Path, work: Path) -> str:
+    """The self-test where the locale's encoding is KOI8-R: Python imports that codec while it
+    starts, from base_library.zip, where the codecs are deflated (base_library.py). Not run
+    without localedef and glibc's locale sources."""
+    localedef = shutil.which("localedef")
+    locales = work / "locales"
+    if localedef is None:
+        return "not run: no localedef"
+    locales.mkdir()
+    made = subprocess.run(
+        [localedef, "-i", "ru_RU", "-f", "KOI8-R", str(locales / "ru_RU.KOI8-R")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if not (locales / "ru_RU.KOI8-R").is_dir():
+        return f"not run: localedef could not make ru_RU.KOI8-R ({made.stderr.strip()[:200]})"
+    code, report, seconds = run_self_test(
+        exe,
+        work / "data-koi8r",
+        QT_QPA_PLATFORM="offscreen",
+        LOCPATH=str(locales),
+        LC_ALL="ru_RU.KOI8-R",
+    )
+    assert code == 0, f"exit {code}: {report[-1500:]}"
+    return f"{_line(report, 'text')}; {seconds:.2f} s"
 
 
 def check_wayland(exe: Path, work: Path) -> str:

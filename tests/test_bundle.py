@@ -777,3 +777,45 @@ def test_widgets_on_wayland_never_load_the_egl_integration(tmp_path: Path) -> No
         weston.terminate()
         weston.wait(timeout=10)
     assert out.split() == ["wayland", "True", "600", "False", "False"]
+
+
+# -- base_library.zip's codecs, deflated --------------------------------------------------------
+
+base_library = load("base_library")
+
+
+def test_base_library_codecs_are_deflated_and_still_import(tmp_path: Path) -> None:
+    """The same entries in the same order; the codecs deflated but those every start needs;
+    a deflated codec imports from the zip (zipimport then loads zlib) and decodes."""
+    import encodings
+    import py_compile
+    import zipfile
+
+    source = tmp_path / "stored.zip"
+    stdlib = Path(encodings.__file__).parent
+    names = ["os.pyc", "encodings/__init__.pyc", "encodings/utf_8.pyc", "encodings/koi8_r.pyc"]
+    names += ["encodings/cp1252.pyc"]
+    with zipfile.ZipFile(source, "w") as zf:
+        for name in names:
+            py = stdlib.parent / name.replace(".pyc", ".py")
+            compiled = py_compile.compile(str(py), cfile=str(tmp_path / "c.pyc"), doraise=True)
+            zf.write(compiled, name)
+    small = base_library.compressed(source, tmp_path / "base_library.zip")
+    assert small.stat().st_size < source.stat().st_size
+    with zipfile.ZipFile(small) as zf:
+        methods = {i.filename: i.compress_type for i in zf.infolist()}
+    assert list(methods) == names
+    assert [n for n, m in methods.items() if m == zipfile.ZIP_DEFLATED] == [
+        "encodings/koi8_r.pyc",
+        "encodings/cp1252.pyc",
+    ]
+    code = (
+        "import sys, encodings, codecs\n"
+        "encodings.__path__[:] = [sys.argv[1] + '/encodings']\n"
+        "print(b'\\xf0\\xd2\\xc9\\xd7\\xc5\\xd4'.decode('koi8_r'), b'caf\\xe9'.decode('cp1252'))\n"
+        "print(sys.modules['encodings.koi8_r'].__file__.startswith(sys.argv[1]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-I", "-c", code, str(small)], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.splitlines() == ["Привет café", "True"]
