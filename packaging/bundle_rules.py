@@ -20,6 +20,16 @@ from pathlib import PurePosixPath
 #: without a hidden import; tests/test_bundle_network.py checks that no exclusion drops it.
 REQUIRED_MODULES = ["socksio", "httpcore._async.socks_proxy", "h2.connection"]
 
+#: Pillow's format plugins the bundle leaves out (see EXCLUDED_MODULES), by name.
+# fmt: off
+_UNUSED_PILLOW_FORMATS = (
+    "Blp", "BufrStub", "Cur", "Dcx", "Dds", "Eps", "Fits", "Fli", "Fpx", "Ftex", "Gbr",
+    "GribStub", "Hdf5Stub", "Icns", "Ico", "Im", "Imt", "Iptc", "Jpeg2K", "McIdas", "Mic",
+    "Mpeg", "Msp", "Palm", "Pcd", "Pcx", "Pdf", "Pixar", "Psd", "Qoi", "Sgi", "Spider", "Sun",
+    "Tga", "Wmf", "XVThumb", "Xbm", "Xpm",
+)
+# fmt: on
+
 #: Python modules PyInstaller would otherwise collect although the app never imports them.
 EXCLUDED_MODULES = [
     # Tk: nothing uses it; PyInstaller would bring a whole Tcl/Tk runtime with it.
@@ -63,6 +73,25 @@ EXCLUDED_MODULES = [
     "PIL.ImageCms",
     "PIL._imagingtk",
     "PIL.ImageTk",
+    # Pillow's readers of formats the app never opens: it takes JPEG, PNG, GIF and WebP only
+    # (sniffed by their first bytes, then opened with Image.open(formats=[...]): domain/
+    # attachments/images.py). Kept: those, with MPO (JPEG's multi-picture form) and TIFF
+    # (EXIF), and BMP and PPM, which Image.preinit asks for. Image.init skips a missing one.
+    *(f"PIL.{name}ImagePlugin" for name in _UNUSED_PILLOW_FORMATS),
+    "PIL.PdfParser",  # PdfImagePlugin's
+    # google-auth's RSA through the `rsa` package, for `rsa.key` objects only: `rsa` is not
+    # installed (google-auth signs with cryptography), so it could never import; pyasn1 and
+    # pyasn1_modules come along only for it.
+    "google.auth.crypt._python_rsa",
+    "pyasn1",
+    "pyasn1_modules",
+    # Processes: nothing in the app or its libraries starts one with multiprocessing or
+    # ProcessPoolExecutor (asyncio.to_thread uses threads); PyInstaller would also run its
+    # multiprocessing hook at every start.
+    "multiprocessing",
+    "concurrent.futures.process",
+    # decimal's pure-Python fallback, used only when its C module (_decimal, bundled) is not.
+    "_pydecimal",
     # Bindings of Qt modules the app does not import (it uses QtCore, QtGui, QtWidgets, and
     # QtNetwork for the local socket a second launch hands its files over: instance.py).
     # Their C++ libraries still come along where Qt links them: Qt Gui links Qt DBus.
@@ -109,11 +138,13 @@ DROPPED_QT_PLUGINS: dict[str, str | frozenset[str]] = {
     "wayland-shell-integration": frozenset(
         {"fullscreen-shell-v1", "ivi-shell", "qt-shell", "wl-shell-plugin"}
     ),
-    # Server-buffer integrations serve clients of Qt's own Wayland compositor. Kept:
-    # qt-plugin-wayland-egl (OpenGL surfaces on Wayland).
-    "wayland-graphics-integration-client": frozenset(
-        {"dmabuf-server", "drm-egl-server", "shm-emulation-server", "vulkan-server"}
-    ),
+    # Client-buffer integrations give Wayland windows OpenGL surfaces (wayland-egl, which
+    # brings libQt6OpenGL: 0.8 MB); server-buffer ones serve clients of Qt's own compositor.
+    # Qt loads a client-buffer integration only when a window asks for OpenGL, which no
+    # widget of the app does: widgets draw on the CPU into shared memory (wl_shm), and the
+    # window never loads it (checked under Weston, with and without GL: check_bundle.py).
+    # Were one ever asked for, Qt reports the integration missing and OpenGL unavailable.
+    "wayland-graphics-integration-client": ALL,
     # Needs Qt Quick, which is not bundled.
     "platforminputcontexts": frozenset({"qtvirtualkeyboardplugin"}),
 }
@@ -208,6 +239,10 @@ def drop_reason(dest: str, *, linux: bool) -> str | None:
         # files) and keyring's entry points; the list of installed files (RECORD) and the
         # software bills of materials describe a site-packages install, not this bundle.
         return "package file list or SBOM"
+    if parts == ("dateutil", "zoneinfo", "dateutil-zoneinfo.tar.gz"):
+        # dateutil's copy of the time-zone database, for tz.gettz on a system without one;
+        # botocore, its only user here, asks for UTC and the local zone (tz.tzutc, tz.tzlocal).
+        return "dateutil's time-zone database"
     if parts == ("botocore", "cacert.pem"):
         # botocore's own CA bundle, used only when certifi is missing; certifi is bundled.
         return "botocore's CA bundle (it uses certifi's)"
@@ -275,3 +310,80 @@ def unreferenced_libraries(binaries: Iterable[tuple[str, str]]) -> set[str]:
                     reached.add(dest)
                     queue.append(libraries[dest])
     return set(libraries) - reached
+
+
+#: auditwheel's name for a library it copied into a wheel: libzstd-40ad5e7e.so.1.5.7 (the
+#: library's name, a hash, then its full version).
+_VENDORED = re.compile(r"^(lib.+?)-[0-9a-f]{8}\.so\.(\d+)(?:\.\d+)*$")
+
+
+def _objdump(option: str, path: str) -> str:
+    return subprocess.run(
+        ["objdump", option, path], capture_output=True, text=True, check=False
+    ).stdout
+
+
+def _dynamic_symbols(path: str) -> tuple[set[str], set[str]]:
+    """(defined, undefined) names in an ELF file's dynamic symbol table."""
+    defined: set[str] = set()
+    undefined: set[str] = set()
+    for line in _objdump("-T", path).splitlines():
+        fields = line.split()
+        if len(fields) < 4 or not re.fullmatch(r"[0-9a-f]{8,16}", fields[0]):
+            continue
+        (undefined if "*UND*" in fields else defined).add(fields[-1])
+    return defined, undefined
+
+
+def _version_definitions(path: str) -> set[str]:
+    out = _objdump("-p", path)
+    block = out.split("Version definitions:", 1)[1] if "Version definitions:" in out else ""
+    block = block.split("Version References:", 1)[0]
+    return set(re.findall(r"^\d+ 0x[0-9a-f]+ 0x[0-9a-f]+ (\S+)", block, re.MULTILINE))
+
+
+def _version_references(path: str, library: str) -> set[str]:
+    """The symbol versions the ELF file at `path` requires from `library` (a file name)."""
+    out = _objdump("-p", path)
+    block = out.split("Version References:", 1)[1] if "Version References:" in out else ""
+    found: set[str] = set()
+    current = None
+    for line in block.splitlines():
+        required = re.match(r"\s*required from (\S+):", line)
+        if required:
+            current = required.group(1)
+        elif current == library and line.split():
+            found.add(line.split()[-1])
+    return found
+
+
+def vendored_duplicates(binaries: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Wheels' own copies of a library the bundle carries anyway: {dest: dest to use instead}.
+
+    auditwheel gives a wheel its own renamed copy of each library it links: Pillow's libtiff
+    brings libzstd-40ad5e7e.so.1.5.7 and liblzma-de26b416.so.5.8.4, while Qt and Python's
+    _lzma bring the build machine's libzstd.so.1 and liblzma.so.5: the same libraries twice.
+    A copy is replaced (by a symbolic link, so the loader still finds it by the name its
+    users ask for) when a bundled library at the top of the bundle has its soname (the name
+    without the hash, down to the major version) and defines every symbol and symbol version
+    the copy's users take from the copy. Linux only (ELF, objdump).
+    """
+    entries = list(binaries)
+    top = {dest: source for dest, source in entries if "/" not in dest.replace("\\", "/")}
+    replaced: dict[str, str] = {}
+    for dest, source in entries:
+        path = PurePosixPath(dest.replace("\\", "/"))
+        match = _VENDORED.match(path.name)
+        if match is None or len(path.parts) == 1:
+            continue
+        soname = f"{match.group(1)}.so.{match.group(2)}"
+        if soname not in top:
+            continue
+        users = [s for _, s in entries if path.name in needed_libraries(s)]
+        provided, _ = _dynamic_symbols(source)
+        available, _ = _dynamic_symbols(top[soname])
+        taken = set().union(*(_dynamic_symbols(user)[1] for user in users)) & provided
+        versions = set().union(*(_version_references(user, path.name) for user in users))
+        if taken <= available and versions <= _version_definitions(top[soname]):
+            replaced[dest] = soname
+    return replaced

@@ -124,6 +124,8 @@ def test_keeps_what_the_app_needs(dest: str) -> None:
         "botocore/cacert.pem",
         "pyside6_essentials-6.11.3.dist-info/RECORD",
         "platformdirs-4.14.7.dist-info/sboms/platformdirs.cdx.json",
+        "PySide6/Qt/plugins/wayland-graphics-integration-client/libqt-plugin-wayland-egl.so",
+        "dateutil/zoneinfo/dateutil-zoneinfo.tar.gz",
     ],
 )
 def test_drops_what_the_app_does_not_use(dest: str) -> None:
@@ -539,3 +541,281 @@ def test_closing_the_hole_in_pillows_libxau_keeps_it_loadable(tmp_path: Path) ->
     jpeg = next(libs.glob("libjpeg-*.so*"))
     assert elf.compacted(jpeg, tmp_path / "jpeg") is None
     assert elf.close_hole(b"not an ELF file") == b"not an ELF file"
+
+
+# -- Wheels' own copies of libraries the bundle carries anyway ---------------------------------
+
+
+def _system_library(soname: str) -> Path | None:
+    """Where the loader finds `soname` on this machine (the build takes the bundle's from there)."""
+    ldconfig = shutil.which("ldconfig") or "/sbin/ldconfig"
+    out = subprocess.run([ldconfig, "-p"], capture_output=True, text=True, check=False).stdout
+    for line in out.splitlines():
+        if line.strip().startswith(soname + " ") and "=>" in line:
+            return Path(line.split("=>", 1)[1].strip())
+    return None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ELF libraries: Linux only")
+def test_pillows_copies_of_zstd_and_lzma_become_links_to_the_bundles(tmp_path: Path) -> None:
+    import PIL
+
+    libs = Path(PIL.__file__).parent.parent / "pillow.libs"
+    libtiff = next(libs.glob("libtiff-*.so*"), None)
+    zstd, lzma = _system_library("libzstd.so.1"), _system_library("liblzma.so.5")
+    if libtiff is None or zstd is None or lzma is None:
+        pytest.skip("this Pillow wheel carries no libtiff, or the system has no zstd or lzma")
+    vendored = {p.name: p for p in libs.glob("lib*.so*")}
+    binaries = [(f"pillow.libs/{name}", str(path)) for name, path in vendored.items()]
+    binaries += [("libzstd.so.1", str(zstd)), ("liblzma.so.5", str(lzma))]
+    linked = rules.vendored_duplicates(binaries)
+    assert {Path(dest).name.split("-")[0] for dest in linked} == {"libzstd", "liblzma"}
+    assert sorted(linked.values()) == ["liblzma.so.5", "libzstd.so.1"]
+    # A library of that soname lacking what libtiff takes from the copy is no replacement.
+    impostor = [(d, s) for d, s in binaries if d != "libzstd.so.1"] + [("libzstd.so.1", str(lzma))]
+    assert sorted(rules.vendored_duplicates(impostor).values()) == ["liblzma.so.5"]
+
+    # Laid out as the bundle is, libtiff loads with every symbol bound at once.
+    (tmp_path / "pillow.libs").mkdir()
+    for name, path in vendored.items():
+        dest = tmp_path / "pillow.libs" / name
+        if f"pillow.libs/{name}" in linked:
+            dest.symlink_to(Path("..") / linked[f"pillow.libs/{name}"])
+        else:
+            shutil.copy(path, dest)
+    shutil.copy(zstd, tmp_path / "libzstd.so.1")
+    shutil.copy(lzma, tmp_path / "liblzma.so.5")
+    code = "import ctypes, sys; ctypes.CDLL(sys.argv[1]); print('loaded')"
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "pillow.libs" / libtiff.name)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"LD_BIND_NOW": "1", "PATH": "/usr/bin:/bin"},
+    )
+    assert out.stdout.strip() == "loaded"
+
+
+# -- Python modules the bundle leaves out, in use -------------------------------------------
+
+_LEFT_OUT = (
+    "import sys\n"
+    "excluded = set(sys.argv[1:])\n"
+    "class LeftOut:\n"
+    "    def find_spec(self, name, path=None, target=None):\n"
+    "        if any(name == m or name.startswith(m + '.') for m in excluded):\n"
+    "            raise ModuleNotFoundError(f'not in the bundle: {name}', name=name)\n"
+    "sys.meta_path.insert(0, LeftOut())\n"
+)
+
+
+def _run_without_excluded(code: str) -> str:
+    """Runs `code` where the modules the bundle leaves out are missing; returns its stdout."""
+    result = subprocess.run(
+        [sys.executable, "-c", _LEFT_OUT + code, *rules.EXCLUDED_MODULES],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def test_images_are_read_as_before_without_pillows_other_formats() -> None:
+    """The app reads JPEG (EXIF-rotated too), PNG, GIF (animated too) and WebP, and draws
+    thumbnails with Image.open's every-format probe: none of that needs the left-out plugins.
+    Other formats were refused by their first bytes before, and still are."""
+    code = """
+import io
+from PIL import Image
+from claude_desktop.domain.attachments import prepare_bytes
+from claude_desktop.domain.question_attachments import _scaled
+out = []
+def save(fmt, **kw):
+    buffer = io.BytesIO()
+    Image.new("RGB", (2000, 1000), "#d97757").save(buffer, fmt, **kw)
+    return buffer.getvalue()
+exif = Image.Exif()
+exif[0x0112] = 6
+frames = [Image.new("RGB", (40, 30), c) for c in ("red", "green", "blue")]
+gif = io.BytesIO()
+frames[0].save(gif, "GIF", save_all=True, append_images=frames[1:])
+samples = {"a.jpg": save("JPEG", exif=exif), "a.png": save("PNG"), "a.webp": save("WEBP"),
+           "a.gif": gif.getvalue()}
+for name, data in samples.items():
+    a = prepare_bytes(name, data)
+    out.append(f"{name} {a.kind} {a.width}x{a.height} {bool(a.note)}")
+    out.append(f"thumb {_scaled(data, 64, 64).width}")
+for name, head in (("a.bmp", b"BM"), ("a.tif", b"II*\\0"), ("a.ico", b"\\0\\0\\1\\0")):
+    try:
+        out.append(f"{name} {prepare_bytes(name, head + bytes(200)).kind}")
+    except Exception as e:
+        out.append(f"{name} {type(e).__name__}: {e}")
+print("\\n".join(out))
+"""
+    lines = _run_without_excluded(code).splitlines()
+    assert lines[:8] == [
+        "a.jpg image 784x1568 False",  # turned upright by its EXIF orientation
+        "thumb 64",
+        "a.png image 1568x784 False",
+        "thumb 64",
+        "a.webp image 1568x784 False",
+        "thumb 64",
+        "a.gif image 40x30 True",  # "Only the first frame of the animation is sent."
+        "thumb 40",
+    ]
+    # As with every plugin present (the app sniffs the four formats by their first bytes).
+    with_all = subprocess.run(
+        [sys.executable, "-c", _LEFT_OUT + code], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert lines == with_all
+    assert [line.split(":")[0] for line in lines[8:]] == [
+        f"a.{ext} AttachmentError" for ext in ("bmp", "tif", "ico")
+    ]
+
+
+def test_vertex_and_bedrock_sign_without_pyasn1_and_multiprocessing() -> None:
+    """google-auth signs a service account's JWT with cryptography (its `rsa` path, the one
+    that needs pyasn1, is for the `rsa` package, not installed); botocore signs SigV4."""
+    code = """
+import json
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+import google.auth.crypt, google.auth.jwt
+from google.oauth2 import service_account
+key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                        serialization.NoEncryption()).decode()
+info = {"type": "service_account", "client_email": "a@b.iam.gserviceaccount.com",
+        "private_key": pem, "private_key_id": "1", "token_uri": "https://oauth2.example/token"}
+creds = service_account.Credentials.from_service_account_info(info)
+token = google.auth.jwt.encode(creds.signer, {"iss": "a"})
+print(google.auth.jwt.decode(token, verify=False)["iss"])
+import botocore.session
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+request = AWSRequest(method="POST", url="https://bedrock-runtime.us-east-1.amazonaws.com/x",
+                     data=b"{}")
+SigV4Auth(Credentials("AKIDEXAMPLE", "secret"), "bedrock", "us-east-1").add_auth(request)
+print(request.headers["Authorization"].split()[0])
+import sys
+print(sorted(m for m in sys.modules if m.startswith(("pyasn1", "multiprocessing"))))
+"""
+    assert _run_without_excluded(code).splitlines() == ["a", "AWS4-HMAC-SHA256", "[]"]
+
+
+def test_dateutils_time_zone_database_is_left_out_and_botocore_needs_none() -> None:
+    assert rules.drop_reason("dateutil/zoneinfo/dateutil-zoneinfo.tar.gz", linux=True)
+    code = """
+import warnings
+warnings.simplefilter("error")
+from botocore.utils import parse_timestamp
+print(parse_timestamp("2026-11-30T09:41:05Z").isoformat())
+"""
+    assert _run_without_excluded(code).strip() == "2026-11-30T09:41:05+00:00"
+
+
+# -- Wayland without Qt's EGL client-buffer integration ---------------------------------------
+
+_WIDGETS_ON_WAYLAND = """
+import sys
+from PySide6.QtWidgets import QApplication, QLabel, QMenu, QTextBrowser, QVBoxLayout, QWidget
+app = QApplication([])
+window = QWidget()
+layout = QVBoxLayout(window)
+layout.addWidget(QLabel("label"))
+browser = QTextBrowser()
+browser.setHtml("<h1>Title</h1><pre>code</pre><table><tr><td>cell</td></tr></table>")
+layout.addWidget(browser)
+window.resize(600, 400)
+window.show()
+menu = QMenu(window)
+menu.addAction("item")
+menu.popup(window.mapToGlobal(window.rect().center()))
+grabbed = window.grab()
+for _ in range(20):
+    app.processEvents()
+maps = open("/proc/self/maps").read()
+print(app.platformName(), window.isVisible(), grabbed.width(),
+      "wayland-egl" in maps, "libQt6OpenGL" in maps)
+"""
+
+
+@pytest.mark.skipif(shutil.which("weston") is None, reason="needs Weston (a Wayland compositor)")
+def test_widgets_on_wayland_never_load_the_egl_integration(tmp_path: Path) -> None:
+    """The bundle leaves out wayland-egl and libQt6OpenGL: on a compositor that takes GL
+    surfaces, shown widgets, text and a popup menu load neither (they draw into wl_shm)."""
+    import os
+    import time
+
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    weston = subprocess.Popen(
+        ["weston", "--backend=headless-backend.so", "--use-gl", "--socket=wayland-test"],
+        env={**os.environ, "XDG_RUNTIME_DIR": str(runtime)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not (runtime / "wayland-test").exists():
+            assert weston.poll() is None and time.monotonic() < deadline, "weston did not start"
+            time.sleep(0.05)  # a compositor's socket: no signal to wait on
+        env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "WAYLAND_DISPLAY": "wayland-test"}
+        env["QT_QPA_PLATFORM"] = "wayland"
+        out = subprocess.run(
+            [sys.executable, "-c", _WIDGETS_ON_WAYLAND],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+            timeout=60,
+        ).stdout
+    finally:
+        weston.terminate()
+        weston.wait(timeout=10)
+    assert out.split() == ["wayland", "True", "600", "False", "False"]
+
+
+# -- base_library.zip's codecs, deflated --------------------------------------------------------
+
+base_library = load("base_library")
+
+
+def test_base_library_codecs_are_deflated_and_still_import(tmp_path: Path) -> None:
+    """The same entries in the same order; the codecs deflated but those every start needs;
+    a deflated codec imports from the zip (zipimport then loads zlib) and decodes."""
+    import encodings
+    import py_compile
+    import zipfile
+
+    source = tmp_path / "stored.zip"
+    stdlib = Path(encodings.__file__).parent
+    names = ["os.pyc", "encodings/__init__.pyc", "encodings/utf_8.pyc", "encodings/koi8_r.pyc"]
+    names += ["encodings/cp1252.pyc"]
+    with zipfile.ZipFile(source, "w") as zf:
+        for name in names:
+            py = stdlib.parent / name.replace(".pyc", ".py")
+            compiled = py_compile.compile(str(py), cfile=str(tmp_path / "c.pyc"), doraise=True)
+            zf.write(compiled, name)
+    small = base_library.compressed(source, tmp_path / "base_library.zip")
+    assert small.stat().st_size < source.stat().st_size
+    with zipfile.ZipFile(small) as zf:
+        methods = {i.filename: i.compress_type for i in zf.infolist()}
+    assert list(methods) == names
+    assert [n for n, m in methods.items() if m == zipfile.ZIP_DEFLATED] == [
+        "encodings/koi8_r.pyc",
+        "encodings/cp1252.pyc",
+    ]
+    code = (
+        "import sys, encodings, codecs\n"
+        "encodings.__path__[:] = [sys.argv[1] + '/encodings']\n"
+        "print(b'\\xf0\\xd2\\xc9\\xd7\\xc5\\xd4'.decode('koi8_r'), b'caf\\xe9'.decode('cp1252'))\n"
+        "print(sys.modules['encodings.koi8_r'].__file__.startswith(sys.argv[1]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-I", "-c", code, str(small)], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.splitlines() == ["Привет café", "True"]
