@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import NamedTuple
 
 from claude_desktop.storage.store import MATCH_END, MATCH_START, SearchHit
@@ -109,36 +108,29 @@ def runs(marked: str) -> tuple[Run, ...]:
 
 # The excerpt is a window of a few words cut from anywhere in a message, so every pattern
 # copes with markup that starts or ends outside it (a link without its "[", an unclosed **).
-@cache
-def _block_markup() -> list[tuple[re.Pattern[str], str]]:
-    # Compiled at the first search, not when the app starts (~2 ms of its import).
-    return [
-        (re.compile(r"(```|~~~)[\w+#.-]*"), " "),  # code fences and their language
-        (re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+", re.M), ""),  # headings
-        (re.compile(r"[ \t]+#+[ \t]*$", re.M), ""),  # closing hashes of a heading
-        (re.compile(r"^[ \t]*(>[ \t]?)+", re.M), ""),  # quotes
-        (re.compile(r"^[ \t]*([-*+]|\d{1,9}[.)])[ \t]+(\[[ xX]\][ \t]+)?", re.M), ""),  # lists
-        (re.compile(r"^[ \t]*([-*_])([ \t]*\1){2,}[ \t]*$", re.M), ""),  # rules
-        (re.compile(r"^[ \t|:-]*-{3,}[ \t|:-]*$", re.M), ""),  # a table's header underline
-    ]
-
-
-@cache
-def _inline_markup() -> list[tuple[re.Pattern[str], str]]:
-    return [
-        (re.compile(r"!?\[([^\]\n]*)\]\([^)\s]*(\s+\"[^\"\n]*\")?\)"), r"\1"),  # [text](url)
-        (re.compile(r"!?\[([^\]\n]*)\]\[[^\]\n]*\]"), r"\1"),  # [text][ref]
-        (re.compile(r"!?\[([^\]\n]*)\]\([^)\s]*$"), r"\1"),  # [text](url cut off
-        (re.compile(r"\]\([^)\s]*\)?"), ""),  # text](url): the "[" cut off
-        (re.compile(r"<((?:https?|mailto):[^>\s]+)>"), r"\1"),  # <https://autolink>
-        (re.compile(r"</?[A-Za-z][\w-]*(\s[^<>\n]*)?/?>"), ""),  # HTML tags
-        (re.compile(r"(\*\*\*|\*\*|__|~~)(?=\S)([^\n]*?\S)\1"), r"\2"),  # **bold**, ~~struck~~
-        (re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]*?[^\s*])\*(?![\w*])"), r"\1"),  # *em*
-        (re.compile(r"(?<![\w_])_(?=[^\s_])([^_\n]*?[^\s_])_(?![\w_])"), r"\1"),  # _em_
-        (re.compile(r"\*\*\*|\*\*|~~|(?<!\w)__|__(?!\w)"), ""),  # halves cut off by the excerpt
-        (re.compile(r"`+"), ""),  # a backtick whose code span the excerpt cut
-        (re.compile(r"\s*\|\s*"), " "),  # table cells
-    ]
+_BLOCK_MARKUP = [
+    (re.compile(r"(```|~~~)[\w+#.-]*"), " "),  # code fences and their language
+    (re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+", re.M), ""),  # headings
+    (re.compile(r"[ \t]+#+[ \t]*$", re.M), ""),  # closing hashes of a heading
+    (re.compile(r"^[ \t]*(>[ \t]?)+", re.M), ""),  # quotes
+    (re.compile(r"^[ \t]*([-*+]|\d{1,9}[.)])[ \t]+(\[[ xX]\][ \t]+)?", re.M), ""),  # lists
+    (re.compile(r"^[ \t]*([-*_])([ \t]*\1){2,}[ \t]*$", re.M), ""),  # rules
+    (re.compile(r"^[ \t|:-]*-{3,}[ \t|:-]*$", re.M), ""),  # a table's header underline
+]
+_INLINE_MARKUP = [
+    (re.compile(r"!?\[([^\]\n]*)\]\([^)\s]*(\s+\"[^\"\n]*\")?\)"), r"\1"),  # [text](url)
+    (re.compile(r"!?\[([^\]\n]*)\]\[[^\]\n]*\]"), r"\1"),  # [text][ref]
+    (re.compile(r"!?\[([^\]\n]*)\]\([^)\s]*$"), r"\1"),  # [text](url cut off
+    (re.compile(r"\]\([^)\s]*\)?"), ""),  # text](url): the "[" cut off
+    (re.compile(r"<((?:https?|mailto):[^>\s]+)>"), r"\1"),  # <https://autolink>
+    (re.compile(r"</?[A-Za-z][\w-]*(\s[^<>\n]*)?/?>"), ""),  # HTML tags
+    (re.compile(r"(\*\*\*|\*\*|__|~~)(?=\S)([^\n]*?\S)\1"), r"\2"),  # **bold**, ~~struck~~
+    (re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]*?[^\s*])\*(?![\w*])"), r"\1"),  # *em*
+    (re.compile(r"(?<![\w_])_(?=[^\s_])([^_\n]*?[^\s_])_(?![\w_])"), r"\1"),  # _em_
+    (re.compile(r"\*\*\*|\*\*|~~|(?<!\w)__|__(?!\w)"), ""),  # halves cut off by the excerpt
+    (re.compile(r"`+"), ""),  # a backtick whose code span the excerpt cut
+    (re.compile(r"\s*\|\s*"), " "),  # table cells
+]
 
 
 _INLINE_CODE = re.compile(r"(`+)(.+?)\1", re.S)
@@ -147,7 +139,7 @@ _INLINE_CODE = re.compile(r"(`+)(.+?)\1", re.S)
 def strip_markdown(text: str) -> str:
     """`text` (an excerpt of a message, perhaps with match markers) as plain text on one
     line: the Markdown syntax left out, the words it holds kept, the markers kept."""
-    for pattern, replacement in _block_markup():
+    for pattern, replacement in _BLOCK_MARKUP:
         text = pattern.sub(replacement, text)
     # Inline code is shown as it is (`__init__`, `a * b`): only the text around it is
     # Markdown.
@@ -169,6 +161,6 @@ _UNESCAPE = {0xE000 + i: c for i, c in enumerate(_ESCAPABLE)}
 
 def _strip_inline(text: str) -> str:
     text = _ESCAPED.sub(lambda m: chr(0xE000 + _ESCAPABLE.index(m.group(1))), text)
-    for pattern, replacement in _inline_markup():
+    for pattern, replacement in _INLINE_MARKUP:
         text = pattern.sub(replacement, text)
     return text.translate(_UNESCAPE)
