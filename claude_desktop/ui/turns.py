@@ -194,7 +194,7 @@ class Turns:
         Retry under any error (saving again under an answer the disk refused)."""
         window = self.window
         record = turn.record
-        window.session.reload_current(turn.conversation_id)
+        window.session.reload_answer(turn.conversation_id, record.id)
         widget = turn.widget
         if widget is None:
             return
