@@ -15,7 +15,6 @@ from claude_desktop.domain.context_window import ContextUse
 from claude_desktop.domain.history import DiskFullError, MessageRecord, StorageError, text_of
 from claude_desktop.domain.saved_attachments import load_saved_attachment
 
-from .after_shown import after_shown
 from .send_check import SendCheck
 
 if TYPE_CHECKING:
@@ -103,9 +102,7 @@ class Asking:
             window.presenter.thumbnails.remember(attachments)  # shown at once, sharp soon
             window.presenter.render(question)
         window.turns.start_answer(question.id)
-        # The sidebar's new order is not needed to show the question: it is redone once
-        # the question is painted, while the request is on its way (~1.5 ms with its repaint).
-        after_shown(window, window.conversations.refresh_sidebar)
+        window.conversations.refresh_sidebar()
 
     def regenerate(self, record: MessageRecord) -> None:
         """A new answer to the same question, kept beside the old one as a version."""

@@ -19,8 +19,7 @@ from claude_desktop.domain.secrets import KEYRING_SERVICE, KEYRING_USERNAME
 from claude_desktop.ui import theme
 from claude_desktop.ui.settings_dialog import SettingsDialog
 from claude_desktop.ui.sidebar import ID_ROLE, ROW_HEIGHT
-from tests import sse
-from tests.fakeapi import FakeAnthropicAPI, JSONResponse, SSEResponse
+from tests.fakeapi import FakeAnthropicAPI, JSONResponse
 from tests.ui.harness import MODELS, make_app
 
 LONG_TITLE = "A very long conversation title that cannot possibly fit in the sidebar row"
@@ -194,19 +193,3 @@ def test_an_ellipsised_title_paints_inside_its_row(running) -> None:  # type: ig
     rect = sidebar.list.visualItemRect(row)
     assert rect.right() <= sidebar.list.viewport().width()
     assert sidebar.list.viewport().mapTo(sidebar, QPoint(rect.right(), 0)).x() < sidebar.width()
-
-
-def test_a_sent_question_shows_first_then_its_chat_tops_the_sidebar(running, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
-    """The sidebar's new order is not needed to show a question: the bubble is there at
-    once, the chat's row comes once it is painted, while the answer is on its way."""
-    ids, app = running
-    window = app.window
-    app.api.enqueue(SSEResponse(sse.text_stream(["Fine."])))
-    window.send("A question for a new chat")
-    assert window.view.message_widgets()  # the question, at once
-    conversation_id = window.session.current.id
-    assert conversation_id not in [i.data(ID_ROLE) for i in window.sidebar.items()]
-    app.wait(lambda: window.sidebar.items()[0].data(ID_ROLE) == conversation_id)
-    assert window.sidebar.items()[0].text() == "A question for a new chat"
-    app.wait(lambda: not window.streaming)
-    assert [i.data(ID_ROLE) for i in window.sidebar.items()][1:] == ids[::-1]
