@@ -163,6 +163,12 @@ class Session:
         if conversation_id is None or conversation_id == self.current.id:
             self.current = self.history.reload(self.current)
 
+    def reload_answer(self, conversation_id: int, message_id: int) -> None:
+        """The answer `message_id` of `conversation_id` ended: read it again (and the
+        conversation's record), not the whole branch, when that conversation is current."""
+        if conversation_id == self.current.id:
+            self.current = self.history.reload_answer(self.current, message_id)
+
     def switch_to(self, message_id: int) -> None:
         """Show the current conversation's branch through `message_id` (another version)."""
         self.history.switch_to(self.current, message_id)

@@ -95,6 +95,11 @@ class Store:
         self.drafts = DraftRepository(self.db)
         self.blobs = BlobRepository(self.db)
         self.index = SearchIndex(self.db)
+        #: How many times a message was changed (update_message) since the store opened,
+        #: and the count at each message's last change: a branch kept in memory since count
+        #: n is as stored but for the messages changed after n (History reads only those).
+        self.changes = 0
+        self._changed_at: dict[int, int] = {}
 
     @property
     def path(self) -> Path:
@@ -284,6 +289,12 @@ class Store:
     ) -> None:
         """Replace the given fields (None leaves one as it is; `meta` is replaced whole)."""
         self.messages.update(message_id, content=content, status=status, usage=usage, meta=meta)
+        self.changes += 1
+        self._changed_at[message_id] = self.changes
+
+    def changed_after(self, count: int, message_id: int) -> bool:
+        """Whether message `message_id` was changed after the store's `changes` were `count`."""
+        return self._changed_at.get(message_id, 0) > count
 
     def message(self, message_id: int) -> MessageRecord | None:
         return self.messages.get(message_id)

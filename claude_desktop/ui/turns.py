@@ -21,6 +21,7 @@ from claude_desktop.domain.tools import ToolProvider
 from claude_desktop.domain.turn_metrics import footer_from_meta
 from claude_desktop.domain.turn_runner import TurnResult, TurnRunner
 
+from .after_shown import after_shown
 from .answer_stream import AnswerStream
 from .title_writer import TitleWriter
 
@@ -179,10 +180,12 @@ class Turns:
             # The conversation stays on screen; the key is updated from the card.
             key_rejected=isinstance(result.error, AuthenticationError) and window.session.needs_key,
         )
-        window.conversations.refresh_sidebar()
-        self.titles.after_answer(turn.record, result)
         if turn.widget is not None:
             window.composer.focus()
+        self.titles.after_answer(turn.record, result)
+        # Not needed to show the answer: done once it is on screen (the sidebar's rebuild
+        # and repaint were ~1.5 ms between the last delta and the answer's paint).
+        after_shown(window, window.conversations.refresh_sidebar)
 
     def _end_answer(
         self, turn: AnswerStream, result: TurnResult, *, key_rejected: bool = False
@@ -191,7 +194,7 @@ class Turns:
         Retry under any error (saving again under an answer the disk refused)."""
         window = self.window
         record = turn.record
-        window.session.reload_current(turn.conversation_id)
+        window.session.reload_answer(turn.conversation_id, record.id)
         widget = turn.widget
         if widget is None:
             return

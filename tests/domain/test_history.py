@@ -114,3 +114,85 @@ def test_a_new_conversation_s_first_question_writes_its_title_once(tmp_path: Pat
         ]
     finally:
         history.close()
+
+
+def _branch_reads(statements: list[str]) -> int:
+    """How many times the statements read a whole branch (store.branch's recursive query)."""
+    return sum("WITH RECURSIVE path" in s for s in statements)
+
+
+def _long_conversation(history: History, turns: int) -> OpenConversation:
+    from claude_desktop.api.message import Message
+
+    conv = OpenConversation(None)
+    for i in range(turns):
+        question = history.add_question(
+            conv, f"Question {i}", model="claude-sonnet-4-6", system="", max_tokens=100
+        )
+        answer = history.begin_answer(conv, question.id, "claude-sonnet-4-6")
+        reply = Message(id=f"msg_{i}", content=[{"type": "text", "text": f"Answer {i}"}])
+        history.finish_answer(answer.id, reply, status="complete", meta={})
+    return conv
+
+
+def test_a_turn_reads_no_branch_again_and_keeps_the_branch_as_stored(tmp_path: Path) -> None:
+    """Asking in a long conversation costs the same as in a new one: the question and the
+    answer's record join the branch in memory (re-reading the whole branch from SQLite and
+    decoding every message was ~3 ms each at 200 messages), and the answer that ended is
+    read again alone. The branch in memory is the stored one each time."""
+    from claude_desktop.api.message import Message
+
+    history = History.open(tmp_path / "history.sqlite3")
+    statements: list[str] = []
+    try:
+        conv = _long_conversation(history, 20)
+        assert conv.record is not None
+        history.store._con.set_trace_callback(statements.append)
+        question = history.add_question(
+            conv, "One more?", model="claude-sonnet-4-6", system="", max_tokens=100
+        )
+        assert _branch_reads(statements) == 0
+        assert conv.branch == history.store.branch(conv.record.id)
+        statements.clear()
+        record = history.begin_answer(conv, question.id, "claude-sonnet-4-6")
+        assert _branch_reads(statements) == 0
+        assert conv.branch == history.store.branch(conv.record.id)
+        reply = Message(id="msg_last", content=[{"type": "text", "text": "Yes."}])
+        history.finish_answer(record.id, reply, status="complete", meta={"k": 1})
+        statements.clear()
+        ended = history.reload_answer(conv, record.id)
+        assert _branch_reads(statements) == 0
+        history.store._con.set_trace_callback(None)
+        assert ended.branch == history.store.branch(conv.record.id)
+        assert ended.record == history.store.conversation(conv.record.id)
+        assert ended.branch[-1].content == [{"type": "text", "text": "Yes."}]
+    finally:
+        history.close()
+
+
+def test_an_edit_or_a_regeneration_joins_the_branch_where_it_forks(tmp_path: Path) -> None:
+    history = History.open(tmp_path / "history.sqlite3")
+    try:
+        conv = _long_conversation(history, 3)
+        assert conv.record is not None
+        first_answer = conv.branch[1]
+        # An edit of the second question: a sibling of it, under the first answer.
+        history.add_question(
+            conv,
+            "Edited",
+            model="claude-sonnet-4-6",
+            system="",
+            max_tokens=100,
+            parent_id=first_answer.id,
+            replace_leaf=True,
+        )
+        assert conv.branch == history.store.branch(conv.record.id)
+        assert len(conv.branch) == 3
+        # A second answer to the first question (Regenerate continues from it first).
+        history.continue_from(conv, conv.branch[0].id)
+        conv = history.reload(conv)
+        history.begin_answer(conv, conv.branch[0].id, "claude-sonnet-4-6")
+        assert conv.branch == history.store.branch(conv.record.id)
+        assert len(conv.branch) == 2
+    finally:
+        history.close()

@@ -193,3 +193,26 @@ def test_an_ellipsised_title_paints_inside_its_row(running) -> None:  # type: ig
     rect = sidebar.list.visualItemRect(row)
     assert rect.right() <= sidebar.list.viewport().width()
     assert sidebar.list.viewport().mapTo(sidebar, QPoint(rect.right(), 0)).x() < sidebar.width()
+
+
+def test_a_refresh_with_nothing_new_keeps_the_rows(running, qtbot: QtBot) -> None:  # type: ignore[no-untyped-def]
+    """Every Send and every answer's end refresh the sidebar; with the same chats in the
+    same order it keeps its rows (rebuilding them and repainting the list was ~9 ms at
+    500 chats), highlighting the open one; anything new builds them again."""
+    ids, app = running
+    window = app.window
+    sidebar = window.sidebar
+    rows = sidebar.items()
+    window.open_conversation(ids[1])
+    window.conversations.refresh_sidebar()
+    assert sidebar.items() == rows and all(
+        a is b for a, b in zip(sidebar.items(), rows, strict=True)
+    )
+    assert sidebar.current_conversation_item() is rows[2]
+    window.rename_conversation(ids[1], "Renamed")
+    assert "Renamed" in [i.text() for i in sidebar.items()]
+    # An edit in the list that renames nothing (blank) is undone by the next refresh.
+    rows = sidebar.items()
+    rows[0].setText("   ")
+    window.conversations.refresh_sidebar()
+    assert sidebar.items()[0].text() == LONG_TITLE

@@ -122,3 +122,40 @@ def test_a_rename_before_the_title_comes_wins(
         app.wait(lambda: len(_message_requests(api)) == 2)
         app.wait(lambda: not _titling(app))
         assert _titles(app) == ["My own title"]
+
+
+def test_the_title_and_the_sidebar_wait_until_the_answer_is_shown(
+    qtbot: QtBot, loop: qasync.QEventLoop, api: FakeAnthropicAPI
+) -> None:
+    """The work after an answer (the title's request, the sidebar's refresh) is not needed
+    to show it: it runs once the answer's end is on screen, and it still runs."""
+    api.enqueue(
+        SSEResponse(sse.text_stream(["Feed it, ", "then refrigerate."])),
+        SSEResponse(sse.text_stream(["Sourdough Starter ", "Holiday Care"], model=TITLE_MODEL)),
+    )
+    with make_app(qtbot, loop, api, titles=True) as app:
+        window = app.window
+        refreshes: list[str] = []
+        set_conversations = window.sidebar.set_conversations
+
+        def counted(*args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+            refreshes.append("after" if at_end else "before")
+            set_conversations(*args, **kwargs)
+
+        at_end: list[tuple[bool, bool, int]] = []
+        window.sidebar.set_conversations = counted  # type: ignore[method-assign]
+        app.type_and_send(qtbot, QUESTION)
+        turn = window.turns.open_stream()
+        assert turn is not None and turn.task is not None
+        # When the turn ends: the answer is whole on screen, and nothing else began yet.
+        turn.task.add_done_callback(
+            lambda _: at_end.append(
+                (app.last_answer().is_rendered, _titling(app), len(_message_requests(api)))
+            )
+        )
+        app.wait(lambda: at_end)
+        assert at_end == [(True, False, 1)]
+        # Then both happen: the sidebar refreshed after the answer, the title asked for.
+        app.wait(lambda: _titles(app) == ["Sourdough Starter Holiday Care"])
+        assert refreshes[0] == "before" and "after" in refreshes
+        assert len(_message_requests(api)) == 2
