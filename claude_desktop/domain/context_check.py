@@ -12,9 +12,8 @@ import asyncio
 import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from claude_desktop.api.client import BaseMessagesClient, MessagesClient
 from claude_desktop.api.errors import ClaudeError
 from claude_desktop.storage.blobs import ReadBlob
 from claude_desktop.storage.errors import StorageError
@@ -22,6 +21,9 @@ from claude_desktop.storage.errors import StorageError
 from .api_request import ApiRequest
 from .attachments import Attachment, AttachmentError, expand_references, user_content
 from .citations import with_citations
+
+if TYPE_CHECKING:  # the streaming client loads with the first request (providers.make_client)
+    from claude_desktop.api.client import BaseMessagesClient
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +91,8 @@ async def count_tokens(
 ) -> int | None:
     """The input tokens `request` would take, or None when that cannot be known in time
     (a provider without count_tokens, offline, an error, COUNT_TIMEOUT seconds passed)."""
+    from claude_desktop.api.client import MessagesClient
+
     if not isinstance(client, MessagesClient):
         return None
     limit = COUNT_TIMEOUT  # read at use: a test shortens it

@@ -12,17 +12,16 @@ import importlib.util
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
-from claude_desktop.api.client import BaseMessagesClient, MessagesClient
 from claude_desktop.api.connection_checks import check_base_url, check_proxy_url
 from claude_desktop.api.errors import ProviderSetupError
 from claude_desktop.api.models import FALLBACK_MODELS, ModelInfo
 
-from .api_request import ApiRequest
 from .settings import Provider, Settings
-from .turn_events import NullObserver
-from .turn_runner import TurnRunner
+
+if TYPE_CHECKING:  # the streaming client and the turn runner load with the first request
+    from claude_desktop.api.client import BaseMessagesClient
 
 PROVIDER_IDS: tuple[Provider, ...] = get_args(Provider)
 
@@ -152,12 +151,17 @@ def load_http_stack() -> None:
     """
     importlib.import_module("httpx")
     importlib.import_module("httpcore")
+    # And what the first request and answer run through, imported only when needed since.
+    importlib.import_module("claude_desktop.api.client")
+    importlib.import_module("claude_desktop.domain.turn_runner")
 
 
 def make_client(settings: Settings, key: str | None, **options: Any) -> BaseMessagesClient:
     """The client of the active provider (ProviderSetupError for the Anthropic API without
     a key). A cloud's missing package or credentials are reported by its first request, so
     they show where the answer would be, with Retry."""
+    from claude_desktop.api.client import MessagesClient
+
     options = {**connection_options(settings), **options}
     provider = settings.provider
     if provider == "bedrock":
@@ -206,6 +210,12 @@ def describe(settings: Settings) -> str:
 async def check_connection(settings: Settings, key: str | None, model: str) -> str:
     """Ask the active provider for one token, as a person's first question would; returns a
     sentence saying it works, or raises ClaudeError saying why not."""
+    from claude_desktop.api.client import MessagesClient
+
+    from .api_request import ApiRequest
+    from .turn_events import NullObserver
+    from .turn_runner import TurnRunner
+
     async with make_client(settings, key, max_retries=0) as client:
         if isinstance(client, MessagesClient):
             models = await client.list_models()

@@ -10,17 +10,19 @@ import logging
 import tempfile
 from concurrent.futures import Future
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from claude_desktop.api.client import BaseMessagesClient, MessagesClient
 from claude_desktop.api.models import FALLBACK_MODELS, ModelInfo
 
 from . import providers, temp_files
-from .chat import check_key, fetch_models
 from .conversation_settings import ConversationSettings, fit, new_chat_settings
 from .history import History, OpenConversation
 from .secrets import KeySource, KeyStore
 from .settings import Settings, check_model_id, looks_like_api_key
 from .thinking import find_model
+
+if TYPE_CHECKING:  # the streaming client loads with the first request (providers.make_client)
+    from claude_desktop.api.client import BaseMessagesClient
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +98,8 @@ class Session:
         """
         key = key.strip()
         options = providers.connection_options(self.settings)
+        from .chat import check_key
+
         models = await check_key(key, base_url=self.base_url, **options)
         if remember:
             await asyncio.to_thread(self.keys.save, key)
@@ -125,6 +129,8 @@ class Session:
 
     async def refresh_models(self) -> list[ModelInfo]:
         """Ask the API for its models; keep the pinned list when it can't be asked."""
+        from .chat import fetch_models
+
         models = await fetch_models(self.client)
         if models:
             self.models = models
@@ -134,6 +140,8 @@ class Session:
         """Delete from the Files API the uploads of purged chats (the Anthropic API only:
         the clouds have no Files API); how many went. Best effort, never raises."""
         client = self._client
+        from claude_desktop.api.client import MessagesClient
+
         if not isinstance(client, MessagesClient) or self._history is None:
             return 0
         from .uploads import delete_purged_files  # imported where used: after the first paint

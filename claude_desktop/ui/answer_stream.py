@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from claude_desktop.api.message import Message
 from claude_desktop.domain.history import MessageRecord
-from claude_desktop.domain.turn_runner import Decision
 
 if TYPE_CHECKING:
+    from claude_desktop.domain.turn_runner import Decision
+
     from .message_widget import AssistantMessageWidget
 
 

@@ -12,7 +12,6 @@ from PySide6.QtCore import QObject, QTimer
 from claude_desktop.api.message import Message, Usage
 from claude_desktop.domain.history import UNSAVED, MessageRecord, text_of
 from claude_desktop.domain.question_attachments import ShownAttachment, shown_attachments
-from claude_desktop.domain.turn_metrics import footer_from_meta
 
 from .question_attachments import ThumbnailLoader
 
@@ -176,6 +175,8 @@ class BranchPresenter(QObject):
             stop_reason=record.meta.get("stop_reason"),
             usage=Usage.from_dict(record.usage or {}),
         )
+        from claude_desktop.domain.turn_metrics import footer_from_meta
+
         name = self.window.session.display_name(record.model or "")
         widget.finish(message, footer=footer_from_meta(record.meta, name))
         regenerate = self.window.asking.regenerate

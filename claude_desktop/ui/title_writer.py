@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from claude_desktop.domain.history import MessageRecord, StorageError, text_of
-from claude_desktop.domain.titles import generate_title, keep_title, title_model
-from claude_desktop.domain.turn_runner import TurnResult
 
 from .after_shown import after_shown
 
 if TYPE_CHECKING:
+    from claude_desktop.domain.turn_runner import TurnResult
+
     from .main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,9 @@ class TitleWriter(QObject):
         if record is None or not record.title_is_auto or not first:
             return
         assert question is not None
+        # Imported with the first answer's title, not at start-up (with the pricing tables).
+        from claude_desktop.domain.titles import generate_title, keep_title, title_model
+
         try:
             client = window.session.client
         except Exception as exc:  # no key or no provider: the first words stay

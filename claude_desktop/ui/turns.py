@@ -11,21 +11,20 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 
 from claude_desktop.api.errors import AuthenticationError
-from claude_desktop.domain import turn_runner
 from claude_desktop.domain.api_request import ApiRequest
 from claude_desktop.domain.conversation_settings import web_tools_supported
 from claude_desktop.domain.history import MessageRecord, StorageError
-from claude_desktop.domain.tool_approvals import ToolApprovals
 from claude_desktop.domain.tool_loop import Ask, ToolCall
-from claude_desktop.domain.tools import ToolProvider
-from claude_desktop.domain.turn_metrics import footer_from_meta
-from claude_desktop.domain.turn_runner import TurnResult, TurnRunner
 
 from .after_shown import after_shown
 from .answer_stream import AnswerStream
 from .title_writer import TitleWriter
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the turn's own machinery loads with the first question, not at start-up
+    from claude_desktop.domain.tool_approvals import ToolApprovals
+    from claude_desktop.domain.tools import ToolProvider
+    from claude_desktop.domain.turn_runner import TurnResult, TurnRunner
+
     from .main_window import MainWindow
     from .message_widget import AssistantMessageWidget
 
@@ -53,6 +52,8 @@ class Turns:
     def approvals(self) -> ToolApprovals:
         """The remembered approvals, read when the first tool call is decided."""
         if self._approvals is None:
+            from claude_desktop.domain.tool_approvals import ToolApprovals
+
             self._approvals = ToolApprovals()
         return self._approvals
 
@@ -120,6 +121,9 @@ class Turns:
         """Run one turn into its conversation and end it cleanly whatever happens: the
         answer kept (saved by the runner, or in memory until the disk has room), any
         failure said in a sentence where the answer is, the composer usable again."""
+        from claude_desktop.domain import turn_runner
+        from claude_desktop.domain.turn_runner import TurnResult, TurnRunner
+
         runner: TurnRunner | None = None
         try:
             try:
@@ -204,6 +208,8 @@ class Turns:
             widget.mark_stopped()
         footer = ""
         if result.message is not None and not result.stopped:
+            from claude_desktop.domain.turn_metrics import footer_from_meta
+
             footer = footer_from_meta(
                 result.meta(), window.session.display_name(record.model or "")
             )
