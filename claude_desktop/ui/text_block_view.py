@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QTimer, QUrl
+from PySide6.QtCore import QEvent, Qt, QTimer, QUrl
 from PySide6.QtGui import (
     QAccessible,
     QAccessibleAnnouncementEvent,
@@ -86,6 +86,10 @@ class TextBlockView(TextView):
     ) -> None:
         super().__init__(parent)
         self.setAccessibleName("Claude's answer")
+        # Grows a line at a time: repaint only the new strip (see ConversationView); a new
+        # width lays the document out again, which repaints it all.
+        self.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_StaticContents)
         self.queued = False  # waiting in the scheduler for a render
         self.stats = stats
         self._scheduler = scheduler

@@ -865,6 +865,33 @@ def test_a_plain_append_repaints_the_last_line_and_the_screen_shows_the_full_ren
     assert len(small) > len(paints.heights) * 0.6, paints.heights
 
 
+def test_the_screen_shows_a_fresh_paint_after_the_window_grows_shrinks_and_scrolls(qtbot, view):
+    """The widgets an answer grows in repaint only their new strip when they grow (static
+    contents); a narrower or wider window, or a scroll, still leaves nothing stale."""
+    view.add_user_message("A question that wraps " * 6)
+    widget = view.begin_assistant_message("m")
+    _text, deltas = answer_of_deltas(600, seed=3)
+    for delta in deltas:
+        widget.append_text(delta)
+    widget.text_view.render(budget=False)
+    shown = view.window()
+
+    def screen_is_fresh() -> bool:
+        screen = QGuiApplication.primaryScreen().grabWindow(shown.winId()).toImage()
+        return screen == shown.grab().toImage()
+
+    for width, height in ((900, 700), (520, 700), (1200, 500), (700, 800)):
+        view.resize(width, height)
+        qtbot.waitUntil(lambda w=width: view.width() == w)
+        QApplication.processEvents()
+        assert screen_is_fresh(), (width, height)
+    bar = view.verticalScrollBar()
+    for value in (0, bar.maximum() // 2, bar.maximum()):
+        bar.setValue(value)
+        QApplication.processEvents()
+        assert screen_is_fresh(), value
+
+
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
