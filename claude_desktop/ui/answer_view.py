@@ -56,6 +56,8 @@ class AssistantMessageWidget(MessageWidget):
         self.setAccessibleName("Claude")
         self.scheduler = RenderScheduler(self)
         self._dark = theme.is_dark(self.palette())
+        # Grows with its text: repaint only the new strip (see ConversationView).
+        self.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from .answer_links import copy_code_index
@@ -46,6 +46,8 @@ class BlockColumn(QWidget):
         self._stats = stats
         self._dark = dark
         self._made = made
+        # Grows with its text: repaint only the new strip (see ConversationView).
+        self.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(4)

@@ -78,6 +78,15 @@ class ConversationView(QScrollArea):
         self._layout.addWidget(self.earlier_button, 0, Qt.AlignmentFlag.AlignHCenter)
         self._layout.addStretch(1)
         self.setWidget(self._content)
+        # A streaming answer grows a line at a time, and every widget that grows with it
+        # (this content, the column, the answer, its block column and text view) repainted
+        # all of itself that shows: the whole view, twice a line (battery benchmark: 613 of
+        # 1,822 paints, two thirds of the painted area). Their contents are top-left
+        # anchored, so growing need only paint the new strip. (The scroll that follows still
+        # repaints the view: a blit would move pixels still due for a paint; painting them
+        # first, mid-layout, left stale ones.)
+        for grows in (self._content, self.column):
+            grows.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
 
         self.jump_button = QPushButton("Jump to latest", self)
         self.jump_button.setAccessibleName("Jump to latest")

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QTimer, QUrl
+from PySide6.QtCore import QEvent, Qt, QTimer, QUrl
 from PySide6.QtGui import (
     QAccessible,
     QAccessibleAnnouncementEvent,
@@ -86,6 +86,10 @@ class TextBlockView(TextView):
     ) -> None:
         super().__init__(parent)
         self.setAccessibleName("Claude's answer")
+        # Grows a line at a time: repaint only the new strip (see ConversationView); a new
+        # width lays the document out again, which repaints it all.
+        self.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_StaticContents)
         self.queued = False  # waiting in the scheduler for a render
         self.stats = stats
         self._scheduler = scheduler
@@ -241,11 +245,35 @@ class TextBlockView(TextView):
             shown, added = old[:-1], " " + added
         if end < 1 or doc.characterAt(end - 1) != shown[-1]:
             return False  # the document does not end with the tail's last character as text
+        top = self._last_line_top()
         cursor = QTextCursor(doc)
         cursor.setPosition(end)
-        cursor.insertText(added)
+        # Qt repaints the whole changed paragraph, from its top to the document's end: the
+        # whole visible answer, as a long paragraph grows at the bottom of the view (battery
+        # benchmark: ~0.6 ms of paint per render). Text appended to a paragraph's end can only
+        # change its last line and add lines after it (wrapping is greedy), so only that
+        # much is repainted; the layout's own update request is held back meanwhile.
+        layout = doc.documentLayout()
+        blocked = layout.blockSignals(True)
+        try:
+            cursor.insertText(added)
+        finally:
+            layout.blockSignals(blocked)
+        self.sync_height()  # the size signal was held back too
+        viewport = self.viewport()
+        viewport.update(0, max(0, top - 1), viewport.width(), viewport.height())
         self._tail = tail
         return True
+
+    def _last_line_top(self) -> int:
+        """Where the document's last line of text starts, in the viewport's coordinates."""
+        block = self.document().lastBlock()
+        layout = block.layout()
+        lines = layout.lineCount()
+        if not lines:
+            return 0
+        y = layout.position().y() + layout.lineAt(lines - 1).y()
+        return math.floor(y) - self.verticalScrollBar().value()
 
     def _finish_render(self, started: float, cpu_started: float) -> None:
         self.sync_height()

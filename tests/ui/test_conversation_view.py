@@ -822,6 +822,76 @@ PROSE_PIECES = st.lists(
 ).map("".join)
 
 
+def test_a_plain_append_repaints_the_last_line_and_the_screen_shows_the_full_render(qtbot, view):
+    """Plain prose appended at a model's pace repaints from the paragraph's last line down,
+    not the whole growing paragraph (the whole visible answer, most of the paint's CPU), and
+    what the screen shows is what a fresh paint of the window gives."""
+    from PySide6.QtCore import QEvent, QObject
+
+    class PaintRects(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.heights: list[int] = []
+            self.on = True  # not while the test grabs the window (a paint of everything)
+
+        def eventFilter(self, obj, event):
+            if self.on and event.type() == QEvent.Type.Paint:
+                self.heights.append(event.rect().height())
+            return False
+
+    view.resize(500, 300)
+    widget = view.begin_assistant_message("m")
+    text_view = widget.text_view
+    text = "Plain words go on and on, as a long paragraph does. " * 40
+    widget.append_text(text[:1200])
+    text_view.render(budget=False)
+    qtbot.waitUntil(lambda: text_view.height() > view.viewport().height())
+    view.scroll_to_bottom()
+    paints = PaintRects()
+    text_view.viewport().installEventFilter(paints)
+    line = text_view.fontMetrics().lineSpacing()
+    shown = view.window()
+    for start in range(1200, len(text), 4):
+        widget.append_text(text[start : start + 4])
+        text_view.render(budget=False)
+        QApplication.processEvents()
+        paints.on = False
+        screen = QGuiApplication.primaryScreen().grabWindow(shown.winId()).toImage()
+        assert screen == shown.grab().toImage(), text[: start + 4][-40:]
+        paints.on = True
+    text_view.viewport().removeEventFilter(paints)
+    # Most renders append within the last line: a repaint of about a line, not the view.
+    small = [h for h in paints.heights if h <= 3 * line]
+    assert len(small) > len(paints.heights) * 0.6, paints.heights
+
+
+def test_the_screen_shows_a_fresh_paint_after_the_window_grows_shrinks_and_scrolls(qtbot, view):
+    """The widgets an answer grows in repaint only their new strip when they grow (static
+    contents); a narrower or wider window, or a scroll, still leaves nothing stale."""
+    view.add_user_message("A question that wraps " * 6)
+    widget = view.begin_assistant_message("m")
+    _text, deltas = answer_of_deltas(600, seed=3)
+    for delta in deltas:
+        widget.append_text(delta)
+    widget.text_view.render(budget=False)
+    shown = view.window()
+
+    def screen_is_fresh() -> bool:
+        screen = QGuiApplication.primaryScreen().grabWindow(shown.winId()).toImage()
+        return screen == shown.grab().toImage()
+
+    for width, height in ((900, 700), (520, 700), (1200, 500), (700, 800)):
+        view.resize(width, height)
+        qtbot.waitUntil(lambda w=width: view.width() == w)
+        QApplication.processEvents()
+        assert screen_is_fresh(), (width, height)
+    bar = view.verticalScrollBar()
+    for value in (0, bar.maximum() // 2, bar.maximum()):
+        bar.setValue(value)
+        QApplication.processEvents()
+        assert screen_is_fresh(), value
+
+
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
