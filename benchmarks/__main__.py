@@ -41,15 +41,16 @@ DEFAULT_OUTPUT = ROOT / "benchmarks" / "results" / "latest.json"
 #: Each one is an open question on its issue, not a hidden failure: see README, Performance.
 OPEN_MISSES: dict[str, str] = {
     "battery.ratio": (
-        "after halving the renders at a model's pace (plain prose appended as text, a delta"
-        " held up to 25 ms for the next: 8.5 s to 4.5 s of CPU, 1,509 renders taking 1.5 s),"
-        " the rest is per-delta work outside rendering (socket reads, parsing, the turn"
-        " runner, paint): ~3x a bare reader before any render"
+        "py-spy on the paced answer's process (main thread): rendering 34%, painting 26%,"
+        " qasync's dispatch 25% (a bare reader on qasync takes 1.5x its CPU on asyncio),"
+        " the read, SSE and turn runner 18%; with rendering switched off entirely a paced"
+        " answer still took 2.1x a bare reader's CPU"
     ),
     "stream.500.app_over_floors": (
-        "at 500 deltas a and R are ~7 ms each, so the fixed cost of an answer (two bubbles,"
-        " SQLite, the last paint) and the machine's noise decide it: 1.29x to 4.91x in"
-        " three full runs of one day on one machine"
+        "at 500 deltas a and R are ~5 ms each, so the fixed cost of an answer decides it:"
+        " ~22 ms of c - a - R (the two message widgets 3.5, layout and paint before the"
+        " first step 3.5, the last render 5.9, the sidebar and SQLite 2, timed per answer);"
+        " and the machine's noise: 1.29x to 4.91x in three full runs of one day"
     ),
 }
 
