@@ -88,6 +88,14 @@ def test_the_http_stack_is_imported_after_the_window_has_started(tmp_path: Path,
         "    QTimer.singleShot(0, poll)\n"
         "sys.exit(app.main(['claude-desktop']))\n"
     )
+    proc = start_app(code, tmp_path, key=page == "chat")
+    assert proc.returncode == 0, proc.stderr
+    assert "STACK LOADED" in proc.stdout
+
+
+def start_app(code: str, tmp_path: Path, *, key: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run `code` (which starts app.main) as the cold-start benchmark's child starts the app:
+    offscreen, a fresh data dir, the key in the environment (or none), never a real keyring."""
     env = {
         **os.environ,
         "QT_QPA_PLATFORM": "offscreen",
@@ -95,15 +103,13 @@ def test_the_http_stack_is_imported_after_the_window_has_started(tmp_path: Path,
         "ANTHROPIC_BASE_URL": "http://127.0.0.1:9",
         "CLAUDE_DESKTOP_DATA_DIR": str(tmp_path / "data"),
         "XDG_RUNTIME_DIR": str(tmp_path),
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",  # never the real one
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
     }
-    if page == "welcome":
+    if not key:
         del env["ANTHROPIC_API_KEY"]
-    proc = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
-    assert proc.returncode == 0, proc.stderr
-    assert "STACK LOADED" in proc.stdout
 
 
 def test_no_garbage_collection_while_the_window_is_made_then_frozen_and_on(tmp_path: Path) -> None:
@@ -125,17 +131,6 @@ def test_no_garbage_collection_while_the_window_is_made_then_frozen_and_on(tmp_p
         "    QTimer.singleShot(0, poll)\n"
         "sys.exit(app.main(['claude-desktop']))\n"
     )
-    env = {
-        **os.environ,
-        "QT_QPA_PLATFORM": "offscreen",
-        "ANTHROPIC_API_KEY": "sk-ant-api03-" + "x" * 40,
-        "ANTHROPIC_BASE_URL": "http://127.0.0.1:9",
-        "CLAUDE_DESKTOP_DATA_DIR": str(tmp_path / "data"),
-        "XDG_RUNTIME_DIR": str(tmp_path),
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
-    }
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
+    proc = start_app(code, tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "SETTLED" in proc.stdout
