@@ -102,7 +102,8 @@ def start_metrics(base_url: str, repeat: int) -> list[Metric]:
 
 async def round_trips(repeat: int) -> tuple[list[float], list[float]]:
     """Each round trip's longest event-loop stall (ms) and its duration (s)."""
-    from claude_desktop.app import AppTools, settle_garbage_collector
+    from claude_desktop.app import settle_garbage_collector
+    from claude_desktop.app_tools import AppTools
     from claude_desktop.domain import paths
     from claude_desktop.domain.secrets import KeyStore
     from claude_desktop.domain.session import Session

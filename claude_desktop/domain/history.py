@@ -7,7 +7,6 @@ overwritten); what a person sees, and what a request carries, is one branch of i
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 import logging
 import os
@@ -41,14 +40,13 @@ from .attachments import (
     store_attachment,
     stored_user_content,
 )
-from .blocks import is_sendable
 from .blocks import text_of as text_of  # the window's way to a message's text
 from .conversation_settings import ConversationSettings, Preset, fit, presets, save_preset
 from .paths import data_dir
+from .request_messages import request_messages
 from .saved_attachments import SavedAttachment, saved_attachments
 from .search import SEARCH_LIMIT, SearchResults, results_of
 from .settings import check_model_id
-from .tool_loop import turn_messages
 
 DB_NAME = "history.sqlite3"
 TITLE_LENGTH = 60
@@ -71,68 +69,9 @@ def auto_title(text: str) -> str:
     return cut.rstrip(" ,.;:") + "…"
 
 
-def _sendable(record: MessageRecord) -> list[dict[str, Any]]:
-    """The blocks of a message the API will take back.
-
-    An answer cut short (stopped, failed, interrupted) may end in a thinking block whose
-    signature never came or a tool call with half its input; the API refuses those, so
-    only what the block registry says is sendable when partial goes back.
-    """
-    partial = record.role == "assistant" and record.status != "complete"
-    return [b for b in record.content if is_sendable(b, partial=partial)]
-
-
-def request_messages(branch: Sequence[MessageRecord]) -> list[dict[str, Any]]:
-    """The branch as the API's `messages`: empty answers (failed turns) left out, and the
-    questions they leave side by side joined, since roles must alternate; an answer of
-    several tool steps is expanded into its assistant and tool-result messages, and a next
-    question joins the tool results an answer ended with, after them."""
-    out: list[dict[str, Any]] = []
-    for record in branch:
-        if record.role == "assistant":
-            # A turn of tool steps is one record: its results become user messages between
-            # its assistant messages (tool_loop.turn_messages says how and why).
-            parts = turn_messages(record.content, partial=record.status != "complete")
-        else:
-            content = _sendable(record)
-            parts = [{"role": record.role, "content": content}] if content else []
-        for part in parts:
-            if out and out[-1]["role"] == part["role"]:
-                out[-1]["content"] = [*out[-1]["content"], *part["content"]]
-            else:
-                out.append({"role": part["role"], "content": list(part["content"])})
-    return out
-
-
 def _attachment_title(content: Sequence[dict[str, Any]]) -> str:
     names = [str(b.get("title")) for b in content if b.get("title")]
     return auto_title(", ".join(names)) if names else "New chat"
-
-
-RECENCY_GROUPS = ("Today", "Yesterday", "Previous 7 days", "Older")
-
-
-def recency_group(timestamp: float, now: dt.datetime) -> str:
-    day = dt.datetime.fromtimestamp(timestamp, now.tzinfo).date()
-    days = (now.date() - day).days
-    if days <= 0:
-        return "Today"
-    if days == 1:
-        return "Yesterday"
-    if days < 7:
-        return "Previous 7 days"
-    return "Older"
-
-
-def group_by_recency(
-    records: Sequence[ConversationRecord], now: dt.datetime | None = None
-) -> list[tuple[str, list[ConversationRecord]]]:
-    """Conversations under Today / Yesterday / Previous 7 days / Older, newest first."""
-    now = now or dt.datetime.now().astimezone()
-    groups: dict[str, list[ConversationRecord]] = {}
-    for record in sorted(records, key=lambda r: r.updated_at, reverse=True):
-        groups.setdefault(recency_group(record.updated_at, now), []).append(record)
-    return [(name, groups[name]) for name in RECENCY_GROUPS if name in groups]
 
 
 @dataclass

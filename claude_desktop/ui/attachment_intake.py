@@ -22,7 +22,7 @@ from claude_desktop.domain.attachments import (
     check_question_limits,
     load_attachment,
 )
-from claude_desktop.domain.history import request_messages
+from claude_desktop.domain.request_messages import request_messages
 
 from .attachment_chips import AttachmentChip
 

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFileDialog
 
-from claude_desktop.domain.history import StorageError, group_by_recency
+from claude_desktop.domain.history import StorageError
+from claude_desktop.domain.recency import group_by_recency
 
 from . import notices
 

@@ -12,7 +12,7 @@ from claude_desktop.api.client import BaseMessagesClient, MessagesClient
 from claude_desktop.api.errors import AuthenticationError, ProtocolError, StreamInterruptedError
 from claude_desktop.api.message import Message, Usage
 from claude_desktop.domain.api_request import ApiRequest
-from claude_desktop.domain.history import request_messages
+from claude_desktop.domain.request_messages import request_messages
 from claude_desktop.domain.turn_events import NullObserver
 from claude_desktop.domain.turn_metrics import TurnMetrics
 from claude_desktop.domain.turn_runner import FLUSH_INTERVAL, TurnResult, TurnRunner

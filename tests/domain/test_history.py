@@ -6,13 +6,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from claude_desktop.domain.history import (
-    History,
-    OpenConversation,
-    auto_title,
-    group_by_recency,
-    request_messages,
-)
+from claude_desktop.domain.history import History, OpenConversation, auto_title
+from claude_desktop.domain.recency import group_by_recency
+from claude_desktop.domain.request_messages import request_messages
 from claude_desktop.storage.store import ConversationRecord
 from tests.records import message_record as msg
 

@@ -19,7 +19,8 @@ from claude_desktop.api.message import Message
 from claude_desktop.domain import tool_loop
 from claude_desktop.domain.api_request import ApiRequest
 from claude_desktop.domain.citations import format_sources
-from claude_desktop.domain.history import History, OpenConversation, request_messages
+from claude_desktop.domain.history import History, OpenConversation
+from claude_desktop.domain.request_messages import request_messages
 from claude_desktop.domain.tool_loop import Ask, ToolCall, allow_all
 from claude_desktop.domain.tools import ToolOutcome
 from claude_desktop.domain.turn_metrics import TurnMetrics

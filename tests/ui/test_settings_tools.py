@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QVBoxLayout
 from pytestqt.qtbot import QtBot
 
-from claude_desktop.app import AppTools
+from claude_desktop.app_tools import AppTools
 from claude_desktop.domain.mcp.config import KEYRING_VALUE, header_secret_store
 from claude_desktop.domain.tool_approvals import ToolApprovals
 from claude_desktop.ui.settings_tools import ToolsPage

@@ -223,7 +223,7 @@ def test_every_control_of_every_page_and_the_sheet_has_a_name_and_takes_tab(
 def test_the_tools_page_is_the_app_s_mcp_servers(app: App, qtbot: QtBot, tmp_path) -> None:
     """With the app's tools (app.py gives the window its AppTools), Settings → Tools is the
     real page over them, not the note."""
-    from claude_desktop.app import AppTools
+    from claude_desktop.app_tools import AppTools
     from claude_desktop.ui.settings_tools import ToolsPage
 
     app.window.app_tools = AppTools(tmp_path / "mcp_servers.json")

@@ -29,7 +29,7 @@ import qasync
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from claude_desktop.app import AppTools
+from claude_desktop.app_tools import AppTools
 from claude_desktop.domain import paths, tool_loop
 from claude_desktop.domain.tool_approvals import ToolApprovals
 from claude_desktop.storage.store import MessageRecord
