@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .common import Heartbeat, Metric, qt_environment, worker_main
+from .common import Heartbeat, Metric, qt_environment, worker_main, write_pdf
 
 MODULE = "claude_desktop.domain.attachments"
 TARGET_STALL_MS = 50.0  # issue 19: the 23 MB PDF included
@@ -83,19 +83,7 @@ def make_pdf(path: Path, size: int, pages: int = 10) -> None:
             b"/BitsPerComponent 8 /Length %d >>\nstream\n%s\nendstream"
             % (width, height, pixels, os.urandom(pixels))
         )
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    path.write_bytes(out)
+    write_pdf(path, objects)
 
 
 async def attach(path: Path) -> dict[str, Any]:

@@ -20,7 +20,7 @@ import time
 from typing import Any
 
 from . import payload
-from .common import ROOT, Metric, median, qt_environment, worker_main
+from .common import ROOT, Metric, median, qt_environment, started_window, worker_main
 
 DELTAS, SHORT_DELTAS = 3_000, 500
 PACE_MS = 20.0  # 50 deltas a second
@@ -79,31 +79,9 @@ def bare_cpu(proc: subprocess.Popen[str], deltas: int) -> float:
 
 
 async def measure(base_url: str, deltas: int) -> dict[str, float]:
-    from claude_desktop.app import settle_garbage_collector
-    from claude_desktop.domain.secrets import KeyStore
-    from claude_desktop.domain.session import Session
-    from claude_desktop.domain.settings import Settings
-    from claude_desktop.domain.tasks import TaskRegistry
-    from claude_desktop.ui.main_window import MainWindow
     from claude_desktop.ui.message_widget import AssistantMessageWidget
 
-    class Tasks(TaskRegistry):
-        turn: asyncio.Task[Any] | None = None
-
-        def spawn(self, coro: Any, name: str | None = None) -> asyncio.Task[Any]:
-            task = super().spawn(coro, name)
-            if name == "turn":
-                self.turn = task
-            return task
-
-    session = Session(Settings.load(), KeyStore())
-    tasks = Tasks()
-    window = MainWindow(session, tasks)
-    window.show()
-    await window.start()
-    # As the app does once its window is up: start-up's objects frozen out of the
-    # collections that run while answers stream (app.settle_garbage_collector).
-    settle_garbage_collector()
+    session, tasks, window = await started_window()
 
     async def answer(question: str, count: int) -> Any:
         window.new_chat()

@@ -102,6 +102,56 @@ def qt_environment(data_dir: str | None = None, base_url: str | None = None) -> 
         os.environ["XDG_RUNTIME_DIR"] = scratch_dir("cd-bench-runtime-")
 
 
+def write_pdf(path: Path, objects: Sequence[bytes]) -> None:
+    """A PDF file of `objects` (numbered from 1, the catalog first), its cross-reference
+    table and trailer: what the attachment and cost cases each build their PDF into."""
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    path.write_bytes(out)
+
+
+async def started_window() -> tuple[Any, Any, Any]:
+    """(session, tasks, window): the main window shown and started as the app starts it, its
+    task registry keeping the newest turn's task (`tasks.turn`, for awaiting an answer's
+    end), and the garbage collector settled as the app settles it once its window is up."""
+    import asyncio
+
+    from claude_desktop.app import settle_garbage_collector
+    from claude_desktop.domain.secrets import KeyStore
+    from claude_desktop.domain.session import Session
+    from claude_desktop.domain.settings import Settings
+    from claude_desktop.domain.tasks import TaskRegistry
+    from claude_desktop.ui.main_window import MainWindow
+
+    class Tasks(TaskRegistry):
+        turn: asyncio.Task[Any] | None = None
+
+        def spawn(self, coro: Any, name: str | None = None) -> asyncio.Task[Any]:
+            task = super().spawn(coro, name)
+            if name == "turn":
+                self.turn = task
+            return task
+
+    session = Session(Settings.load(), KeyStore())
+    tasks = Tasks()
+    window = MainWindow(session, tasks)
+    window.show()
+    await window.start()
+    # Start-up's objects frozen out of the collections that run while answers stream.
+    settle_garbage_collector()
+    return session, tasks, window
+
+
 def rss_mb(pid: int | str = "self") -> float:
     """Resident memory now (VmRSS), in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():

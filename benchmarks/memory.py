@@ -23,7 +23,7 @@ import time
 from typing import Any
 
 from . import payload
-from .common import Heartbeat, Metric, qt_environment, rss_mb, worker_main
+from .common import Heartbeat, Metric, qt_environment, rss_mb, started_window, worker_main
 
 TARGET_RSS_MB = 250.0
 MESSAGES = 1_000
@@ -95,21 +95,7 @@ async def _cycle(window: Any, conversation_id: int) -> None:
 async def measure(conversation_id: int, cycled: list[int]) -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
 
-    from claude_desktop.app import settle_garbage_collector
-    from claude_desktop.domain.secrets import KeyStore
-    from claude_desktop.domain.session import Session
-    from claude_desktop.domain.settings import Settings
-    from claude_desktop.domain.tasks import TaskRegistry
-    from claude_desktop.ui.main_window import MainWindow
-
-    session = Session(Settings.load(), KeyStore())
-    tasks = TaskRegistry()
-    window = MainWindow(session, tasks)
-    window.show()
-    await window.start()
-    # As the app does once its window is up: start-up's objects frozen out of the
-    # collections that run while answers stream (app.settle_garbage_collector).
-    settle_garbage_collector()
+    session, tasks, window = await started_window()
     await _settle(window)
     out = {"idle": rss_mb()}
     try:

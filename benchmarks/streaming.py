@@ -34,7 +34,15 @@ from typing import Any
 import httpx
 
 from . import payload
-from .common import Heartbeat, Metric, median, percentile, qt_environment, worker_main
+from .common import (
+    Heartbeat,
+    Metric,
+    median,
+    percentile,
+    qt_environment,
+    started_window,
+    worker_main,
+)
 
 COUNTS = (500, 3_000, 10_000)
 #: The paced answer: one delta every PACE_MS, some 5-10 times faster than a model writes.
@@ -194,38 +202,14 @@ class AppFigures:
 
 async def measure_app(base_url: str, counts: tuple[int, ...], repeat: int) -> AppFigures:
     """c for each count, and the figures that help read it."""
-    from claude_desktop.app import settle_garbage_collector
-    from claude_desktop.domain.secrets import KeyStore
-    from claude_desktop.domain.session import Session
-    from claude_desktop.domain.settings import Settings
-    from claude_desktop.domain.tasks import TaskRegistry
-    from claude_desktop.ui.main_window import MainWindow
     from claude_desktop.ui.message_widget import AssistantMessageWidget
 
     probe = Probe()
     install_probe(probe)
 
-    class Tasks(TaskRegistry):
-        """Keeps the turn task, so the benchmark can await the end of the answer."""
-
-        turn: asyncio.Task[Any] | None = None
-
-        def spawn(self, coro: Any, name: str | None = None) -> asyncio.Task[Any]:
-            task = super().spawn(coro, name)
-            if name == "turn":
-                self.turn = task
-            return task
-
     heartbeat = Heartbeat()
 
-    session = Session(Settings.load(), KeyStore())
-    tasks = Tasks()
-    window = MainWindow(session, tasks)
-    window.show()
-    await window.start()
-    # As the app does once its window is up: start-up's objects frozen out of the
-    # collections that run while answers stream (app.settle_garbage_collector).
-    settle_garbage_collector()
+    session, tasks, window = await started_window()
 
     async def answer(deltas: int, pace_ms: float | None = None) -> AppRun:
         window.new_chat()

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from . import payload
-from .common import ROOT, Heartbeat, Metric, median, qt_environment, worker_main
+from .common import ROOT, Heartbeat, Metric, median, qt_environment, started_window, worker_main
 from .startup import APP_CHILD, READY, _child_env
 
 MCP_SERVER = ROOT / "tests" / "mcp_server.py"
@@ -102,41 +102,17 @@ def start_metrics(base_url: str, repeat: int) -> list[Metric]:
 
 async def round_trips(repeat: int) -> tuple[list[float], list[float]]:
     """Each round trip's longest event-loop stall (ms) and its duration (s)."""
-    from claude_desktop.app import settle_garbage_collector
     from claude_desktop.app_tools import AppTools
     from claude_desktop.domain import paths
-    from claude_desktop.domain.secrets import KeyStore
-    from claude_desktop.domain.session import Session
-    from claude_desktop.domain.settings import Settings
-    from claude_desktop.domain.tasks import TaskRegistry
     from claude_desktop.domain.tool_approvals import ToolApprovals
-    from claude_desktop.ui.main_window import MainWindow
     from claude_desktop.ui.message_widget import AssistantMessageWidget
-
-    class Tasks(TaskRegistry):
-        """Keeps the turn task, so the benchmark can await the end of the answer."""
-
-        turn: asyncio.Task[Any] | None = None
-
-        def spawn(self, coro: Any, name: str | None = None) -> asyncio.Task[Any]:
-            task = super().spawn(coro, name)
-            if name == "turn":
-                self.turn = task
-            return task
 
     config = paths.mcp_config_file()
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text(json.dumps(_config(1)), encoding="utf-8")
     ToolApprovals().set_server_policy("bench", "always")  # nobody is there to click Allow
 
-    session = Session(Settings.load(), KeyStore())
-    tasks = Tasks()
-    window = MainWindow(session, tasks)
-    window.show()
-    await window.start()
-    # As the app does once its window is up: start-up's objects frozen out of the
-    # collections that run while answers stream (app.settle_garbage_collector).
-    settle_garbage_collector()
+    session, tasks, window = await started_window()
     tools = AppTools()
     await tools.start(window)
     assert tools.servers is not None, "the MCP server was not started"
