@@ -194,24 +194,14 @@ class MainWindow(QMainWindow):
     def key_view(self) -> KeyView:
         """The welcome page, where the key is asked for."""
         if self._key_view is None:
-            from .key_view import KeyView
-
-            self._key_view = KeyView(self)
-            self._key_view.key_submitted.connect(self.key_flow.key_submitted)
-            self._key_view.providers_requested.connect(self._open_connection_settings)
-            self.pages.addWidget(self._key_view)
+            self._key_view = window_dialogs.make_key_view(self)
         return self._key_view
 
     @property
     def search_palette(self) -> SearchPalette:
         """The Ctrl+K palette, over the window's pages."""
         if self._search_palette is None:
-            from .search_palette import SearchPalette
-
-            self._search_palette = SearchPalette(self.pages)
-            self._search_palette.search_requested.connect(self.conversations.search)
-            self._search_palette.hit_chosen.connect(self.conversations.open_hit)
-            self._search_palette.closed.connect(self.conversations.search_closed)
+            self._search_palette = window_dialogs.make_search_palette(self)
         return self._search_palette
 
     def open_search(self) -> None:
@@ -409,7 +399,7 @@ class MainWindow(QMainWindow):
         """Show the Settings window (one, made on first use and shown again after)."""
         return window_dialogs.open_settings(self)
 
-    def _open_connection_settings(self) -> None:
+    def open_connection_settings(self) -> None:
         dialog = self.open_settings()
         dialog.show_page(dialog.connection)
 

@@ -1,5 +1,6 @@
-"""The window's Settings and chat settings: one of each, made when first opened (so neither is
-imported before the first paint), and kept in step with the open chat."""
+"""The window's parts made when first needed, so none is imported before the first paint:
+Settings and the chat settings (one of each, kept in step with the open chat), the welcome
+page (only without a key) and the Ctrl+K palette."""
 
 from __future__ import annotations
 
@@ -12,8 +13,32 @@ SHEET_NAME = "chatSettingsSheet"
 
 if TYPE_CHECKING:
     from .conversation_settings import ChatSettingsSheet
+    from .key_view import KeyView
     from .main_window import MainWindow
+    from .search_palette import SearchPalette
     from .settings_dialog import SettingsDialog
+
+
+def make_key_view(window: MainWindow) -> KeyView:
+    """The welcome page, added to the window's pages."""
+    from .key_view import KeyView
+
+    page = KeyView(window)
+    page.key_submitted.connect(window.key_flow.key_submitted)
+    page.providers_requested.connect(window.open_connection_settings)
+    window.pages.addWidget(page)
+    return page
+
+
+def make_search_palette(window: MainWindow) -> SearchPalette:
+    """The Ctrl+K palette, over the window's pages."""
+    from .search_palette import SearchPalette
+
+    palette = SearchPalette(window.pages)
+    palette.search_requested.connect(window.conversations.search)
+    palette.hit_chosen.connect(window.conversations.open_hit)
+    palette.closed.connect(window.conversations.search_closed)
+    return palette
 
 
 def open_settings(window: MainWindow) -> SettingsDialog:
