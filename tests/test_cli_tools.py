@@ -136,11 +136,27 @@ def test_web_search_prints_the_sources_with_their_urls(
     assert '→ web_search {"query": "server-sent events"}' in err
 
 
-def test_a_malformed_mcp_config_is_a_usage_error_naming_the_file(
-    fake_api: FakeAnthropicAPI, tmp_path: Path
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # One line, from the one parser the app uses too (domain.mcp.config).
+        (
+            '{"mcpServers": [',
+            "The MCP config file {bad} is not valid JSON (line 1, column 17: Expecting value).\n",
+        ),
+        (
+            '{"mcpServers": {"notes": {"args": ["x"]}}}',
+            'The MCP config file {bad}: server "notes" needs a "command" to run'
+            ' (or a "url" for a remote server).\n',
+        ),
+    ],
+    ids=["malformed file", "bad server entry"],
+)
+def test_a_bad_mcp_config_is_a_usage_error_naming_the_file_before_anything_starts(
+    fake_api: FakeAnthropicAPI, tmp_path: Path, text: str, expected: str
 ) -> None:
     bad = tmp_path / "servers.json"
-    bad.write_text('{"mcpServers": [', encoding="utf-8")
+    bad.write_text(text, encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "claude_desktop", "ask", "--mcp-config", str(bad), "Hi"],
         env=ask_env(fake_api),
@@ -149,30 +165,7 @@ def test_a_malformed_mcp_config_is_a_usage_error_naming_the_file(
         timeout=TIMEOUT,
     )
     assert result.returncode == 2
-    # One line, from the one parser the app uses too (domain.mcp.config).
-    assert result.stderr == (
-        f"The MCP config file {bad} is not valid JSON (line 1, column 17: Expecting value).\n"
-    )
-    assert not fake_api.requests
-
-
-def test_a_bad_server_entry_is_a_usage_error_before_anything_starts(
-    fake_api: FakeAnthropicAPI, tmp_path: Path
-) -> None:
-    bad = tmp_path / "servers.json"
-    bad.write_text('{"mcpServers": {"notes": {"args": ["x"]}}}', encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "claude_desktop", "ask", "--mcp-config", str(bad), "Hi"],
-        env=ask_env(fake_api),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-    )
-    assert result.returncode == 2
-    assert result.stderr == (
-        f'The MCP config file {bad}: server "notes" needs a "command" to run'
-        ' (or a "url" for a remote server).\n'
-    )
+    assert result.stderr == expected.format(bad=bad)
     assert not fake_api.requests
 
 
