@@ -13,6 +13,7 @@ still gets them: its `from __feature__ import` sets its entry itself, afterwards
 
 from __future__ import annotations
 
+import importlib.abc
 import importlib.machinery
 import logging
 import sys
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 NO_FEATURES, IGNORED = 0, -1
 
 
-class _KnownSelection:
+class _KnownSelection(importlib.abc.MetaPathFinder):
     """A meta-path finder that finds nothing: it only records the module's selection."""
 
     def __init__(self, selections: MutableMapping[str, int]) -> None:
@@ -58,5 +59,5 @@ def skip_source_scan() -> bool:
     # statement names it after PySide6, loaded already or not.
     for name in list(sys.modules):
         finder.record(name)
-    sys.meta_path.insert(0, finder)  # type: ignore[arg-type]
+    sys.meta_path.insert(0, finder)
     return True
