@@ -20,7 +20,15 @@ import time
 from typing import Any
 
 from . import payload
-from .common import ROOT, Metric, median, qt_environment, started_window, worker_main
+from .common import (
+    ROOT,
+    Metric,
+    median,
+    qt_environment,
+    render_once,
+    started_window,
+    worker_main,
+)
 
 DELTAS, SHORT_DELTAS = 3_000, 500
 PACE_MS = 20.0  # 50 deltas a second
@@ -105,7 +113,7 @@ async def measure(base_url: str, deltas: int) -> dict[str, float]:
         stats = await answer(payload.question(deltas, PACE_MS), deltas)
         app_cpu = time.process_time() - cpu
         bare_s = await asyncio.to_thread(bare_cpu, bare, deltas)
-        render_s = render_once_cpu(window, deltas)
+        render_s = await render_once_cpu(window, deltas)
     finally:
         await tasks.cancel_all()
         await session.aclose()
@@ -120,20 +128,11 @@ async def measure(base_url: str, deltas: int) -> dict[str, float]:
     }
 
 
-def render_once_cpu(window: Any, deltas: int) -> float:
-    """R in CPU seconds: the final answer rendered once, in one go (median of 3)."""
-    from claude_desktop.ui.message_widget import AssistantMessageWidget
-
+async def render_once_cpu(window: Any, deltas: int) -> float:
+    """R in CPU seconds: the final answer rendered once, in one go, in a message of the
+    window's view, shown and laid out as the paced answer's is (median of 3)."""
     text = payload.answer(deltas)[0]
-    times = []
-    for _ in range(3):
-        window.new_chat()
-        widget = window.view.begin_assistant_message("Claude")
-        assert isinstance(widget, AssistantMessageWidget)
-        cpu = time.process_time()
-        widget.append_text(text)
-        widget.flush()
-        times.append(time.process_time() - cpu)
+    times = [(await render_once(window, text))[1] for _ in range(3)]
     window.new_chat()
     return median(times)
 

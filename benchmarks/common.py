@@ -152,6 +152,26 @@ async def started_window() -> tuple[Any, Any, Any]:
     return session, tasks, window
 
 
+async def render_once(window: Any, text: str) -> tuple[float, float, Any]:
+    """R: `text` rendered once, in one go, into a new answer of the window's conversation
+    view, shown and at its width as c's answers are: (wall seconds, CPU seconds, the answer's
+    widget). The caller clears it (`window.new_chat()`).
+
+    On an empty chat the view is hidden behind the greeting, and Qt does not lay out the text
+    of a hidden view: R measured there left out the layout of the text, which c pays for.
+    """
+    import asyncio
+
+    window.new_chat()
+    window.view.setVisible(True)  # as once a chat has messages (ComposerSync.place)
+    widget = window.view.begin_assistant_message("Claude")
+    await asyncio.sleep(0.05)  # its layout gives the new message its width
+    started, cpu = time.perf_counter(), time.process_time()
+    widget.append_text(text)
+    widget.flush()
+    return time.perf_counter() - started, time.process_time() - cpu, widget
+
+
 def rss_mb(pid: int | str = "self") -> float:
     """Resident memory now (VmRSS), in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():

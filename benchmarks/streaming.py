@@ -40,6 +40,7 @@ from .common import (
     median,
     percentile,
     qt_environment,
+    render_once,
     started_window,
     worker_main,
 )
@@ -254,7 +255,7 @@ async def measure_app(base_url: str, counts: tuple[int, ...], repeat: int) -> Ap
                     [await read_bare(http, url, deltas) for _ in range(repeat)]
                 )
         paced = await answer(PACED_DELTAS, PACE_MS)
-        render_once = {n: render_floor(window, n, repeat) for n in counts}
+        render_once = {n: await render_floor(window, n, repeat) for n in counts}
     finally:
         await tasks.cancel_all()
         await session.aclose()
@@ -271,22 +272,17 @@ class RenderFloor:
     markdown: float  # python-markdown and Pygments, to HTML; the rest is Qt's
 
 
-def render_floor(window: Any, deltas: int, repeat: int) -> RenderFloor:
-    """R: the final answer rendered once, in one go, in a message of the window's view:
-    what showing it costs at the least, however it arrives (medians)."""
-    from claude_desktop.ui.message_widget import AssistantMessageWidget
+async def render_floor(window: Any, deltas: int, repeat: int) -> RenderFloor:
+    """R: the final answer rendered once, in one go, in a message of the window's view, shown
+    and laid out as c's answers are: what showing it costs at the least, however it arrives
+    (medians)."""
     from claude_desktop.ui.render import render_markdown
 
     text = payload.answer(deltas)[0]
     whole, markdown = [], []
     for _ in range(max(3, repeat)):
-        window.new_chat()
-        widget = window.view.begin_assistant_message("Claude")
-        assert isinstance(widget, AssistantMessageWidget)
-        started = time.perf_counter()
-        widget.append_text(text)
-        widget.flush()
-        whole.append(time.perf_counter() - started)
+        seconds, _cpu, _widget = await render_once(window, text)
+        whole.append(seconds)
         started = time.perf_counter()
         render_markdown(text)
         markdown.append(time.perf_counter() - started)
