@@ -22,6 +22,11 @@ class TurnObserver(Protocol):
     def status(self, text: str | None) -> None: ...
     def upload_progress(self, name: str, done: int, total: int) -> None: ...
     def step_finished(self, step: int, message: Message | None) -> None: ...
+    def wants_loop(self) -> bool:
+        """Whether the observer has work of its own waiting on the event loop (a window's
+        render that is due): a read can bring hundreds of events, which the runner then
+        handles without a pause, unless this says to let the loop run."""
+        ...
 
 
 class NullObserver:
@@ -56,3 +61,6 @@ class NullObserver:
 
     def step_finished(self, step: int, message: Message | None) -> None:
         pass
+
+    def wants_loop(self) -> bool:
+        return False

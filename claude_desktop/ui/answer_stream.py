@@ -135,3 +135,6 @@ class AnswerStream:
     def step_finished(self, step: int, message: Message | None) -> None:
         if self.widget is not None:
             self.widget.step_finished(step, message)
+
+    def wants_loop(self) -> bool:
+        return self.widget is not None and self.widget.wants_loop()

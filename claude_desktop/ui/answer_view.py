@@ -171,6 +171,9 @@ class AssistantMessageWidget(MessageWidget):
     def step_finished(self, step: int, message: Message | None) -> None:
         pass
 
+    def wants_loop(self) -> bool:
+        return self.scheduler.due()
+
     def upload_progress(self, name: str, done: int, total: int) -> None:
         pass
 

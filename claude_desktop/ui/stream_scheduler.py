@@ -105,6 +105,10 @@ class RenderScheduler(QObject):
         self.holding = False
         self.timer.start(0)
 
+    def due(self) -> bool:
+        """Whether a render waits for the event loop: its time came while the loop was busy."""
+        return self.timer.isActive() and self.timer.remainingTime() == 0
+
     def forget(self, view: StreamingView) -> None:
         if view.queued:
             view.queued = False

@@ -14,6 +14,7 @@ import pytest
 from claude_desktop.api.client import MessagesClient
 from claude_desktop.api.errors import OverloadedError
 from claude_desktop.api.message import Message
+from claude_desktop.domain import turn_runner
 from claude_desktop.domain.api_request import ApiRequest
 from claude_desktop.domain.history import History, OpenConversation
 from claude_desktop.domain.request_builder import RequestNotSent, build_request
@@ -68,6 +69,9 @@ class Recorder:
     def step_finished(self, step: int, message: Message | None) -> None:
         self._note("step_finished", step, None if message is None else message.content)
 
+    def wants_loop(self) -> bool:
+        return False
+
     def sequence(self) -> list[tuple[Any, ...]]:
         """Every call but the status lines (retries, clearing), which are checked apart."""
         return [c for c in self.calls if c[0] != "status"]
@@ -109,6 +113,49 @@ def run_turn(
 
     result, record = asyncio.run(go())
     return result, observer, record
+
+
+def test_a_long_read_lets_the_event_loop_run_when_the_observer_has_work_waiting(
+    fake_api: FakeAnthropicAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read can bring hundreds of events (the whole answer here, in one chunk), which the
+    runner handles one after another; when its observer has work waiting on the event loop (a
+    window's render that is due), it lets the loop run in the middle of them."""
+    monkeypatch.setattr(turn_runner, "LOOP_CHECK_S", 0.0)  # ask at every event
+    parts = [f"word{i} " for i in range(300)]
+    fake_api.enqueue(SSEResponse(sse.text_stream(parts)))
+    observer = Recorder()
+    asked: list[int] = []
+
+    def wants_loop() -> bool:
+        texts = sum(1 for c in observer.calls if c[0] == "text")
+        asked.append(texts)
+        return texts == 100  # once, a third of the way in
+
+    observer.wants_loop = wants_loop  # type: ignore[method-assign]
+    seen_by_the_loop: list[int] = []
+
+    async def go() -> TurnResult:
+        async def other_work() -> None:  # e.g. the render the window is waiting to do
+            while True:
+                seen_by_the_loop.append(sum(1 for c in observer.calls if c[0] == "text"))
+                await asyncio.sleep(0)
+
+        other = asyncio.create_task(other_work())
+        try:
+            async with MessagesClient("k", base_url=fake_api.base_url, sleep=_no_sleep) as client:
+                return await TurnRunner(client, observer).run(
+                    ApiRequest(MODEL, messages=[_user("Hi")])
+                )
+        finally:
+            other.cancel()
+
+    result = asyncio.run(go())
+    assert result.ok and [c[2] for c in observer.calls if c[0] == "text"] == parts
+    assert 100 in asked
+    # The loop ran while the read's events were being handled: after the 100th, before the
+    # 101st (without the pause it runs only between reads: before the first or after the last).
+    assert 100 in seen_by_the_loop
 
 
 def _user(text: str) -> dict[str, Any]:

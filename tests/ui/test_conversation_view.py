@@ -237,6 +237,25 @@ def test_a_slow_streams_delta_waits_for_the_next_and_both_render_together(qtbot,
     assert widget.text_view.document().toPlainText() == "Hello world again alone"
 
 
+def test_the_answer_asks_for_the_event_loop_only_once_its_render_is_due(qtbot, view):
+    """While the turn runner handles a read's many events in one go, it asks the answer
+    whether to let the event loop run (TurnObserver.wants_loop): yes once a render waits,
+    its time come while the loop was busy; no before, and no with nothing to render."""
+    widget = view.begin_assistant_message("m")
+    assert not widget.wants_loop()  # nothing to render
+    widget.append_text("Hello")
+    QApplication.processEvents()
+    assert widget.stats.renders == 1
+    widget.append_text(", world")  # within an interval of that render: it waits its turn
+    assert widget.scheduler.timer.isActive() and not widget.wants_loop()
+    busy_until = widget.scheduler.last_render + (RENDER_INTERVAL_MS + 5) / 1000
+    while time.perf_counter() < busy_until:  # the loop held, as by a long read
+        pass
+    assert widget.wants_loop()
+    qtbot.waitUntil(lambda: widget.stats.renders == 2)
+    assert not widget.wants_loop()
+
+
 MARKDOWN_PIECES = st.lists(
     st.sampled_from(
         [
