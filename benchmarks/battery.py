@@ -6,7 +6,8 @@ last delta is rendered; the process's CPU time over that span (`time.process_tim
 thread of it) is the app's cost. The floor is what any client must spend: a bare httpx
 reader on asyncio reading the same paced stream (in a child process of its own, at the same
 time, its CPU time counted from before its request to its last event), plus R, the final
-answer rendered once in one go in a message of the same window (CPU time, median of 3).
+answer rendered once in one go into a shown message of the same window, at its width (CPU
+time, median of 3).
 On a laptop that ratio, not the wall time, is what the battery pays for each answer.
 """
 

@@ -14,9 +14,10 @@ each render of the answer completes, which gives every delta's latency to the sc
 last answer comes paced, one event per write, as a model writes: its latency is the one a
 person sees; the flood's is bounded by how fast the app renders.
 
-R, the final answer rendered once in one go, is what showing it costs at the least
-(python-markdown, Pygments and Qt's text layout, all on the UI thread, which PySide6 does
-not release the GIL for): (a+R)/a is the least c/a any window on this renderer can reach,
+R, the final answer rendered once in one go into a shown message of the same view, at its
+width (`common.render_once`), is what showing it costs at the least (python-markdown,
+Pygments and Qt's text layout, all on the UI thread, which PySide6 does not release the
+GIL for): (a+R)/a is the least c/a any window on this renderer can reach,
 and c/(a+R) says how much the app adds to reading the stream and rendering its text once.
 """
 
