@@ -47,10 +47,10 @@ OPEN_MISSES: dict[str, str] = {
         " answer still took 2.1x a bare reader's CPU"
     ),
     "stream.500.app_over_floors": (
-        "at 500 deltas a and R are ~5 ms each, so the fixed cost of an answer decides it:"
-        " ~22 ms of c - a - R (the two message widgets 3.5, layout and paint before the"
-        " first step 3.5, the last render 5.9, the sidebar and SQLite 2, timed per answer);"
-        " and the machine's noise: 1.29x to 4.91x in three full runs of one day"
+        "at 500 deltas a and R are ~6 ms each, so the fixed cost of an answer decides it"
+        " (timed per answer, 15 answers): Send 6.3 ms (the two message widgets, SQLite, the"
+        " sidebar), the stream's open ~4.6 ms (a bare client's too), the end ~4 ms beyond"
+        " the last render; and the machine's noise (2.41x to 2.53x in two full runs of a day)"
     ),
 }
 
