@@ -186,7 +186,7 @@ class InstanceServer(QObject):
 
         The app listens once its window is up: QtNetwork's import is ~7 ms, and a launch
         meanwhile keeps trying for HAND_OFF_SECONDS, as it does while the app starts."""
-        from PySide6.QtNetwork import QLocalServer, QLocalSocket
+        from PySide6.QtNetwork import QAbstractSocket, QLocalServer
 
         if self._server is None:
             self._server = QLocalServer(self)
@@ -200,7 +200,8 @@ class InstanceServer(QObject):
             log.info("Listening for later launches on %s", self.name)
             return True
         if (
-            self._server.serverError() == QLocalSocket.LocalSocketError.AddressInUseError
+            # QLocalServer's errors are QAbstractSocket's (QLocalSocket's enum has no such one).
+            self._server.serverError() == QAbstractSocket.SocketError.AddressInUseError
             and not someone_listens(self.name)
         ):
             QLocalServer.removeServer(self.name)

@@ -5,6 +5,7 @@ processes is in tests/ui/test_app_lifecycle.py)."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import resource
 import socket
@@ -121,3 +122,19 @@ def test_a_stale_socket_is_replaced_a_live_one_never(
         assert someone_listens(stale_name)
     finally:
         revived.close()
+
+
+def test_a_socket_that_cannot_be_made_is_logged_not_raised(
+    qapp: object, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Any failure to listen (here the socket's folder does not exist) is one line in the log
+    and False: the app goes on without taking later launches' files. Checking whether the
+    failure was a stale socket once raised instead (an enum member QLocalSocket lacks),
+    which reached the window as an unexpected error."""
+    server = InstanceServer(str(tmp_path / "no-such-folder" / "claude-desktop"))
+    try:
+        with caplog.at_level(logging.WARNING, logger="claude_desktop.instance"):
+            assert not server.listen()
+        assert "Not listening for later launches" in caplog.text
+    finally:
+        server.close()
