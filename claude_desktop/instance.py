@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QLockFile, QObject, Signal
+from PySide6.QtCore import QDir, QLockFile, QObject, Signal
 
 if TYPE_CHECKING:  # QtNetwork is imported when a socket is first used: after the first paint
     from PySide6.QtNetwork import QLocalServer, QLocalSocket
@@ -110,6 +110,11 @@ def _holder_alive(lock: QLockFile) -> bool | None:
     return True
 
 
+#: Longer socket paths than this fail to listen: a Unix socket's path has at most 104
+#: bytes (macOS; 108 on Linux), its final zero included.
+SOCKET_PATH_MAX = 100
+
+
 def server_name(folder: Path | None = None) -> str:
     """The local socket's name for the app on `folder` (the data folder by default).
 
@@ -120,7 +125,13 @@ def server_name(folder: Path | None = None) -> str:
     folder = data_dir() if folder is None else folder
     user = str(os.getuid()) if hasattr(os, "getuid") else os.environ.get("USERNAME", "")
     digest = hashlib.sha256(f"{user}\0{os.path.realpath(folder)}".encode()).hexdigest()
-    return f"{APP_NAME}-{digest[:24]}"
+    name = f"{APP_NAME}-{digest[:24]}"
+    if os.name != "nt" and len(os.fsencode(os.path.join(QDir.tempPath(), name))) >= SOCKET_PATH_MAX:
+        # Qt would put the socket in a temporary folder too deep for a socket's path (a
+        # long TMPDIR): in the user's runtime folder instead, or /tmp (the socket's mode
+        # still admits only this user).
+        return os.path.join(os.environ.get("XDG_RUNTIME_DIR") or "/tmp", name)
+    return name
 
 
 def hand_off(files: Sequence[str], name: str, wait: float = HAND_OFF_SECONDS) -> bool:

@@ -138,3 +138,26 @@ def test_a_socket_that_cannot_be_made_is_logged_not_raised(
         assert "Not listening for later launches" in caplog.text
     finally:
         server.close()
+
+
+def test_a_long_temporary_folder_still_gets_a_socket(
+    qapp: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Unix socket's path has at most ~104 bytes; Qt puts a named socket in the temporary
+    folder. With a long TMPDIR (CI's pytest folders passed it: 107 bytes) listening failed,
+    and later launches could not hand their files over."""
+    long_tmp = tmp_path.joinpath(*["a-long-temporary-folder"] * 4)
+    long_tmp.mkdir(parents=True)
+    monkeypatch.setenv("TMPDIR", str(long_tmp))
+    assert QDir.tempPath() == str(long_tmp)
+    name = server_name(tmp_path / "data")
+    assert name == server_name(tmp_path / "data")
+    assert (
+        len(os.fsencode(name if os.path.isabs(name) else os.path.join(str(long_tmp), name))) < 100
+    )
+    listening = InstanceServer(name)
+    try:
+        assert listening.listen()
+        assert someone_listens(name)  # a later launch finds it
+    finally:
+        listening.close()
