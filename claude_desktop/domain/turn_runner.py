@@ -51,6 +51,7 @@ from .settings import KEY_AS_MODEL, looks_like_api_key
 from .tool_loop import CONTINUE, KEEP_GOING, MAX_STEPS, STOP, ToolCall, ToolPolicy
 from .tools import ToolProvider, ToolSpec
 from .turn_events import TurnObserver
+from .turn_message import between_steps, joined
 from .turn_metrics import added_usage
 from .turn_result import Decide as Decide
 from .turn_result import Decision as Decision
@@ -361,15 +362,7 @@ class TurnRunner:
         self._flush(self.result.message)
 
     def _turn_so_far(self, content: list[ContentBlock]) -> Message:
-        """The turn's answer between steps: `content`, with the last step's id and usage."""
-        last = self.result.message
-        return Message(
-            id=last.id if last else "",
-            model=last.model if last else "",
-            content=list(content),
-            stop_reason=last.stop_reason if last else None,
-            usage=added_usage(self._progress.earlier_usage),
-        )
+        return between_steps(content, self.result.message, self._progress.earlier_usage)
 
     async def ask_person(self, decision: Decision) -> str:
         """Wait for the person's pick; the default when nobody can be asked."""
@@ -457,24 +450,7 @@ class TurnRunner:
         return message
 
     def _so_far(self, message: Message | None) -> Message | None:
-        """The turn's answer: the earlier steps' blocks, then this step's."""
-        progress = self._progress
-        if not progress.earlier:
-            return message
-        if message is None:
-            return Message(
-                content=list(progress.earlier), usage=added_usage(progress.earlier_usage)
-            )
-        return Message(
-            id=message.id,
-            model=message.model,
-            role=message.role,
-            content=[*progress.earlier, *message.content],
-            stop_reason=message.stop_reason,
-            stop_sequence=message.stop_sequence,
-            usage=added_usage(progress.earlier_usage, message.usage),
-            extra=dict(message.extra),
-        )
+        return joined(self._progress.earlier, self._progress.earlier_usage, message)
 
     def _flush(self, message: Message | None) -> None:
         """Save the answer so far. A save that fails (a full disk) must not end a healthy
