@@ -134,7 +134,11 @@ def _child_env(base_url: str, *, bytecode: bool = True) -> dict[str, str]:
 
 def time_child(code: str, base_url: str, *, bytecode: bool = True) -> tuple[float, float]:
     """Seconds from before the spawn to READY, and the child's RSS then (MB)."""
-    env = _child_env(base_url, bytecode=bytecode)
+    return time_child_in(code, _child_env(base_url, bytecode=bytecode))
+
+
+def time_child_in(code: str, env: dict[str, str]) -> tuple[float, float]:
+    """`time_child` with the child's environment as given (see `_child_env`)."""
     started = time.monotonic()
     proc = subprocess.run(
         [sys.executable, "-c", code],

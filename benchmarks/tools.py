@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -26,7 +25,7 @@ from typing import Any
 
 from . import payload
 from .common import ROOT, Heartbeat, Metric, median, qt_environment, started_window, worker_main
-from .startup import APP_CHILD, READY, _child_env
+from .startup import APP_CHILD, _child_env, time_child_in
 
 MCP_SERVER = ROOT / "tests" / "mcp_server.py"
 SERVERS = 3
@@ -63,20 +62,7 @@ def time_start(base_url: str, servers: int) -> float:
         config = _config_file(env["CLAUDE_DESKTOP_DATA_DIR"])
         config.parent.mkdir(parents=True, exist_ok=True)
         config.write_text(json.dumps(_config(servers)), encoding="utf-8")
-    started = time.monotonic()
-    proc = subprocess.run(
-        [sys.executable, "-c", APP_CHILD],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    for line in proc.stdout.splitlines():
-        if found := READY.match(line):
-            return float(found["at"]) - started
-    raise RuntimeError(f"the child never got ready (exit {proc.returncode}):\n{proc.stderr}")
+    return time_child_in(APP_CHILD, env)[0]
 
 
 def start_metrics(base_url: str, repeat: int) -> list[Metric]:
