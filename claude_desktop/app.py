@@ -321,10 +321,6 @@ def file_open_handler(window: Any, open_files: Callable[[list[str]], None]) -> A
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # No cyclic garbage collections while the window is made: start-up ran ~100 of them
-    # (16 ms of 290), over objects that live as long as the app. Back on once it is up
-    # (settle_garbage_collector).
-    gc.disable()
     argv = list(sys.argv if argv is None else argv)
     args = parse_args(argv[1:])
     from claude_desktop.domain.logs import setup_logging
@@ -334,7 +330,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.self_test:
         from claude_desktop import selftest
 
+        gc.enable()  # the self-test checks the app with the collector on, as it runs
         return selftest.run()
+    # No cyclic garbage collections while the window is made: start-up ran ~100 of them
+    # (16 ms of 290), over objects that live as long as the app. Back on once it is up
+    # (settle_garbage_collector).
+    gc.disable()
     # The layers below the UI are imported before Qt: PySide6 hooks every later import
     # statement (a Python call each; what it read of each module is skipped, below).
     importlib.import_module("claude_desktop.domain.session")
@@ -385,7 +386,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if instance.someone_listens(name) and instance.hand_off(files, name, wait=1.0):
             log.info("Handed %d file(s) to the running Claude Desktop", len(files))
             return 0
-    # This is the one instance now: the history opens on a worker while the window is built.
+    # No other instance answered (with an unwritable lock, one starting meanwhile may not
+    # listen yet): the history opens on a worker while the window is built.
     from claude_desktop.domain.history import History
 
     history_opening = History.open_in_background()

@@ -119,8 +119,8 @@ def server_name(folder: Path | None = None) -> str:
     """The local socket's name for the app on `folder` (the data folder by default).
 
     A hash of the folder and the user: tests with their own data folder, and two users,
-    do not meet. On Unix the socket's path (in the temporary folder, or an absolute path
-    in a shorter folder when that one is too deep) stays under SOCKET_PATH_MAX.
+    do not meet. On Unix the socket goes in the temporary folder, or, when its path there
+    would reach SOCKET_PATH_MAX, in the runtime folder (or /tmp), which are short.
     """
     folder = data_dir() if folder is None else folder
     user = str(os.getuid()) if hasattr(os, "getuid") else os.environ.get("USERNAME", "")

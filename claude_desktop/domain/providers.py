@@ -137,23 +137,25 @@ def connection_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+#: What `load_http_stack` imports, in order.
+HTTP_STACK = ("httpx", "httpcore", "claude_desktop.api.client", "claude_desktop.domain.turn_runner")
+
+
 def http_stack_loaded() -> bool:
-    """Whether making a client would import nothing more (see `load_http_stack`)."""
-    return "httpx" in sys.modules and "httpcore" in sys.modules
+    """Whether the first request and answer would import nothing more (`load_http_stack`)."""
+    return all(name in sys.modules for name in HTTP_STACK)
 
 
 def load_http_stack() -> None:
-    """Import what making the first client imports: httpx (with idna, email, http.client:
-    ~60 ms) and httpcore (with h2, hpack and anyio: ~100 ms).
+    """Import what the first client, request and answer import: httpx (with idna, email,
+    http.client: ~60 ms), httpcore (with h2, hpack and anyio: ~100 ms), the app's client
+    and the turn runner.
 
     For a worker thread at start-up, so the window's first paint does not wait for it:
     nothing the window imports before then imports httpx (api/ imports it where used).
     """
-    importlib.import_module("httpx")
-    importlib.import_module("httpcore")
-    # And what the first request and answer run through, imported only when needed since.
-    importlib.import_module("claude_desktop.api.client")
-    importlib.import_module("claude_desktop.domain.turn_runner")
+    for name in HTTP_STACK:
+        importlib.import_module(name)
 
 
 def make_client(settings: Settings, key: str | None, **options: Any) -> BaseMessagesClient:
