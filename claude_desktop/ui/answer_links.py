@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 __all__ = [
+    "ALLOWED_LINK_SCHEMES",
     "CITE_SCHEME",
     "COPY_CODE_LABEL",
     "COPY_CODE_SCHEME",
@@ -23,6 +24,8 @@ __all__ = [
     "strip_cite_markers",
 ]
 
+#: The links of an answer that open outside the app (in the browser, the mail program).
+ALLOWED_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 COPY_CODE_SCHEME = "copy-code"
 #: What a code block's copy link says (to tests and screen readers): it shows an icon, the
 #: image resource `COPY_ICON_URL` the text view provides, `COPY_ICON_PX` square.

@@ -84,9 +84,7 @@ def icon_ratios() -> tuple[float, ...]:
 
 
 @cache
-def _icon(
-    name: str, color: str, disabled: str, size: int, ratios: tuple[float, ...] = (1.0, 2.0)
-) -> QIcon:
+def _icon(name: str, color: str, disabled: str, size: int, ratios: tuple[float, ...]) -> QIcon:
     # Drawn for the screens there are, not always at 1x and 2x: a 2x pixmap is four times
     # the pixels, and at start-up the window's ~15 icons drew 59 pixmaps (7.4 ms).
     result = QIcon()

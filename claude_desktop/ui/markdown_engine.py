@@ -17,8 +17,8 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AMP_SUBSTITUTE
 
+from .answer_links import ALLOWED_LINK_SCHEMES
 from .math_markdown import MathExtension
-from .render import ALLOWED_LINK_SCHEMES
 from .theme import MarkdownColors, markdown_colors
 
 

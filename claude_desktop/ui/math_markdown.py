@@ -21,9 +21,9 @@ from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 
 from .math_spans import match_at
-from .math_urls import MATH_IMAGE, MATH_SCHEME, formula_from_url, math_url
+from .math_urls import math_url
 
-__all__ = ["MATH_IMAGE", "MATH_SCHEME", "MathExtension", "formula_from_url", "math_url"]
+__all__ = ["MathExtension"]
 
 # Escaped backslashes and dollars, and every opening delimiter.
 _TRIGGER = r"\\\\|\\\$|\\\(|\\\[|\$\$?"

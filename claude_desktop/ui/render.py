@@ -37,7 +37,6 @@ if TYPE_CHECKING:  # python-markdown (~15 ms) is imported at the first render, n
     import markdown
 
 __all__ = [
-    "ALLOWED_LINK_SCHEMES",
     "MAX_NESTING",
     "RenderedBlock",
     "is_plain_continuation",
@@ -50,7 +49,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-ALLOWED_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 #: Blocks nested deeper than this (quote and list markers and indentation levels at the start
 #: of a line) are shown as plain text. python-markdown recurses a few frames per level and
 #: raises RecursionError at ~230 list levels (and takes seconds over 1,000 quote levels

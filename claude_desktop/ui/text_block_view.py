@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QToolTip, QWidget
 
 from . import icons
 from .answer_links import (
+    ALLOWED_LINK_SCHEMES,
     COPY_CODE_LABEL,
     COPY_CODE_SCHEME,
     COPY_ICON_PX,
@@ -42,7 +43,6 @@ from .answer_links import (
 )
 from .math_images import MathBlockWriter
 from .render import (
-    ALLOWED_LINK_SCHEMES,
     RenderedBlock,
     is_plain_continuation,
     render_block,

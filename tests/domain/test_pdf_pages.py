@@ -18,7 +18,8 @@ from claude_desktop.domain.attachments import (
     PageCounts,
     prepare_bytes,
 )
-from claude_desktop.domain.history import History, OpenConversation, request_messages
+from claude_desktop.domain.history import History, OpenConversation
+from claude_desktop.domain.request_messages import request_messages
 
 
 def pdf_bytes(pages: int) -> bytes:

@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 from claude_desktop.api.message import Message
 from claude_desktop.ui import math_images
 from claude_desktop.ui.conversation_view import ConversationView
-from claude_desktop.ui.math_markdown import math_url
+from claude_desktop.ui.math_urls import math_url
 from claude_desktop.ui.message_widget import AssistantMessageWidget
 from claude_desktop.ui.text_block_view import TextBlockView
 from tests import sse

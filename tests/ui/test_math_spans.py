@@ -8,8 +8,8 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from claude_desktop.ui.math_markdown import formula_from_url, math_url
 from claude_desktop.ui.math_spans import MathSpan, find_math, match_at
+from claude_desktop.ui.math_urls import formula_from_url, math_url
 from claude_desktop.ui.render import render_markdown, split_blocks
 
 
