@@ -711,6 +711,9 @@ def test_dateutils_time_zone_database_is_left_out_and_botocore_needs_none() -> N
     code = """
 import warnings
 warnings.simplefilter("error")
+import dateutil.zoneinfo
+# As in the bundle: the database is not there (dateutil warns, an error here, if it is read).
+dateutil.zoneinfo.ZONEFILENAME = "left-out.tar.gz"
 from botocore.utils import parse_timestamp
 print(parse_timestamp("2026-11-30T09:41:05Z").isoformat())
 """
@@ -735,10 +738,16 @@ menu = QMenu(window)
 menu.addAction("item")
 menu.popup(window.mapToGlobal(window.rect().center()))
 grabbed = window.grab()
+import time
+deadline = time.monotonic() + 10
+# Drawn on the compositor's surface, not only into a pixmap: wait until it is exposed.
+while not window.windowHandle().isExposed() and time.monotonic() < deadline:
+    app.processEvents()
+    time.sleep(0.01)
 for _ in range(20):
     app.processEvents()
 maps = open("/proc/self/maps").read()
-print(app.platformName(), window.isVisible(), grabbed.width(),
+print(app.platformName(), window.windowHandle().isExposed(), grabbed.width(),
       "wayland-egl" in maps, "libQt6OpenGL" in maps)
 """
 
