@@ -23,6 +23,7 @@ from .thinking import find_model
 
 if TYPE_CHECKING:  # the streaming client loads with the first request (providers.make_client)
     from claude_desktop.api.client import BaseMessagesClient
+    from claude_desktop.storage.store import MessageRecord
 
 log = logging.getLogger(__name__)
 
@@ -171,11 +172,14 @@ class Session:
         if conversation_id is None or conversation_id == self.current.id:
             self.current = self.history.reload(self.current)
 
-    def reload_answer(self, conversation_id: int, message_id: int) -> None:
+    def reload_answer(self, conversation_id: int, message_id: int) -> MessageRecord | None:
         """The answer `message_id` of `conversation_id` ended: read it again (and the
-        conversation's record), not the whole branch, when that conversation is current."""
-        if conversation_id == self.current.id:
-            self.current = self.history.reload_answer(self.current, message_id)
+        conversation's record), not the whole branch, when that conversation is current;
+        the answer as read then (None if its conversation is not current)."""
+        if conversation_id != self.current.id:
+            return None
+        self.current = self.history.reload_answer(self.current, message_id)
+        return next((m for m in reversed(self.current.branch) if m.id == message_id), None)
 
     def switch_to(self, message_id: int) -> None:
         """Show the current conversation's branch through `message_id` (another version)."""

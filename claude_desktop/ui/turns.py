@@ -198,12 +198,13 @@ class Turns:
         Retry under any error (saving again under an answer the disk refused)."""
         window = self.window
         record = turn.record
-        window.session.reload_answer(turn.conversation_id, record.id)
+        reloaded = window.session.reload_answer(turn.conversation_id, record.id)
         widget = turn.widget
         if widget is None:
             return
-        # Regenerate and Retry must see the final content and status, not the placeholder.
-        final = window.history.message(record.id) or record
+        # Regenerate and Retry must see the final content and status, not the placeholder
+        # (read once: the current conversation's reload has just read it).
+        final = reloaded or window.history.message(record.id) or record
         if result.stopped:
             widget.mark_stopped()
         footer = ""
