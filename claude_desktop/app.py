@@ -341,7 +341,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     importlib.import_module("claude_desktop.domain.session")
     # qasync picks its Qt binding from QT_API, before anything imports Qt.
     os.environ.setdefault("QT_API", "pyside6")
-    import qasync
+    from claude_desktop.pyside_bytecode import cached_pyside_bytecode
+
+    with cached_pyside_bytecode():  # PySide6 compiles its support modules' source otherwise
+        import qasync
     from PySide6.QtWidgets import QApplication
 
     from claude_desktop.pyside_scan import skip_source_scan

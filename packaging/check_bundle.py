@@ -269,6 +269,12 @@ def check_self_test(checks: Checks, exe: Path, work: Path) -> None:
         requests = list(api.requests)
     checks.check("self-test: exits 0", code == 0, f"exit {code}")
     checks.check("self-test: runs frozen", "(frozen;" in report, report.split("\n", 1)[0])
+    kept = list((work / "data-offscreen" / "cache" / "pyside-signature").glob("*.code"))
+    checks.check(
+        "PySide6's support bytecode is kept for the next start (rthook_pyside_bytecode)",
+        len(kept) >= 10,
+        f"{len(kept)} files",
+    )
     for name in ("window", "markdown", "text", "resources", "history", "providers"):
         checks.check(f"self-test: {name}", _status(report, name) == "ok", _line(report, name))
     keyring = _status(report, "keyring")

@@ -1,0 +1,133 @@
+"""Keeps the bytecode of PySide6's embedded support modules from one start to the next.
+
+`import PySide6` loads shiboken's signature support (`shibokensupport`: 14 modules kept as
+source in a zip inside the Shiboken library) and compiles each module from its source, at
+every start: 14 ms of the app's ~240 ms cold start on the benchmark machine (measured with
+a timer around `compile` while PySide6 imported). Python keeps no bytecode for them, as it
+does for every other module. While PySide6 imports, `cached_pyside_bytecode` compiles
+those modules once and keeps their code objects, as Python keeps a `.pyc`: under
+`sys.pycache_prefix` when one is set, else in the app's cache folder; not written when
+Python is told not to write bytecode. A missing, damaged or foreign file is compiled again
+from the source, which is always what the code is checked against (by its hash), so a new
+PySide6 or Python simply compiles afresh.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import hashlib
+import importlib.util
+import logging
+import marshal
+import os
+import sys
+import types
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+#: The folder the embedded modules' sources are named under (their `compile` filename).
+SUPPORT_PREFIX = "shibokensupport/"
+FOLDER = "pyside-signature"
+
+
+def bytecode_dir() -> Path:
+    """Where the code objects are kept: with Python's own bytecode when it is kept apart
+    (`sys.pycache_prefix`), else in the app's cache folder."""
+    if sys.pycache_prefix:
+        return Path(sys.pycache_prefix) / FOLDER
+    from claude_desktop.domain.paths import cache_dir
+
+    return cache_dir() / FOLDER
+
+
+def _cache_file(folder: Path, source: bytes, filename: str) -> Path:
+    key = hashlib.sha256()
+    for part in (importlib.util.MAGIC_NUMBER, str(sys.flags.optimize).encode(), filename.encode()):
+        key.update(part + b"\0")
+    key.update(source)
+    return folder / f"{key.hexdigest()[:32]}.code"
+
+
+class _CachingCompile:
+    """`compile`, except that the support modules' code comes from the cache if it is there."""
+
+    def __init__(self, real: Callable[..., Any], folder: Path) -> None:
+        self.real = real
+        self.folder = folder
+        self.loaded = 0
+        self.written = 0
+
+    def __call__(self, source: Any, filename: Any, mode: str, *args: Any, **kwargs: Any) -> Any:
+        if args or kwargs or mode != "exec" or not _is_support(filename):
+            return self.real(source, filename, mode, *args, **kwargs)
+        data = source.encode() if isinstance(source, str) else source
+        if not isinstance(data, bytes):
+            return self.real(source, filename, mode)
+        path = _cache_file(self.folder, data, filename)
+        code = _load(path, filename)
+        if code is not None:
+            self.loaded += 1
+            return code
+        code = self.real(source, filename, mode)
+        if _may_write() and _store(path, code):
+            self.written += 1
+        return code
+
+
+def _may_write() -> bool:
+    """As Python writes `.pyc` files; a frozen app writes anyway: there the flag is the
+    bundler's (no `.pyc` beside the bundle's archive), not the person's."""
+    return not sys.dont_write_bytecode or bool(getattr(sys, "frozen", False))
+
+
+def _is_support(filename: Any) -> bool:
+    return isinstance(filename, str) and filename.startswith(SUPPORT_PREFIX)
+
+
+def _load(path: Path, filename: str) -> types.CodeType | None:
+    try:
+        code = marshal.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, EOFError, TypeError) as exc:
+        log.debug("Ignoring the cached bytecode %s: %s", path, exc)
+        return None
+    if not isinstance(code, types.CodeType) or code.co_filename != filename:
+        return None
+    return code
+
+
+def _store(path: Path, code: types.CodeType) -> bool:
+    """Write atomically (another start may read it meanwhile); False if it could not."""
+    partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(marshal.dumps(code))
+        os.replace(partial, path)
+    except OSError as exc:  # a read-only or full disk: compiled next time too
+        log.debug("Could not keep the bytecode %s: %s", path, exc)
+        with contextlib.suppress(OSError):
+            partial.unlink()
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def cached_pyside_bytecode(folder: Path | None = None) -> Iterator[_CachingCompile]:
+    """For the `with` block (PySide6's first import), the support modules' bytecode is
+    read from the cache and written to it. `compile` is itself again afterwards."""
+    real = builtins.compile
+    caching = _CachingCompile(real, folder if folder is not None else bytecode_dir())
+    builtins.compile = caching
+    try:
+        yield caching
+    finally:
+        builtins.compile = real
+        if caching.loaded or caching.written:
+            log.debug(
+                "PySide6's support bytecode: %d read, %d written", caching.loaded, caching.written
+            )
