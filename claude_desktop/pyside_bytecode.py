@@ -55,19 +55,20 @@ def _cache_file(folder: Path, source: bytes, filename: str) -> Path:
 class _CachingCompile:
     """`compile`, except that the support modules' code comes from the cache if it is there."""
 
-    def __init__(self, real: Callable[..., Any], folder: Path) -> None:
+    def __init__(self, real: Callable[..., Any], folder: Path | None) -> None:
         self.real = real
         self.folder = folder
         self.loaded = 0
         self.written = 0
 
     def __call__(self, source: Any, filename: Any, mode: str, *args: Any, **kwargs: Any) -> Any:
-        if args or kwargs or mode != "exec" or not _is_support(filename):
+        folder = self.folder
+        if folder is None or args or kwargs or mode != "exec" or not _is_support(filename):
             return self.real(source, filename, mode, *args, **kwargs)
         data = source.encode() if isinstance(source, str) else source
         if not isinstance(data, bytes):
             return self.real(source, filename, mode)
-        path = _cache_file(self.folder, data, filename)
+        path = _cache_file(folder, data, filename)
         code = _load(path, filename)
         if code is not None:
             self.loaded += 1
@@ -121,7 +122,14 @@ def cached_pyside_bytecode(folder: Path | None = None) -> Iterator[_CachingCompi
     """For the `with` block (PySide6's first import), the support modules' bytecode is
     read from the cache and written to it. `compile` is itself again afterwards."""
     real = builtins.compile
-    caching = _CachingCompile(real, folder if folder is not None else bytecode_dir())
+    if folder is None:
+        try:
+            folder = bytecode_dir()
+        except Exception as exc:  # no cache folder to be had: PySide6 compiles, as without
+            log.debug("No folder for PySide6's support bytecode: %s", exc)
+            yield _CachingCompile(real, None)
+            return
+    caching = _CachingCompile(real, folder)
     builtins.compile = caching
     try:
         yield caching

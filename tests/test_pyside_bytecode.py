@@ -124,6 +124,21 @@ def test_a_folder_that_is_a_file_costs_only_the_compile(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["cache"]
 
 
+def test_no_cache_folder_to_be_had_means_compiling_as_always(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_folder() -> Path:
+        raise RuntimeError("no home")
+
+    monkeypatch.setattr(pyside_bytecode, "bytecode_dir", no_folder)
+    real = builtins.compile
+    with cached_pyside_bytecode() as caching:
+        assert builtins.compile is real
+        code = compile(SOURCE, NAME, "exec")
+    assert (caching.loaded, caching.written) == (0, 0)
+    assert run(code)["ANSWER"] == 42
+
+
 def test_the_bytecode_goes_with_pythons_own_when_that_is_kept_apart(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
