@@ -9,7 +9,8 @@ those modules once and keeps their code objects, as Python keeps a `.pyc`: under
 `sys.pycache_prefix` when one is set, else in the app's cache folder; not written when
 Python is told not to write bytecode. A missing, damaged or foreign file is compiled again
 from the source, which is always what the code is checked against (by its hash), so a new
-PySide6 or Python simply compiles afresh.
+PySide6 or Python simply compiles afresh; once a new PySide6's files are written, the old
+one's are removed (another Python's are left alone).
 """
 
 from __future__ import annotations
@@ -44,12 +45,14 @@ def bytecode_dir() -> Path:
     return cache_dir() / FOLDER
 
 
+def _interpreter() -> str:
+    """This interpreter's bytecode format (as a .pyc's magic number says it)."""
+    return f"{importlib.util.MAGIC_NUMBER.hex()}-o{sys.flags.optimize}"
+
+
 def _cache_file(folder: Path, source: bytes, filename: str) -> Path:
-    key = hashlib.sha256()
-    for part in (importlib.util.MAGIC_NUMBER, str(sys.flags.optimize).encode(), filename.encode()):
-        key.update(part + b"\0")
-    key.update(source)
-    return folder / f"{key.hexdigest()[:32]}.code"
+    key = hashlib.sha256(filename.encode() + b"\0" + source)
+    return folder / f"{_interpreter()}-{key.hexdigest()[:32]}.code"
 
 
 class _CachingCompile:
@@ -60,6 +63,7 @@ class _CachingCompile:
         self.folder = folder
         self.loaded = 0
         self.written = 0
+        self.used: set[Path] = set()
 
     def __call__(self, source: Any, filename: Any, mode: str, *args: Any, **kwargs: Any) -> Any:
         folder = self.folder
@@ -69,6 +73,7 @@ class _CachingCompile:
         if not isinstance(data, bytes):
             return self.real(source, filename, mode)
         path = _cache_file(folder, data, filename)
+        self.used.add(path)
         code = _load(path, filename)
         if code is not None:
             self.loaded += 1
@@ -117,6 +122,16 @@ def _store(path: Path, code: types.CodeType) -> bool:
     return True
 
 
+def _remove_unused(folder: Path, used: set[Path]) -> None:
+    """This interpreter's files not read or written by this start (another Python's stay)."""
+    try:
+        for path in folder.glob(f"{_interpreter()}-*.code"):
+            if path not in used:
+                path.unlink(missing_ok=True)
+    except OSError as exc:
+        log.debug("Could not remove old bytecode from %s: %s", folder, exc)
+
+
 @contextlib.contextmanager
 def cached_pyside_bytecode(folder: Path | None = None) -> Iterator[_CachingCompile]:
     """For the `with` block (PySide6's first import), the support modules' bytecode is
@@ -135,7 +150,9 @@ def cached_pyside_bytecode(folder: Path | None = None) -> Iterator[_CachingCompi
         yield caching
     finally:
         builtins.compile = real
-        if caching.loaded or caching.written:
-            log.debug(
-                "PySide6's support bytecode: %d read, %d written", caching.loaded, caching.written
-            )
+    if caching.written:  # a new PySide6 (all of it imported): the old one's files go
+        _remove_unused(folder, caching.used)
+    if caching.loaded or caching.written:
+        log.debug(
+            "PySide6's support bytecode: %d read, %d written", caching.loaded, caching.written
+        )

@@ -67,6 +67,26 @@ def test_a_changed_source_is_compiled_afresh(tmp_path: Path) -> None:
     assert run(changed)["ANSWER"] == 48
 
 
+def test_a_new_pysides_files_replace_the_old_ones(tmp_path: Path) -> None:
+    # Upgrading PySide6 changes the sources: the files kept for the old ones go, the rest stay.
+    with cached_pyside_bytecode(tmp_path):
+        compile(SOURCE, NAME, "exec")
+        compile(b"KEPT = 1\n", "shibokensupport/kept.py", "exec")
+    old = set(tmp_path.iterdir())
+    with cached_pyside_bytecode(tmp_path) as caching:
+        compile(SOURCE.replace(b"6 * 7", b"6 * 8"), NAME, "exec")
+        compile(b"KEPT = 1\n", "shibokensupport/kept.py", "exec")
+    assert (caching.loaded, caching.written) == (1, 1)
+    now = set(tmp_path.iterdir())
+    assert len(now) == 2 and len(now & old) == 1
+    # Another Python's files stay, whatever this one writes.
+    other = tmp_path / "0d0d0a0a-o0-0123456789abcdef0123456789abcdef.code"
+    other.write_bytes(b"")
+    with cached_pyside_bytecode(tmp_path):
+        compile(b"CHANGED = 2\n", "shibokensupport/kept.py", "exec")
+    assert other.exists()
+
+
 def test_a_damaged_file_is_compiled_again_and_replaced(tmp_path: Path) -> None:
     with cached_pyside_bytecode(tmp_path):
         compile(SOURCE, NAME, "exec")
