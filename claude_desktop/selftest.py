@@ -274,7 +274,14 @@ def _check_text() -> tuple[str, str]:
         problems.append("Turkish case mapping")
     if problems:
         raise CheckFailed(f"Qt's locale services lost: {', '.join(problems)}")
-    return OK, f"collation, {codecs} encodings, time-zone names ({name}), case mapping"
+    # The locale the process started in, as Python took it then (Qt moves a non-UTF-8 one's
+    # LC_CTYPE to C.UTF-8 when the application is made): the bundle's check starts it in a
+    # KOI8-R one, whose codec Python imports while it starts.
+    encoding = sys.getfilesystemencoding()
+    return OK, (
+        f"collation, {codecs} encodings, time-zone names ({name}), case mapping;"
+        f" started in the {encoding} encoding"
+    )
 
 
 def _check_resources() -> tuple[str, str]:
