@@ -465,6 +465,35 @@ def test_trimmed_icu_answers_qt_as_the_full_data_does(trimmed_icu: Path) -> None
     assert trimmed == full
 
 
+@needs_bundled_icu
+def test_the_icu_checks_read_the_data_they_are_given(tmp_path: Path) -> None:
+    """Negative control for the two checks above: a libicudata without its converters and
+    its collation rules, in the folder they put on the library path, fails both. So the data
+    they check is that folder's, not the full library beside Qt's."""
+    import json
+
+    source = next(_qt_lib().glob("libicudata.so.*"))
+    symbol, blob = icu.read_data(source)
+    header_size = struct.unpack_from("<H", blob, 0)[0]
+    kept = [(n, d) for n, d in icu.items(blob) if not n.endswith(".cnv") and "/coll/" not in n]
+    icu.write_library(
+        symbol, icu.build_blob(blob[:header_size], kept), source.name, tmp_path / source.name
+    )
+    encoded = {
+        label: text.encode(PYTHON_CODEC.get(label, label)).hex()
+        for label, text in LEGACY_TEXT.items()
+    }
+    libicuuc = str(next(_qt_lib().glob("libicuuc.so.*")))
+    decoded = json.loads(
+        _python(_DECODE_THROUGH_ICU, libicuuc, icu_data_folder=tmp_path, stdin=json.dumps(encoded))
+    )
+    assert decoded["Shift_JIS"] is None and decoded["IBM866"] is None, decoded
+    full = _python(_QT_THROUGH_ICU, icu_data_folder=None).splitlines()
+    without_collation = _python(_QT_THROUGH_ICU, icu_data_folder=tmp_path).splitlines()
+    assert len(without_collation) == len(full)
+    assert without_collation != full
+
+
 # -- Icons and the desktop entry ------------------------------------------------------------
 
 
