@@ -422,6 +422,11 @@ def _python(code: str, *args: str, icu_data_folder: Path | None, stdin: str = ""
 
 @needs_bundled_icu
 def test_trimmed_icu_decodes_every_legacy_encoding_a_browser_does(trimmed_icu: Path) -> None:
+    assert _decoded_through_icu(trimmed_icu) == LEGACY_TEXT
+
+
+def _decoded_through_icu(icu_data_folder: Path) -> dict[str, str | None]:
+    """LEGACY_TEXT, encoded by Python and decoded by ICU with the given folder's data."""
     import json
 
     encoded = {
@@ -430,9 +435,10 @@ def test_trimmed_icu_decodes_every_legacy_encoding_a_browser_does(trimmed_icu: P
     }
     libicuuc = str(next(_qt_lib().glob("libicuuc.so.*")))
     out = _python(
-        _DECODE_THROUGH_ICU, libicuuc, icu_data_folder=trimmed_icu, stdin=json.dumps(encoded)
+        _DECODE_THROUGH_ICU, libicuuc, icu_data_folder=icu_data_folder, stdin=json.dumps(encoded)
     )
-    assert json.loads(out) == LEGACY_TEXT
+    decoded: dict[str, str | None] = json.loads(out)
+    return decoded
 
 
 # Prints, for every locale Qt has, all Qt computes through ICU: collation, case mapping and
@@ -470,8 +476,6 @@ def test_the_icu_checks_read_the_data_they_are_given(tmp_path: Path) -> None:
     """Negative control for the two checks above: a libicudata without its converters and
     its collation rules, in the folder they put on the library path, fails both. So the data
     they check is that folder's, not the full library beside Qt's."""
-    import json
-
     source = next(_qt_lib().glob("libicudata.so.*"))
     symbol, blob = icu.read_data(source)
     header_size = struct.unpack_from("<H", blob, 0)[0]
@@ -479,14 +483,7 @@ def test_the_icu_checks_read_the_data_they_are_given(tmp_path: Path) -> None:
     icu.write_library(
         symbol, icu.build_blob(blob[:header_size], kept), source.name, tmp_path / source.name
     )
-    encoded = {
-        label: text.encode(PYTHON_CODEC.get(label, label)).hex()
-        for label, text in LEGACY_TEXT.items()
-    }
-    libicuuc = str(next(_qt_lib().glob("libicuuc.so.*")))
-    decoded = json.loads(
-        _python(_DECODE_THROUGH_ICU, libicuuc, icu_data_folder=tmp_path, stdin=json.dumps(encoded))
-    )
+    decoded = _decoded_through_icu(tmp_path)
     assert decoded["Shift_JIS"] is None and decoded["IBM866"] is None, decoded
     full = _python(_QT_THROUGH_ICU, icu_data_folder=None).splitlines()
     without_collation = _python(_QT_THROUGH_ICU, icu_data_folder=tmp_path).splitlines()
