@@ -36,6 +36,7 @@ ROOT = HERE.parent
 sys.path[:0] = [str(HERE), str(ROOT)]
 
 from claude_desktop import APP_ID, __version__  # noqa: E402
+from claude_desktop.pyside_bytecode import FOLDER as PYSIDE_BYTECODE  # noqa: E402
 from tests.fakeapi import FakeAnthropicAPI, SSEResponse  # noqa: E402
 from tests.sse import text_stream  # noqa: E402
 
@@ -269,7 +270,7 @@ def check_self_test(checks: Checks, exe: Path, work: Path) -> None:
         requests = list(api.requests)
     checks.check("self-test: exits 0", code == 0, f"exit {code}")
     checks.check("self-test: runs frozen", "(frozen;" in report, report.split("\n", 1)[0])
-    kept = list((work / "data-offscreen" / "cache" / "pyside-signature").glob("*.code"))
+    kept = list((work / "data-offscreen" / "cache" / PYSIDE_BYTECODE).glob("*.code"))
     checks.check(
         "PySide6's support bytecode is kept for the next start (rthook_pyside_bytecode)",
         len(kept) >= 10,
