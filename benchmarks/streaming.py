@@ -47,6 +47,17 @@ from .common import (
 )
 
 COUNTS = (500, 3_000, 10_000)
+#: How many more times a short answer is timed: at 500 deltas a, R and c are each a few ms
+#: to ~30 ms, and one run's jitter on this machine is as large (a 5.9 to 9.1 ms R, a 6.2 to
+#: 8.9 ms a, between two full runs of a day). The extra answers cost ~2 s.
+SHORT_ANSWER_REPEATS = 5
+
+
+def times(deltas: int, repeat: int) -> int:
+    """How many times to time an answer of `deltas` deltas, for a run of `repeat`."""
+    return repeat * SHORT_ANSWER_REPEATS if deltas <= 500 else repeat
+
+
 #: The paced answer: one delta every PACE_MS, some 5-10 times faster than a model writes.
 PACED_DELTAS = 1_000
 PACE_MS = 2.0
@@ -120,7 +131,7 @@ async def measure_readers(
                 await read_bare(http, url, deltas, coalesced=coalesced)
                 await read_client(c, deltas, coalesced=coalesced)
                 bare, client = [], []
-                for _ in range(repeat):  # alternated, so drift on the machine hits both alike
+                for _ in range(times(deltas, repeat)):  # alternated: drift hits both alike
                     bare.append(await read_bare(http, url, deltas, coalesced=coalesced))
                     client.append(await read_client(c, deltas, coalesced=coalesced))
                 suffix = "_coalesced" if coalesced else ""
@@ -249,11 +260,11 @@ async def measure_app(base_url: str, counts: tuple[int, ...], repeat: int) -> Ap
         async with httpx.AsyncClient(timeout=60) as http:
             for deltas in counts:
                 await answer(deltas)  # warm-up, as a and b have one
-                runs[deltas] = [await answer(deltas) for _ in range(repeat)]
+                runs[deltas] = [await answer(deltas) for _ in range(times(deltas, repeat))]
                 url = base_url + "/v1/messages"
                 await read_bare(http, url, deltas)
                 bare_on_qasync[deltas] = median(
-                    [await read_bare(http, url, deltas) for _ in range(repeat)]
+                    [await read_bare(http, url, deltas) for _ in range(times(deltas, repeat))]
                 )
         paced = await answer(PACED_DELTAS, PACE_MS)
         render_once = {n: await render_floor(window, n, repeat) for n in counts}
@@ -281,7 +292,7 @@ async def render_floor(window: Any, deltas: int, repeat: int) -> RenderFloor:
 
     text = payload.answer(deltas)[0]
     whole, markdown = [], []
-    for _ in range(max(3, repeat)):
+    for _ in range(times(deltas, max(3, repeat))):
         seconds, _cpu, _widget = await render_once(window, text)
         whole.append(seconds)
         started = time.perf_counter()
