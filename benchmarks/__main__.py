@@ -48,9 +48,10 @@ OPEN_MISSES: dict[str, str] = {
     ),
     "stream.500.app_over_floors": (
         "at 500 deltas a and R are ~6 ms each, so the fixed cost of an answer decides it"
-        " (timed per answer, 15 answers): Send 6.3 ms (the two message widgets, SQLite, the"
-        " sidebar), the stream's open ~4.6 ms (a bare client's too), the end ~4 ms beyond"
-        " the last render; and the machine's noise (2.41x to 2.53x in two full runs of a day)"
+        " (a timeline of 15 answers, medians from Send): Send returns at 7.6 ms (the two"
+        " message widgets 5.1, SQLite 0.7), the first event arrives at 13.1, the last at"
+        " 21.9, the last render ends at 28.9 and its paint at 33.0; 2.30-2.50x in three runs"
+        " with 500-delta answers timed five times as often"
     ),
 }
 
