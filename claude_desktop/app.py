@@ -327,11 +327,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     log_path = setup_logging(args.debug)
     log.info("Claude Desktop %s starting; log file %s", __version__, log_path)
-    if args.self_test:
-        from claude_desktop import selftest
+    from claude_desktop.dataclass_bytecode import cached_dataclass_bytecode
 
-        gc.enable()  # the self-test checks the app with the collector on, as it runs
-        return selftest.run()
+    with cached_dataclass_bytecode():  # else every start compiles the dataclasses' methods
+        if args.self_test:
+            from claude_desktop import selftest
+
+            gc.enable()  # the self-test checks the app with the collector on, as it runs
+            return selftest.run()
+        return _start(argv)
+
+
+def _start(argv: list[str]) -> int:
+    """The app from the QApplication on: one instance, the window, the loop, shutdown."""
     # No cyclic garbage collections while the window is made: start-up ran ~100 of them
     # (16 ms of 290), over objects that live as long as the app. Back on once it is up
     # (settle_garbage_collector).

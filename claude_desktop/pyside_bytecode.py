@@ -18,15 +18,15 @@ from __future__ import annotations
 import builtins
 import contextlib
 import hashlib
-import importlib.util
 import logging
 import marshal
-import os
-import sys
 import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+from claude_desktop import bytecode_files
+from claude_desktop.bytecode_files import interpreter_tag, may_write, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -38,21 +38,12 @@ FOLDER = "pyside-signature"
 def bytecode_dir() -> Path:
     """Where the code objects are kept: with Python's own bytecode when it is kept apart
     (`sys.pycache_prefix`), else in the app's cache folder."""
-    if sys.pycache_prefix:
-        return Path(sys.pycache_prefix) / FOLDER
-    from claude_desktop.domain.paths import cache_dir
-
-    return cache_dir() / FOLDER
-
-
-def _interpreter() -> str:
-    """This interpreter's bytecode format (as a .pyc's magic number says it)."""
-    return f"{importlib.util.MAGIC_NUMBER.hex()}-o{sys.flags.optimize}"
+    return bytecode_files.bytecode_dir(FOLDER)
 
 
 def _cache_file(folder: Path, source: bytes, filename: str) -> Path:
     key = hashlib.sha256(filename.encode() + b"\0" + source)
-    return folder / f"{_interpreter()}-{key.hexdigest()[:32]}.code"
+    return folder / f"{interpreter_tag()}-{key.hexdigest()[:32]}.code"
 
 
 class _CachingCompile:
@@ -79,15 +70,9 @@ class _CachingCompile:
             self.loaded += 1
             return code
         code = self.real(source, filename, mode)
-        if _may_write() and _store(path, code):
+        if may_write() and write_atomically(path, marshal.dumps(code)):
             self.written += 1
         return code
-
-
-def _may_write() -> bool:
-    """As Python writes `.pyc` files; a frozen app writes anyway: there the flag is the
-    bundler's (no `.pyc` beside the bundle's archive), not the person's."""
-    return not sys.dont_write_bytecode or bool(getattr(sys, "frozen", False))
 
 
 def _is_support(filename: Any) -> bool:
@@ -107,25 +92,10 @@ def _load(path: Path, filename: str) -> types.CodeType | None:
     return code
 
 
-def _store(path: Path, code: types.CodeType) -> bool:
-    """Write atomically (another start may read it meanwhile); False if it could not."""
-    partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_bytes(marshal.dumps(code))
-        os.replace(partial, path)
-    except OSError as exc:  # a read-only or full disk: compiled next time too
-        log.debug("Could not keep the bytecode %s: %s", path, exc)
-        with contextlib.suppress(OSError):
-            partial.unlink()
-        return False
-    return True
-
-
 def _remove_unused(folder: Path, used: set[Path]) -> None:
     """This interpreter's files not read or written by this start (another Python's stay)."""
     try:
-        for path in folder.glob(f"{_interpreter()}-*.code"):
+        for path in folder.glob(f"{interpreter_tag()}-*.code"):
             if path not in used:
                 path.unlink(missing_ok=True)
     except OSError as exc:

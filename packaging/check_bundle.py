@@ -36,6 +36,7 @@ ROOT = HERE.parent
 sys.path[:0] = [str(HERE), str(ROOT)]
 
 from claude_desktop import APP_ID, __version__  # noqa: E402
+from claude_desktop.dataclass_bytecode import FOLDER as DATACLASS_BYTECODE  # noqa: E402
 from claude_desktop.pyside_bytecode import FOLDER as PYSIDE_BYTECODE  # noqa: E402
 from tests.fakeapi import FakeAnthropicAPI, SSEResponse  # noqa: E402
 from tests.sse import text_stream  # noqa: E402
@@ -275,6 +276,12 @@ def check_self_test(checks: Checks, exe: Path, work: Path) -> None:
         "PySide6's support bytecode is kept for the next start (rthook_pyside_bytecode)",
         len(kept) >= 10,
         f"{len(kept)} files",
+    )
+    kept = list((work / "data-offscreen" / "cache" / DATACLASS_BYTECODE).glob("*.code"))
+    checks.check(
+        "the dataclasses' generated methods' bytecode is kept for the next start",
+        len(kept) == 1 and kept[0].stat().st_size > 10_000,
+        ", ".join(f"{p.name}: {p.stat().st_size:,} bytes" for p in kept) or "no file",
     )
     for name in ("window", "markdown", "text", "resources", "history", "providers"):
         checks.check(f"self-test: {name}", _status(report, name) == "ok", _line(report, name))
