@@ -134,3 +134,44 @@ def test_no_garbage_collection_while_the_window_is_made_then_frozen_and_on(tmp_p
     proc = start_app(code, tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "SETTLED" in proc.stdout
+
+
+#: QWidget subclasses the app never uses: made only when shiboken walks every subclass of
+#: QWidget to find a Qt-made widget's type (claude_desktop/ui/viewports.py).
+UNUSED_WIDGET_TYPES = ("QMdiArea", "QWizard", "QLCDNumber", "QCalendarWidget", "QDial")
+
+
+def test_the_window_starts_without_making_every_qwidget_subclass(tmp_path: Path) -> None:
+    # Reopening the last conversation (a question and its Markdown answer, in text views),
+    # then a paint: no scroll area's viewport, nor a box of its scroll bars, reached Python
+    # as a QWidget whose type shiboken had to discover by making all 68 subclasses (8.6 ms).
+    code = (
+        HOOK_WINDOW_START + f"UNUSED = {UNUSED_WIDGET_TYPES!r}\n"
+        "from claude_desktop.domain.history import History\n"
+        "from claude_desktop.domain.settings import Settings\n"
+        "history = History.open()\n"
+        "chat = history.store.create_conversation(model='claude-sonnet-4-6', title='Kept')\n"
+        "question = history.store.add_message(chat.id, parent_id=None, role='user',\n"
+        "    content=[{'type': 'text', 'text': 'How?'}])\n"
+        "answer = 'Like **this**:\\n\\n```python\\nprint(1)\\n```'\n"
+        "history.store.add_message(chat.id, parent_id=question.id, role='assistant',\n"
+        "    content=[{'type': 'text', 'text': answer}])\n"
+        "history.close()\n"
+        "settings = Settings.load()\n"
+        "settings.last_conversation_id = chat.id\n"
+        "settings.save()\n"
+        "def on_started(window):\n"
+        "    from PySide6.QtCore import QTimer\n"
+        "    assert len(window.view.message_widgets()) == 2, 'the conversation was not reopened'\n"
+        "    def check():\n"
+        "        window.repaint()\n"
+        "        import PySide6.QtWidgets as widgets\n"
+        "        made = [name for name in UNUSED if name in vars(widgets)]\n"
+        "        print('MADE', made, flush=True)\n"
+        "        window.quit_requested.emit()\n"
+        "    QTimer.singleShot(0, check)\n"
+        "sys.exit(app.main(['claude-desktop']))\n"
+    )
+    proc = start_app(code, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "MADE []" in proc.stdout, proc.stdout

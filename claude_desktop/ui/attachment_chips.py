@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from claude_desktop.domain.attachments import Attachment
 
 from . import icons, theme
+from .viewports import adopt_viewport
 
 THUMB = 32
 #: How wide a chip's file name may be before it is elided in the middle.
@@ -212,7 +213,7 @@ class AttachmentTray(QScrollArea):
         self._content.setAutoFillBackground(False)
         self._flow = FlowLayout(self._content)
         self.setWidget(self._content)
-        self.viewport().setAutoFillBackground(False)
+        adopt_viewport(self).setAutoFillBackground(False)
         self.chips: list[AttachmentChip] = []
         self.hide()
 

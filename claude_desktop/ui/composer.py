@@ -38,6 +38,7 @@ from . import icons, theme
 from .attachment_chips import AttachmentTray
 from .context_meter import ContextRing, NearlyFullBar, TooLongBar
 from .model_picker import ModelPicker
+from .viewports import adopt_viewport
 
 PLACEHOLDER = "Reply to Claude…"
 EMPTY_CHAT_PLACEHOLDER = "How can I help you today?"
@@ -192,7 +193,7 @@ class Composer(QWidget):
         self.editor.setAccessibleName("Message to Claude")
         self.editor.setToolTip("Enter sends, Shift+Enter starts a new line")
         self.editor.setFrameShape(QFrame.Shape.NoFrame)
-        self.editor.viewport().setAutoFillBackground(False)
+        adopt_viewport(self.editor).setAutoFillBackground(False)
         self.editor.setStyleSheet("QPlainTextEdit { background: transparent; }")
         self.editor.document().setDocumentMargin(2)
         self.editor.setTabChangesFocus(True)

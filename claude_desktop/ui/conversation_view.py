@@ -32,6 +32,7 @@ from . import icons, theme
 from .message_frame import MessageWidget
 from .question_attachments import ThumbnailLoader
 from .theme_sheet import follow_theme
+from .viewports import adopt_viewport
 
 if TYPE_CHECKING:
     from .message_widget import AssistantMessageWidget, UserMessageWidget
@@ -47,6 +48,7 @@ class ConversationView(QScrollArea):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        adopt_viewport(self)
         self.setAccessibleName("Conversation")
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)

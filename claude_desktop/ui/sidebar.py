@@ -59,6 +59,7 @@ from PySide6.QtWidgets import (
 from claude_desktop.domain.history import ConversationRecord
 
 from . import icons, theme
+from .viewports import adopt_viewport
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 #: Rows are pills this tall; headings are HEADING_HEIGHT.
@@ -86,7 +87,7 @@ class ConversationSidebar(QWidget):
         self.list = ConversationList(self)
         self.list.setAccessibleName("Conversations")
         self.list.setFrameShape(QFrame.Shape.NoFrame)
-        self.list.viewport().setAutoFillBackground(False)
+        adopt_viewport(self.list).setAutoFillBackground(False)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list.setItemDelegate(RowDelegate(self.list))
