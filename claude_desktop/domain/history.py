@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from claude_desktop.api.message import Message
 from claude_desktop.api.models import ModelInfo
@@ -31,7 +31,6 @@ from claude_desktop.storage.store import MessageRecord as MessageRecord
 from claude_desktop.storage.store import StorageError as StorageError
 from claude_desktop.storage.store import Store
 
-from .api_request import ApiRequest
 from .attachments import (
     Attachment,
     AttachmentError,
@@ -43,10 +42,14 @@ from .attachments import (
 from .blocks import text_of as text_of  # the window's way to a message's text
 from .conversation_settings import ConversationSettings, Preset, fit, presets, save_preset
 from .paths import data_dir
-from .request_messages import request_messages
-from .saved_attachments import SavedAttachment, saved_attachments
-from .search import SEARCH_LIMIT, SearchResults, results_of
 from .settings import check_model_id
+
+if TYPE_CHECKING:
+    # What only Send and search use is imported when first used: at start-up they were 3 ms
+    # before the first paint, and the HTTP stack's worker loads them after it anyway.
+    from .api_request import ApiRequest
+    from .saved_attachments import SavedAttachment
+    from .search import SearchResults
 
 DB_NAME = "history.sqlite3"
 TITLE_LENGTH = 60
@@ -154,8 +157,12 @@ class History:
     def conversations(self) -> list[ConversationRecord]:
         return self.store.list_conversations()
 
-    def search(self, query: str, limit: int = SEARCH_LIMIT) -> SearchResults:
-        """Titles, then messages, matching every word of `query`, as plain text."""
+    def search(self, query: str, limit: int | None = None) -> SearchResults:
+        """Titles, then messages, matching every word of `query`, as plain text (at most
+        `limit`, search.SEARCH_LIMIT unless given)."""
+        from .search import SEARCH_LIMIT, results_of
+
+        limit = SEARCH_LIMIT if limit is None else limit
         return results_of(self.store.search(query, limit + 1), limit)
 
     def load(self, conversation_id: int) -> OpenConversation | None:
@@ -363,6 +370,9 @@ class History:
         """The API request for the branch, up to and including message `upto`, with the
         conversation's settings fitted to what `model` (its model's info) accepts. What is
         added as it is sent (citations, uploads, the cache mark) is `build_request`'s."""
+        from .api_request import ApiRequest
+        from .request_messages import request_messages
+
         assert conv.record is not None
         branch = conv.branch
         if upto is not None:
@@ -463,6 +473,8 @@ class History:
 
     def saved_attachments(self, question: MessageRecord) -> tuple[list[SavedAttachment], list[str]]:
         """A stored question's attachments, and a sentence for each whose bytes are gone."""
+        from .saved_attachments import saved_attachments
+
         names = question.meta.get("attachments") or []
         return saved_attachments(self.store, question.content, names)
 

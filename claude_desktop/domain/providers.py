@@ -138,7 +138,16 @@ def connection_options(settings: Settings) -> dict[str, Any]:
 
 
 #: What `load_http_stack` imports, in order.
-HTTP_STACK = ("httpx", "httpcore", "claude_desktop.api.client", "claude_desktop.domain.turn_runner")
+HTTP_STACK = (
+    "httpx",
+    "httpcore",
+    "claude_desktop.api.client",
+    "claude_desktop.domain.turn_runner",
+    # What Send builds its request with: imported when first used, not at start-up.
+    "claude_desktop.domain.request_messages",
+    "claude_desktop.domain.context_check",
+    "claude_desktop.domain.search",
+)
 
 
 def http_stack_loaded() -> bool:
@@ -148,8 +157,9 @@ def http_stack_loaded() -> bool:
 
 def load_http_stack() -> None:
     """Import what the first client, request and answer import: httpx (with idna, email,
-    http.client: ~60 ms), httpcore (with h2, hpack and anyio: ~100 ms), the app's client
-    and the turn runner.
+    http.client: ~60 ms), httpcore (with h2, hpack and anyio: ~100 ms), the app's client,
+    the turn runner and what builds a request (and search, which the window's start-up
+    does not import either).
 
     For a worker thread at start-up, so the window's first paint does not wait for it:
     nothing the window imports before then imports httpx (api/ imports it where used).

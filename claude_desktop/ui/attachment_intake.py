@@ -22,7 +22,6 @@ from claude_desktop.domain.attachments import (
     check_question_limits,
     load_attachment,
 )
-from claude_desktop.domain.request_messages import request_messages
 
 from .attachment_chips import AttachmentChip
 
@@ -108,6 +107,9 @@ class AttachmentIntake:
     def earlier_messages(self) -> list[dict[str, Any]]:
         """What the next question's request carries before it: the branch shown, or while
         editing, the messages above the question being edited."""
+        # Loaded with the HTTP stack after the first paint, not before it.
+        from claude_desktop.domain.request_messages import request_messages
+
         branch = self.window.session.current.branch
         editing = self.window.asking.editing
         if editing is not None:

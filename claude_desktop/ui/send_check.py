@@ -12,20 +12,16 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from claude_desktop.api.errors import ClaudeError
-from claude_desktop.domain.api_request import ApiRequest
 from claude_desktop.domain.attachments import Attachment, AttachmentError, PageCounts
-from claude_desktop.domain.context_check import (
-    count_tokens,
-    question_request,
-    too_long,
-    worth_counting,
-)
 from claude_desktop.domain.context_window import ContextUse, context_limit
 from claude_desktop.domain.conversation_settings import web_tools_supported
 from claude_desktop.domain.history import MessageRecord, OpenConversation
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
+
+# domain.context_check (and the request it builds) is imported where used: not before the
+# window's first paint, and loaded with the HTTP stack after it (providers.load_http_stack).
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +44,8 @@ class SendCheck:
 
     def counts_tokens(self, attachments: Sequence[Attachment]) -> bool:
         """Whether to ask count_tokens first: large attachments, for the Anthropic API."""
+        from claude_desktop.domain.context_check import worth_counting
+
         return self.window.session.settings.provider == "anthropic" and worth_counting(attachments)
 
     def refuse_now(
@@ -111,6 +109,8 @@ class SendCheck:
             if use is not None:
                 window.composer.set_context_use(use)
                 if use.over:
+                    from claude_desktop.domain.context_check import too_long
+
                     name = window.session.display_name(window.session.model)
                     refusal = too_long(
                         name, use.used, use.limit, attachments, new_chat=bool(earlier)
@@ -129,6 +129,9 @@ class SendCheck:
         attachments: Sequence[Attachment],
         earlier: Sequence[Mapping[str, Any]],
     ) -> ContextUse | None:
+        from claude_desktop.domain.api_request import ApiRequest
+        from claude_desktop.domain.context_check import count_tokens, question_request
+
         session = self.window.session
         chat = session.conversation_settings
         web = web_tools_supported(session.settings)

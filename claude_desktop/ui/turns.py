@@ -11,17 +11,17 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 
 from claude_desktop.api.errors import AuthenticationError
-from claude_desktop.domain.api_request import ApiRequest
 from claude_desktop.domain.conversation_settings import web_tools_supported
 from claude_desktop.domain.history import MessageRecord, StorageError
-from claude_desktop.domain.tool_loop import Ask, ToolCall
 
 from .after_shown import after_shown
 from .answer_stream import AnswerStream
 from .title_writer import TitleWriter
 
 if TYPE_CHECKING:  # the turn's own machinery loads with the first question, not at start-up
+    from claude_desktop.domain.api_request import ApiRequest
     from claude_desktop.domain.tool_approvals import ToolApprovals
+    from claude_desktop.domain.tool_loop import Ask, ToolCall
     from claude_desktop.domain.tools import ToolProvider
     from claude_desktop.domain.turn_runner import TurnResult, TurnRunner
 
@@ -171,6 +171,8 @@ class Turns:
         """Whether a call of tool `name` will ask the person (its card shows at once)."""
         spec_for = getattr(self.tools, "spec_for", None)
         spec = spec_for(name) if spec_for is not None else None
+        from claude_desktop.domain.tool_loop import ToolCall
+
         return self.approvals.needs_asking(ToolCall("", name, {}, spec))
 
     async def _tool_policy(self, call: ToolCall, ask: Ask) -> bool:
