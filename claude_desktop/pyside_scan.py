@@ -13,7 +13,6 @@ still gets them: its `from __feature__ import` sets its entry itself, afterwards
 
 from __future__ import annotations
 
-import importlib.abc
 import importlib.machinery
 import logging
 import sys
@@ -27,8 +26,11 @@ log = logging.getLogger(__name__)
 NO_FEATURES, IGNORED = 0, -1
 
 
-class _KnownSelection(importlib.abc.MetaPathFinder):
-    """A meta-path finder that finds nothing: it only records the module's selection."""
+class _KnownSelection:
+    """A meta-path finder that finds nothing: it only records the module's selection.
+
+    Not an `importlib.abc.MetaPathFinder`: `find_spec` is all the import system asks of
+    one, and importlib.abc imports importlib.resources (1.8 ms before the first paint)."""
 
     def __init__(self, selections: MutableMapping[str, int]) -> None:
         self.selections = selections

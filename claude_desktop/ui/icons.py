@@ -9,12 +9,13 @@ keeps a button's icon in the palette's colours when the theme changes.
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
+
+from claude_desktop.resources import folder_beside
 
 from . import theme
 
@@ -30,7 +31,7 @@ _THIN_STROKE = 'stroke-width="1.75"'
 
 
 def _folder():  # type: ignore[no-untyped-def]
-    return resources.files(__package__).joinpath("icons")
+    return folder_beside(__file__, __name__, "icons")
 
 
 @cache
