@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
-import subprocess
 import sys
 import types
 from pathlib import Path
@@ -12,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from benchmarks.common import ROOT
 from claude_desktop import bytecode_files, dataclass_bytecode
 from claude_desktop.dataclass_bytecode import cache_file, cached_dataclass_bytecode
+from tests.bytecode_child import cache_counts
 
 # Made by exec, as a module's import makes it: no `from __future__ import annotations` here,
 # so the generated methods' annotations are real types (this test module has the import).
@@ -204,7 +202,6 @@ def test_the_file_goes_with_pythons_own_bytecode_when_that_is_kept_apart(
 
 IMPORT_APP = """
 import sys
-import types
 from pathlib import Path
 from claude_desktop.dataclass_bytecode import cached_dataclass_bytecode
 with cached_dataclass_bytecode(Path(sys.argv[1])) as caching:
@@ -215,19 +212,7 @@ print("CACHE", len(caching.used), caching.compiled)
 
 
 def import_app(folder: Path) -> tuple[int, int]:
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    proc = subprocess.run(
-        [sys.executable, "-c", IMPORT_APP, str(folder)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert proc.returncode == 0, proc.stderr
-    _, used, compiled = proc.stdout.split()
-    return int(used), int(compiled)
+    return cache_counts(IMPORT_APP, folder)
 
 
 def test_the_apps_own_dataclasses_are_compiled_once_then_read(tmp_path: Path) -> None:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import builtins
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from benchmarks.common import ROOT
 from claude_desktop import pyside_bytecode
 from claude_desktop.pyside_bytecode import cached_pyside_bytecode
+from tests.bytecode_child import cache_counts
 
 SOURCE = b"ANSWER = 6 * 7\ndef twice(x):\n    return 2 * x\n"
 NAME = "shibokensupport/signature/example.py"
@@ -173,6 +172,7 @@ IMPORT_PYSIDE = """
 import sys
 from pathlib import Path
 from claude_desktop.pyside_bytecode import cached_pyside_bytecode
+from tests.bytecode_child import cache_counts
 with cached_pyside_bytecode(Path(sys.argv[1])) as caching:
     from PySide6.QtWidgets import QApplication, QWidget
 # The support modules work: they write the error of a wrong call, with the signatures.
@@ -188,20 +188,7 @@ print("CACHE", caching.loaded, caching.written)
 
 
 def import_pyside(folder: Path) -> tuple[int, int]:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    proc = subprocess.run(
-        [sys.executable, "-c", IMPORT_PYSIDE, str(folder)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert proc.returncode == 0, proc.stderr
-    line = next(line for line in proc.stdout.splitlines() if line.startswith("CACHE"))
-    loaded, written = line.split()[1:]
-    return int(loaded), int(written)
+    return cache_counts(IMPORT_PYSIDE, folder, QT_QPA_PLATFORM="offscreen")
 
 
 def test_pyside6_imports_from_the_kept_bytecode_the_second_time(tmp_path: Path) -> None:
