@@ -137,16 +137,20 @@ def test_no_garbage_collection_while_the_window_is_made_then_frozen_and_on(tmp_p
 
 
 #: QWidget subclasses the app never uses: made only when shiboken walks every subclass of
-#: QWidget to find a Qt-made widget's type (claude_desktop/ui/viewports.py).
+#: QWidget to find a Qt-made widget's type (claude_desktop/ui/viewports.py). And QGradient,
+#: made (with its 169 presets) to choose among QPainter.fillRect's overloads (ui/sidebar.py).
 UNUSED_WIDGET_TYPES = ("QMdiArea", "QWizard", "QLCDNumber", "QCalendarWidget", "QDial")
+UNUSED_GUI_TYPES = ("QGradient",)
 
 
-def test_the_window_starts_without_making_every_qwidget_subclass(tmp_path: Path) -> None:
+def test_the_window_starts_without_making_types_it_does_not_use(tmp_path: Path) -> None:
     # Reopening the last conversation (a question and its Markdown answer, in text views),
     # then a paint: no scroll area's viewport, nor a box of its scroll bars, reached Python
     # as a QWidget whose type shiboken had to discover by making all 68 subclasses (8.6 ms).
     code = (
-        HOOK_WINDOW_START + f"UNUSED = {UNUSED_WIDGET_TYPES!r}\n"
+        HOOK_WINDOW_START
+        + f"UNUSED = {UNUSED_WIDGET_TYPES!r}\n"
+        + f"UNUSED_GUI = {UNUSED_GUI_TYPES!r}\n"
         "from claude_desktop.domain.history import History\n"
         "from claude_desktop.domain.settings import Settings\n"
         "history = History.open()\n"
@@ -165,8 +169,9 @@ def test_the_window_starts_without_making_every_qwidget_subclass(tmp_path: Path)
         "    assert len(window.view.message_widgets()) == 2, 'the conversation was not reopened'\n"
         "    def check():\n"
         "        window.repaint()\n"
-        "        import PySide6.QtWidgets as widgets\n"
+        "        import PySide6.QtGui as gui, PySide6.QtWidgets as widgets\n"
         "        made = [name for name in UNUSED if name in vars(widgets)]\n"
+        "        made += [name for name in UNUSED_GUI if name in vars(gui)]\n"
         "        print('MADE', made, flush=True)\n"
         "        window.quit_requested.emit()\n"
         "    QTimer.singleShot(0, check)\n"

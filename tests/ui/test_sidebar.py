@@ -86,8 +86,11 @@ def test_the_sidebar_is_tinted_and_frameless(running) -> None:  # type: ignore[n
     sidebar = app.window.sidebar
     image = sidebar.grab().toImage()
     tint = QColor(theme.tokens_for(sidebar.palette()).sidebar)
-    corner = image.pixelColor(2, image.height() - 2)
-    assert corner.name() == tint.name()
+    right, bottom = image.width() - 1, image.height() - 1
+    # To its very edges: the corners, and the middle of each side.
+    for x, y in ((0, 0), (right, 0), (0, bottom), (right, bottom), (right, bottom // 2)):
+        assert image.pixelColor(x, y).name() == tint.name(), (x, y)
+    assert image.pixelColor(0, bottom // 2).name() == tint.name()
     assert sidebar.list.frameShape() == sidebar.list.frameShape().NoFrame
 
 
