@@ -180,3 +180,31 @@ def test_the_window_starts_without_making_types_it_does_not_use(tmp_path: Path) 
     proc = start_app(code, tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "MADE []" in proc.stdout, proc.stdout
+
+
+def test_the_app_started_as_the_bundle_starts_it_imports_no_terminal_command() -> None:
+    # The bundle runs claude_desktop/__main__.py: choosing the app must not import cli.
+    code = (
+        "import sys\n"
+        "from claude_desktop import app\n"
+        "def started(argv=None):\n"
+        "    terminal = ('claude_desktop.cli', 'claude_desktop.history_cli')\n"
+        "    print('IMPORTED', [name for name in terminal if name in sys.modules])\n"
+        "    return 0\n"
+        "app.main = started\n"
+        "import claude_desktop.__main__ as entry\n"
+        "sys.argv = ['claude-desktop', 'notes.pdf']\n"
+        "sys.exit(entry.main())\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "IMPORTED []" in proc.stdout, proc.stdout
+
+
+def test_the_entry_knows_every_terminal_command() -> None:
+    import claude_desktop.__main__ as entry
+    from claude_desktop import cli
+
+    assert sorted(entry.COMMANDS) == sorted(cli.COMMANDS)
