@@ -50,8 +50,8 @@ OPEN_MISSES: dict[str, str] = {
         "at 500 deltas a and R are ~6 ms each, so the fixed cost of an answer decides it"
         " (a timeline of 15 answers, medians from Send): Send returns at 7.6 ms (the two"
         " message widgets 5.1, SQLite 0.7), the first event arrives at 13.1, the last at"
-        " 21.9, the last render ends at 28.9 and its paint at 33.0; 2.30-2.50x in three runs"
-        " with 500-delta answers timed five times as often"
+        " 21.9, the last render ends at 28.9 and its paint at 33.0; 2.01-2.50x in the full"
+        " runs of the fourth and fifth passes (one run's R moves it most)"
     ),
 }
 
