@@ -13,6 +13,16 @@ from benchmarks.common import ROOT
 from benchmarks.startup import HOOK_WINDOW_START
 
 
+def run_fresh(code: str) -> subprocess.CompletedProcess[str]:
+    """`code` in a fresh interpreter (this one has imported everything already); it must
+    succeed."""
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
 def test_the_attachment_parsers_load_after_start_up_not_on_the_first_attach() -> None:
     # A fresh interpreter: this one has imported everything already.
     code = (
@@ -24,10 +34,7 @@ def test_the_attachment_parsers_load_after_start_up_not_on_the_first_attach() ->
         "assert 'pypdf' in sys.modules and 'PIL.Image' in sys.modules\n"
         "assert 'pypdf.filters' in sys.modules and 'PIL.JpegImagePlugin' in sys.modules\n"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
-    )
-    assert proc.returncode == 0, proc.stderr
+    run_fresh(code)
 
 
 def test_the_window_imports_its_dialogs_when_first_opened_not_at_start_up() -> None:
@@ -43,10 +50,7 @@ def test_the_window_imports_its_dialogs_when_first_opened_not_at_start_up() -> N
         "loaded = [name for name in later if name in sys.modules]\n"
         "assert not loaded, loaded\n"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
-    )
-    assert proc.returncode == 0, proc.stderr
+    run_fresh(code)
 
 
 @pytest.mark.parametrize("page", ["chat", "welcome"])
@@ -196,10 +200,7 @@ def test_the_app_started_as_the_bundle_starts_it_imports_no_terminal_command() -
         "sys.argv = ['claude-desktop', 'notes.pdf']\n"
         "sys.exit(entry.main())\n"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
-    )
-    assert proc.returncode == 0, proc.stderr
+    proc = run_fresh(code)
     assert "IMPORTED []" in proc.stdout, proc.stdout
 
 
