@@ -9,6 +9,7 @@ platform, the host-library rule on Linux only.
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 from collections.abc import Iterable
@@ -266,10 +267,7 @@ def drop_reason(dest: str, *, linux: bool) -> str | None:
 
 def needed_libraries(path: str) -> list[str]:
     """The DT_NEEDED entries of an ELF file (what it links to directly), via objdump."""
-    out = subprocess.run(
-        ["objdump", "-p", path], capture_output=True, text=True, check=False
-    ).stdout
-    return re.findall(r"^\s*NEEDED\s+(\S+)", out, re.MULTILINE)
+    return re.findall(r"^\s*NEEDED\s+(\S+)", _objdump("-p", path), re.MULTILINE)
 
 
 def _is_library(dest: str) -> bool:
@@ -317,6 +315,7 @@ def unreferenced_libraries(binaries: Iterable[tuple[str, str]]) -> set[str]:
 _VENDORED = re.compile(r"^(lib.+?)-[0-9a-f]{8}\.so\.(\d+)(?:\.\d+)*$")
 
 
+@functools.cache  # a build asks about the same files again (623 runs for 396 of them)
 def _objdump(option: str, path: str) -> str:
     return subprocess.run(
         ["objdump", option, path], capture_output=True, text=True, check=False
