@@ -45,8 +45,8 @@ from .paths import data_dir
 from .settings import check_model_id
 
 if TYPE_CHECKING:
-    # What only Send and search use is imported when first used: at start-up they were 3 ms
-    # before the first paint, and the HTTP stack's worker loads them after it anyway.
+    # Imported where used: the request's modules and search were 3 ms of the start before the
+    # first paint, and the HTTP stack's worker loads them after it (providers.HTTP_STACK).
     from .api_request import ApiRequest
     from .saved_attachments import SavedAttachment
     from .search import SearchResults
