@@ -113,6 +113,7 @@ async def send_follow_up(pdf: Path, folder: Path, *, uploaded: bool) -> dict[str
     stall from Send until the request is ready, and how long that took."""
     attachments = importlib.import_module(MODULE)
     from claude_desktop.domain.history import History, OpenConversation
+    from claude_desktop.domain.request_messages import request_for
     from claude_desktop.domain.uploads import FileCache, resolve_request_files
 
     history = History.open(folder / f"history-{'uploaded' if uploaded else 'inline'}.sqlite3")
@@ -141,7 +142,7 @@ async def send_follow_up(pdf: Path, folder: Path, *, uploaded: bool) -> dict[str
         heartbeat.start()
         started = time.perf_counter()
         question = history.add_question(conv, "And the second page?", **chat)
-        request = history.conversation_for_request(conv, upto=question.id)
+        request = request_for(conv, upto=question.id)
         history.begin_answer(conv, question.id, MODEL)
         attachments.check_conversation_limits(request.messages)
         messages, _ = await resolve_request_files(

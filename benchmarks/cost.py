@@ -82,6 +82,7 @@ async def converse(
     from claude_desktop.api.client import MessagesClient
     from claude_desktop.domain.attachments import user_content
     from claude_desktop.domain.history import History, OpenConversation
+    from claude_desktop.domain.request_messages import request_for
     from claude_desktop.domain.turn_runner import TurnRunner
 
     history = History.open(history_file)
@@ -97,7 +98,7 @@ async def converse(
                 )
                 runner = TurnRunner(client, _Quiet(), history=history)
                 runner.begin_answer(conv, question.id, MODEL)
-                result = await runner.run(history.conversation_for_request(conv, upto=question.id))
+                result = await runner.run(request_for(conv, upto=question.id))
                 if result.message is None or result.error is not None:
                     raise RuntimeError(f"the turn failed: {result.error}")
                 usages.append(result.message.usage)

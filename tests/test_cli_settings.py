@@ -16,6 +16,7 @@ from claude_desktop.api.models import FALLBACK_MODELS
 from claude_desktop.domain.attachments import load_attachment, user_content
 from claude_desktop.domain.history import History, OpenConversation
 from claude_desktop.domain.request_builder import build_request
+from claude_desktop.domain.request_messages import request_for
 from claude_desktop.domain.settings import Settings
 from claude_desktop.domain.thinking import find_model
 from tests import sse
@@ -57,9 +58,7 @@ def window_body(
                 content=user_content(question, [attachment]),
                 attachment_names=[attachment.name],
             )
-            request = history.conversation_for_request(
-                conv, upto=asked.id, model=find_model(FALLBACK_MODELS, MODEL)
-            )
+            request = request_for(conv, upto=asked.id, model=find_model(FALLBACK_MODELS, MODEL))
             async with MessagesClient("k", base_url="http://127.0.0.1:9") as client:
                 built = await build_request(request, client, store=history.store)
             return {**built.request_body(), "stream": True}

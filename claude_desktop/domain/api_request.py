@@ -1,6 +1,6 @@
 """One request to the Messages API: the branch's messages in API form, model and settings.
 
-Built from the history for each turn (`History.conversation_for_request`); nothing keeps
+Built from the history for each turn (`request_messages.request_for`); nothing keeps
 it afterwards, the history does. The tools it offers are the turn's: the client tools of
 a ToolProvider (added by the turn runner) and Anthropic's server tools, switched per request.
 """

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from claude_desktop.api.message import Message
-from claude_desktop.api.models import ModelInfo
 from claude_desktop.storage.blobs import MissingBlobError, expand_content
 from claude_desktop.storage.export import to_json, to_markdown
 
@@ -40,15 +39,13 @@ from .attachments import (
     stored_user_content,
 )
 from .blocks import text_of as text_of  # the window's way to a message's text
-from .conversation_settings import ConversationSettings, Preset, fit, presets, save_preset
+from .conversation_settings import ConversationSettings, Preset, presets, save_preset
 from .paths import data_dir
+from .saved_attachments import SavedAttachment, saved_attachments
 from .settings import check_model_id
 
 if TYPE_CHECKING:
-    # Imported where used: the request's modules and search were 3 ms of the start before the
-    # first paint, and the HTTP stack's worker loads them after it (providers.HTTP_STACK).
-    from .api_request import ApiRequest
-    from .saved_attachments import SavedAttachment
+    # Imported when first used (Ctrl+K), not before the window's first paint.
     from .search import SearchResults
 
 DB_NAME = "history.sqlite3"
@@ -361,34 +358,6 @@ class History:
                 changes["usage"] = message.usage.to_dict()
         self._update_answer(message_id, changes)
 
-    def conversation_for_request(
-        self,
-        conv: OpenConversation,
-        upto: int | None = None,
-        model: ModelInfo | None = None,
-    ) -> ApiRequest:
-        """The API request for the branch, up to and including message `upto`, with the
-        conversation's settings fitted to what `model` (its model's info) accepts. What is
-        added as it is sent (citations, uploads, the cache mark) is `build_request`'s."""
-        from .api_request import ApiRequest
-        from .request_messages import request_messages
-
-        assert conv.record is not None
-        branch = conv.branch
-        if upto is not None:
-            ids = [m.id for m in branch]
-            branch = branch[: ids.index(upto) + 1]
-        record = conv.record
-        settings = fit(ConversationSettings.of(record), model)
-        return ApiRequest(
-            record.model,
-            max_tokens=settings.max_tokens,
-            system=settings.system,
-            messages=request_messages(branch),
-            temperature=settings.sent_temperature,
-            thinking=settings.thinking_fragment,
-        )
-
     def _expanded(self, branch: Sequence[MessageRecord]) -> list[list[dict[str, Any]]]:
         """Each message's content with its attachments' bytes as base64 again (a block
         whose bytes are gone stays a reference)."""
@@ -473,8 +442,6 @@ class History:
 
     def saved_attachments(self, question: MessageRecord) -> tuple[list[SavedAttachment], list[str]]:
         """A stored question's attachments, and a sentence for each whose bytes are gone."""
-        from .saved_attachments import saved_attachments
-
         names = question.meta.get("attachments") or []
         return saved_attachments(self.store, question.content, names)
 

@@ -1,14 +1,21 @@
-"""A conversation's branch as the API's `messages`: what goes back, joined so roles alternate."""
+"""A conversation's branch as the API's `messages` (what goes back, joined so roles
+alternate), and the request that carries them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from claude_desktop.api.models import ModelInfo
 from claude_desktop.storage.store import MessageRecord
 
+from .api_request import ApiRequest
 from .blocks import is_sendable
+from .conversation_settings import ConversationSettings, fit
 from .tool_loop import turn_messages
+
+if TYPE_CHECKING:
+    from .history import OpenConversation
 
 
 def _sendable(record: MessageRecord) -> list[dict[str, Any]]:
@@ -42,3 +49,26 @@ def request_messages(branch: Sequence[MessageRecord]) -> list[dict[str, Any]]:
             else:
                 out.append({"role": part["role"], "content": list(part["content"])})
     return out
+
+
+def request_for(
+    conv: OpenConversation, upto: int | None = None, model: ModelInfo | None = None
+) -> ApiRequest:
+    """The API request for the conversation's branch, up to and including message `upto`,
+    with its settings fitted to what `model` (its model's info) accepts. What is added as
+    it is sent (citations, uploads, the cache mark) is `build_request`'s."""
+    assert conv.record is not None
+    branch = conv.branch
+    if upto is not None:
+        ids = [m.id for m in branch]
+        branch = branch[: ids.index(upto) + 1]
+    record = conv.record
+    settings = fit(ConversationSettings.of(record), model)
+    return ApiRequest(
+        record.model,
+        max_tokens=settings.max_tokens,
+        system=settings.system,
+        messages=request_messages(branch),
+        temperature=settings.sent_temperature,
+        thinking=settings.thinking_fragment,
+    )

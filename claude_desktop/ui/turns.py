@@ -91,9 +91,10 @@ class Turns:
         window = self.window
         conv = window.session.current
         model = window.session.model
-        request = window.history.conversation_for_request(
-            conv, upto=parent_id, model=window.session.model_info()
-        )
+        # Loaded with the HTTP stack after the first paint (providers.HTTP_STACK).
+        from claude_desktop.domain.request_messages import request_for
+
+        request = request_for(conv, upto=parent_id, model=window.session.model_info())
         # The chat's web switches, where the provider runs Anthropic's server tools.
         chat = window.session.conversation_settings
         web = web_tools_supported(window.session.settings)

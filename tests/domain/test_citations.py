@@ -13,6 +13,7 @@ from claude_desktop.api.message import Message
 from claude_desktop.domain.citations import format_sources, with_citations
 from claude_desktop.domain.history import History, OpenConversation
 from claude_desktop.domain.request_builder import build_request
+from claude_desktop.domain.request_messages import request_for
 from tests import sse
 
 PDF = {
@@ -93,7 +94,7 @@ def test_the_request_from_history_asks_for_citations_unless_turned_off(tmp_path:
         )
         stored = conv.branch[0].content[0]
         assert "citations" not in stored, "the flag is added to the request, never stored"
-        request = history.conversation_for_request(conv)
+        request = request_for(conv)
         assert "citations" not in request.messages[0]["content"][0], "added by build_request"
 
         async def built(citations: bool) -> dict[str, Any]:

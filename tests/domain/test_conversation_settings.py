@@ -12,6 +12,7 @@ from claude_desktop.domain.conversation_settings import (
     save_preset,
 )
 from claude_desktop.domain.history import History, OpenConversation
+from claude_desktop.domain.request_messages import request_for
 from claude_desktop.domain.secrets import KeyStore
 from claude_desktop.domain.session import Session
 from claude_desktop.domain.settings import Settings
@@ -41,7 +42,7 @@ def test_a_request_carries_the_conversations_settings_and_its_thinking_back(
     history.add_question(conv, "More", model="x", system="ignored", max_tokens=1)
     conv = history.reload(conv)
 
-    body = history.conversation_for_request(conv, model=SONNET).request_body()
+    body = request_for(conv, model=SONNET).request_body()
     assert body["system"] == "Be brief" and body["max_tokens"] == 8000
     assert body["thinking"] == {"type": "enabled", "budget_tokens": 3000}
     assert "temperature" not in body
@@ -49,7 +50,7 @@ def test_a_request_carries_the_conversations_settings_and_its_thinking_back(
     assert body["messages"][1] == {"role": "assistant", "content": content}
 
     # The same conversation asked of Opus 4.7, which refuses "enabled": adaptive is sent.
-    body = history.conversation_for_request(conv, model=OPUS).request_body()
+    body = request_for(conv, model=OPUS).request_body()
     assert body["thinking"] == {"type": "adaptive"}
     history.close()
 

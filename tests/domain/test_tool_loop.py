@@ -20,7 +20,7 @@ from claude_desktop.domain import tool_loop
 from claude_desktop.domain.api_request import ApiRequest
 from claude_desktop.domain.citations import format_sources
 from claude_desktop.domain.history import History, OpenConversation
-from claude_desktop.domain.request_messages import request_messages
+from claude_desktop.domain.request_messages import request_for, request_messages
 from claude_desktop.domain.tool_loop import Ask, ToolCall, allow_all
 from claude_desktop.domain.tools import ToolOutcome
 from claude_desktop.domain.turn_metrics import TurnMetrics
@@ -78,7 +78,7 @@ async def _turn(
         runner = TurnRunner(client, observer, history=history, **options)
         conv, question = asked(history)
         record = runner.begin_answer(conv, question.id, MODEL)
-        request = history.conversation_for_request(conv, upto=question.id)
+        request = request_for(conv, upto=question.id)
         request.thinking = thinking
         request.web_search = web_search
         result = await runner.run(request)
@@ -99,7 +99,7 @@ def next_question_is_valid(history: History, conv: OpenConversation) -> list[dic
     """Ask again in the same conversation: the request the history builds must be one the
     API takes (every tool_use answered, roles alternating)."""
     history.add_question(conv, "And then?", model=MODEL, system="", max_tokens=1000)
-    messages = history.conversation_for_request(conv).messages
+    messages = request_for(conv).messages
     assert check_messages({"messages": messages}) is None, messages
     return messages
 
@@ -416,9 +416,7 @@ def test_stop_mid_tool_cancels_it_and_keeps_a_valid_turn(
             )
             conv, question = asked(history)
             record = runner.begin_answer(conv, question.id, MODEL)
-            task = asyncio.create_task(
-                runner.run(history.conversation_for_request(conv, upto=question.id))
-            )
+            task = asyncio.create_task(runner.run(request_for(conv, upto=question.id)))
             await asyncio.wait_for(provider.started.wait(), 5)
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
@@ -465,9 +463,7 @@ def test_calls_and_each_result_are_saved_as_they_happen(
             )
             conv, question = asked(history)
             record = runner.begin_answer(conv, question.id, MODEL)
-            task = asyncio.create_task(
-                runner.run(history.conversation_for_request(conv, upto=question.id))
-            )
+            task = asyncio.create_task(runner.run(request_for(conv, upto=question.id)))
             await asyncio.wait_for(provider.started.wait(), 5)
             while len(provider.calls) < 2:  # noqa: ASYNC110
                 await asyncio.sleep(0.01)

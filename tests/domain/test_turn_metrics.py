@@ -12,6 +12,7 @@ from typing import Any
 from claude_desktop.api.client import MessagesClient
 from claude_desktop.api.message import Message, Usage
 from claude_desktop.domain.history import History, OpenConversation
+from claude_desktop.domain.request_messages import request_for
 from claude_desktop.domain.turn_metrics import TurnMetrics, footer_from_meta
 from claude_desktop.domain.turn_runner import TurnRunner
 from tests.fakeapi import FakeAnthropicAPI
@@ -99,7 +100,7 @@ def test_a_follow_up_through_the_runner_reads_the_cache_and_says_what_it_saved(
                 question = history.add_question(conv, text, model=MODEL, system="", max_tokens=99)
                 runner = TurnRunner(client, _Quiet(), history=history)
                 record = runner.begin_answer(conv, question.id, MODEL)
-                await runner.run(history.conversation_for_request(conv, upto=question.id))
+                await runner.run(request_for(conv, upto=question.id))
                 kept = history.message(record.id)
                 assert kept is not None
                 metas.append(kept.meta)

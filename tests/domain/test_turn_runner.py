@@ -18,6 +18,7 @@ from claude_desktop.domain import turn_runner
 from claude_desktop.domain.api_request import ApiRequest
 from claude_desktop.domain.history import History, OpenConversation
 from claude_desktop.domain.request_builder import RequestNotSent, build_request
+from claude_desktop.domain.request_messages import request_for
 from claude_desktop.domain.turn_metrics import footer_from_meta
 from claude_desktop.domain.turn_runner import Decision, TurnResult, TurnRunner
 from claude_desktop.storage.store import MessageRecord
@@ -108,7 +109,7 @@ def run_turn(
                 return await runner.run(request), None
             conv, question = asked(history)
             record = runner.begin_answer(conv, question.id, MODEL)
-            result = await runner.run(history.conversation_for_request(conv, upto=question.id))
+            result = await runner.run(request_for(conv, upto=question.id))
             return result, history.message(record.id)
 
     result, record = asyncio.run(go())
@@ -266,7 +267,7 @@ def test_stop_mid_block_keeps_and_saves_the_partial_answer(
             runner = TurnRunner(client, observer, history=history)
             conv, question = asked(history)
             record = runner.begin_answer(conv, question.id, MODEL)
-            request = history.conversation_for_request(conv, upto=question.id)
+            request = request_for(conv, upto=question.id)
             task = asyncio.create_task(runner.run(request))
             await asyncio.wait_for(observer.text_seen.wait(), 5)
             task.cancel()
@@ -339,7 +340,7 @@ def test_a_request_over_the_limits_is_not_sent(
         async with MessagesClient("k", base_url=fake_api.base_url) as client:
             runner = TurnRunner(client, observer, history=history)
             runner.begin_answer(conv, question.id, MODEL)
-            return await runner.run(history.conversation_for_request(conv, upto=question.id))
+            return await runner.run(request_for(conv, upto=question.id))
 
     result = asyncio.run(go())
     assert isinstance(result.error, RequestNotSent) and result.message is None

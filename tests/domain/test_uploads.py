@@ -15,6 +15,7 @@ import pytest
 from claude_desktop.api.client import MessagesClient
 from claude_desktop.api.errors import NotFoundError, make_status_error
 from claude_desktop.api.files import FILES_BETA
+from claude_desktop.domain.request_messages import request_for
 from claude_desktop.domain.uploads import (
     FileCache,
     forget_missing_files,
@@ -251,7 +252,7 @@ def test_a_question_with_attachments_is_stored_by_reference_and_sent_as_base64(
         attachments=[image],
     )  # fmt: skip
     assert question.meta == {"attachments": ["dot.png"]}
-    request = history.conversation_for_request(conv, upto=question.id)
+    request = request_for(conv, upto=question.id)
     # The request as built on the UI thread carries the hash, not the bytes ...
     assert request.messages[0]["content"][0]["source"]["type"] == "blob"
     sent, beta = run(fake_api, lambda c: resolve_request_files(c, store, request.messages))
