@@ -146,7 +146,6 @@ HTTP_STACK = (
     # What Send builds its request with: imported when first used, not at start-up.
     "claude_desktop.domain.request_messages",
     "claude_desktop.domain.context_check",
-    "claude_desktop.domain.search",
 )
 
 
@@ -158,8 +157,7 @@ def http_stack_loaded() -> bool:
 def load_http_stack() -> None:
     """Import what the first client, request and answer import: httpx (with idna, email,
     http.client: ~60 ms), httpcore (with h2, hpack and anyio: ~100 ms), the app's client,
-    the turn runner and what builds a request (and search, which the window's start-up
-    does not import either).
+    the turn runner and what builds a request.
 
     For a worker thread at start-up, so the window's first paint does not wait for it:
     nothing the window imports before then imports httpx (api/ imports it where used).
