@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import logging
+import marshal
 import os
 import sys
 from pathlib import Path
@@ -54,3 +55,16 @@ def write_atomically(path: Path, data: bytes) -> bool:
             partial.unlink()
         return False
     return True
+
+
+def read_marshalled(path: Path) -> object | None:
+    """What a kept file holds, or None when there is none or it cannot be read (damaged,
+    another Python's): the caller checks it is what it wrote, and compiles afresh if not."""
+    try:
+        kept: object = marshal.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, EOFError, TypeError) as exc:
+        log.debug("Ignoring the kept bytecode %s: %s", path, exc)
+        return None
+    return kept

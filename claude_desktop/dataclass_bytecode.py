@@ -27,7 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from claude_desktop import bytecode_files
-from claude_desktop.bytecode_files import interpreter_tag, may_write, write_atomically
+from claude_desktop.bytecode_files import (
+    interpreter_tag,
+    may_write,
+    read_marshalled,
+    write_atomically,
+)
 
 log = logging.getLogger(__name__)
 
@@ -75,13 +80,7 @@ class DataclassBytecode:
 
 
 def _load(path: Path) -> dict[str, types.CodeType]:
-    try:
-        codes = marshal.loads(path.read_bytes())
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError, EOFError, TypeError) as exc:
-        log.debug("Ignoring the cached dataclass bytecode %s: %s", path, exc)
-        return {}
+    codes = read_marshalled(path)
     if not isinstance(codes, dict):
         return {}
     return {

@@ -26,7 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from claude_desktop import bytecode_files
-from claude_desktop.bytecode_files import interpreter_tag, may_write, write_atomically
+from claude_desktop.bytecode_files import (
+    interpreter_tag,
+    may_write,
+    read_marshalled,
+    write_atomically,
+)
 
 log = logging.getLogger(__name__)
 
@@ -80,13 +85,7 @@ def _is_support(filename: Any) -> bool:
 
 
 def _load(path: Path, filename: str) -> types.CodeType | None:
-    try:
-        code = marshal.loads(path.read_bytes())
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, EOFError, TypeError) as exc:
-        log.debug("Ignoring the cached bytecode %s: %s", path, exc)
-        return None
+    code = read_marshalled(path)
     if not isinstance(code, types.CodeType) or code.co_filename != filename:
         return None
     return code
