@@ -175,10 +175,10 @@ def run(args: argparse.Namespace) -> list[Metric]:
     if not available():
         return [Metric("attach", case, "attachments", None, "ms", note=f"skipped: no {MODULE}")]
     qt_environment(base_url=args.base_url)
-    import qasync
     from PySide6.QtWidgets import QApplication
 
     from claude_desktop.app import run_on_qt_loop
+    from claude_desktop.event_loop import AppEventLoop
 
     attachments = importlib.import_module(MODULE)
     # The largest PDF whose base64 fits in a request: the biggest the app accepts.
@@ -192,7 +192,7 @@ def run(args: argparse.Namespace) -> list[Metric]:
         make_pdf(files["pdf30"], 30 * MB)
         sizes = {name: path.stat().st_size for name, path in files.items()}
         app = QApplication.instance() or QApplication([sys.argv[0]])
-        loop = qasync.QEventLoop(app)
+        loop = AppEventLoop(app)
         asyncio.set_event_loop(loop)
         try:
             results = run_on_qt_loop(loop, measure(files, Path(tmp)))

@@ -140,14 +140,14 @@ async def render_once_cpu(window: Any, deltas: int) -> float:
 
 def run(args: argparse.Namespace) -> list[Metric]:
     qt_environment(base_url=args.base_url)
-    import qasync
     from PySide6.QtWidgets import QApplication
 
     from claude_desktop.app import run_on_qt_loop
+    from claude_desktop.event_loop import AppEventLoop
 
     deltas = SHORT_DELTAS if args.short else DELTAS
     app = QApplication.instance() or QApplication([sys.argv[0]])
-    loop = qasync.QEventLoop(app)
+    loop = AppEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
         cpu = run_on_qt_loop(loop, measure(args.base_url, deltas))

@@ -133,17 +133,17 @@ async def measure(conversation_id: int, cycled: list[int]) -> dict[str, float]:
 
 def run(args: argparse.Namespace) -> list[Metric]:
     qt_environment(base_url=args.base_url)
-    import qasync
     from PySide6.QtWidgets import QApplication
 
     from claude_desktop.app import run_on_qt_loop
+    from claude_desktop.event_loop import AppEventLoop
 
     conversation_id = write_conversation(MESSAGES)
     cycles = CYCLED_CONVERSATIONS // 4 if args.short else CYCLED_CONVERSATIONS
     cycled = write_conversations(cycles, CYCLED_MESSAGES, "Opened and closed")
     gc.collect()
     app = QApplication.instance() or QApplication([sys.argv[0]])
-    loop = qasync.QEventLoop(app)
+    loop = AppEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
         figures = run_on_qt_loop(loop, measure(conversation_id, cycled))

@@ -7,12 +7,13 @@ b. the app's `MessagesClient.stream`, consuming every event;
 c. the whole app: a shown `MainWindow` sends the question and the answer streams into its
    conversation view, until the last delta is rendered.
 
-a and b run on a plain asyncio loop; c on the app's qasync loop. During c a heartbeat timer
-(`common.Heartbeat`) records the longest stall of the event loop, and wrappers (installed
-here, not in the app) note when the client hands each text delta to the window and when
-each render of the answer completes, which gives every delta's latency to the screen. A
-last answer comes paced, one event per write, as a model writes: its latency is the one a
-person sees; the flood's is bounded by how fast the app renders.
+a and b run on a plain asyncio loop; c on the app's own loop on Qt's
+(`event_loop.AppEventLoop`). During c a heartbeat timer (`common.Heartbeat`) records the
+longest stall of the event loop, and wrappers (installed here, not in the app) note when the
+client hands each text delta to the window and when each render of the answer completes,
+which gives every delta's latency to the screen. A last answer comes paced, one event per
+write, as a model writes: its latency is the one a person sees; the flood's is bounded by
+how fast the app renders.
 
 R, the final answer rendered once in one go into a shown message of the same view, at its
 width (`common.render_once`), is what showing it costs at the least (python-markdown,
@@ -303,13 +304,13 @@ async def render_floor(window: Any, deltas: int, repeat: int) -> RenderFloor:
 
 
 def run_app_phase(base_url: str, counts: tuple[int, ...], repeat: int) -> AppFigures:
-    import qasync
     from PySide6.QtWidgets import QApplication
 
     from claude_desktop.app import run_on_qt_loop
+    from claude_desktop.event_loop import AppEventLoop
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
-    loop = qasync.QEventLoop(app)
+    loop = AppEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
         return run_on_qt_loop(loop, measure_app(base_url, counts, repeat))
@@ -367,7 +368,7 @@ def run(args: argparse.Namespace) -> list[Metric]:
     for deltas in COUNTS:
         on_qasync = app.bare_on_qasync[deltas]
         metrics.append(
-            Metric(f"stream.{deltas}.bare_qasync", case, f"(a on the qasync loop, {deltas:,})",
+            Metric(f"stream.{deltas}.bare_qasync", case, f"(a on the app's Qt loop, {deltas:,})",
                    on_qasync * 1000, "ms",
                    note=f"{on_qasync / readers[deltas]['bare']:.2f}x a on asyncio")
         )  # fmt: skip

@@ -137,13 +137,13 @@ async def round_trips(repeat: int) -> tuple[list[float], list[float]]:
 
 
 def round_trip_metrics(repeat: int) -> list[Metric]:
-    import qasync
     from PySide6.QtWidgets import QApplication
 
     from claude_desktop.app import run_on_qt_loop
+    from claude_desktop.event_loop import AppEventLoop
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
-    loop = qasync.QEventLoop(app)
+    loop = AppEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
         stalls, seconds = run_on_qt_loop(loop, round_trips(repeat))

@@ -352,7 +352,7 @@ def _start(argv: list[str]) -> int:
     from claude_desktop.pyside_bytecode import cached_pyside_bytecode
 
     with cached_pyside_bytecode():  # PySide6 compiles its support modules' source otherwise
-        import qasync
+        from claude_desktop.event_loop import AppEventLoop
     from PySide6.QtWidgets import QApplication
 
     from claude_desktop.pyside_scan import skip_source_scan
@@ -403,7 +403,7 @@ def _start(argv: list[str]) -> int:
 
     history_opening = History.open_in_background()
     server = instance.InstanceServer(name)  # listening once the window is up
-    loop = qasync.QEventLoop(app)
+    loop = AppEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
         code = run_on_qt_loop(loop, run(app, files, server, lock.problem, history_opening))

@@ -88,7 +88,7 @@ def run() -> int:
         f" {platform.system()} {platform.machine()})"
     )
 
-    import qasync
+    from claude_desktop.event_loop import AppEventLoop
     from PySide6.QtCore import qVersion
     from PySide6.QtWidgets import QApplication
 
@@ -98,7 +98,7 @@ def run() -> int:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)
     report.emit(f"  Qt {qVersion()}, platform plugin {app.platformName()!r}")
-    loop = qasync.QEventLoop(app)
+    loop = AppEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
         from claude_desktop.app import run_on_qt_loop

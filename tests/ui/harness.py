@@ -19,6 +19,7 @@ from claude_desktop.app import asyncgen_hooks
 from claude_desktop.domain.secrets import KEYRING_SERVICE, KEYRING_USERNAME, KeyStore
 from claude_desktop.domain.session import Session
 from claude_desktop.domain.settings import Settings
+from claude_desktop.event_loop import AppEventLoop
 from claude_desktop.ui.main_window import MainWindow
 from claude_desktop.ui.message_widget import AssistantMessageWidget
 from claude_desktop.ui.model_picker import OTHER
@@ -65,7 +66,7 @@ def loop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
     """An asyncio loop driven by Qt's, as in the app: Qt events are only ever processed
     with this loop marked running (pytest-qt pumps events between setup, call and
     teardown, and a task step run then must still find its loop)."""
-    loop = qasync.QEventLoop(qapp, already_running=True)
+    loop = AppEventLoop(qapp, already_running=True)
     asyncio.set_event_loop(loop)
     with asyncgen_hooks(loop):
         yield loop
