@@ -88,9 +88,10 @@ def run() -> int:
         f" {platform.system()} {platform.machine()})"
     )
 
-    from claude_desktop.event_loop import AppEventLoop
     from PySide6.QtCore import qVersion
     from PySide6.QtWidgets import QApplication
+
+    from claude_desktop.event_loop import AppEventLoop
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "claude-desktop"])
     assert isinstance(app, QApplication)
