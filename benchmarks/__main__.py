@@ -41,10 +41,10 @@ DEFAULT_OUTPUT = ROOT / "benchmarks" / "results" / "latest.json"
 #: Each one is an open question on its issue, not a hidden failure: see README, Performance.
 OPEN_MISSES: dict[str, str] = {
     "battery.ratio": (
-        "py-spy on the paced answer's process (main thread): rendering 34%, painting 26%,"
-        " qasync's dispatch 25% (a bare reader on qasync takes 1.5x its CPU on asyncio),"
-        " the read, SSE and turn runner 18%; with rendering switched off entirely a paced"
-        " answer still took 2.1x a bare reader's CPU"
+        "with the rendering switched off a paced answer costs what a bare reader on the"
+        " app's loop does (0.52-0.56 against 0.44-0.48 ms a delta; asyncio's 0.36-0.40);"
+        " the rest is ~1,500 renders of ~1.2 ms and their paint, where 1.5x leaves room"
+        " for four or five renders a second (README, Performance)"
     ),
     "stream.500.app_over_floors": (
         "at 500 deltas a and R are ~6 ms each, so the fixed cost of an answer decides it"
