@@ -8,7 +8,9 @@ reader on asyncio reading the same paced stream (in a child process of its own, 
 time, its CPU time counted from before its request to its last event), plus R, the final
 answer rendered once in one go into a shown message of the same window, at its width (CPU
 time, median of 3).
-On a laptop that ratio, not the wall time, is what the battery pays for each answer.
+On a laptop that ratio, not the wall time, is what the battery pays for each answer. The
+same answer then comes again with the window minimized, where nothing needs drawing (shown,
+not a target).
 """
 
 from __future__ import annotations
@@ -114,6 +116,16 @@ async def measure(base_url: str, deltas: int) -> dict[str, float]:
         stats = await answer(payload.question(deltas, PACE_MS), deltas)
         app_cpu = time.process_time() - cpu
         bare_s = await asyncio.to_thread(bare_cpu, bare, deltas)
+        # The same answer while the window is minimized: nothing renders until it ends.
+        window.showMinimized()
+        while not window.isMinimized():  # noqa: ASYNC110 (the state changes on the loop)
+            await asyncio.sleep(0.01)
+        bare = start_bare_reader(base_url, deltas)
+        cpu = time.process_time()
+        minimized_stats = await answer(payload.question(deltas, PACE_MS), deltas)
+        minimized_cpu = time.process_time() - cpu
+        minimized_bare_s = await asyncio.to_thread(bare_cpu, bare, deltas)
+        window.showNormal()
         render_s = await render_once_cpu(window, deltas)
     finally:
         await tasks.cancel_all()
@@ -126,6 +138,9 @@ async def measure(base_url: str, deltas: int) -> dict[str, float]:
         "render": render_s,
         "renders": stats.renders,
         "render_ms": stats.total_ms,
+        "minimized": minimized_cpu,
+        "minimized_bare": minimized_bare_s,
+        "minimized_renders": minimized_stats.renders,
     }
 
 
@@ -165,6 +180,10 @@ def run(args: argparse.Namespace) -> list[Metric]:
                note=f"a {cpu['bare']:.3f} s, R {cpu['render']:.3f} s"),
         Metric("battery.ratio", case, "app CPU over (a+R) CPU, same answer", cpu["app"] / floor,
                "x", TARGET_CPU_RATIO),
+        Metric("battery.minimized_ratio", case, "(the same, the window minimized)",
+               cpu["minimized"] / (cpu["minimized_bare"] + cpu["render"]), "x",
+               note=f"{cpu['minimized']:.2f} s of CPU; {cpu['minimized_renders']:.0f} renders"
+               f" (a {cpu['minimized_bare']:.3f} s)"),
     ]  # fmt: skip
 
 

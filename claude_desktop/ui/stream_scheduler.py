@@ -5,7 +5,9 @@ renders every view that asked, together, at most once per RENDER_INTERVAL_MS (th
 at once). A delta that comes when the last render is already an interval old (a stream as
 slow as a model writes) waits up to HOLD_MS for the next one, which renders both at once.
 A render does at most RENDER_BUDGET_MS of Markdown per event loop turn, a budget shared by
-every answer on screen (`TurnBudget`), and leaves the rest to the next turn.
+every answer on screen (`TurnBudget`), and leaves the rest to the next turn. While the
+window is minimized or hidden (closed to the tray) nothing renders: the views wait, and
+render together once the window shows again (an answer that ends renders itself whole).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import time
 from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QWindow
+from PySide6.QtWidgets import QWidget
 
 __all__ = ["HOLD_MS", "RENDER_BUDGET_MS", "RENDER_INTERVAL_MS", "RenderScheduler", "TurnBudget"]
 
@@ -61,6 +65,12 @@ class StreamingView(Protocol):
 
     def render(self) -> None: ...
 
+    def window(self) -> QWidget: ...
+
+
+#: What a window shows of itself in these states: nothing.
+_UNSEEN = (QWindow.Visibility.Hidden, QWindow.Visibility.Minimized)
+
 
 class RenderScheduler(QObject):
     """The render timer of one answer, shared by its streaming views."""
@@ -77,6 +87,8 @@ class RenderScheduler(QObject):
         #: Whether the timer holds a slow stream's delta for the next one (see HOLD_MS).
         self.holding = False
         self._queue: list[StreamingView] = []
+        #: The window, minimized or hidden, whose showing again the queued views wait for.
+        self._unseen: QWindow | None = None
 
     def request(self, view: StreamingView) -> None:
         """Render `view` soon: when the last render is an interval old; or, if it already
@@ -84,6 +96,8 @@ class RenderScheduler(QObject):
         if not view.queued:
             view.queued = True
             self._queue.append(view)
+        if self._unseen is not None:
+            return
         if self.holding:  # the held delta has company: both show now
             self.holding = False
             self.timer.start(0)
@@ -117,10 +131,37 @@ class RenderScheduler(QObject):
     def stop(self) -> None:
         self.holding = False
         self.timer.stop()
+        self._stop_waiting()
 
     def _run(self) -> None:
         self.holding = False
+        if self._queue and self._wait_while_unseen(self._queue[0]):
+            return
         views, self._queue = self._queue, []
         for view in views:
             view.queued = False
             view.render()
+
+    def _wait_while_unseen(self, view: StreamingView) -> bool:
+        """Whether `view`'s window is minimized or hidden; if so, the queue waits for it
+        to show again. At a model's pace rendering is most of an answer's CPU time (battery
+        benchmark), all of it spent on pixels nobody sees while the window is away."""
+        handle = view.window().windowHandle()  # None until first shown: render as usual
+        if handle is None or handle.visibility() not in _UNSEEN:
+            return False
+        if self._unseen is None:
+            self._unseen = handle
+            handle.visibilityChanged.connect(self._visibility_changed)
+        return True
+
+    def _visibility_changed(self, visibility: QWindow.Visibility) -> None:
+        if visibility not in _UNSEEN:
+            self._stop_waiting()
+            # At once, not on the next turn: the window's first paint should show the text.
+            self.timer.stop()
+            self._run()
+
+    def _stop_waiting(self) -> None:
+        if self._unseen is not None:
+            self._unseen.visibilityChanged.disconnect(self._visibility_changed)
+            self._unseen = None

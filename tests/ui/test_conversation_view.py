@@ -6,9 +6,10 @@ import gc
 import time
 
 import pytest
+import shiboken6
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PySide6.QtCore import QPoint, QPointF, Qt, QUrl
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import (
     QAccessible,
     QColor,
@@ -235,6 +236,57 @@ def test_a_slow_streams_delta_waits_for_the_next_and_both_render_together(qtbot,
     assert scheduler.holding
     qtbot.waitUntil(lambda: widget.stats.renders == 3)
     assert widget.text_view.document().toPlainText() == "Hello world again alone"
+
+
+def test_nothing_renders_while_the_window_is_minimized_or_hidden(qtbot, view):
+    """Rendering into a window nobody can see spends a laptop's battery on nothing: while
+    it is minimized, or hidden (closed to the tray), deltas only queue, and the window
+    shown again renders them in one go. An answer that ends meanwhile is rendered whole."""
+    widget = view.begin_assistant_message("m")
+    widget.append_text("Hello")
+    QApplication.processEvents()
+    assert widget.stats.renders == 1
+
+    view.showMinimized()
+    qtbot.waitUntil(view.isMinimized)
+    for word in (" one", " two", " three"):
+        widget.append_text(word)
+        qtbot.wait(RENDER_INTERVAL_MS * 3)
+    assert widget.stats.renders == 1
+    assert widget.text_view.document().toPlainText() == "Hello"
+    view.showNormal()
+    qtbot.waitUntil(lambda: widget.stats.renders == 2)
+    assert widget.text_view.document().toPlainText() == "Hello one two three"
+
+    view.hide()
+    widget.append_text(" four")
+    qtbot.wait(RENDER_INTERVAL_MS * 3)
+    assert widget.stats.renders == 2
+    widget.append_text(" five")
+    finish_and_wait(qtbot, widget)
+    assert widget.text_view.document().toPlainText() == "Hello one two three four five"
+    view.show()
+    qtbot.waitExposed(view)
+    assert widget.is_rendered
+
+
+def test_an_answer_removed_while_its_window_is_minimized_leaves_nothing_waiting(qtbot, view):
+    widget = view.begin_assistant_message("m")
+    widget.append_text("Hello")
+    QApplication.processEvents()
+    view.showMinimized()
+    qtbot.waitUntil(view.isMinimized)
+    widget.append_text(" there")
+    qtbot.wait(RENDER_INTERVAL_MS * 3)  # the render waits for the window
+    scheduler = widget.scheduler
+    view.clear()  # another conversation is opened: the answer's widgets go
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    assert not shiboken6.isValid(scheduler)
+    view.showNormal()
+    qtbot.waitExposed(view)
+    second = view.begin_assistant_message("m")
+    second.append_text("Next")
+    qtbot.waitUntil(lambda: second.stats.renders == 1)
 
 
 def test_the_answer_asks_for_the_event_loop_only_once_its_render_is_due(qtbot, view):
