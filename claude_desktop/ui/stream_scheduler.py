@@ -7,7 +7,8 @@ slow as a model writes) waits up to HOLD_MS for the next one, which renders both
 A render does at most RENDER_BUDGET_MS of Markdown per event loop turn, a budget shared by
 every answer on screen (`TurnBudget`), and leaves the rest to the next turn. While the
 window is minimized or hidden (closed to the tray) nothing renders: the views wait, and
-render together once the window shows again (an answer that ends renders itself whole).
+render together once the window shows again. An answer that ends meanwhile is rendered
+whole, as it always is.
 """
 
 from __future__ import annotations
@@ -62,6 +63,9 @@ class StreamingView(Protocol):
     """A view whose renders the scheduler times."""
 
     queued: bool
+
+    @property
+    def ended(self) -> bool: ...
 
     def render(self) -> None: ...
 
@@ -136,8 +140,12 @@ class RenderScheduler(QObject):
     def _run(self) -> None:
         self.holding = False
         if self._queue and self._wait_while_unseen(self._queue[0]):
-            return
-        views, self._queue = self._queue, []
+            # An ended view finishes its last render (over budgeted turns) whatever the
+            # window shows: its answer is done, and is whole when the window comes back.
+            views = [view for view in self._queue if view.ended]
+            self._queue = [view for view in self._queue if not view.ended]
+        else:
+            views, self._queue = self._queue, []
         for view in views:
             view.queued = False
             view.render()

@@ -177,6 +177,11 @@ class ThinkingSection(QWidget):
     def text(self) -> str:
         return self.view.toPlainText() + "".join(self._pending)
 
+    @property
+    def ended(self) -> bool:
+        """Whether no more thinking streams in (the scheduler's `StreamingView`)."""
+        return not self._streaming
+
     # -- internals -------------------------------------------------------------------------
 
     def add_redacted(self) -> None:

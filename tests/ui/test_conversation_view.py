@@ -270,6 +270,25 @@ def test_nothing_renders_while_the_window_is_minimized_or_hidden(qtbot, view):
     assert widget.is_rendered
 
 
+def test_a_long_answer_that_ends_while_minimized_is_rendered_whole(qtbot, view):
+    """The end renders the rest in budgeted turns (`again`): those go on while the window
+    is away, or the answer would stay half rendered (and not `is_rendered`) until shown."""
+    widget = view.begin_assistant_message("m")
+    widget.append_text("Hello\n\n")
+    QApplication.processEvents()
+    view.showMinimized()
+    qtbot.waitUntil(view.isMinimized)
+    text = realistic_answer(6000)
+    for delta in cut_into_deltas(text, seed=5):
+        widget.append_text(delta)
+    QApplication.processEvents()
+    assert widget.stats.renders == 1
+    finish_and_wait(qtbot, widget)
+    assert view.isMinimized()
+    assert widget.stats.renders > 2  # the end's render took several turns
+    assert widget.markdown_text() == "Hello\n\n" + text
+
+
 def test_an_answer_removed_while_its_window_is_minimized_leaves_nothing_waiting(qtbot, view):
     widget = view.begin_assistant_message("m")
     widget.append_text("Hello")
