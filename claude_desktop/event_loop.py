@@ -26,17 +26,16 @@ from typing import Any
 
 import qasync
 from PySide6.QtCore import QObject, QSocketNotifier, QTimerEvent
+from qasync import _fileno  # the descriptor of an int or a file object, as qasync's own
 
 __all__ = ["AppEventLoop"]
 
 
-def _fileno(fd: Any) -> int:
-    return fd if isinstance(fd, int) else int(fd.fileno())
-
-
 class _SoonTimer(QObject):
-    """One zero timer at a time, its event handled by an override: a QTimer's timeout
-    signal, connected to a Python slot, cost more per firing than qasync's timers did."""
+    """One zero timer at a time, its event handled by a `timerEvent` override. A QTimer
+    whose timeout reached `_run_soon` through a signal read higher in a paced reader (5
+    rounds alternated, higher in each: 0.18-0.37 against 0.16-0.27 ms an event), though
+    in isolation both cost a few microseconds a cycle; why is not known."""
 
     def __init__(self, fire: Callable[[], None]) -> None:
         super().__init__()
