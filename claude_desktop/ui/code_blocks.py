@@ -25,6 +25,11 @@ if TYPE_CHECKING:
 FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 
 
+# The code of a block's HTML sits between these, one line of highlighted code per line.
+_CODE_OPEN = '<pre style="margin: 0px; white-space: pre-wrap;">'
+_CODE_CLOSE = "</pre></td></tr></table>"
+
+
 def closes_fence(line: str, char: str, length: int) -> bool:
     stripped = line.strip()
     return len(stripped) >= length and stripped == char * len(stripped)
@@ -126,7 +131,16 @@ def render_fence(block: str, dark: bool, index: int) -> tuple[str, tuple[str, ..
         ' text-decoration: none; font-size: small;">'
         f'<img src="{COPY_ICON_URL}" width="{COPY_ICON_PX}" height="{COPY_ICON_PX}" /></a>'
         "</td></tr>"
-        f'<tr><td colspan="2" {cell}>'
-        f'<pre style="margin: 0px; white-space: pre-wrap;">{body}</pre></td></tr></table>'
+        f'<tr><td colspan="2" {cell}>{_CODE_OPEN}{body}{_CODE_CLOSE}'
     )
     return out, (code,)
+
+
+def code_lines(block_html: str) -> tuple[str, list[str]] | None:
+    """(the header bar's HTML, the code's lines of HTML) of one code block's HTML from
+    `render_fence`, or None for any other HTML. Pygments closes and reopens its spans at
+    each line's end, so each line's HTML stands alone."""
+    if not block_html.endswith(_CODE_CLOSE) or block_html.count(_CODE_OPEN) != 1:
+        return None
+    head, body = block_html[: -len(_CODE_CLOSE)].split(_CODE_OPEN)
+    return head, body.split("\n")

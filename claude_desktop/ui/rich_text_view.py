@@ -16,11 +16,14 @@ from PySide6.QtGui import (
     QFontDatabase,
     QPalette,
     QResizeEvent,
+    QTextBlock,
     QTextBlockFormat,
     QTextCharFormat,
     QTextCursor,
     QTextDocument,
     QTextDocumentFragment,
+    QTextTable,
+    QTextTableCell,
     QWheelEvent,
 )
 from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser, QWidget
@@ -142,6 +145,56 @@ class BlockWriter:
         finally:
             cursor.endEditBlock()
 
+    def grow_code_tail(self, lines: list[str], new_html: str, new_lines: list[str]) -> float | None:
+        """Make the tail, one code block whose code is `lines` of HTML, show `new_html`, the
+        same block grown to `new_lines`: only the lines from the first that changed are put
+        in again. Returns the top of that line in the document, or None, having changed
+        nothing, if the tail is not such a block.
+
+        A growing code block was the costliest render at a model's pace: its whole table
+        replaced, laid out and repainted for a few more characters on its last line. The
+        new HTML is parsed whole, as the full render parses it, and its changed lines are
+        copied from there, so they come out as the full render's; the layout's signals are
+        held back (its update would repaint the whole table), and the caller repaints from
+        the returned top down.
+        """
+        first = 0
+        last = len(lines) - 1
+        while first < last and lines[first] == new_lines[first]:
+            first += 1
+        if not self._has_tail or first == 0 or len(new_lines) < len(lines):
+            return None
+        cell = _tail_code_cell(self._doc, self._tail_start, len(lines))
+        if cell is None:
+            return None
+        src = self._parsed(new_html)
+        src_cell = _tail_code_cell(src, 0, len(new_lines))
+        if src_cell is None:
+            return None
+        # From the end of the last line kept, so that what is copied brings its own block
+        # formats (a fragment's first block merges into the block it goes into).
+        start = _line_block(cell, first).position() - 1
+        copied = QTextCursor(src)
+        copied.setPosition(_line_block(src_cell, first).position() - 1)
+        copied.setPosition(src_cell.lastCursorPosition().position(), _KEEP)
+        layout = self._doc.documentLayout()
+        kept_rect = layout.blockBoundingRect(_line_block(cell, first - 1))
+        cursor = QTextCursor(self._doc)
+        blocked = layout.blockSignals(True)
+        try:
+            cursor.beginEditBlock()
+            cursor.setPosition(start)
+            cursor.setPosition(cell.lastCursorPosition().position(), _KEEP)
+            cursor.removeSelectedText()
+            cursor.insertFragment(copied.selection())
+            cursor.endEditBlock()
+        finally:
+            layout.blockSignals(blocked)
+        kept = self._doc.findBlock(start)
+        if layout.blockBoundingRect(kept) != kept_rect:
+            return 0.0  # what was kept moved (the table laid out anew): repaint it all
+        return layout.blockBoundingRect(kept.next()).top()
+
     def relabel_link(self, href: str, text: str) -> bool:
         """Give the link to `href` the text `text`, its format kept; False if there is none.
 
@@ -197,11 +250,16 @@ class BlockWriter:
             block = block.next()
         return False
 
-    def _insert(self, cursor: QTextCursor, html: str) -> None:
+    def _parsed(self, html: str) -> QTextDocument:
+        """A scratch document of `html`, styled as this one."""
         src = QTextDocument()
         src.setUndoRedoEnabled(False)
         src.setDefaultStyleSheet(self._doc.defaultStyleSheet())
         src.setHtml(html)
+        return src
+
+    def _insert(self, cursor: QTextCursor, html: str) -> None:
+        src = self._parsed(html)
         cursor.movePosition(QTextCursor.MoveOperation.End)
         if self._has_committed:
             frames = src.rootFrame().childFrames()
@@ -218,3 +276,29 @@ class BlockWriter:
             cursor.setBlockFormat(src.begin().blockFormat())
         # At position 0 Qt copies the first block's format itself.
         cursor.insertFragment(QTextDocumentFragment(src))
+
+
+_KEEP = QTextCursor.MoveMode.KeepAnchor
+
+
+def _tail_code_cell(doc: QTextDocument, after: int, lines: int) -> QTextTableCell | None:
+    """The code cell of the code block that ends `doc` after position `after`, if it holds
+    `lines` lines (one block each)."""
+    frames = doc.rootFrame().childFrames()
+    table = frames[-1] if frames else None
+    if (
+        not isinstance(table, QTextTable)
+        or table.firstPosition() <= after
+        or table.lastPosition() + 2 != doc.characterCount()  # only the last block after it
+        or table.rows() != 2
+    ):
+        return None
+    cell = table.cellAt(1, 0)
+    first = cell.firstCursorPosition().block().blockNumber()
+    last = cell.lastCursorPosition().block().blockNumber()
+    return cell if last - first + 1 == lines else None
+
+
+def _line_block(cell: QTextTableCell, line: int) -> QTextBlock:
+    first = cell.firstCursorPosition().block()
+    return first.document().findBlockByNumber(first.blockNumber() + line)

@@ -41,6 +41,7 @@ from .answer_links import (
     copy_code_index,
     strip_cite_markers,
 )
+from .code_blocks import code_lines
 from .math_images import MathBlockWriter
 from .render import (
     RenderedBlock,
@@ -121,6 +122,8 @@ class TextBlockView(TextView):
         self._tail = ""  # the text of the block rendered as the replaceable tail
         self._code: list[str] = []  # raw code of committed code blocks, by copy-code index
         self._tail_code: tuple[str, ...] = ()
+        # The tail's header bar and lines of HTML, if it is a code block (code_lines).
+        self._tail_lines: tuple[str, list[str]] | None = None
         self._ended = False
         self._copied_code: int | None = None  # the code block whose link says "✓ Copied"
 
@@ -216,10 +219,30 @@ class TextBlockView(TextView):
             self._scheduler.again(self)
         else:
             growing = render_block(tail, dark=self._dark, code_index=len(self._code))
-        self._tail, self._tail_code = tail, growing.code
+        lines = code_lines(growing.html) if tail else None
+        if not html and lines is not None and self._grow_code(growing.html, lines):
+            self._tail, self._tail_code, self._tail_lines = tail, growing.code, lines
+            self._finish_render(started, cpu_started)
+            return
+        self._tail, self._tail_code, self._tail_lines = tail, growing.code, lines
         self._writer.update("".join(html), growing.html)
         self._relabel_copied_code(since=code_before)
         self._finish_render(started, cpu_started)
+
+    def _grow_code(self, html: str, lines: tuple[str, list[str]]) -> bool:
+        """Put a growing code block's new lines in place of its old last ones, and repaint
+        from there down (`BlockWriter.grow_code_tail`); whether it could."""
+        old = self._tail_lines
+        if old is None or old[0] != lines[0]:  # another language, or copy link
+            return False
+        top = self._writer.grow_code_tail(old[1], html, lines[1])
+        if top is None:
+            return False
+        self.sync_height()  # the layout's size signal was held back
+        viewport = self.viewport()
+        y = max(0, math.floor(top) - self.verticalScrollBar().value() - 1)
+        viewport.update(0, y, viewport.width(), viewport.height())
+        return True
 
     def _append_plain(self, tail: str) -> bool:
         """Put the tail's new text at the end of the document as it is, if it is plain prose
@@ -239,6 +262,7 @@ class TextBlockView(TextView):
         doc = self.document()
         end = doc.characterCount() - 1  # the last position, before the final paragraph mark
         added = tail[len(old) :]
+        self._tail_lines = None
         shown = old
         if old.endswith(" ") and doc.characterAt(end - 1) != " ":
             # The render dropped the tail's trailing space: it goes in with the new text.
@@ -298,6 +322,7 @@ class TextBlockView(TextView):
         self._code.extend(done.code)
         growing = render_block(self._tail, dark=dark, code_index=len(self._code))
         self._tail_code = growing.code
+        self._tail_lines = code_lines(growing.html) if self._tail else None
         self._writer.update(done.html, growing.html)
         self._relabel_copied_code()
         self.sync_height()

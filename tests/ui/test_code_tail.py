@@ -1,0 +1,176 @@
+"""A code block growing at the end of an answer: only its changed lines go in again, and the
+document and the screen are what replacing the whole block gives."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+from claude_desktop.ui.message_widget import AssistantMessageWidget
+from claude_desktop.ui.rich_text_view import BlockWriter
+
+from .conftest import cut_into_deltas
+
+CODE_LINES = st.lists(
+    st.sampled_from(
+        [
+            "import csv",
+            "",
+            "    ",
+            "def read_rows(path: Path) -> list[dict[str, str]]:",
+            '    """Read every row',
+            '    of a CSV file."""',
+            '    with path.open(newline="", encoding="utf-8") as f:',
+            "\treturn list(csv.DictReader(f))  # a comment",
+            "x = '<b>not bold</b> & <none>'",
+            "s = 'ünïcödé ✓ 日本語'",
+            "url = 'https://example.com/" + "a" * 150 + "'",
+            "    " * 6 + "deeply.indented(call)",
+            "``",
+            "~~~",
+        ]
+    ),
+    min_size=1,
+    max_size=14,
+)
+
+LANGUAGES = st.sampled_from(["python", "bash", "", "json", "rust", "nosuchlanguage"])
+
+
+def answer_with_code(lang: str, lines: list[str], before: str = "Some text first.\n\n") -> str:
+    return before + f"```{lang}\n" + "\n".join(lines) + "\n```\n\nAnd after it."
+
+
+def grown_lines(monkeypatch) -> list[int]:
+    """Counts the renders that put only a code block's changed lines in."""
+    grown: list[int] = []
+    grow = BlockWriter.grow_code_tail
+
+    def counted(self, *args):
+        top = grow(self, *args)
+        if top is not None:
+            grown.append(1)
+        return top
+
+    monkeypatch.setattr(BlockWriter, "grow_code_tail", counted)
+    return grown
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    lang=LANGUAGES,
+    lines=CODE_LINES,
+    seed=st.integers(min_value=0, max_value=1000),
+)
+def test_every_frame_of_a_growing_code_block_is_the_full_renders_document(qtbot, lang, lines, seed):
+    """After every render, the document holds exactly what replacing the whole code block
+    gives (its HTML: every block's text and formats), and at the end the full render."""
+    text = answer_with_code(lang, lines)
+    grown = AssistantMessageWidget("m")
+    whole = AssistantMessageWidget("m")
+    for widget in (grown, whole):
+        qtbot.addWidget(widget)
+        widget.resize(700, 400)
+    whole.text_view._writer.grow_code_tail = lambda *_args: None  # always the whole block
+    for delta in cut_into_deltas(text, seed=seed, low=1, high=7):
+        for widget in (grown, whole):
+            widget.append_text(delta)
+            widget.text_view.render(budget=False)
+        assert grown.text_view.document().toHtml() == whole.text_view.document().toHtml(), (
+            grown.text_view.markdown_source()
+        )
+    for widget in (grown, whole):
+        widget.finish(None, footer="")
+        qtbot.waitUntil(lambda w=widget: w.is_rendered)
+    assert grown.text_view.document().toHtml() == whole.text_view.document().toHtml()
+
+
+def test_most_renders_of_a_growing_code_block_put_in_only_its_last_lines(qtbot, monkeypatch):
+    """The whole block goes in again only when its first line or its header changes."""
+    grown = grown_lines(monkeypatch)
+    widget = AssistantMessageWidget("m")
+    qtbot.addWidget(widget)
+    lines = [f"value_{n} = compute({n}, 'text')  # step {n}" for n in range(30)]
+    deltas = cut_into_deltas(answer_with_code("python", lines), seed=1, low=2, high=6)
+    for delta in deltas:
+        widget.append_text(delta)
+        widget.text_view.render(budget=False)
+    # All but the renders of the text around the block and of its first lines and fences.
+    assert len(grown) > (len(deltas) - 10) * 0.8
+
+
+@pytest.mark.parametrize("width", [700, 260])  # 260: the long line overflows the box
+def test_the_screen_shows_what_a_fresh_paint_does_and_repaints_little(qtbot, view, width):
+    """Each render of a growing code block repaints from its changed line down, not the
+    whole block, and the screen is what a fresh paint of the window shows."""
+
+    class PaintRects(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.heights: list[int] = []
+
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint:
+                self.heights.append(event.rect().height())
+            return False
+
+    view.resize(width + 200, 600)
+    widget = view.begin_assistant_message("m")
+    text_view = widget.text_view
+    lines = [f"for row in rows_{n}:" for n in range(6)]
+    lines.insert(3, "url = 'https://example.com/" + "a" * 80 + "'")
+    text = answer_with_code("python", lines, before="Here it is:\n\n")
+    shown = view.window()
+    paints = PaintRects()
+    for n, delta in enumerate(cut_into_deltas(text, seed=2, low=2, high=5)):
+        widget.append_text(delta)
+        text_view.render(budget=False)
+        view.scroll_to_bottom()
+        if n == 10:
+            text_view.viewport().installEventFilter(paints)
+        QApplication.processEvents()
+        text_view.viewport().removeEventFilter(paints)
+        screen = QGuiApplication.primaryScreen().grabWindow(shown.winId()).toImage()
+        assert screen == shown.grab().toImage(), text_view.markdown_source()[-40:]
+        if n >= 10:
+            text_view.viewport().installEventFilter(paints)
+    text_view.viewport().removeEventFilter(paints)
+    line = text_view.fontMetrics().lineSpacing()
+    small = [h for h in paints.heights if h <= 4 * line]
+    assert len(small) > len(paints.heights) * 0.6, paints.heights
+
+
+def test_a_code_block_whose_kept_lines_moved_is_repainted_whole(qtbot, view, monkeypatch):
+    """Should the layout move the lines kept (the block laid out anew), the whole view is
+    repainted, not the strip from the changed line down."""
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QAbstractTextDocumentLayout
+
+    widget = view.begin_assistant_message("m")
+    text_view = widget.text_view
+    for delta in ("```python\n", "first = 1\n", "second = 2\n", "thi"):
+        widget.append_text(delta)
+        text_view.render(budget=False)
+    QApplication.processEvents()
+    rect = QAbstractTextDocumentLayout.blockBoundingRect
+    calls = 0
+
+    def moved_after_the_edit(self, block):
+        nonlocal calls
+        calls += 1
+        found = rect(self, block)
+        return found.translated(0, 5) if calls == 2 else QRectF(found)
+
+    monkeypatch.setattr(QAbstractTextDocumentLayout, "blockBoundingRect", moved_after_the_edit)
+    updates: list[int] = []
+    viewport = text_view.viewport()
+    monkeypatch.setattr(viewport, "update", lambda *args: updates.append(args[1]))
+    widget.append_text("rd = 3")
+    text_view.render(budget=False)
+    assert updates == [0]
