@@ -10,15 +10,24 @@ from __future__ import annotations
 
 import html
 import re
+import time
+from collections import OrderedDict
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .answer_links import COPY_CODE_SCHEME, COPY_ICON_PX, COPY_ICON_URL
 from .theme import markdown_colors
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from pygments.formatters import HtmlFormatter
     from pygments.lexer import Lexer
+
+#: Code longer than this is lexed a slice at a time, over as many event loop turns as it
+#: takes (`Highlighting`): Pygments' Python lexer takes ~2 µs a character, so a 300-line
+#: block (13 KB) held the window ~26 ms at each render of it.
+LONG_CODE_CHARS = 2000
 
 # An opening code fence: 3+ backticks or tildes. Indented fences count too, because the model
 # often puts code inside list items, which python-markdown's own fences do not handle.
@@ -103,10 +112,8 @@ def render_fence(block: str, dark: bool, index: int) -> tuple[str, tuple[str, ..
         # cut-off answer ends there. An empty box, labelled with half a language name, is
         # no part of the answer; the code block appears with its first line of code.
         return "", ()
-    from pygments import highlight
-
     c = markdown_colors(dark)
-    body = highlight(code, lexer(lang.lower()), formatter(dark))
+    body = _highlight(code, lang.lower(), dark)
     # Trailing newlines would show as empty last lines; and an empty last line in the last
     # cell is parsed differently when HTML follows (see _SafeTree), so there is never one.
     body = body.rstrip("\n") or "&nbsp;"
@@ -144,3 +151,68 @@ def code_lines(block_html: str) -> tuple[str, list[str]] | None:
         return None
     head, body = block_html[: -len(_CODE_CLOSE)].split(_CODE_OPEN)
     return head, body.split("\n")
+
+
+def code_html(head: str, lines: list[str]) -> str:
+    """The HTML of a code block from its `code_lines` (or some of its lines)."""
+    return head + _CODE_OPEN + "\n".join(lines) + _CODE_CLOSE
+
+
+# -- long code, lexed over several turns --------------------------------------------------------
+
+CodeKey = tuple[str, str, bool]  # (code, language, dark)
+
+#: Long code highlighted by a `Highlighting`, for `render_fence` to use: the few most recent.
+_highlighted: OrderedDict[CodeKey, str] = OrderedDict()
+_HIGHLIGHTED_KEPT = 4
+
+
+def _highlight(code: str, lang: str, dark: bool) -> str:
+    body = _highlighted.get((code, lang, dark))
+    if body is not None:
+        return body
+    from pygments import highlight
+
+    return highlight(code, lexer(lang), formatter(dark))
+
+
+def long_code(block: str, dark: bool) -> CodeKey | None:
+    """The code of `block`, a block that starts with a fence, if it is too long to lex in
+    one go and not highlighted yet (None otherwise)."""
+    lang, code, _closed = _parse_fence(block)
+    key = (code, lang.lower(), dark)
+    return key if len(code) > LONG_CODE_CHARS and key not in _highlighted else None
+
+
+class Highlighting:
+    """Lexes one long code block's code a slice at a time (`advance`), then keeps its HTML
+    where `render_fence` finds it: exactly `pygments.highlight`'s, which formats the tokens
+    of `lexer.get_tokens` (a generator, so it can stop and go on)."""
+
+    def __init__(self, key: CodeKey, block: str) -> None:
+        self.key = key
+        self.block = block  # the block it was made for
+        code, lang, _dark = key
+        self._tokens: Iterator[tuple[Any, str]] = lexer(lang).get_tokens(code)
+        self._lexed: list[tuple[Any, str]] = []
+
+    def advance(self, deadline: float) -> bool:
+        """Lex on until `deadline` (perf_counter seconds); whether the HTML is ready."""
+        tokens, lexed = self._tokens, self._lexed
+        while True:
+            for _ in range(64):  # the clock is read every 64 tokens (~50 µs of lexing)
+                token = next(tokens, None)
+                if token is None:
+                    self._done()
+                    return True
+                lexed.append(token)
+            if time.perf_counter() > deadline:
+                return False
+
+    def _done(self) -> None:
+        from pygments import format as format_tokens
+
+        _code, _lang, dark = self.key
+        _highlighted[self.key] = format_tokens(iter(self._lexed), formatter(dark))
+        while len(_highlighted) > _HIGHLIGHTED_KEPT:
+            _highlighted.popitem(last=False)

@@ -31,7 +31,17 @@ from .answer_links import (
     link_cite_markers,
     strip_cite_markers,
 )
-from .code_blocks import FENCE_OPEN, closes_fence, dedent, formatter, lexer, render_fence
+from .code_blocks import (
+    FENCE_OPEN,
+    LONG_CODE_CHARS,
+    CodeKey,
+    closes_fence,
+    dedent,
+    formatter,
+    lexer,
+    long_code,
+    render_fence,
+)
 
 if TYPE_CHECKING:  # python-markdown (~15 ms) is imported at the first render, not at start-up
     import markdown
@@ -40,6 +50,7 @@ __all__ = [
     "MAX_NESTING",
     "RenderedBlock",
     "is_plain_continuation",
+    "long_code_of",
     "render_block",
     "render_blocks",
     "render_markdown",
@@ -167,6 +178,14 @@ def is_plain_continuation(tail: str, new: str) -> bool:
 
 # ---------------------------------------------------------------------------------------------
 # Public entry points
+
+
+def long_code_of(block: str, dark: bool) -> CodeKey | None:
+    """The code of `block` if it is a code block too long to lex in one go (`LONG_CODE_CHARS`)
+    and not highlighted yet: a `Highlighting` lexes it over several turns first."""
+    if len(block) <= LONG_CODE_CHARS or not _is_fence_block(block):
+        return None
+    return long_code(block, dark)
 
 
 def _is_fence_block(block: str) -> bool:

@@ -28,6 +28,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser, QWidget
 
+from .code_blocks import code_html
 from .viewports import adopt_viewport
 
 __all__ = ["BlockWriter", "TextView"]
@@ -145,18 +146,20 @@ class BlockWriter:
         finally:
             cursor.endEditBlock()
 
-    def grow_code_tail(self, lines: list[str], new_html: str, new_lines: list[str]) -> float | None:
-        """Make the tail, one code block whose code is `lines` of HTML, show `new_html`, the
-        same block grown to `new_lines`: only the lines from the first that changed are put
-        in again. Returns the top of that line in the document, or None, having changed
-        nothing, if the tail is not such a block.
+    def grow_code_tail(self, lines: list[str], head: str, new_lines: list[str]) -> float | None:
+        """Make the tail, one code block whose code is `lines` of HTML, show the same block
+        (its header bar `head`) grown to `new_lines`: only the lines from the first that
+        changed are put in again. Returns the top of that line in the document, or None,
+        having changed nothing, if the tail is not such a block.
 
         A growing code block was the costliest render at a model's pace: its whole table
-        replaced, laid out and repainted for a few more characters on its last line. The
-        new HTML is parsed whole, as the full render parses it, and its changed lines are
-        copied from there, so they come out as the full render's; the layout's signals are
-        held back (its update would repaint the whole table), and the caller repaints from
-        the returned top down.
+        replaced, parsed, laid out and repainted for a few more characters on its last
+        line. Only the changed lines are parsed, after the line before them and a stand-in
+        first line: Qt's HTML importer gives the text that opens a table cell (up to its
+        first tag) another format, so a line parsed there would not come out as the full
+        render's; while that text runs into the lines kept, all of them are parsed. The
+        layout's signals are held back (its update would repaint the whole table), and the
+        caller repaints from the returned top down.
         """
         first = 0
         last = len(lines) - 1
@@ -167,15 +170,19 @@ class BlockWriter:
         cell = _tail_code_cell(self._doc, self._tail_start, len(lines))
         if cell is None:
             return None
-        src = self._parsed(new_html)
-        src_cell = _tail_code_cell(src, 0, len(new_lines))
+        if any("<" in line for line in new_lines[: first - 1]):
+            parsed, skipped = [_STAND_IN_LINE, *new_lines[first - 1 :]], 2
+        else:  # the cell's opening text (no markup yet) runs into these lines: parse it all
+            parsed, skipped = new_lines, first
+        src = self._parsed(code_html(head, parsed))
+        src_cell = _tail_code_cell(src, 0, len(parsed))
         if src_cell is None:
             return None
         # From the end of the last line kept, so that what is copied brings its own block
         # formats (a fragment's first block merges into the block it goes into).
         start = _line_block(cell, first).position() - 1
         copied = QTextCursor(src)
-        copied.setPosition(_line_block(src_cell, first).position() - 1)
+        copied.setPosition(_line_block(src_cell, skipped).position() - 1)
         copied.setPosition(src_cell.lastCursorPosition().position(), _KEEP)
         layout = self._doc.documentLayout()
         kept_rect = layout.blockBoundingRect(_line_block(cell, first - 1))
@@ -279,6 +286,8 @@ class BlockWriter:
 
 
 _KEEP = QTextCursor.MoveMode.KeepAnchor
+#: What opens a partly parsed code cell in place of the lines before (see grow_code_tail).
+_STAND_IN_LINE = "<span>x</span>"
 
 
 def _tail_code_cell(doc: QTextDocument, after: int, lines: int) -> QTextTableCell | None:

@@ -41,11 +41,12 @@ from .answer_links import (
     copy_code_index,
     strip_cite_markers,
 )
-from .code_blocks import code_lines
+from .code_blocks import Highlighting, code_lines
 from .math_images import MathBlockWriter
 from .render import (
     RenderedBlock,
     is_plain_continuation,
+    long_code_of,
     render_block,
     render_blocks,
     split_blocks,
@@ -124,6 +125,7 @@ class TextBlockView(TextView):
         self._tail_code: tuple[str, ...] = ()
         # The tail's header bar and lines of HTML, if it is a code block (code_lines).
         self._tail_lines: tuple[str, list[str]] | None = None
+        self._highlighting: Highlighting | None = None  # long code being lexed, turn by turn
         self._ended = False
         self._copied_code: int | None = None  # the code block whose link says "✓ Copied"
 
@@ -206,18 +208,26 @@ class TextBlockView(TextView):
         taken = 0
         code_before = len(self._code)
         for block in finished:
-            if html and time.perf_counter() > deadline:
+            if (html and time.perf_counter() > deadline) or not self._lexed(block, deadline):
                 break
             rendered = render_block(block, dark=self._dark, code_index=len(self._code))
             html.append(rendered.html)
             self._code.extend(rendered.code)
             self._committed_chars += len(block)
             taken += 1
-        if taken < len(finished):
-            # The tail waits until the blocks before it are in: text never shows out of order.
+        shown = self._lexed(tail, deadline, tail=True) if taken == len(finished) else None
+        if shown is None:
+            # The tail waits until the blocks before it are in, and its code is lexed (the
+            # document keeps what it showed): text never shows out of order.
+            if not html:
+                self._scheduler.again(self)
+                return
             tail, growing = "", RenderedBlock("")
             self._scheduler.again(self)
         else:
+            if shown != tail:  # an earlier version of the tail: the latest one comes next
+                tail = shown
+                self._scheduler.again(self)
             growing = render_block(tail, dark=self._dark, code_index=len(self._code))
         lines = code_lines(growing.html) if tail else None
         if not html and lines is not None and self._grow_code(growing.html, lines):
@@ -229,13 +239,31 @@ class TextBlockView(TextView):
         self._relabel_copied_code(since=code_before)
         self._finish_render(started, cpu_started)
 
+    def _lexed(self, block: str, deadline: float, *, tail: bool = False) -> str | None:
+        """`block` once it can be rendered within this turn's budget: at once, unless it is
+        a code block too long to lex in one go (`LONG_CODE_CHARS`); that is lexed a slice
+        per turn until `deadline`, and is None until it is done. A tail that grew while its
+        code was lexed comes back as the version that was lexed, shown while the latest is
+        lexed in turn: restarting at each delta, the lexing would never end."""
+        job = self._highlighting
+        if job is None or not (block == job.block or (tail and block.startswith(job.block))):
+            key = long_code_of(block, self._dark) if block else None
+            if key is None:
+                return block
+            if job is None or job.key != key:
+                job = self._highlighting = Highlighting(key, block)
+        if not job.advance(deadline):
+            return None
+        self._highlighting = None
+        return job.block if tail else block
+
     def _grow_code(self, html: str, lines: tuple[str, list[str]]) -> bool:
         """Put a growing code block's new lines in place of its old last ones, and repaint
         from there down (`BlockWriter.grow_code_tail`); whether it could."""
         old = self._tail_lines
         if old is None or old[0] != lines[0]:  # another language, or copy link
             return False
-        top = self._writer.grow_code_tail(old[1], html, lines[1])
+        top = self._writer.grow_code_tail(old[1], lines[0], lines[1])
         if top is None:
             return False
         self.sync_height()  # the layout's size signal was held back

@@ -1,5 +1,6 @@
-"""A code block growing at the end of an answer: only its changed lines go in again, and the
-document and the screen are what replacing the whole block gives."""
+"""A code block growing at the end of an answer: only its changed lines go in again, long code
+is lexed a slice per event loop turn, and the document and the screen are what rendering
+the whole block at once gives."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from claude_desktop.ui.message_widget import AssistantMessageWidget
+from claude_desktop.ui.render import render_markdown
 from claude_desktop.ui.rich_text_view import BlockWriter
 
-from .conftest import cut_into_deltas
+from .conftest import cut_into_deltas, feed, full_render_plain_text
 
 CODE_LINES = st.lists(
     st.sampled_from(
@@ -174,3 +176,83 @@ def test_a_code_block_whose_kept_lines_moved_is_repainted_whole(qtbot, view, mon
     widget.append_text("rd = 3")
     text_view.render(budget=False)
     assert updates == [0]
+
+
+# -- long code, lexed over several turns -------------------------------------------------------
+
+
+def long_code_answer(lines: int = 300) -> str:
+    body = "\n".join(
+        f'    value_{n} = compute({n}, "text")  # step {n}' if n % 7 else f'    """Doc {n}."""'
+        for n in range(lines)
+    )
+    return f"Here is the module:\n\n```python\ndef f():\n{body}\n```\n\nThat is all."
+
+
+@pytest.fixture
+def slices(monkeypatch) -> list[bool]:
+    """What each call of `Highlighting.advance` returned: False for a slice that left more."""
+    from claude_desktop.ui.code_blocks import Highlighting
+
+    returned: list[bool] = []
+    advance = Highlighting.advance
+
+    def recorded(self, deadline):
+        done = advance(self, deadline)
+        returned.append(done)
+        return done
+
+    monkeypatch.setattr(Highlighting, "advance", recorded)
+    return returned
+
+
+def test_a_long_code_block_streams_in_slices_of_lexing_and_ends_as_a_full_render(
+    qtbot, view, slices
+):
+    """Lexing a long code block at each render held the window for tens of milliseconds;
+    it is lexed a slice per event loop turn instead, the document showing the last version
+    lexed meanwhile, and the end is exactly the full render."""
+    text = long_code_answer()
+    widget = view.begin_assistant_message("m")
+    feed(qtbot, widget, cut_into_deltas(text, seed=4, low=20, high=60), per_tick=1)
+    widget.finish(None, footer="")
+    qtbot.waitUntil(lambda: widget.is_rendered, timeout=30_000)
+    doc = widget.text_view.document()
+    html = render_markdown(text)
+    assert doc.toPlainText() == full_render_plain_text(html, doc)
+    assert doc.toHtml() == reference_html(html, doc)
+    assert False in slices  # some code took more than one turn's budget to lex
+    assert slices.count(True) >= 2  # and versions of it were shown while it streamed
+
+
+def test_a_long_code_block_arriving_at_once_renders_over_several_turns(qtbot, view, slices):
+    """A burst (a stall, then everything; an answer opened from history) that ends in a
+    long code block: the text before it shows first, the block when it is lexed."""
+    text = long_code_answer(400)
+    widget = view.begin_assistant_message("m")
+    widget.append_text(text)
+    widget.finish(None, footer="")
+    qtbot.waitUntil(lambda: widget.is_rendered, timeout=30_000)
+    doc = widget.text_view.document()
+    assert doc.toPlainText() == full_render_plain_text(render_markdown(text), doc)
+    assert slices.count(False) >= 2 and slices[-1] is True
+
+
+def test_a_render_without_a_budget_lexes_long_code_at_once(qtbot, slices):
+    widget = AssistantMessageWidget("m")
+    qtbot.addWidget(widget)
+    widget.append_text(long_code_answer(250))  # code no other test has had highlighted
+    widget.text_view.render(budget=False)
+    assert slices == [True]
+    assert widget.text_view.is_rendered
+
+
+def reference_html(html: str, like) -> str:
+    from PySide6.QtGui import QTextDocument
+
+    doc = QTextDocument()
+    doc.setDefaultStyleSheet(like.defaultStyleSheet())
+    doc.setDefaultFont(like.defaultFont())
+    doc.setIndentWidth(like.indentWidth())
+    doc.setHtml(html)
+    return doc.toHtml()
