@@ -21,6 +21,7 @@ _MARKER = re.compile(r"bench-deltas=(\d+)")
 _PACE = re.compile(r"bench-pace-ms=([\d.]+)")
 _COALESCED = "bench-coalesced"
 _TOOL = re.compile(r"bench-tool=([A-Za-z0-9_-]+)")
+_LONG_CODE = re.compile(r"bench-long-code=(\d+)")
 _CONFTEST = Path(__file__).resolve().parent.parent / "tests" / "ui" / "conftest.py"
 _BUILDERS = ("_SECTIONS", "realistic_answer", "cut_into_deltas", "answer_of_deltas")
 
@@ -54,6 +55,7 @@ _builders = _answer_builders()
 #: An answer of at least `min_chars` characters.
 realistic_answer: Callable[[int], str] = _builders["realistic_answer"]
 _answer_of_deltas: Callable[[int], tuple[str, list[str]]] = _builders["answer_of_deltas"]
+_cut_into_deltas: Callable[[str], list[str]] = _builders["cut_into_deltas"]
 
 
 def question(deltas: int, pace_ms: float | None = None, *, coalesced: bool = False) -> str:
@@ -118,6 +120,47 @@ def sse(deltas: int) -> bytes:
 def sse_events(deltas: int) -> list[bytes]:
     """The same bytes cut into its events, each with its blank line."""
     return [event + b"\n\n" for event in sse(deltas).split(b"\n\n") if event]
+
+
+# -- one long code block -----------------------------------------------------------------------
+
+
+#: The long code block's lines in the streaming benchmark (the server builds it beforehand).
+LONG_CODE_LINES = 300
+
+
+def long_code_question(lines: int) -> str:
+    """A question whose answer is mostly one Python code block of `lines` lines."""
+    return f"Write the whole module. bench-long-code={lines}"
+
+
+@functools.cache
+def long_code_answer(lines: int) -> tuple[str, tuple[str, ...]]:
+    """That answer's text and its deltas (2-6 characters, as the realistic answers')."""
+    body = "\n".join(
+        f'    """Step {n}: what follows."""' if n % 10 == 0
+        else f"    value_{n} = compute({n}, 'text', retries=3)  # step {n}"
+        for n in range(lines)
+    )  # fmt: skip
+    text = f"Here is the module:\n\n```python\ndef build():\n{body}\n```\n\nThat is all."
+    return text, tuple(_cut_into_deltas(text))
+
+
+def long_code_asked(body: bytes) -> int | None:
+    """How many lines of code a Messages request's last message asks for, if it does."""
+    try:
+        messages = json.loads(body)["messages"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    found = _LONG_CODE.search(json.dumps(messages[-1])) if messages else None
+    return int(found.group(1)) if found else None
+
+
+@functools.cache
+def long_code_events(lines: int) -> list[bytes]:
+    """That answer as the API's wire bytes, cut into its events, each with its blank line."""
+    stream = text_stream(list(long_code_answer(lines)[1]))
+    return [event + b"\n\n" for event in stream.split(b"\n\n") if event]
 
 
 # -- a tool round trip (benchmarks.tools) ----------------------------------------------------

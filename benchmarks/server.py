@@ -58,7 +58,16 @@ def _stream_response(deltas: int) -> bytes:
 
 @functools.cache
 def _event_chunks(deltas: int) -> list[bytes]:
-    return [b"%x\r\n%s\r\n" % (len(event), event) for event in payload.sse_events(deltas)]
+    return _chunked(payload.sse_events(deltas))
+
+
+@functools.cache
+def _long_code_chunks(lines: int) -> list[bytes]:
+    return _chunked(payload.long_code_events(lines))
+
+
+def _chunked(events: list[bytes]) -> list[bytes]:
+    return [b"%x\r\n%s\r\n" % (len(event), event) for event in events]
 
 
 _TITLE_RESPONSE = _response(
@@ -102,9 +111,18 @@ class _Handler(socketserver.BaseRequestHandler):
                 stream = "text/event-stream; charset=utf-8"
                 sock.sendall(_response("200 OK", stream, step, chunked=True))
                 continue
-            wanted = payload.asked(body) if (method, path) == ("POST", "/v1/messages") else None
+            messages = (method, path) == ("POST", "/v1/messages")
+            lines = payload.long_code_asked(body) if messages else None
+            if lines is not None:
+                with _build_lock:
+                    chunks = _long_code_chunks(lines)
+                self._per_event(sock, chunks, 0.0)
+                continue
+            wanted = payload.asked(body) if messages else None
             if wanted is not None and wanted[1] is not None:
-                self._per_event(sock, *wanted)
+                with _build_lock:
+                    chunks = _event_chunks(wanted[0])
+                self._per_event(sock, chunks, wanted[1])
             else:
                 sock.sendall(self._answer(method, path, wanted))
 
@@ -120,10 +138,8 @@ class _Handler(socketserver.BaseRequestHandler):
         return _not_found(f"{method} {path}")
 
     @staticmethod
-    def _per_event(sock: socket.socket, deltas: int, pace_ms: float) -> None:
+    def _per_event(sock: socket.socket, chunks: list[bytes], pace_ms: float) -> None:
         """One event per write, `pace_ms` apart (0: back to back), as the API sends them."""
-        with _build_lock:
-            chunks = _event_chunks(deltas)
         head = _response("200 OK", "text/event-stream; charset=utf-8", b"", chunked=True)
         sock.sendall(head[: -len(b"0\r\n\r\n")])
         for chunk in chunks:
@@ -150,6 +166,7 @@ def main() -> None:
     # Build the usual sizes before saying we are ready, so no timed request waits on it.
     for deltas in (500, 3_000, 10_000):
         _stream_response(deltas)
+    _long_code_chunks(payload.LONG_CODE_LINES)
     print(f"listening {server.base_url}", flush=True)
     try:
         server.serve_forever()

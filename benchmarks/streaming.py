@@ -48,6 +48,7 @@ from .common import (
 )
 
 COUNTS = (500, 3_000, 10_000)
+LONG_CODE_LINES = payload.LONG_CODE_LINES
 #: How many more times a short answer is timed: at 500 deltas a, R and c are each a few ms
 #: to ~30 ms, and one run's jitter on this machine is as large (a 5.9 to 9.1 ms R, a 6.2 to
 #: 8.9 ms a, between two full runs of a day). The extra answers cost ~2 s.
@@ -212,6 +213,7 @@ class AppFigures:
     render_once: dict[int, RenderFloor]  # R: the whole answer rendered in one go
     first_seconds: float  # the first answer, which also loads Markdown and Pygments
     paced: AppRun
+    long_code: list[AppRun]  # an answer that is mostly one long code block, as fast as it comes
 
 
 async def measure_app(base_url: str, counts: tuple[int, ...], repeat: int) -> AppFigures:
@@ -225,13 +227,16 @@ async def measure_app(base_url: str, counts: tuple[int, ...], repeat: int) -> Ap
 
     session, tasks, window = await started_window()
 
-    async def answer(deltas: int, pace_ms: float | None = None) -> AppRun:
+    async def answer(deltas: int, pace_ms: float | None = None, long_code: int = 0) -> AppRun:
         window.new_chat()
         await asyncio.sleep(0.05)  # let the cleared view's widgets go and the loop settle
         probe.reset()
         heartbeat.start()
         started = time.perf_counter()
-        window.send(payload.question(deltas, pace_ms))
+        if long_code:
+            window.send(payload.long_code_question(long_code))
+        else:
+            window.send(payload.question(deltas, pace_ms))
         assert tasks.turn is not None
         await tasks.turn
         widget = window.view.message_widgets()[-1]
@@ -240,7 +245,7 @@ async def measure_app(base_url: str, counts: tuple[int, ...], repeat: int) -> Ap
             await asyncio.sleep(0)
         elapsed = time.perf_counter() - started
         stall_ms = heartbeat.stop()
-        text = payload.answer(deltas)[0]
+        text = payload.long_code_answer(long_code)[0] if long_code else payload.answer(deltas)[0]
         assert widget.markdown_text() == text, "the window shows another text than was sent"
         assert widget.error_text() is None, widget.error_text()
         stats = widget.stats
@@ -268,13 +273,15 @@ async def measure_app(base_url: str, counts: tuple[int, ...], repeat: int) -> Ap
                     [await read_bare(http, url, deltas) for _ in range(times(deltas, repeat))]
                 )
         paced = await answer(PACED_DELTAS, PACE_MS)
+        await answer(0, long_code=LONG_CODE_LINES)  # warm-up
+        long_code = [await answer(0, long_code=LONG_CODE_LINES) for _ in range(repeat)]
         render_once = {n: await render_floor(window, n, repeat) for n in counts}
     finally:
         await tasks.cancel_all()
         await session.aclose()
         window.hide()
         window.deleteLater()
-    return AppFigures(runs, bare_on_qasync, render_once, first, paced)
+    return AppFigures(runs, bare_on_qasync, render_once, first, paced, long_code)
 
 
 @dataclass
@@ -405,6 +412,15 @@ def run(args: argparse.Namespace) -> list[Metric]:
                    TARGET_STALL_MS if deltas == large else None,
                    f"{last.renders} renders, the longest {last.longest_render_ms:.1f} ms")
         )  # fmt: skip
+
+    lines, runs = LONG_CODE_LINES, app.long_code
+    last = runs[-1]
+    metrics.append(
+        Metric("stall.long_code", case, f"longest stall, a {lines}-line code block",
+               max(r.stall_ms for r in runs), "ms", TARGET_STALL_MS,
+               f"{len(payload.long_code_answer(lines)[1]):,} deltas; {last.renders} renders,"
+               f" the longest {last.longest_render_ms:.1f} ms")
+    )  # fmt: skip
 
     case = "3 delta to screen"
     paced = f"{PACED_DELTAS:,} deltas, one per {PACE_MS:g} ms"
