@@ -146,6 +146,15 @@ class BlockWriter:
         finally:
             cursor.endEditBlock()
 
+    def commit_tail(self) -> None:
+        """Keep the tail as it is, for good: the next update appends after it. Putting a
+        finished block in is what inserting its HTML as the tail did, so the document is
+        the same."""
+        if self._has_tail:
+            self._has_tail = False
+            self._has_committed = True
+            self._tail_start = self._doc.characterCount() - 1
+
     def grow_code_tail(self, lines: list[str], head: str, new_lines: list[str]) -> float | None:
         """Make the tail, one code block whose code is `lines` of HTML, show the same block
         (its header bar `head`) grown to `new_lines`: only the lines from the first that

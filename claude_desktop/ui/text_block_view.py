@@ -75,6 +75,12 @@ class RenderStats:
     max_cpu_ms: float = 0.0
 
 
+def _kept_as_shown(html: str) -> bool:
+    """Whether a finished block's HTML, if the document shows it as the tail, can stay: not
+    empty, and no formula (a tail shows a formula's source while the renderer loads)."""
+    return bool(html) and "math:" not in html
+
+
 class TextBlockView(TextView):
     """Streamed Markdown in a TextView. `stats` is shared by the answer's text views."""
 
@@ -126,6 +132,7 @@ class TextBlockView(TextView):
         # The tail's header bar and lines of HTML, if it is a code block (code_lines).
         self._tail_lines: tuple[str, list[str]] | None = None
         self._highlighting: Highlighting | None = None  # long code being lexed, turn by turn
+        self._tail_html: str | None = None  # what the document shows as the tail, if known
         self._ended = False
         self._copied_code: int | None = None  # the code block whose link says "✓ Copied"
 
@@ -208,10 +215,15 @@ class TextBlockView(TextView):
         taken = 0
         code_before = len(self._code)
         for block in finished:
-            if (html and time.perf_counter() > deadline) or not self._lexed(block, deadline):
+            if (taken and time.perf_counter() > deadline) or not self._lexed(block, deadline):
                 break
             rendered = render_block(block, dark=self._dark, code_index=len(self._code))
-            html.append(rendered.html)
+            if not taken and rendered.html == self._tail_html and _kept_as_shown(rendered.html):
+                # The tail has finished as it shows: it stays. Putting it in again parsed
+                # and laid it out again (a 300-line code block: ~20 ms in one turn).
+                self._writer.commit_tail()
+            else:
+                html.append(rendered.html)
             self._code.extend(rendered.code)
             self._committed_chars += len(block)
             taken += 1
@@ -219,7 +231,7 @@ class TextBlockView(TextView):
         if shown is None:
             # The tail waits until the blocks before it are in, and its code is lexed (the
             # document keeps what it showed): text never shows out of order.
-            if not html:
+            if not taken:
                 self._scheduler.again(self)
                 return
             tail, growing = "", RenderedBlock("")
@@ -229,12 +241,18 @@ class TextBlockView(TextView):
                 tail = shown
                 self._scheduler.again(self)
             growing = render_block(tail, dark=self._dark, code_index=len(self._code))
-        lines = code_lines(growing.html) if tail else None
-        if not html and lines is not None and self._grow_code(growing.html, lines):
-            self._tail, self._tail_code, self._tail_lines = tail, growing.code, lines
+        if not taken and growing.html == self._tail_html:
+            # The document already shows it (blank lines, a closing fence still arriving).
+            self._tail, self._tail_code = tail, growing.code
             self._finish_render(started, cpu_started)
             return
+        lines = code_lines(growing.html) if tail else None
+        grown = not taken and lines is not None and self._grow_code(growing.html, lines)
         self._tail, self._tail_code, self._tail_lines = tail, growing.code, lines
+        self._tail_html = growing.html
+        if grown:
+            self._finish_render(started, cpu_started)
+            return
         self._writer.update("".join(html), growing.html)
         self._relabel_copied_code(since=code_before)
         self._finish_render(started, cpu_started)
@@ -290,7 +308,7 @@ class TextBlockView(TextView):
         doc = self.document()
         end = doc.characterCount() - 1  # the last position, before the final paragraph mark
         added = tail[len(old) :]
-        self._tail_lines = None
+        self._tail_lines = self._tail_html = None  # the document's tail is no render's now
         shown = old
         if old.endswith(" ") and doc.characterAt(end - 1) != " ":
             # The render dropped the tail's trailing space: it goes in with the new text.
@@ -351,6 +369,7 @@ class TextBlockView(TextView):
         growing = render_block(self._tail, dark=dark, code_index=len(self._code))
         self._tail_code = growing.code
         self._tail_lines = code_lines(growing.html) if self._tail else None
+        self._tail_html = growing.html
         self._writer.update(done.html, growing.html)
         self._relabel_copied_code()
         self.sync_height()

@@ -256,3 +256,43 @@ def reference_html(html: str, like) -> str:
     doc.setIndentWidth(like.indentWidth())
     doc.setHtml(html)
     return doc.toHtml()
+
+
+# -- a tail that finishes as it shows ----------------------------------------------------------
+
+
+def test_a_block_that_finishes_as_it_shows_stays_and_is_not_put_in_again(qtbot, monkeypatch):
+    """Putting the finished block in again parsed and laid out what the document already
+    showed (a 300-line code block: ~20 ms in one turn); it stays, and the document is the
+    full render's."""
+    parsed: list[str] = []
+    parse = BlockWriter._parsed
+
+    def recorded(self, html):
+        parsed.append(html)
+        return parse(self, html)
+
+    monkeypatch.setattr(BlockWriter, "_parsed", recorded)
+    widget = AssistantMessageWidget("m")
+    qtbot.addWidget(widget)
+    view = widget.text_view
+    text = long_code_answer(40)
+    closing = text.index("```\n\n") + 5
+    for piece in (text[: closing - 4], text[closing - 4 : closing], text[closing:]):
+        widget.append_text(piece)
+        view.render(budget=False)
+    code_tables = [html for html in parsed if "copy-code:0" in html]
+    assert len(code_tables) == 1, "the finished code block was parsed again"
+    widget.finish(None, footer="")
+    qtbot.waitUntil(lambda: widget.is_rendered)
+    assert view.document().toHtml() == reference_html(render_markdown(text), view.document())
+
+
+def test_a_tail_with_a_formula_is_put_in_again_when_it_finishes():
+    """While the formula renderer loads, a tail shows a formula's source, a finished block
+    its image: such a tail does not stay as it shows."""
+    from claude_desktop.ui.text_block_view import _kept_as_shown
+
+    assert _kept_as_shown("<p>plain</p>")
+    assert not _kept_as_shown('<p><img src="math:inline:x%5E2" /></p>')
+    assert not _kept_as_shown("")
