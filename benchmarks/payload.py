@@ -85,15 +85,26 @@ def is_title_request(body: bytes) -> bool:
 TITLE = "Benchmark guide"
 
 
+def _messages(body: bytes) -> list[Any]:
+    """The messages of a Messages request's body (none if it is not one)."""
+    try:
+        messages = json.loads(body)["messages"]
+    except (ValueError, KeyError, TypeError):
+        return []
+    return messages if isinstance(messages, list) else []
+
+
+def _events(stream: bytes) -> list[bytes]:
+    """SSE bytes cut into their events, each with its blank line."""
+    return [event + b"\n\n" for event in stream.split(b"\n\n") if event]
+
+
 def asked(body: bytes) -> tuple[int, float | None] | None:
     """What the last message of a Messages request asks for: (deltas, pace_ms), if anything.
 
     pace_ms is None for the coalesced 64 KB writes, 0 for one event per write at full speed.
     """
-    try:
-        messages = json.loads(body)["messages"]
-    except (ValueError, KeyError, TypeError):
-        return None
+    messages = _messages(body)
     last = json.dumps(messages[-1]) if messages else ""
     found = _MARKER.search(last)
     if not found:
@@ -119,7 +130,7 @@ def sse(deltas: int) -> bytes:
 
 def sse_events(deltas: int) -> list[bytes]:
     """The same bytes cut into its events, each with its blank line."""
-    return [event + b"\n\n" for event in sse(deltas).split(b"\n\n") if event]
+    return _events(sse(deltas))
 
 
 # -- one long code block -----------------------------------------------------------------------
@@ -148,10 +159,7 @@ def long_code_answer(lines: int) -> tuple[str, tuple[str, ...]]:
 
 def long_code_asked(body: bytes) -> int | None:
     """How many lines of code a Messages request's last message asks for, if it does."""
-    try:
-        messages = json.loads(body)["messages"]
-    except (ValueError, KeyError, TypeError):
-        return None
+    messages = _messages(body)
     found = _LONG_CODE.search(json.dumps(messages[-1])) if messages else None
     return int(found.group(1)) if found else None
 
@@ -159,8 +167,7 @@ def long_code_asked(body: bytes) -> int | None:
 @functools.cache
 def long_code_events(lines: int) -> list[bytes]:
     """That answer as the API's wire bytes, cut into its events, each with its blank line."""
-    stream = text_stream(list(long_code_answer(lines)[1]))
-    return [event + b"\n\n" for event in stream.split(b"\n\n") if event]
+    return _events(text_stream(list(long_code_answer(lines)[1])))
 
 
 # -- a tool round trip (benchmarks.tools) ----------------------------------------------------
@@ -178,10 +185,7 @@ def tool_step(body: bytes) -> bytes | None:
     """The stream for a request of a tool round trip, or None if it is not one: a call of
     the tool the question names (with some text first), or, once the request sends a
     tool_result back, a short text answer."""
-    try:
-        messages = json.loads(body)["messages"]
-    except (ValueError, KeyError, TypeError):
-        return None
+    messages = _messages(body)
     found = _TOOL.search(json.dumps(messages[0])) if messages else None
     if not found:
         return None

@@ -64,6 +64,14 @@ def formatter(dark: bool) -> HtmlFormatter[str]:
     return HtmlFormatter(nowrap=True, noclasses=True, style=markdown_colors(dark).pygments_style)
 
 
+def is_fence_block(block: str) -> bool:
+    """Whether a block of `split_blocks` is a fenced code block (its first line opens one)."""
+    for line in block.split("\n"):
+        if line.strip():
+            return FENCE_OPEN.match(line) is not None
+    return False
+
+
 def dedent(line: str, indent: int) -> str:
     i = 0
     while i < indent and i < len(line) and line[i] in " \t":
@@ -177,8 +185,10 @@ def _highlight(code: str, lang: str, dark: bool) -> str:
 
 
 def long_code(block: str, dark: bool) -> CodeKey | None:
-    """The code of `block`, a block that starts with a fence, if it is too long to lex in
-    one go and not highlighted yet (None otherwise)."""
+    """The code of `block` if it is a code block too long to lex in one go and not
+    highlighted yet (None otherwise): a `Highlighting` lexes it over several turns first."""
+    if len(block) <= LONG_CODE_CHARS or not is_fence_block(block):
+        return None  # the code is no longer than its block: most blocks stop here
     lang, code, _closed = _parse_fence(block)
     key = (code, lang.lower(), dark)
     return key if len(code) > LONG_CODE_CHARS and key not in _highlighted else None

@@ -33,13 +33,11 @@ from .answer_links import (
 )
 from .code_blocks import (
     FENCE_OPEN,
-    LONG_CODE_CHARS,
-    CodeKey,
     closes_fence,
     dedent,
     formatter,
+    is_fence_block,
     lexer,
-    long_code,
     render_fence,
 )
 
@@ -50,7 +48,6 @@ __all__ = [
     "MAX_NESTING",
     "RenderedBlock",
     "is_plain_continuation",
-    "long_code_of",
     "render_block",
     "render_blocks",
     "render_markdown",
@@ -173,26 +170,11 @@ def is_plain_continuation(tail: str, new: str) -> bool:
     line = tail[tail.rfind("\n") + 1 :]
     if not any(ch.isalpha() for ch in line) or "|" in line or line.lstrip().startswith("["):
         return False  # a line of unknown kind, a table row, a link definition
-    return not _is_fence_block(tail) and _nesting(tail) <= MAX_NESTING
+    return not is_fence_block(tail) and _nesting(tail) <= MAX_NESTING
 
 
 # ---------------------------------------------------------------------------------------------
 # Public entry points
-
-
-def long_code_of(block: str, dark: bool) -> CodeKey | None:
-    """The code of `block` if it is a code block too long to lex in one go (`LONG_CODE_CHARS`)
-    and not highlighted yet: a `Highlighting` lexes it over several turns first."""
-    if len(block) <= LONG_CODE_CHARS or not _is_fence_block(block):
-        return None
-    return long_code(block, dark)
-
-
-def _is_fence_block(block: str) -> bool:
-    for line in block.split("\n"):
-        if line.strip():
-            return FENCE_OPEN.match(line) is not None
-    return False
 
 
 def _nesting(block: str) -> int:
@@ -241,7 +223,7 @@ def render_block(block: str, *, dark: bool = False, code_index: int = 0) -> Rend
 
 
 def _render_block(block: str, dark: bool, code_index: int) -> RenderedBlock:
-    if _is_fence_block(block):
+    if is_fence_block(block):
         html_, code = render_fence(block, dark, code_index)
         return RenderedBlock(html_, code)
     last_line = block[block.rfind("\n") + 1 :]

@@ -41,12 +41,11 @@ from .answer_links import (
     copy_code_index,
     strip_cite_markers,
 )
-from .code_blocks import Highlighting, code_lines
+from .code_blocks import Highlighting, code_lines, long_code
 from .math_images import MathBlockWriter
 from .render import (
     RenderedBlock,
     is_plain_continuation,
-    long_code_of,
     render_block,
     render_blocks,
     split_blocks,
@@ -129,8 +128,6 @@ class TextBlockView(TextView):
         self._tail = ""  # the text of the block rendered as the replaceable tail
         self._code: list[str] = []  # raw code of committed code blocks, by copy-code index
         self._tail_code: tuple[str, ...] = ()
-        # The tail's header bar and lines of HTML, if it is a code block (code_lines).
-        self._tail_lines: tuple[str, list[str]] | None = None
         self._highlighting: Highlighting | None = None  # long code being lexed, turn by turn
         self._tail_html: str | None = None  # what the document shows as the tail, if known
         self._ended = False
@@ -246,10 +243,8 @@ class TextBlockView(TextView):
             self._tail, self._tail_code = tail, growing.code
             self._finish_render(started, cpu_started)
             return
-        lines = code_lines(growing.html) if tail else None
-        grown = not taken and lines is not None and self._grow_code(growing.html, lines)
-        self._tail, self._tail_code, self._tail_lines = tail, growing.code, lines
-        self._tail_html = growing.html
+        grown = not taken and bool(tail) and self._grow_code(growing.html)
+        self._tail, self._tail_code, self._tail_html = tail, growing.code, growing.html
         if grown:
             self._finish_render(started, cpu_started)
             return
@@ -265,7 +260,7 @@ class TextBlockView(TextView):
         lexed in turn: restarting at each delta, the lexing would never end."""
         job = self._highlighting
         if job is None or not (block == job.block or (tail and block.startswith(job.block))):
-            key = long_code_of(block, self._dark) if block else None
+            key = long_code(block, self._dark)
             if key is None:
                 return block
             if job is None or job.key != key:
@@ -275,13 +270,15 @@ class TextBlockView(TextView):
         self._highlighting = None
         return job.block if tail else block
 
-    def _grow_code(self, html: str, lines: tuple[str, list[str]]) -> bool:
-        """Put a growing code block's new lines in place of its old last ones, and repaint
-        from there down (`BlockWriter.grow_code_tail`); whether it could."""
-        old = self._tail_lines
-        if old is None or old[0] != lines[0]:  # another language, or copy link
+    def _grow_code(self, html: str) -> bool:
+        """If the tail the document shows and its new `html` are the same code block (same
+        language and copy link), put the new lines in place of its old last ones and
+        repaint from there down (`BlockWriter.grow_code_tail`); whether it did."""
+        new = code_lines(html)
+        old = code_lines(self._tail_html) if new is not None and self._tail_html else None
+        if new is None or old is None or old[0] != new[0]:
             return False
-        top = self._writer.grow_code_tail(old[1], lines[0], lines[1])
+        top = self._writer.grow_code_tail(old[1], new[0], new[1])
         if top is None:
             return False
         self.sync_height()  # the layout's size signal was held back
@@ -308,7 +305,7 @@ class TextBlockView(TextView):
         doc = self.document()
         end = doc.characterCount() - 1  # the last position, before the final paragraph mark
         added = tail[len(old) :]
-        self._tail_lines = self._tail_html = None  # the document's tail is no render's now
+        self._tail_html = None  # the document's tail is no render's now
         shown = old
         if old.endswith(" ") and doc.characterAt(end - 1) != " ":
             # The render dropped the tail's trailing space: it goes in with the new text.
@@ -368,7 +365,6 @@ class TextBlockView(TextView):
         self._code.extend(done.code)
         growing = render_block(self._tail, dark=dark, code_index=len(self._code))
         self._tail_code = growing.code
-        self._tail_lines = code_lines(growing.html) if self._tail else None
         self._tail_html = growing.html
         self._writer.update(done.html, growing.html)
         self._relabel_copied_code()

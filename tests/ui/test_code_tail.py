@@ -91,6 +91,8 @@ def test_every_frame_of_a_growing_code_block_is_the_full_renders_document(qtbot,
         widget.finish(None, footer="")
         qtbot.waitUntil(lambda w=widget: w.is_rendered)
     assert grown.text_view.document().toHtml() == whole.text_view.document().toHtml()
+    doc = grown.text_view.document()
+    assert doc.toHtml() == reference_html(render_markdown(text), doc)
 
 
 def test_most_renders_of_a_growing_code_block_put_in_only_its_last_lines(qtbot, monkeypatch):
@@ -288,7 +290,7 @@ def test_a_block_that_finishes_as_it_shows_stays_and_is_not_put_in_again(qtbot, 
     assert view.document().toHtml() == reference_html(render_markdown(text), view.document())
 
 
-def test_a_tail_with_a_formula_is_put_in_again_when_it_finishes():
+def test_a_tail_with_a_formula_does_not_stay_as_it_shows():
     """While the formula renderer loads, a tail shows a formula's source, a finished block
     its image: such a tail does not stay as it shows."""
     from claude_desktop.ui.text_block_view import _kept_as_shown
