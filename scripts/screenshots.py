@@ -277,6 +277,22 @@ def close(shot: Shot, window, session) -> None:  # type: ignore[no-untyped-def]
     shot.app.processEvents()
 
 
+#: A long code block still streaming (over 2,000 characters: lexed a slice per turn, and
+#: grown a few lines at a time rather than put in again whole).
+LONG_CODE = "Here is the whole module:\n\n```python\n" + "\n".join(
+    line
+    for n in range(1, 9)
+    for line in (
+        f"def load_part_{n}(path: Path) -> list[dict[str, str]]:",
+        f'    """Read part {n} of the export, one dict per row."""',
+        '    with gzip.open(path, "rt", newline="", encoding="utf-8") as f:',
+        f"        rows = [row for row in csv.DictReader(f) if row.get('part') == '{n}']",
+        "    return rows  # kept in memory: a part is a few thousand rows",
+        "",
+    )
+)
+
+
 def shoot_main(shot: Shot) -> None:
     """The main window mid-conversation: a finished answer and one streaming."""
     from claude_desktop.domain.secrets import KeySource, KeyStore
@@ -308,6 +324,19 @@ def shoot_main(shot: Shot) -> None:
     settle(shot.app)
     view.scroll_to_bottom()
     shot.save(window, "restored-mid-answer")
+
+    # A long code block streaming in a few characters at a time, as a model writes it.
+    view.add_user_message("Can you write the whole loader?")
+    coding = view.begin_assistant_message("Claude Sonnet 4.6")
+    for start in range(0, len(LONG_CODE), 24):
+        coding.append_text(LONG_CODE[start : start + 24])
+        settle_for(shot.app, 0.02)
+    settle_for(shot.app, 0.1)
+    if not coding.is_rendered:
+        print("warning: the long code block was not all rendered", file=sys.stderr)
+    view.scroll_to_bottom()
+    settle(shot.app)
+    shot.save(window, "long-code-streaming")
     close(shot, window, session)
 
 
