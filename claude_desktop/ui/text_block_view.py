@@ -215,9 +215,15 @@ class TextBlockView(TextView):
             if (taken and time.perf_counter() > deadline) or not self._lexed(block, deadline):
                 break
             rendered = render_block(block, dark=self._dark, code_index=len(self._code))
-            if not taken and rendered.html == self._tail_html and _kept_as_shown(rendered.html):
-                # The tail has finished as it shows: it stays. Putting it in again parsed
-                # and laid it out again (a 300-line code block: ~20 ms in one turn).
+            if (
+                not taken
+                and _kept_as_shown(rendered.html)
+                and (rendered.html == self._tail_html or self._grow_code(rendered.html))
+            ):
+                # The tail has finished as it shows, or as a code block it shows the start
+                # of (a flood brings its last lines with the fence): it stays, grown.
+                # Putting it in again parsed and laid it out again (a 300-line code block:
+                # ~25 ms in one turn, the longest render of its stream).
                 self._writer.commit_tail()
             else:
                 html.append(rendered.html)
