@@ -263,18 +263,24 @@ def reference_html(html: str, like) -> str:
 # -- a tail that finishes as it shows ----------------------------------------------------------
 
 
-def test_a_block_that_finishes_as_it_shows_stays_and_is_not_put_in_again(qtbot, monkeypatch):
-    """Putting the finished block in again parsed and laid out what the document already
-    showed (a 300-line code block: ~20 ms in one turn); it stays, and the document is the
-    full render's."""
-    parsed: list[str] = []
+@pytest.fixture
+def parsed(monkeypatch) -> list[str]:
+    """The HTML of each chunk the writer parses, in order."""
+    seen: list[str] = []
     parse = BlockWriter._parsed
 
     def recorded(self, html):
-        parsed.append(html)
+        seen.append(html)
         return parse(self, html)
 
     monkeypatch.setattr(BlockWriter, "_parsed", recorded)
+    return seen
+
+
+def test_a_block_that_finishes_as_it_shows_stays_and_is_not_put_in_again(qtbot, parsed):
+    """Putting the finished block in again parsed and laid out what the document already
+    showed (a 300-line code block: ~20 ms in one turn); it stays, and the document is the
+    full render's."""
     widget = AssistantMessageWidget("m")
     qtbot.addWidget(widget)
     view = widget.text_view
@@ -290,21 +296,11 @@ def test_a_block_that_finishes_as_it_shows_stays_and_is_not_put_in_again(qtbot, 
     assert view.document().toHtml() == reference_html(render_markdown(text), view.document())
 
 
-def test_a_block_that_finishes_with_more_lines_grows_and_is_not_put_in_again(
-    qtbot, view, monkeypatch
-):
+def test_a_block_that_finishes_with_more_lines_grows_and_is_not_put_in_again(qtbot, view, parsed):
     """Under a flood the last lines of a code block often come with its closing fence, so
     the finished block is more than the tail shows. Putting it all in again was the longest
     render of the long-code stream (a 300-line block: 25 ms, setHtml 8 and layout 8 of
     it); its new lines go in as the tail's did, and it stays."""
-    parsed: list[str] = []
-    parse = BlockWriter._parsed
-
-    def recorded(self, html):
-        parsed.append(html)
-        return parse(self, html)
-
-    monkeypatch.setattr(BlockWriter, "_parsed", recorded)
     view.resize(900, 600)
     widget = view.begin_assistant_message("m")
     text_view = widget.text_view
