@@ -170,11 +170,13 @@ class BlockWriter:
         layout's signals are held back (its update would repaint the whole table), and the
         caller repaints from the returned top down.
         """
+        if not self._has_tail or len(new_lines) < len(lines):
+            return None
         first = 0
         last = len(lines) - 1
         while first < last and lines[first] == new_lines[first]:
             first += 1
-        if not self._has_tail or first == 0 or len(new_lines) < len(lines):
+        if first == 0:
             return None
         cell = _tail_code_cell(self._doc, self._tail_start, len(lines))
         if cell is None:

@@ -150,6 +150,27 @@ def test_the_screen_shows_what_a_fresh_paint_does_and_repaints_little(qtbot, vie
     assert len(small) > len(paints.heights) * 0.6, paints.heights
 
 
+def test_a_code_block_with_fewer_lines_than_the_tail_shows_is_not_grown(qtbot):
+    """Growing only ever adds lines: a block with fewer lines than the tail shows (a finished
+    block is checked against the tail too) is left to a whole insert, the document as it
+    was; it never raises."""
+    from PySide6.QtGui import QTextDocument
+
+    from claude_desktop.ui.code_blocks import code_lines
+    from claude_desktop.ui.render import render_block
+
+    doc = QTextDocument()
+    writer = BlockWriter(doc)
+    shown = render_block("```python\na = 1\nb = 2\nc = 3\nd = 4\ne = 5\n").html
+    writer.update("", shown)
+    before = doc.toHtml()
+    old = code_lines(shown)
+    new = code_lines(render_block("```python\na = 1\nb = 2\n```\n").html)
+    assert old is not None and new is not None and old[0] == new[0]
+    assert writer.grow_code_tail(old[1], new[0], new[1]) is None
+    assert doc.toHtml() == before
+
+
 def test_a_code_block_whose_kept_lines_moved_is_repainted_whole(qtbot, view, monkeypatch):
     """Should the layout move the lines kept (the block laid out anew), the whole view is
     repainted, not the strip from the changed line down."""
