@@ -340,30 +340,31 @@ def shoot_main(shot: Shot) -> None:
     for start in range(0, len(LONG_CODE), 24):
         coding.append_text(LONG_CODE[start : start + 24])
         settle_for(shot.app, 0.02)
-    settle_for(shot.app, 0.1)
-    if not coding.is_rendered:
-        print("warning: the long code block was not all rendered", file=sys.stderr)
-    view.scroll_to_bottom()
-    settle(shot.app)
-    shot.save(window, "long-code-streaming")
+    save_rendered(shot, window, coding, "long-code-streaming")
 
     # Its last lines come with the closing fence and the words after it, in one read (as
     # in a flood): the finished block grows into them rather than going in again whole.
     coding.append_text(LONG_CODE_END)
     coding.finish(None, footer="Claude Sonnet 4.6 · 6.2 s · $0.0214")
     window.composer.set_streaming(False)
-    settle_for(shot.app, 0.1)
-    if not coding.is_rendered:
-        print("warning: the finished code block was not all rendered", file=sys.stderr)
-    view.scroll_to_bottom()
-    settle(shot.app)
-    shot.save(window, "long-code-finished")
+    save_rendered(shot, window, coding, "long-code-finished")
     close(shot, window, session)
 
 
 def settle(app) -> None:  # type: ignore[no-untyped-def]
     for _ in range(20):
         app.processEvents()
+
+
+def save_rendered(shot: Shot, window, answer, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Shoot `name` once `answer` shows all its text (warned about if it does not), its end
+    in view."""
+    settle_for(shot.app, 0.1)  # past the render interval: its renders ran
+    if not answer.is_rendered:
+        print(f"warning: {name}: the answer was not all rendered", file=sys.stderr)
+    window.view.scroll_to_bottom()
+    settle(shot.app)
+    shot.save(window, name)
 
 
 def settle_for(app, seconds: float) -> None:  # type: ignore[no-untyped-def]
